@@ -1,0 +1,161 @@
+// Command-line options of `srop`, parsed without a library so that every message is ours.
+
+import type { LayoutChoice } from '../io/types';
+import type { BackendChoice } from '../engine/types';
+
+export interface CliOptions {
+  command: 'maps' | 'compare';
+  files: string[];
+  kappa: number;
+  dc: 'keep' | 'remove';
+  domain: 'disc' | 'full';
+  interpolate: boolean;
+  layout: LayoutChoice;
+  backend: BackendChoice;
+  format: 'csv' | 'json';
+  out: string | null;
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage:
+  srop [options] <file ...>          per-map SROPs of every layer of every file
+  srop compare [options] <A> <B>     per-layer A-vs-B statistics (A and B: one file each)
+
+Files: .npy (one layer, named by the file), .npz (one layer per member, in archive order),
+.safetensors (one layer per tensor, in data-offset order). Arrays are [N,C,H,W] or [N,H,W,C]
+(4-D), one input [C,H,W] or [H,W,C] (3-D), or one map [H,W] (2-D).
+
+Options:
+  --kappa <0..1>            share of the kept spectral energy inside the roll-off radius (0.85)
+  --dc keep|remove          keep the zero-frequency bin, or remove the map's mean first (keep)
+  --domain disc|full        count only bins inside the Nyquist disc, or every bin (disc)
+  --no-interpolate          report the roll-off ring's centre instead of interpolating inside it
+  --layout nchw|nhwc|auto   how 4-D and 3-D arrays are laid out; auto guesses and says why on
+                            stderr (auto)
+  --backend auto|gpu|cpu    auto: the GPU engine on a hardware WebGPU adapter, the CPU engine when
+                            there is none or only a software one; gpu: the GPU engine on any
+                            adapter (SwiftShader included), the CPU with a warning when there is
+                            none; cpu: the float64 CPU engine (auto)
+  --format csv|json         output format (csv)
+  --out <path>              write to a file instead of standard output
+  -h, --help                this text
+
+Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status
+  one row per map; input and channel 0-based; srop is the roll-off radius over the Nyquist
+  radius (1.0 = Nyquist); ring the roll-off ring; energy the kept spectral energy T; status
+  ok|dead|nonfinite; srop and ring empty when the map has no SROP.
+Output (compare), CSV: layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,
+  ks,paired_median_delta,share_rising
+  layers matched by name; differences are B - A; dead_a/dead_b count maps with no SROP.
+JSON: {"params", "backend", "adapter", "layers": [...]}, see README.md.
+
+The engine that ran is reported on stderr ("srop: backend ...") and in the JSON output.
+Exit status: 0 on success; 2 for bad options or when any file or layer could not be read (the
+other files are still processed, one line "srop: <file>: <reason>" per problem on stderr).
+The definition is ../shared/srop-spec/SPEC.md (summarised in README.md).`;
+
+function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
+  if (value === undefined) throw new UsageError(`${flag} needs a value (${allowed.join('|')})`);
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+  }
+  return value as T;
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = {
+    command: 'maps',
+    files: [],
+    kappa: 0.85,
+    dc: 'keep',
+    domain: 'disc',
+    interpolate: true,
+    layout: 'auto',
+    backend: 'auto',
+    format: 'csv',
+    out: null,
+    help: false,
+  };
+  const args = [...argv];
+  if (args[0] === 'compare') {
+    options.command = 'compare';
+    args.shift();
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      options.files.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      options.files.push(arg);
+      continue;
+    }
+    let flag = arg;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    const takesValue = () => {
+      if (value === undefined) {
+        value = args[i + 1];
+        if (value !== undefined) i++;
+      }
+      return value;
+    };
+    if (arg.startsWith('--') && eq > 0) {
+      flag = arg.slice(0, eq);
+      value = arg.slice(eq + 1);
+    }
+    switch (flag) {
+      case '-h':
+      case '--help':
+        options.help = true;
+        break;
+      case '--kappa': {
+        const text = takesValue();
+        const kappa = Number(text);
+        if (text === undefined || text.trim() === '' || !Number.isFinite(kappa) || kappa <= 0 || kappa >= 1) {
+          throw new UsageError(`--kappa must be a number strictly between 0 and 1, not "${text ?? ''}"`);
+        }
+        options.kappa = kappa;
+        break;
+      }
+      case '--dc':
+        options.dc = choice(flag, takesValue(), ['keep', 'remove'] as const);
+        break;
+      case '--domain':
+        options.domain = choice(flag, takesValue(), ['disc', 'full'] as const);
+        break;
+      case '--no-interpolate':
+        options.interpolate = false;
+        break;
+      case '--interpolate':
+        options.interpolate = true;
+        break;
+      case '--layout':
+        options.layout = choice(flag, takesValue(), ['nchw', 'nhwc', 'auto'] as const);
+        break;
+      case '--backend':
+        options.backend = choice(flag, takesValue(), ['auto', 'gpu', 'cpu'] as const);
+        break;
+      case '--format':
+        options.format = choice(flag, takesValue(), ['csv', 'json'] as const);
+        break;
+      case '--out': {
+        const out = takesValue();
+        if (!out) throw new UsageError('--out needs a path');
+        options.out = out;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${flag}`);
+    }
+  }
+  if (options.help) return options;
+  if (options.command === 'compare' && options.files.length !== 2) {
+    throw new UsageError(`compare takes exactly two files, A and B (got ${options.files.length})`);
+  }
+  if (options.files.length === 0) throw new UsageError('no input file given');
+  return options;
+}

@@ -1,0 +1,41 @@
+// The reader contract shared by the browser and Node: an activation file opens as a list of layers,
+// each decoded lazily, by slices, into float32 maps in [N, C, H, W] order.
+
+export type Layout = 'nchw' | 'nhwc';
+export type LayoutChoice = Layout | 'auto';
+
+/** One layer of one activation file: its metadata, and a way to read its maps on demand. */
+export interface Layer {
+  /** Layer name: the npz member or safetensors tensor name, or the .npy file's base name. */
+  name: string;
+  /** The file it came from (its name, as the user gave it). */
+  file: string;
+  /** Shape normalised to [N, C, H, W]. */
+  shape: [number, number, number, number];
+  /** Shape as stored in the file. */
+  storedShape: number[];
+  /** Stored element type, in the file's own words (for example "<f4" or "BF16"). */
+  dtype: string;
+  /** Layout used to read the array. */
+  layout: Layout;
+  /** Why that layout: "given" when the user chose it, else the guess and its reason. */
+  layoutReason: string;
+  /**
+   * Maps [first, first + count) in N-major, C-minor order (map index = n * C + c), each H * W
+   * float32 values in row-major order. Reads only what it needs from the file where the format
+   * allows random access.
+   */
+  readMaps(first: number, count: number): Promise<Float32Array>;
+}
+
+/** An error in an input file, worded for a researcher: "file: member: reason". */
+export class ActivationFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly part?: string,
+  ) {
+    super(part ? `${file}: ${part}: ${reason}` : `${file}: ${reason}`);
+    this.name = 'ActivationFileError';
+  }
+}

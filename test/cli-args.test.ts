@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, UsageError } from '../src/cli/args';
+
+describe('srop options', () => {
+  it('has the documented defaults', () => {
+    expect(parseArgs(['a.npz'])).toMatchObject({
+      command: 'maps', files: ['a.npz'], kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true,
+      layout: 'auto', backend: 'auto', format: 'csv', out: null,
+    });
+  });
+
+  it('reads every option, in both spellings', () => {
+    const o = parseArgs(['compare', '--kappa', '0.9', '--dc=remove', '--domain', 'full', '--no-interpolate',
+      '--layout', 'nhwc', '--backend=cpu', '--format', 'json', '--out', 'x.json', 'a.npz', 'b.npz']);
+    expect(o).toMatchObject({ command: 'compare', files: ['a.npz', 'b.npz'], kappa: 0.9, dc: 'remove', domain: 'full',
+      interpolate: false, layout: 'nhwc', backend: 'cpu', format: 'json', out: 'x.json' });
+  });
+
+  it.each([
+    [['--kappa', '1', 'a.npy'], /--kappa/],
+    [['--kappa', '0', 'a.npy'], /--kappa/],
+    [['--kappa', 'x', 'a.npy'], /--kappa/],
+    [['--kappa'], /--kappa/],
+    [['--dc', 'drop', 'a.npy'], /--dc must be one of keep, remove/],
+    [['--bogus', 'a.npy'], /unknown option --bogus/],
+    [[], /no input file/],
+    [['compare', 'a.npz'], /exactly two files/],
+    [['--format', 'xml', 'a.npy'], /--format/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseArgs(argv as string[])).toThrow(UsageError);
+    expect(() => parseArgs(argv as string[])).toThrow(message);
+  });
+
+  it('lets --help through without files', () => {
+    expect(parseArgs(['--help']).help).toBe(true);
+  });
+});
