@@ -1,0 +1,345 @@
+// The float64 CPU engine: every map's ring-energy profile (SPEC.md steps 1-7) through fft64. It is
+// the oracle for the GPU engine and the fallback where WebGPU is missing.
+//
+// Per group of maps: the columns are transformed two at a time (column 2l as the real part, 2l + 1
+// as the imaginary part of one complex line), split apart, and only the rows ky = 0..H/2 of the
+// result are transformed along x; the rows ky < 0 are their complex conjugates mirrored (real
+// input), so they enter the rings with weight 2. That is the same work as rfft2 and needs no
+// transpose of the input: the packing reads the map row by row.
+
+import type { Layer } from '../io/types';
+import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
+import { ringTable } from './ringTable';
+import { fftLines } from './fft64';
+import { emptyProfiles, fillMapMoments } from './profileMath';
+
+/** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments. */
+interface ShapePlan {
+  height: number;
+  width: number;
+  rings: number;
+  /** Complex column lines per map: ceil(W / 2). */
+  pairs: number;
+  /** Rows ky = 0..floor(H / 2) kept after the column pass. */
+  halfRows: number;
+  /**
+   * width x halfRows, by (kx, ky): segment of the bin, r for ring r inside the disc, rings + r
+   * outside it, 2 rings for the DC bin (dropped: its energy is |sum|^2, taken from the values).
+   */
+  segment: Int32Array;
+  /** Per row ky: how many bins of the full spectrum it stands for (1 or 2), over 4 (see splitColumnPairs). */
+  rowWeight: Float64Array;
+  /** Maps transformed together, so that short lines still make long inner loops. */
+  groupMaps: number;
+}
+
+/** Values per FFT group: big enough for long inner loops, small enough for the cache. */
+const GROUP_VALUES = 16384;
+/** Bound on one read through layer.readMaps: 64 MiB of float32. */
+const DEFAULT_CHUNK_VALUES = 16 * 1024 * 1024;
+/** Longest stretch of work between two yields to the event loop. */
+const YIELD_MS = 25;
+
+const shapePlans = new Map<string, ShapePlan>();
+
+function shapePlan(height: number, width: number): ShapePlan {
+  const key = `${height}x${width}`;
+  const cached = shapePlans.get(key);
+  if (cached) return cached;
+  const table = ringTable(height, width);
+  const { cols, rings } = table;
+  const halfRows = (height >> 1) + 1;
+  const segment = new Int32Array(width * halfRows);
+  for (let kx = 0; kx < width; kx++) {
+    for (let ky = 0; ky < halfRows; ky++) {
+      // (ky, kx) for kx <= W/2 is in the table; otherwise its mirror (-ky, W - kx) is, with the same radius.
+      const bin = kx < cols ? ky * cols + kx : ((height - ky) % height) * cols + (width - kx);
+      segment[kx * halfRows + ky] = kx === 0 && ky === 0 ? 2 * rings : table.inDisc[bin] ? table.ring[bin] : rings + table.ring[bin];
+    }
+  }
+  const rowWeight = new Float64Array(halfRows);
+  for (let ky = 0; ky < halfRows; ky++) rowWeight[ky] = (ky === 0 || 2 * ky === height ? 1 : 2) / 4;
+  const groupMaps = Math.max(1, Math.floor(GROUP_VALUES / (height * width)));
+  const plan: ShapePlan = { height, width, rings, pairs: (width + 1) >> 1, halfRows, segment, rowWeight, groupMaps };
+  if (shapePlans.size >= 64) shapePlans.delete(shapePlans.keys().next().value!);
+  shapePlans.set(key, plan);
+  return plan;
+}
+
+/** Scratch buffers of one engine, grown on demand, reused across groups. */
+class Workspace {
+  buffers: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+  accumulator = new Float64Array(0);
+  sums = new Float64Array(0);
+
+  ensure(values: number, segments: number, maps: number): void {
+    if (this.buffers[0].length < values) this.buffers = [0, 1, 2, 3].map(() => new Float64Array(values));
+    if (this.accumulator.length < segments) this.accumulator = new Float64Array(segments);
+    if (this.sums.length < maps) this.sums = new Float64Array(maps);
+  }
+
+  release(): void {
+    this.buffers = this.buffers.map(() => new Float64Array(0));
+    this.accumulator = new Float64Array(0);
+    this.sums = new Float64Array(0);
+  }
+}
+
+function nextTask(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+export interface CpuEngineOptions {
+  /** Most float32 values read from a layer at once (default 16 Mi values, 64 MiB). */
+  chunkValues?: number;
+}
+
+export class CpuEngine implements ProfileEngine {
+  readonly backend = 'cpu' as const;
+  readonly adapter = null;
+  private readonly workspace = new Workspace();
+  private readonly chunkValues: number;
+
+  constructor(options: CpuEngineOptions = {}) {
+    this.chunkValues = Math.max(1, Math.floor(options.chunkValues ?? DEFAULT_CHUNK_VALUES));
+  }
+
+  async profileMaps(data: Float32Array, count: number, height: number, width: number, options: ProfileOptions = {}): Promise<RingProfiles> {
+    checkShape(count, height, width);
+    if (data.length < count * height * width) {
+      throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
+    }
+    options.signal?.throwIfAborted();
+    const plan = shapePlan(height, width);
+    const profiles = emptyProfiles(height, width, count, plan.rings);
+    const clock = { last: now() };
+    await this.profileInto(plan, data, count, profiles, 0, count, options, clock);
+    options.onProgress?.(count, count);
+    return profiles;
+  }
+
+  async profileLayer(layer: Layer, options: ProfileOptions = {}): Promise<RingProfiles> {
+    const [n, c, height, width] = layer.shape;
+    const total = n * c;
+    checkShape(total, height, width);
+    options.signal?.throwIfAborted();
+    const plan = shapePlan(height, width);
+    const profiles = emptyProfiles(height, width, total, plan.rings);
+    const size = height * width;
+    const chunkMaps = Math.max(1, Math.floor(this.chunkValues / size));
+    const clock = { last: now() };
+    for (let first = 0; first < total; first += chunkMaps) {
+      const count = Math.min(chunkMaps, total - first);
+      const data = await layer.readMaps(first, count);
+      options.signal?.throwIfAborted();
+      if (data.length < count * size) {
+        throw new Error(`${layer.file}: ${layer.name}: maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`);
+      }
+      await this.profileInto(plan, data, count, profiles, first, total, options, clock);
+      options.onProgress?.(first + count, total);
+      // Between chunks, always let the page breathe (and let an abort arrive).
+      await nextTask();
+      clock.last = now();
+      options.signal?.throwIfAborted();
+    }
+    return profiles;
+  }
+
+  /** Drops the scratch buffers; the engine stays usable (they grow again on the next call). */
+  destroy(): void {
+    this.workspace.release();
+  }
+
+  /** Maps [0, count) of `data` into profile slots [first, first + count), yielding every YIELD_MS. */
+  private async profileInto(
+    plan: ShapePlan,
+    data: Float32Array,
+    count: number,
+    profiles: RingProfiles,
+    first: number,
+    total: number,
+    options: ProfileOptions,
+    clock: { last: number },
+  ): Promise<void> {
+    const size = plan.height * plan.width;
+    for (let done = 0; done < count; ) {
+      const group = Math.min(plan.groupMaps, count - done);
+      this.profileGroup(plan, data.subarray(done * size, (done + group) * size), group, profiles, first + done);
+      done += group;
+      if (now() - clock.last > YIELD_MS && done < count) {
+        options.onProgress?.(first + done, total);
+        await nextTask();
+        clock.last = now();
+        options.signal?.throwIfAborted();
+      }
+    }
+  }
+
+  /** Profiles of `group` maps (the first group * H * W values of data) into slots from `first`. */
+  private profileGroup(plan: ShapePlan, data: Float32Array, group: number, profiles: RingProfiles, first: number): void {
+    const { height: H, width: W, rings } = plan;
+    const { columnLines, rowLines } = lineCounts(plan, group);
+    const ws = this.workspace;
+    ws.ensure(Math.max(H * columnLines, W * rowLines), 2 * (2 * rings + 1), group);
+    const [ar, ai, br, bi] = ws.buffers;
+    const sums = fillMapMoments(data, group, H * W, profiles, first, ws.sums);
+    packColumnPairs(plan, data, group, sums, profiles.nonFinite, first, ar, ai);
+    // Each transform leaves its result in one of its two buffer pairs; the other pair is then free.
+    if (fftLines(H, columnLines, ar, ai, br, bi)) {
+      splitColumnPairs(plan, group, br, bi, ar, ai);
+      this.transformRows(plan, group, ar, ai, br, bi, profiles, first);
+    } else {
+      splitColumnPairs(plan, group, ar, ai, br, bi);
+      this.transformRows(plan, group, br, bi, ar, ai, profiles, first);
+    }
+  }
+
+  /** Row transforms of the split spectra in (yr, yi), then the ring sums. */
+  private transformRows(plan: ShapePlan, group: number, yr: Float64Array, yi: Float64Array, zr: Float64Array, zi: Float64Array, profiles: RingProfiles, first: number): void {
+    const { rowLines } = lineCounts(plan, group);
+    const inZ = fftLines(plan.width, rowLines, yr, yi, zr, zi);
+    accumulateRings(plan, group, inZ ? zr : yr, inZ ? zi : yi, this.workspace.accumulator, profiles, first);
+  }
+}
+
+/**
+ * Lines of the column and row passes: one per column pair (row) of each map, plus one of zeros when
+ * that count is even. An odd line count keeps the passes' strides off multiples of large powers of
+ * two, whose loads and stores alias in the cache (224 x 224 maps ran the length-7 pass 3x slower).
+ */
+function lineCounts(plan: ShapePlan, group: number): { columnLines: number; rowLines: number } {
+  const columnLines = group * plan.pairs;
+  const rowLines = group * plan.halfRows;
+  return { columnLines: columnLines | 1, rowLines: rowLines | 1 };
+}
+
+/**
+ * Column 2l of map g as the real part and column 2l + 1 as the imaginary part of complex line
+ * g * pairs + l, element y at y * columnLines. The mean is taken out first: that only changes
+ * the DC bin (SPEC.md step 1), whose energy comes from the sum, and it keeps the round-off of the
+ * other bins relative to the map's variation rather than its offset. Non-finite maps pack as zeros.
+ */
+function packColumnPairs(plan: ShapePlan, data: Float32Array, group: number, sums: Float64Array, nonFinite: Uint8Array, first: number, ar: Float64Array, ai: Float64Array): void {
+  const { height: H, width: W, pairs } = plan;
+  const size = H * W;
+  const { columnLines } = lineCounts(plan, group);
+  if (columnLines > group * pairs) for (let y = 0; y < H; y++) ar[y * columnLines + group * pairs] = ai[y * columnLines + group * pairs] = 0;
+  const full = W >> 1;
+  for (let g = 0; g < group; g++) {
+    const finite = nonFinite[first + g] === 0;
+    const mean = finite ? sums[g] / size : 0;
+    for (let y = 0; y < H; y++) {
+      const row = g * size + y * W;
+      const out = y * columnLines + g * pairs;
+      if (!finite) {
+        ar.fill(0, out, out + pairs);
+        ai.fill(0, out, out + pairs);
+        continue;
+      }
+      for (let l = 0; l < full; l++) {
+        ar[out + l] = data[row + 2 * l] - mean;
+        ai[out + l] = data[row + 2 * l + 1] - mean;
+      }
+      if (W & 1) {
+        ar[out + full] = data[row + W - 1] - mean;
+        ai[out + full] = 0;
+      }
+    }
+  }
+}
+
+/**
+ * Splits each transformed line into its two real columns' spectra, rows ky = 0..H/2 only, written as
+ * lines of length W (element x at x * rowLines, line g * halfRows + ky). With Z = Xa + i Xb
+ * and V = Z at -ky: 2 Xa = Z + conj V and 2 Xb = -i (Z - conj V); the factor 2 is in rowWeight.
+ */
+function splitColumnPairs(plan: ShapePlan, group: number, zr: Float64Array, zi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+  const { height: H, width: W, pairs, halfRows } = plan;
+  const { columnLines, rowLines } = lineCounts(plan, group);
+  if (rowLines > group * halfRows) for (let x = 0; x < W; x++) yr[x * rowLines + group * halfRows] = yi[x * rowLines + group * halfRows] = 0;
+  const stride = 2 * rowLines;
+  const full = W >> 1;
+  for (let g = 0; g < group; g++) {
+    for (let ky = 0; ky < halfRows; ky++) {
+      const zRow = ky * columnLines + g * pairs;
+      const vRow = ((H - ky) % H) * columnLines + g * pairs;
+      let even = g * halfRows + ky;
+      for (let l = 0; l < full; l++, even += stride) {
+        const ur = zr[zRow + l], ui = zi[zRow + l];
+        const vr = zr[vRow + l], vi = zi[vRow + l];
+        yr[even] = ur + vr;
+        yi[even] = ui - vi;
+        yr[even + rowLines] = ui + vi;
+        yi[even + rowLines] = vr - ur;
+      }
+      if (W & 1) {
+        const ur = zr[zRow + full], ui = zi[zRow + full];
+        const vr = zr[vRow + full], vi = zi[vRow + full];
+        yr[even] = ur + vr;
+        yi[even] = ui - vi;
+      }
+    }
+  }
+}
+
+/**
+ * Power times weight of every kept-half bin, summed per segment, into the maps' profiles. Along a
+ * line (fixed kx, rising ky) neighbouring bins often share a ring; even and odd ky go to two
+ * accumulators so that the additions do not wait on each other.
+ */
+function accumulateRings(plan: ShapePlan, group: number, fr: Float64Array, fi: Float64Array, acc: Float64Array, profiles: RingProfiles, first: number): void {
+  const { width: W, halfRows, rings, segment, rowWeight } = plan;
+  const { rowLines } = lineCounts(plan, group);
+  const slots = 2 * rings + 1;
+  const odd = slots; // second accumulator at acc[slots + segment]
+  const pairsEnd = halfRows & ~1;
+  for (let g = 0; g < group; g++) {
+    const slot = first + g;
+    if (profiles.nonFinite[slot]) continue;
+    acc.fill(0, 0, 2 * slots);
+    const line0 = g * halfRows;
+    for (let kx = 0; kx < W; kx++) {
+      const base = kx * rowLines + line0;
+      const seg = kx * halfRows;
+      let ky = 0;
+      for (; ky < pairsEnd; ky += 2) {
+        const r0 = fr[base + ky], i0 = fi[base + ky];
+        const r1 = fr[base + ky + 1], i1 = fi[base + ky + 1];
+        acc[segment[seg + ky]] += (r0 * r0 + i0 * i0) * rowWeight[ky];
+        acc[odd + segment[seg + ky + 1]] += (r1 * r1 + i1 * i1) * rowWeight[ky + 1];
+      }
+      if (ky < halfRows) {
+        const r0 = fr[base + ky], i0 = fi[base + ky];
+        acc[segment[seg + ky]] += (r0 * r0 + i0 * i0) * rowWeight[ky];
+      }
+    }
+    const out = slot * rings;
+    for (let r = 0; r < rings; r++) {
+      profiles.inDisc[out + r] = acc[r] + acc[odd + r];
+      profiles.outDisc[out + r] = acc[rings + r] + acc[odd + rings + r];
+    }
+  }
+}
+
+function checkShape(count: number, height: number, width: number): void {
+  for (const [what, value] of [['map count', count], ['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(value) || value < (what === 'map count' ? 0 : 1)) {
+      throw new Error(`profile: ${what} ${value} is not a ${what === 'map count' ? 'non-negative' : 'positive'} integer`);
+    }
+  }
+}
