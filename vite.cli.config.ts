@@ -4,13 +4,16 @@ import { defineConfig } from 'vite';
 // module, dist-cli/srop.mjs, that bin/srop.mjs runs. Packages stay external (installed by npm).
 export default defineConfig({
   build: {
-    ssr: 'src/cli/main.ts',
+    ssr: true,
     outDir: 'dist-cli',
     emptyOutDir: true,
     target: 'node20',
     sourcemap: true,
     minify: false,
-    rollupOptions: { output: { entryFileNames: 'srop.mjs', format: 'es' } },
+    rollupOptions: {
+      input: { srop: 'src/cli/main.ts', bench: 'bench/nodeBench.ts' },
+      output: { entryFileNames: '[name].mjs', format: 'es' },
+    },
   },
   logLevel: 'warn',
 });

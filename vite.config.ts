@@ -1,4 +1,5 @@
-import { defineConfig, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 // Nothing leaves the machine: the built page may load and connect to its own origin only.
@@ -30,7 +31,12 @@ export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // The engine check page (e2e/harness) is built beside the app for the end-to-end tests and the benchmark.
+    rollupOptions: { input: { main: 'index.html', harness: 'e2e/harness/index.html' } },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

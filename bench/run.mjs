@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run bench`: time per image of the SROP engines on a VGG16-shaped and a ResNet-50-shaped
+// workload (ReLU-like random activations of one 224x224 image), against a vectorised numpy
+// baseline. Engine only: the data is made before the clock starts; one warm-up per shape.
+//
+//   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const workloads = option('workloads', 'vgg16,resnet50').split(',');
+const repeat = Number(option('repeat', '2'));
+const skip = new Set(option('skip', '').split(',').filter(Boolean));
+
+function run(command, argv, env = {}) {
+  const r = spawnSync(command, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+const lastJson = (text) => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+
+function ensureBuilt() {
+  if (!existsSync(join(root, 'dist-cli', 'bench.mjs'))) run('npm', ['run', 'build:cli']);
+  if (!existsSync(join(root, 'dist', 'e2e', 'harness', 'index.html'))) run('npx', ['vite', 'build']);
+}
+
+function numpy(workload) {
+  const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: 'numpy is missing (python3 -c "import numpy" failed)' };
+  const t0 = performance.now();
+  const out = lastJson(run('python3', ['bench/numpy_baseline.py', '--workload', workload, '--repeat', String(repeat)]));
+  return { seconds: out.seconds_per_image, processSeconds: (performance.now() - t0) / 1000, note: `numpy ${out.numpy}` };
+}
+
+function node(workload, backend) {
+  // The GPU run takes any adapter, SwiftShader included (nodeAdapter tries it when there is no other).
+  return lastJson(run(process.execPath, [join(root, 'dist-cli', 'bench.mjs'), workload, backend, String(repeat)]));
+}
+
+async function chromium(workloadShapes, backend) {
+  const { chromium } = await import('playwright-core');
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) return Object.fromEntries(Object.keys(workloadShapes).map((w) => [w, { skipped: `no Chromium at ${executablePath}` }]));
+  const port = 4400 + Math.floor(Math.random() * 500);
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
+  try {
+    const url = `http://127.0.0.1:${port}/e2e/harness/`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(url)).ok) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(0);
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      const results = {};
+      for (const [workload, shapes] of Object.entries(workloadShapes)) {
+        try {
+          const r = await page.evaluate(([s, b, n]) => window.sropHarness.benchmark(s, b, n), [shapes, backend, repeat]);
+          results[workload] = { seconds: r.seconds, adapter: r.adapter?.name ?? null, isFallback: r.adapter?.isFallback ?? null };
+        } catch (error) {
+          results[workload] = { skipped: String(error.message ?? error).split('\n')[0] };
+        }
+      }
+      return results;
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    try {
+      process.kill(-server.pid);
+    } catch {}
+  }
+}
+
+ensureBuilt();
+const allShapes = (await import(join(root, 'bench', 'workloads.json'), { with: { type: 'json' } })).default;
+const shapes = Object.fromEntries(workloads.map((w) => [w, allShapes[w]]));
+const rows = [];
+const add = (engine, where, results) => rows.push({ engine, where, results });
+
+const numpyResults = Object.fromEntries(workloads.map((w) => [w, numpy(w)]));
+add('numpy rfft2 + bincount (baseline)', 'python3', numpyResults);
+if (!skip.has('node-cpu')) add('CPU engine (float64)', 'Node', Object.fromEntries(workloads.map((w) => [w, node(w, 'cpu')])));
+if (!skip.has('node-gpu')) add('GPU engine (WGSL)', 'Node, Dawn', Object.fromEntries(workloads.map((w) => [w, node(w, 'gpu')])));
+if (!skip.has('chromium-cpu')) add('CPU engine (float64)', 'Chromium', await chromium(shapes, 'cpu'));
+if (!skip.has('chromium-gpu')) add('GPU engine (WGSL)', 'Chromium', await chromium(shapes, 'gpu'));
+
+const fmt = (r, base) => {
+  if (!r || r.skipped) return `skipped: ${r?.skipped ?? 'not run'}`.padEnd(26);
+  const ratio = base?.seconds ? `${(r.seconds / base.seconds).toFixed(2)}x` : '';
+  return `${(r.seconds * 1000).toFixed(1).padStart(9)} ms ${ratio.padStart(8)}`.padEnd(26);
+};
+console.log('\nSROP engines, time per image (engine only; ratio = time / numpy time), best of', repeat);
+console.log(['engine'.padEnd(36), 'where'.padEnd(12), ...workloads.map((w) => w.padEnd(26)), 'adapter'].join(' '));
+for (const { engine, where, results } of rows) {
+  const adapter = Object.values(results).map((r) => r.adapter ?? r.note).find(Boolean) ?? '';
+  const soft = Object.values(results).some((r) => r.isFallback) ? ' (software, fallback adapter)' : '';
+  console.log([engine.padEnd(36), where.padEnd(12), ...workloads.map((w) => fmt(results[w], numpyResults[w])), adapter + soft].join(' '));
+}
+for (const w of workloads) {
+  const r = numpyResults[w];
+  if (r.processSeconds) console.log(`numpy ${w}: whole process ${r.processSeconds.toFixed(2)} s (python start, import, data, ${repeat} timed runs)`);
+}
+// What `auto` picks here, and whether it is the faster engine measured in Node.
+const nodeCpu = rows.find((r) => r.engine.startsWith('CPU') && r.where === 'Node')?.results;
+const nodeGpu = rows.find((r) => r.engine.startsWith('GPU') && r.where === 'Node, Dawn')?.results;
+if (nodeCpu && nodeGpu) {
+  const g = nodeGpu[workloads[0]];
+  const c = nodeCpu[workloads[0]];
+  const autoPicks = !g || g.skipped || g.isFallback ? 'cpu' : 'gpu';
+  const faster = g && !g.skipped && g.seconds < c.seconds ? 'gpu' : 'cpu';
+  console.log(`auto picks the ${autoPicks.toUpperCase()} engine here; the faster one measured on ${workloads[0]} is the ${faster.toUpperCase()} engine${autoPicks === faster ? ' (auto is right)' : ' (auto is NOT the faster one here)'}.`);
+}

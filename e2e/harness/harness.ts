@@ -1,0 +1,121 @@
+// Engine check page (built with the app): runs the GPU engine (forced, SwiftShader included)
+// and the CPU engine on the same seeded maps, for the end-to-end tests and `npm run bench`.
+
+import { CpuEngine } from '../../src/engine/cpuEngine';
+import { GpuEngine } from '../../src/engine/gpu/gpuEngine';
+import { adapterIsFallback, adapterName } from '../../src/engine/host';
+import { layerSrops, DEFAULT_PARAMS, type SropParams } from '../../src/analysis/srop';
+import { syntheticMaps, reluLayer } from '../../src/testing/syntheticMaps';
+import type { RingProfiles } from '../../src/engine/types';
+
+interface SizeCase {
+  height: number;
+  width: number;
+  maps: number;
+}
+
+let gpuEngine: GpuEngine | null = null;
+let adapterFacts: { name: string; isFallback: boolean } | null = null;
+
+async function gpu(): Promise<GpuEngine> {
+  if (gpuEngine) return gpuEngine;
+  if (!('gpu' in navigator)) throw new Error('no navigator.gpu');
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+    },
+  });
+  adapterFacts = { name: adapterName(adapter), isFallback: adapterIsFallback(adapter) };
+  gpuEngine = new GpuEngine(device, adapterFacts.name, {});
+  return gpuEngine;
+}
+
+/** Largest per-ring energy difference, relative to the map's whole kept energy. */
+function profileError(g: RingProfiles, c: RingProfiles): number {
+  let worst = 0;
+  for (let m = 0; m < c.maps; m++) {
+    if (c.nonFinite[m]) {
+      if (!g.nonFinite[m]) return Infinity;
+      continue;
+    }
+    let total = c.dc[m];
+    for (let r = 0; r < c.rings; r++) total += c.inDisc[m * c.rings + r] + c.outDisc[m * c.rings + r];
+    if (total === 0) continue;
+    for (let r = 0; r < c.rings; r++) {
+      const i = m * c.rings + r;
+      worst = Math.max(worst, Math.abs(g.inDisc[i] - c.inDisc[i]) / total, Math.abs(g.outDisc[i] - c.outDisc[i]) / total);
+    }
+    worst = Math.max(worst, Math.abs(g.dc[m] - c.dc[m]) / total);
+  }
+  return worst;
+}
+
+function sropDifference(g: RingProfiles, c: RingProfiles, params: SropParams) {
+  const a = layerSrops(g, params);
+  const b = layerSrops(c, params);
+  let worst = 0;
+  let statusMismatch = 0;
+  for (let m = 0; m < c.maps; m++) {
+    if (a.status[m] !== b.status[m]) statusMismatch++;
+    else if (b.status[m] === 0) worst = Math.max(worst, Math.abs(a.srop[m] - b.srop[m]));
+  }
+  return { worst, statusMismatch, statuses: Array.from(b.status) };
+}
+
+async function compare(cases: SizeCase[], paramSets: SropParams[] = [DEFAULT_PARAMS]) {
+  const engine = await gpu();
+  const cpu = new CpuEngine();
+  const out = [];
+  for (const { height, width, maps } of cases) {
+    const data = syntheticMaps(maps, height, width, height * 1000 + width);
+    const g = await engine.profileMaps(data, maps, height, width);
+    const c = await cpu.profileMaps(data, maps, height, width);
+    out.push({
+      height,
+      width,
+      maps,
+      profileError: profileError(g, c),
+      srop: paramSets.map((p) => ({ params: p, ...sropDifference(g, c, p) })),
+    });
+  }
+  return { adapter: adapterFacts, results: out };
+}
+
+/** Seconds per image for a workload of [C, H, W] layers, engine only (data made beforehand). */
+async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'cpu', repeat = 1) {
+  const engine = backend === 'gpu' ? await gpu() : new CpuEngine();
+  const layers = shapes.map(([c, h, w], i) => reluLayer(c, h, w, i + 1));
+  // One warm-up layer per shape, so pipelines and ring tables are made before the clock.
+  const seen = new Set<string>();
+  for (let i = 0; i < shapes.length; i++) {
+    const [, h, w] = shapes[i];
+    if (seen.has(`${h}x${w}`)) continue;
+    seen.add(`${h}x${w}`);
+    await engine.profileMaps(layers[i].subarray(0, h * w), 1, h, w);
+  }
+  let best = Infinity;
+  for (let r = 0; r < repeat; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < shapes.length; i++) {
+      const [c, h, w] = shapes[i];
+      const profiles = await engine.profileMaps(layers[i], c, h, w);
+      layerSrops(profiles, DEFAULT_PARAMS);
+    }
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return { seconds: best, adapter: backend === 'gpu' ? adapterFacts : null };
+}
+
+declare global {
+  interface Window {
+    sropHarness: { compare: typeof compare; benchmark: typeof benchmark };
+  }
+}
+
+window.sropHarness = { compare, benchmark };
+document.body.dataset.ready = 'true';

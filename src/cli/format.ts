@@ -1,0 +1,71 @@
+// CSV and JSON of the `srop` command (README, "Output"). Numbers are written in JavaScript's
+// shortest round-trip form, so the page's exports and the command agree to the last digit.
+
+import { STATUS_NAMES } from '../analysis/srop';
+import type { LayerResult } from '../analysis/layerResult';
+import type { LayerComparison } from '../analysis/compare';
+
+export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status';
+export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising';
+
+/** A CSV field: quoted when it holds a comma, quote or line break. */
+export function csvField(value: string | number | null): string {
+  if (value === null || (typeof value === 'number' && Number.isNaN(value))) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function mapsCsvRows(result: LayerResult): string {
+  const [, channels, height, width] = result.shape;
+  const name = csvField(result.name);
+  const lines: string[] = [];
+  for (let m = 0; m < result.srop.length; m++) {
+    const none = result.status[m] !== 0;
+    lines.push(
+      [
+        name,
+        Math.floor(m / channels),
+        m % channels,
+        height,
+        width,
+        none ? '' : csvField(result.srop[m]),
+        none ? '' : result.ring[m],
+        csvField(result.energy[m]),
+        STATUS_NAMES[result.status[m]],
+      ].join(','),
+    );
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export function compareCsvRow(c: LayerComparison): string {
+  return (
+    [c.layer, c.channels, c.dead_a, c.dead_b, c.median_a, c.median_b, c.delta_median, c.wasserstein, c.ks, c.paired_median_delta, c.share_rising]
+      .map((v) => csvField(v))
+      .join(',') + '\n'
+  );
+}
+
+/** Per input, per channel: [[...C values] x N]. */
+function byInput<T>(result: LayerResult, value: (m: number) => T): T[][] {
+  const [n, c] = result.shape;
+  return Array.from({ length: n }, (_, i) => Array.from({ length: c }, (_, ch) => value(i * c + ch)));
+}
+
+export function layerJson(result: LayerResult) {
+  const none = (m: number) => result.status[m] !== 0;
+  return {
+    name: result.name,
+    file: result.file,
+    shape: result.shape,
+    layout: result.layout,
+    srop: byInput(result, (m) => (none(m) ? null : result.srop[m])),
+    ring: byInput(result, (m) => (none(m) ? null : result.ring[m])),
+    status: byInput(result, (m) => STATUS_NAMES[result.status[m]]),
+    summary: result.summary,
+  };
+}
+
+export function comparisonJson(c: LayerComparison) {
+  return { ...c };
+}

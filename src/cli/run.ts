@@ -1,0 +1,144 @@
+// The `srop` command's work, separate from process handling so tests can run it in-process:
+// open files -> engine profiles per layer -> analysis -> CSV or JSON.
+
+import type { Writable } from 'node:stream';
+import { openActivationPath } from '../io/node';
+import type { Layer } from '../io/types';
+import type { ProfileEngine } from '../engine/types';
+import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
+import { layerResult, type LayerResult } from '../analysis/layerResult';
+import { compareLayers, type LayerComparison } from '../analysis/compare';
+import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
+import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from './format';
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  /** Engine to use; given by tests, otherwise made from --backend. */
+  engineFor?: (options: CliOptions) => Promise<{ engine: ProfileEngine; note: string; warning?: string; close(): void }>;
+}
+
+function write(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.write(text)) resolve();
+    else stream.once('drain', resolve).once('error', reject);
+  });
+}
+
+export function paramsOf(options: CliOptions): SropParams {
+  return { ...DEFAULT_PARAMS, kappa: options.kappa, dc: options.dc, domain: options.domain, interpolate: options.interpolate };
+}
+
+interface FileLayers {
+  file: string;
+  layers: Layer[];
+}
+
+/** Opens every file; reports each bad file or layer as one line on stderr. */
+async function openAll(files: string[], options: CliOptions, io: CliIo): Promise<{ opened: FileLayers[]; failures: number }> {
+  const opened: FileLayers[] = [];
+  let failures = 0;
+  for (const file of files) {
+    const { layers, errors } = await openActivationPath(file, options.layout);
+    for (const error of errors) {
+      failures++;
+      await write(io.stderr, `srop: ${error.message}\n`);
+    }
+    for (const layer of layers) {
+      if (options.layout === 'auto') await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
+    }
+    opened.push({ file, layers });
+  }
+  return { opened, failures };
+}
+
+/** Profiles a layer and turns them into per-map SROPs; a read error mid-way is reported, not thrown. */
+async function analyse(layer: Layer, engine: ProfileEngine, params: SropParams, io: CliIo): Promise<LayerResult | null> {
+  try {
+    const profiles = await engine.profileLayer(layer);
+    return layerResult(layer, profiles, params);
+  } catch (error) {
+    await write(io.stderr, `srop: ${layer.file}: ${layer.name}: ${(error as Error).message}\n`);
+    return null;
+  }
+}
+
+export async function runSrop(argv: string[], io: CliIo): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      await write(io.stderr, `srop: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    await write(io.stdout, `${USAGE}\n`);
+    return 0;
+  }
+  const make = io.engineFor ?? (await import('./engineForCli')).engineForCli;
+  const { engine, note, warning, close } = await make(options);
+  try {
+    await write(io.stderr, `srop: backend ${note}\n`);
+    if (warning) await write(io.stderr, `srop: warning: ${warning}\n`);
+    const params = paramsOf(options);
+    const { opened, failures: openFailures } = await openAll(options.files, options, io);
+    let failures = openFailures;
+    const header = { params, backend: engine.backend, adapter: engine.adapter };
+
+    if (options.command === 'maps') {
+      const jsonLayers: unknown[] = [];
+      if (options.format === 'csv') await write(io.stdout, mapsCsvHeader + '\n');
+      for (const { layers } of opened) {
+        for (const layer of layers) {
+          const result = await analyse(layer, engine, params, io);
+          if (!result) {
+            failures++;
+            continue;
+          }
+          if (options.format === 'csv') await write(io.stdout, mapsCsvRows(result));
+          else jsonLayers.push(layerJson(result));
+        }
+      }
+      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header, layers: jsonLayers }) + '\n');
+      return failures > 0 ? 2 : 0;
+    }
+
+    // compare: layers matched by name, in A's order, then B's layers that A lacks.
+    const [a, b] = opened;
+    const resultsA = new Map<string, LayerResult>();
+    const resultsB = new Map<string, LayerResult>();
+    for (const [side, results] of [[a, resultsA], [b, resultsB]] as const) {
+      for (const layer of side.layers) {
+        const result = await analyse(layer, engine, params, io);
+        if (result) results.set(layer.name, result);
+        else failures++;
+      }
+    }
+    const comparisons: LayerComparison[] = [];
+    for (const [name, ra] of resultsA) {
+      const rb = resultsB.get(name);
+      if (!rb) {
+        await write(io.stderr, `srop: layer ${name}: only in A (${a.file}), not compared\n`);
+        continue;
+      }
+      if (ra.shape.join('x') !== rb.shape.join('x')) {
+        await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
+      }
+      comparisons.push(compareLayers(ra, rb));
+    }
+    for (const name of resultsB.keys()) {
+      if (!resultsA.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
+    }
+    if (options.format === 'csv') {
+      await write(io.stdout, compareCsvHeader + '\n' + comparisons.map(compareCsvRow).join(''));
+    } else {
+      await write(io.stdout, JSON.stringify({ ...header, files: { a: a.file, b: b.file }, layers: comparisons.map(comparisonJson) }) + '\n');
+    }
+    return failures > 0 ? 2 : 0;
+  } finally {
+    close();
+  }
+}

@@ -1,0 +1,195 @@
+// The one owner of the GPUDevice, in the page and in the command: finds the adapter, decides the
+// engine (select.ts), creates the device and the engine, and turns device loss into state with a
+// recovery (a new device and engine; the caller recomputes what it needs).
+
+import type { BackendChoice, ProfileEngine } from './types';
+import { decideBackend, type AdapterFacts, type BackendDecision } from './select';
+import { CpuEngine } from './cpuEngine';
+import { GpuEngine } from './gpu/gpuEngine';
+
+export type HostStatus = 'ready' | 'recovering' | 'failed';
+
+export interface HostState {
+  choice: BackendChoice;
+  adapter: AdapterFacts;
+  decision: BackendDecision;
+  status: HostStatus;
+  /** Something the user should know: a lost device and its recovery, a GPU error. */
+  notice: string | null;
+  /** Bumped whenever the engine is replaced, so that callers know to recompute. */
+  generation: number;
+}
+
+export function adapterName(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [info?.description, info?.vendor, info?.architecture, info?.device].filter((p): p is string => !!p && p.length > 0);
+  const name = parts.length > 0 ? (info?.description ? info.description : parts.join(' ')) : 'WebGPU adapter';
+  return name;
+}
+
+export function adapterIsFallback(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return Boolean(info?.isFallbackAdapter ?? legacy);
+}
+
+async function requestFullDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  // Ask for the adapter's own buffer and workgroup limits: the engine streams within them.
+  const limits = adapter.limits;
+  return adapter.requestDevice({
+    label: 'srop device',
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+    },
+  });
+}
+
+export interface HostOptions {
+  /** `navigator.gpu` in the page, Dawn's GPU object in Node; undefined where there is none. */
+  gpu?: GPU;
+  /** Why there is no `gpu`, for the notice (default: "no navigator.gpu"). */
+  missingReason?: string;
+  /** An adapter already found (the command finds its own through Dawn). */
+  adapter?: GPUAdapter | null;
+  /** GPU memory bound for the GPU engine, bytes. */
+  gpuMemoryBound?: number;
+}
+
+export class EngineHost {
+  private listeners = new Set<(state: HostState) => void>();
+  private gpuAdapter: GPUAdapter | null = null;
+  private device: GPUDevice | null = null;
+  private current: ProfileEngine = new CpuEngine();
+  private stateValue: HostState;
+
+  private constructor(private readonly options: HostOptions, choice: BackendChoice) {
+    const adapter: AdapterFacts = { name: null, isFallback: false, missingReason: options.missingReason ?? 'no navigator.gpu' };
+    this.stateValue = { choice, adapter, decision: decideBackend(choice, adapter), status: 'ready', notice: null, generation: 0 };
+  }
+
+  static async start(options: HostOptions, choice: BackendChoice = 'auto'): Promise<EngineHost> {
+    const host = new EngineHost(options, choice);
+    await host.findAdapter();
+    await host.apply(choice);
+    return host;
+  }
+
+  get state(): HostState {
+    return this.stateValue;
+  }
+
+  get engine(): ProfileEngine {
+    return this.current;
+  }
+
+  subscribe(listener: (state: HostState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(patch: Partial<HostState>): void {
+    this.stateValue = { ...this.stateValue, ...patch };
+    for (const listener of this.listeners) listener(this.stateValue);
+  }
+
+  private async findAdapter(): Promise<void> {
+    if (this.options.adapter !== undefined) {
+      this.gpuAdapter = this.options.adapter;
+    } else if (this.options.gpu) {
+      try {
+        this.gpuAdapter = await this.options.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      } catch (error) {
+        this.gpuAdapter = null;
+        this.stateValue.adapter = { name: null, isFallback: false, missingReason: `requestAdapter failed: ${(error as Error).message}` };
+        return;
+      }
+    }
+    this.stateValue.adapter = this.gpuAdapter
+      ? { name: adapterName(this.gpuAdapter), isFallback: adapterIsFallback(this.gpuAdapter) }
+      : { name: null, isFallback: false, missingReason: this.options.gpu || this.options.adapter === null ? 'no WebGPU adapter' : (this.options.missingReason ?? 'no navigator.gpu') };
+  }
+
+  /** Switch engine by the user's choice (auto, gpu, cpu). */
+  async setChoice(choice: BackendChoice): Promise<void> {
+    await this.apply(choice);
+  }
+
+  private async apply(choice: BackendChoice): Promise<void> {
+    let decision = decideBackend(choice, this.stateValue.adapter);
+    let notice: string | null = decision.warning ?? null;
+    this.releaseEngine();
+    if (decision.backend === 'gpu' && this.gpuAdapter) {
+      try {
+        this.current = await this.createGpuEngine();
+      } catch (error) {
+        const why = `the GPU device could not be created (${(error as Error).message})`;
+        decision = { backend: 'cpu', reason: `CPU engine: ${why}`, warning: why };
+        notice = `GPU engine unavailable: ${why}; running the CPU engine`;
+        this.current = new CpuEngine();
+      }
+    } else {
+      this.current = new CpuEngine();
+    }
+    this.publish({ choice, decision, notice, status: 'ready', generation: this.stateValue.generation + 1 });
+  }
+
+  private async createGpuEngine(): Promise<ProfileEngine> {
+    const adapter = this.gpuAdapter!;
+    const device = await requestFullDevice(adapter);
+    this.device = device;
+    device.lost.then((info) => {
+      if (this.device !== device || info.reason === 'destroyed') return;
+      void this.recover(`the GPU device was lost (${info.message || info.reason})`);
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      const message = (event as GPUUncapturedErrorEvent).error.message;
+      this.publish({ notice: `GPU error: ${message}` });
+    });
+    return new GpuEngine(device, this.stateValue.adapter.name ?? 'WebGPU adapter', { memoryBound: this.options.gpuMemoryBound });
+  }
+
+  /** A new device and engine after a loss; falls back to the CPU engine if that fails too. */
+  async recover(why: string): Promise<void> {
+    this.publish({ status: 'recovering', notice: `${why}; starting a new device` });
+    this.releaseEngine();
+    try {
+      // An adapter that has given out a device may be consumed: ask for a fresh one.
+      if (this.options.gpu) this.gpuAdapter = await this.options.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!this.gpuAdapter) throw new Error('no adapter');
+      this.current = await this.createGpuEngine();
+      this.publish({ status: 'ready', notice: `${why}; recovered on a new device`, generation: this.stateValue.generation + 1 });
+    } catch (error) {
+      this.current = new CpuEngine();
+      const decision = { backend: 'cpu' as const, reason: `CPU engine: ${why}, and no new device (${(error as Error).message})` };
+      this.publish({ status: 'failed', decision, notice: `${why}; no new GPU device, running the CPU engine`, generation: this.stateValue.generation + 1 });
+    }
+  }
+
+  /** For tests and the "simulate device loss" control: destroy the device as a loss would. */
+  loseDeviceForTesting(): void {
+    const device = this.device;
+    if (!device) return;
+    // destroy() reports reason 'destroyed', which a real loss does not: recover explicitly.
+    this.device = null;
+    device.destroy();
+    void this.recover('the GPU device was lost (simulated)');
+  }
+
+  private releaseEngine(): void {
+    this.current.destroy();
+    if (this.device) {
+      const device = this.device;
+      this.device = null;
+      device.destroy();
+    }
+  }
+
+  destroy(): void {
+    this.releaseEngine();
+    this.listeners.clear();
+  }
+}

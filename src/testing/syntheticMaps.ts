@@ -1,0 +1,68 @@
+// Seeded synthetic feature maps for engine checks and the benchmark (page and Node alike):
+// ReLU-like sparse, smooth, constant, all-zero, NaN-holding and plain random maps.
+
+export type MapKind = 'relu' | 'smooth' | 'constant' | 'zero' | 'nan' | 'random';
+export const MAP_KINDS: MapKind[] = ['relu', 'smooth', 'constant', 'zero', 'nan', 'random'];
+
+/** mulberry32: small, fast, seedable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** `count` maps of H x W, kinds taken in turn from `kinds`, as one float32 array. */
+export function syntheticMaps(count: number, height: number, width: number, seed = 1, kinds: MapKind[] = MAP_KINDS): Float32Array {
+  const random = seededRandom(seed);
+  const size = height * width;
+  const out = new Float32Array(count * size);
+  for (let m = 0; m < count; m++) {
+    const kind = kinds[m % kinds.length];
+    const map = out.subarray(m * size, (m + 1) * size);
+    const fx = 1 + random() * 3;
+    const fy = 1 + random() * 3;
+    const phase = random() * 6.283;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        switch (kind) {
+          case 'relu':
+            map[i] = Math.max(0, gaussian(random) - 0.8);
+            break;
+          case 'smooth':
+            map[i] = 2 + Math.sin((fx * x) / Math.max(width, 1) * 6.283 + phase) * Math.cos((fy * y) / Math.max(height, 1) * 6.283);
+            break;
+          case 'constant':
+            map[i] = 0.7;
+            break;
+          case 'zero':
+            map[i] = 0;
+            break;
+          case 'nan':
+            map[i] = gaussian(random);
+            break;
+          case 'random':
+            map[i] = gaussian(random) + 0.3;
+            break;
+        }
+      }
+    }
+    if (kind === 'nan') map[Math.floor(random() * size)] = Number.NaN;
+  }
+  return out;
+}
+
+/** ReLU-like random activations of one layer (N = 1), for the benchmark. */
+export function reluLayer(channels: number, height: number, width: number, seed = 7): Float32Array {
+  return syntheticMaps(channels, height, width, seed, ['relu']);
+}

@@ -1,0 +1,179 @@
+// The `srop` command end to end: the built bundle run as a process, on files numpy writes afresh
+// for every run (a random seed), checked against the numpy reference (srop_ref.py).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const bin = join(root, 'bin', 'srop.mjs');
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+interface RefMap { srop: number | null; ring: number | null; energy: number | null; status: string }
+interface Expected {
+  params: Array<{ kappa: number; dc: string; domain: string; interpolate: boolean }>;
+  files: Record<string, Record<string, RefMap[][]>>;
+  compare: Record<string, Record<string, number>>;
+}
+
+let dir = '';
+let expected: Expected;
+const seed = Math.floor(Math.random() * 1e9);
+
+function srop(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function parseCsv(text: string): Record<string, string>[] {
+  const [header, ...rows] = text.trim().split('\n');
+  const keys = header.split(',');
+  return rows.map((row) => Object.fromEntries(row.split(',').map((v, i) => [keys[i], v])));
+}
+
+function paramArgs(p: Expected['params'][number]): string[] {
+  return ['--kappa', String(p.kappa), '--dc', p.dc, '--domain', p.domain, ...(p.interpolate ? [] : ['--no-interpolate'])];
+}
+
+/** Every row against the reference: same status and ring, SROP and energy within `tolerance` (relative). */
+function checkRows(rows: Record<string, string>[], file: string, layers: string[], paramIndex: number, tolerance: number, ringsExact: boolean) {
+  let row = 0;
+  for (const name of layers) {
+    const ref = expected.files[file][name][paramIndex];
+    for (const mapRef of ref) {
+      const r = rows[row++];
+      expect(r.layer).toBe(name);
+      expect(r.status, `${file} ${name} map ${row}`).toBe(mapRef.status);
+      if (mapRef.srop === null) {
+        expect(r.srop).toBe('');
+        expect(r.ring).toBe('');
+      } else {
+        expect(Math.abs(Number(r.srop) - mapRef.srop)).toBeLessThanOrEqual(tolerance * Math.max(1, mapRef.srop));
+        if (ringsExact) expect(Number(r.ring)).toBe(mapRef.ring);
+        else expect(Math.abs(Number(r.ring) - mapRef.ring!)).toBeLessThanOrEqual(1);
+        expect(Math.abs(Number(r.energy) - mapRef.energy!)).toBeLessThanOrEqual(Math.max(tolerance, 1e-5) * mapRef.energy!);
+      }
+    }
+  }
+  expect(rows.length).toBe(row);
+}
+
+beforeAll(() => {
+  expect(existsSync(join(root, 'dist-cli', 'srop.mjs')), 'run `npm run build:cli` first').toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'srop-cli-'));
+  execFileSync('python3', [join(root, 'test', 'helpers', 'make_unseen.py'), dir, String(seed)]);
+  expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+});
+
+describe(`srop on unseen maps (numpy seed ${seed})`, () => {
+  it('CPU backend: every map equals the numpy reference, for each parameter set', () => {
+    for (const [i, p] of expected.params.entries()) {
+      const out = srop(['--backend', 'cpu', ...paramArgs(p), 'a.npz', 'c.npy']);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).toContain('srop: backend cpu');
+      const rows = parseCsv(out.stdout);
+      expect(Object.keys(rows[0])).toEqual(['layer', 'input', 'channel', 'height', 'width', 'srop', 'ring', 'energy', 'status']);
+      checkRows(rows.slice(0, 2 * 3 + 5), 'a.npz', ['conv1', 'block.relu'], i, 1e-9, true);
+      checkRows(rows.slice(11), 'c.npy', ['c'], i, 1e-9, true);
+      // input and channel are 0-based, in N-major order
+      expect(rows.slice(0, 6).map((r) => `${r.input}/${r.channel}/${r.height}/${r.width}`)).toEqual(['0/0/13/17', '0/1/13/17', '0/2/13/17', '1/0/13/17', '1/1/13/17', '1/2/13/17']);
+    }
+  });
+
+  it.skipIf(!existsSync(SWIFTSHADER) && !process.env.VK_ICD_FILENAMES)('GPU backend (forced, SwiftShader here) agrees with the reference within 1e-3', () => {
+    const out = srop(['--backend', 'gpu', 'a.npz', 'c.npy']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/srop: backend gpu: GPU engine on .+, as asked/);
+    const rows = parseCsv(out.stdout);
+    checkRows(rows.slice(0, 11), 'a.npz', ['conv1', 'block.relu'], 0, 1e-3, false);
+    checkRows(rows.slice(11), 'c.npy', ['c'], 0, 1e-3, false);
+  });
+
+  it('auto picks the CPU engine when the only adapter is a software one, and says so', () => {
+    const out = srop(['c.npy'], existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {});
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/srop: backend cpu: CPU engine: (the only adapter, .*, is a software one|no WebGPU adapter)/);
+  });
+
+  it('JSON output has params, backend, adapter and per-layer srop/ring/status/summary', () => {
+    const out = srop(['--backend', 'cpu', '--format', 'json', 'a.npz']);
+    expect(out.code, out.stderr).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json.params).toEqual({ kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true });
+    expect(json.backend).toBe('cpu');
+    expect(json.adapter).toBeNull();
+    expect(json.layers.map((l: { name: string }) => l.name)).toEqual(['conv1', 'block.relu']);
+    const relu = json.layers[1];
+    expect(relu.shape).toEqual([1, 5, 7, 7]);
+    expect(relu.file).toBe('a.npz');
+    expect(relu.status[0][1]).toBe('dead');
+    expect(relu.status[0][2]).toBe('nonfinite');
+    expect(relu.srop[0][1]).toBeNull();
+    const ref = expected.files['a.npz']['block.relu'][0];
+    expect(relu.srop[0][0]).toBeCloseTo(ref[0].srop!, 12);
+    expect(relu.summary).toMatchObject({ count: 3, dead: 1, nonfinite: 1 });
+    const values = ref.map((m) => m.srop).filter((v): v is number => v !== null).sort((x, y) => x - y);
+    expect(relu.summary.median).toBeCloseTo(values[1], 12);
+    expect(relu.summary.min).toBeCloseTo(values[0], 12);
+    expect(relu.summary.max).toBeCloseTo(values[2], 12);
+  });
+
+  it('compare: per-layer statistics equal numpy’s, from the reference SROPs', () => {
+    const out = srop(['compare', '--backend', 'cpu', 'a.npz', 'b.npz']);
+    expect(out.code, out.stderr).toBe(0);
+    const rows = parseCsv(out.stdout);
+    expect(Object.keys(rows[0])).toEqual(['layer', 'channels', 'dead_a', 'dead_b', 'median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising']);
+    expect(rows.map((r) => r.layer)).toEqual(['conv1', 'block.relu']);
+    for (const r of rows) {
+      const ref = expected.compare[r.layer];
+      for (const key of ['median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising'] as const) {
+        expect(Number(r[key]), `${r.layer} ${key}`).toBeCloseTo(ref[key], 9);
+      }
+      expect(Number(r.dead_a)).toBe(ref.dead_a);
+      expect(Number(r.dead_b)).toBe(ref.dead_b);
+    }
+    expect(rows[0].channels).toBe('3');
+    const json = JSON.parse(srop(['compare', '--backend', 'cpu', '--format', 'json', 'a.npz', 'b.npz']).stdout);
+    expect(json.layers[1].layer).toBe('block.relu');
+    expect(json.layers[1].wasserstein).toBeCloseTo(expected.compare['block.relu'].wasserstein, 9);
+  });
+
+  it('a bad file is one line on stderr, the others are still processed, exit 2', () => {
+    const good = readFileSync(join(dir, 'c.npy'));
+    writeFileSync(join(dir, 'broken.npy'), good.subarray(0, good.length - 10));
+    writeFileSync(join(dir, 'notnumpy.npy'), 'hello, I am text');
+    const out = srop(['--backend', 'cpu', 'broken.npy', 'c.npy', 'notnumpy.npy', 'missing.npz']);
+    expect(out.code).toBe(2);
+    const problems = out.stderr.split('\n').filter((l) => /^srop: (broken|notnumpy|missing)/.test(l));
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^srop: broken\.npy: .+/);
+    expect(out.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const rows = parseCsv(out.stdout);
+    expect(rows.length).toBe(6);
+    expect(rows.every((r) => r.layer === 'c')).toBe(true);
+  });
+
+  it('--out writes the file; --layout nchw reads channels-last data as given', () => {
+    const out = srop(['--backend', 'cpu', '--out', 'maps.csv', '--layout', 'nchw', 'c.npy']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe('');
+    const rows = parseCsv(readFileSync(join(dir, 'maps.csv'), 'utf8'));
+    expect(rows[0]).toMatchObject({ height: '6', width: '8' }); // [1,6,6,8] read as N,C,H,W
+    expect(rows.length).toBe(6);
+  });
+
+  it('bad options: the usage and exit 2; --help documents every option', () => {
+    for (const args of [['--kappa', '2', 'a.npz'], ['--backend', 'tpu', 'a.npz'], [], ['compare', 'a.npz']]) {
+      const out = srop(args);
+      expect(out.code, args.join(' ')).toBe(2);
+      expect(out.stderr).toContain('Usage:');
+    }
+    const help = srop(['--help']);
+    expect(help.code).toBe(0);
+    for (const option of ['--kappa', '--dc', '--domain', '--no-interpolate', '--layout', '--backend', '--format', '--out', 'compare']) {
+      expect(help.stdout).toContain(option);
+    }
+  });
+});
+
