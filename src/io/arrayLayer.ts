@@ -1,0 +1,257 @@
+// A stored n-d array (any reader's) as a Layer: shape normalisation to [N, C, H, W], element
+// decoding to float32, and readMaps reading only the byte range the asked maps need, in bounded chunks.
+
+import { fail, type ByteSource, type Where } from './blobSource';
+import { guessLayout } from './layout';
+import { ActivationFileError, type Layer, type Layout, type LayoutChoice } from './types';
+
+/** A real element type: float, signed or unsigned integer, bool, or bfloat16. */
+export interface DType {
+  kind: 'f' | 'i' | 'u' | 'b' | 'bf';
+  size: 1 | 2 | 4 | 8;
+  little: boolean;
+}
+
+/** Largest chunk of stored bytes read at once. */
+export const MAX_CHUNK_BYTES = 64 << 20;
+/** Largest chunk of elements decoded at once (bounds the float32 scratch to 64 MiB). */
+const MAX_CHUNK_ELEMENTS = 16 << 20;
+
+/** A shape as Python prints it: "(2, 3)", "(5,)", "()". */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+/** Checks the shape can be a stack of feature maps; returns its element count. Throws ActivationFileError. */
+export function checkShape(where: Where, shape: readonly number[]): number {
+  if (shape.length < 1 || shape.length > 4) {
+    throw fail(where, `shape ${formatShape(shape)} has ${shape.length} ${shape.length === 1 ? 'axis' : 'axes'}; a feature map needs 1 to 4`);
+  }
+  if (shape.some((n) => n === 0)) throw fail(where, `shape ${formatShape(shape)} has a zero-sized axis; there are no maps to read`);
+  let total = 1;
+  for (const n of shape) total *= n;
+  if (!Number.isSafeInteger(total)) throw fail(where, `shape ${formatShape(shape)} is too large`);
+  return total;
+}
+
+/** Checks the data holds exactly the shape's bytes. `holder` is "the file", "the member", "the tensor". */
+export function checkBytes(where: Where, shape: readonly number[], itemSize: number, available: number, holder: string): void {
+  const need = checkShape(where, shape) * itemSize;
+  if (need !== available) {
+    throw fail(where, `shape ${formatShape(shape)} needs ${need} bytes of data but ${holder} holds ${available}`);
+  }
+}
+
+// ---- element decoding ----
+
+let halfTable: Float32Array | null = null;
+
+/** Every IEEE half-precision value, exactly, as float32. */
+function halves(): Float32Array {
+  if (halfTable) return halfTable;
+  const table = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const mant = h & 0x3ff;
+    let v: number;
+    if (exp === 0) v = mant * 2 ** -24;
+    else if (exp === 31) v = mant ? NaN : Infinity;
+    else v = (1024 + mant) * 2 ** (exp - 25);
+    table[h] = sign * v;
+  }
+  halfTable = table;
+  return table;
+}
+
+/** A 64-bit integer rounded once, to nearest even, to float32 (as numpy's cast does). */
+export function bigIntToFloat32(value: bigint): number {
+  const negative = value < 0n;
+  const a = negative ? -value : value;
+  if (a < 1n << 53n) return Math.fround(Number(value));
+  const bits = a.toString(2).length;
+  const drop = BigInt(bits - 25); // keep 24 bits and a guard bit
+  const kept = a >> drop;
+  const sticky = (a & ((1n << drop) - 1n)) !== 0n;
+  let mantissa = kept >> 1n;
+  if ((kept & 1n) === 1n && (sticky || (mantissa & 1n) === 1n)) mantissa += 1n;
+  const magnitude = Number(mantissa) * 2 ** Number(drop + 1n);
+  return Math.fround(negative ? -magnitude : magnitude);
+}
+
+/** Decodes `out.length` elements from `bytes` into float32. */
+export function decodeElements(bytes: Uint8Array, dtype: DType, out: Float32Array): void {
+  const n = out.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = dtype.little;
+  const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+  switch (dtype.kind) {
+    case 'f':
+      if (dtype.size === 4) {
+        if (le && bytes.byteOffset % 4 === 0) bits.set(new Uint32Array(bytes.buffer, bytes.byteOffset, n));
+        else for (let i = 0; i < n; i++) bits[i] = view.getUint32(i * 4, le);
+      } else if (dtype.size === 8) {
+        for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, le);
+      } else {
+        const table = halves();
+        for (let i = 0; i < n; i++) out[i] = table[view.getUint16(i * 2, le)];
+      }
+      return;
+    case 'bf':
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, le) << 16;
+      return;
+    case 'b':
+      for (let i = 0; i < n; i++) out[i] = bytes[i] !== 0 ? 1 : 0;
+      return;
+    case 'i':
+      switch (dtype.size) {
+        case 1:
+          for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+          return;
+        case 2:
+          for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, le);
+          return;
+        case 4:
+          for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, le);
+          return;
+        default:
+          for (let i = 0; i < n; i++) {
+            const hi = view.getInt32(i * 8 + (le ? 4 : 0), le);
+            const lo = view.getUint32(i * 8 + (le ? 0 : 4), le);
+            out[i] = hi >= -0x200000 && hi < 0x200000 ? hi * 4294967296 + lo : bigIntToFloat32(view.getBigInt64(i * 8, le));
+          }
+          return;
+      }
+    case 'u':
+      switch (dtype.size) {
+        case 1:
+          out.set(bytes.subarray(0, n));
+          return;
+        case 2:
+          for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, le);
+          return;
+        case 4:
+          for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, le);
+          return;
+        default:
+          for (let i = 0; i < n; i++) {
+            const hi = view.getUint32(i * 8 + (le ? 4 : 0), le);
+            const lo = view.getUint32(i * 8 + (le ? 0 : 4), le);
+            out[i] = hi < 0x200000 ? hi * 4294967296 + lo : bigIntToFloat32(view.getBigUint64(i * 8, le));
+          }
+          return;
+      }
+  }
+}
+
+// ---- the layer ----
+
+export interface ArraySpec {
+  name: string;
+  where: Where;
+  source: ByteSource;
+  /** Offset of the first element in `source`. */
+  dataOffset: number;
+  dtype: DType;
+  /** The dtype in the file's own words. */
+  dtypeText: string;
+  storedShape: number[];
+  fortranOrder: boolean;
+  layoutChoice: LayoutChoice;
+}
+
+/** Normalised [N, C, H, W] and, for each of n, c, h, w, the stored axis it comes from (-1: none). */
+export function normalise(storedShape: readonly number[], layout: Layout): { shape: [number, number, number, number]; axes: [number, number, number, number] } {
+  const s = storedShape;
+  switch (s.length) {
+    case 1:
+      return { shape: [1, 1, 1, s[0]], axes: [-1, -1, -1, 0] };
+    case 2:
+      return { shape: [1, 1, s[0], s[1]], axes: [-1, -1, 0, 1] };
+    case 3:
+      return layout === 'nhwc' ? { shape: [1, s[2], s[0], s[1]], axes: [-1, 2, 0, 1] } : { shape: [1, s[0], s[1], s[2]], axes: [-1, 0, 1, 2] };
+    default:
+      return layout === 'nhwc' ? { shape: [s[0], s[3], s[1], s[2]], axes: [0, 3, 1, 2] } : { shape: [s[0], s[1], s[2], s[3]], axes: [0, 1, 2, 3] };
+  }
+}
+
+/** Makes the layer; checks shape and data size first (throws ActivationFileError). */
+export function arrayLayer(spec: ArraySpec, holder: string): Layer {
+  const { where, source, dataOffset, dtype, storedShape } = spec;
+  checkBytes(where, storedShape, dtype.size, source.size - dataOffset, holder);
+  const guess = spec.layoutChoice === 'auto' ? guessLayout(storedShape) : null;
+  const layout: Layout = guess ? guess.layout : (spec.layoutChoice as Layout);
+  const { shape, axes } = normalise(storedShape, layout);
+
+  // element strides of the stored axes
+  const k = storedShape.length;
+  const strides = new Array<number>(k);
+  if (spec.fortranOrder) {
+    for (let i = 0, st = 1; i < k; st *= storedShape[i], i++) strides[i] = st;
+  } else {
+    for (let i = k - 1, st = 1; i >= 0; st *= storedShape[i], i--) strides[i] = st;
+  }
+  const [sN, sC, sH, sW] = axes.map((a) => (a < 0 ? 0 : strides[a]));
+  const [, C, H, W] = shape;
+  const total = shape[0] * C;
+  const mapSize = H * W;
+  const itemSize = dtype.size;
+  const chunkElements = Math.max(1, Math.min(MAX_CHUNK_ELEMENTS, Math.floor(MAX_CHUNK_BYTES / itemSize)));
+
+  async function readMaps(first: number, count: number): Promise<Float32Array> {
+    if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > total) {
+      throw fail(where, `maps ${first}..${first + count - 1} asked for, but the layer has ${total} maps`);
+    }
+    const out = new Float32Array(count * mapSize);
+    if (count === 0) return out;
+    const bases = new Float64Array(count);
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (let j = 0; j < count; j++) {
+      const m = first + j;
+      const base = Math.floor(m / C) * sN + (m % C) * sC;
+      bases[j] = base;
+      if (base < lowest) lowest = base;
+      if (base > highest) highest = base;
+    }
+    const end = highest + (H - 1) * sH + (W - 1) * sW + 1; // one past the last element needed
+    const scratch = new Float32Array(Math.min(chunkElements, end - lowest));
+    try {
+      for (let lo = lowest; lo < end; lo += chunkElements) {
+        const hi = Math.min(end, lo + chunkElements);
+        const bytes = await source.read(dataOffset + lo * itemSize, dataOffset + hi * itemSize);
+        const decoded = scratch.subarray(0, hi - lo);
+        decodeElements(bytes, dtype, decoded);
+        for (let j = 0; j < count; j++) {
+          const base = bases[j];
+          if (base > hi - 1 || base + (H - 1) * sH + (W - 1) * sW < lo) continue;
+          const outMap = j * mapSize;
+          for (let h = 0; h < H; h++) {
+            const row = base + h * sH;
+            const w0 = row >= lo ? 0 : Math.ceil((lo - row) / sW);
+            const w1 = Math.min(W - 1, Math.floor((hi - 1 - row) / sW));
+            if (w1 < w0) continue;
+            const at = outMap + h * W;
+            if (sW === 1) out.set(decoded.subarray(row + w0 - lo, row + w1 + 1 - lo), at + w0);
+            else for (let w = w0, e = row + w0 * sW - lo; w <= w1; w++, e += sW) out[at + w] = decoded[e];
+          }
+        }
+      }
+    } catch (error) {
+      if (error instanceof ActivationFileError) throw error;
+      throw fail(where, `reading maps ${first}..${first + count - 1} failed (${error instanceof Error ? error.message : String(error)})`);
+    }
+    return out;
+  }
+
+  return {
+    name: spec.name,
+    file: where.file,
+    shape,
+    storedShape: [...storedShape],
+    dtype: spec.dtypeText,
+    layout,
+    layoutReason: guess ? guess.reason : 'given',
+    readMaps,
+  };
+}
