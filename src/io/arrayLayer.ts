@@ -12,10 +12,11 @@ export interface DType {
   little: boolean;
 }
 
-/** Largest chunk of stored bytes read at once. */
-export const MAX_CHUNK_BYTES = 64 << 20;
-/** Largest chunk of elements decoded at once (bounds the float32 scratch to 64 MiB). */
-const MAX_CHUNK_ELEMENTS = 16 << 20;
+/**
+ * Bounds on one read of stored data: bytes read from the source at once, and elements decoded at
+ * once (bounding the float32 scratch to 64 MiB). Mutable so tests can force many small chunks.
+ */
+export const readLimits = { chunkBytes: 64 << 20, chunkElements: 16 << 20 };
 
 /** A shape as Python prints it: "(2, 3)", "(5,)", "()". */
 export function formatShape(shape: readonly number[]): string {
@@ -196,7 +197,6 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
   const total = shape[0] * C;
   const mapSize = H * W;
   const itemSize = dtype.size;
-  const chunkElements = Math.max(1, Math.min(MAX_CHUNK_ELEMENTS, Math.floor(MAX_CHUNK_BYTES / itemSize)));
 
   async function readMaps(first: number, count: number): Promise<Float32Array> {
     if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > total) {
@@ -214,6 +214,7 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
       if (base < lowest) lowest = base;
       if (base > highest) highest = base;
     }
+    const chunkElements = Math.max(1, Math.min(readLimits.chunkElements, Math.floor(readLimits.chunkBytes / itemSize)));
     const end = highest + (H - 1) * sH + (W - 1) * sW + 1; // one past the last element needed
     const scratch = new Float32Array(Math.min(chunkElements, end - lowest));
     try {

@@ -20,10 +20,11 @@ export interface ByteSource {
   read(start: number, end: number): Promise<Uint8Array>;
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : `${error.name}: ${error.message}`;
+    if (typeof code === 'string') return error.message.startsWith(code) ? error.message : `${code}: ${error.message}`;
+    return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
   }
   return String(error);
 }
@@ -62,8 +63,9 @@ export class BlobSource implements ByteSource {
   }
 }
 
-/** Compressed bytes read from the blob at a time. */
-const COMPRESSED_READ = 4 << 20;
+/** Compressed bytes read from the blob at a time: at least the first, at most the second. */
+const COMPRESSED_READ_MIN = 16 << 10;
+const COMPRESSED_READ_MAX = 4 << 20;
 /** Compressed bytes pushed into the inflater at a time: bounds one push's output (deflate expands ≤ 1032x). */
 const COMPRESSED_PUSH = 32 << 10;
 
@@ -132,7 +134,9 @@ export class InflateSource implements ByteSource {
     this.dropBefore(start);
     while (this.heldEnd < end && !this.finished && this.consumed < this.compressedSize) {
       const from = this.consumed;
-      const to = Math.min(this.compressedSize, from + COMPRESSED_READ);
+      // about as many compressed bytes as inflated bytes are still wanted (deflate rarely expands)
+      const want = Math.min(COMPRESSED_READ_MAX, Math.max(COMPRESSED_READ_MIN, end - this.heldEnd));
+      const to = Math.min(this.compressedSize, from + want);
       const compressed = await readBlob(this.blob, this.offset + from, this.offset + to, this.where);
       for (let p = 0; p < compressed.length && !this.finished; p += COMPRESSED_PUSH) {
         const piece = compressed.subarray(p, Math.min(compressed.length, p + COMPRESSED_PUSH));

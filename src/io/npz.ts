@@ -40,14 +40,20 @@ function u64(b: Uint8Array, p: number): number {
 export async function readZipDirectory(blob: Blob, where: Where): Promise<ZipEntry[]> {
   const size = blob.size;
   if (size < EOCD_SIZE) throw fail(where, `not a zip archive (${size} bytes, too short)`);
-  const tailStart = Math.max(0, size - (EOCD_SIZE + MAX_COMMENT + 20));
-  const tail = await readBlob(blob, tailStart, size, where);
-  let eocd = -1;
-  for (let p = tail.length - EOCD_SIZE; p >= 0; p--) {
-    if (u32(tail, p) === EOCD_SIGNATURE && p + EOCD_SIZE + u16(tail, p + 20) <= tail.length) {
-      eocd = p;
-      break;
+  // the end record is in the last 22 bytes unless there is an archive comment: try a short tail first
+  const find = (tail: Uint8Array) => {
+    for (let p = tail.length - EOCD_SIZE; p >= 0; p--) {
+      if (u32(tail, p) === EOCD_SIGNATURE && p + EOCD_SIZE + u16(tail, p + 20) <= tail.length) return p;
     }
+    return -1;
+  };
+  let tailStart = Math.max(0, size - 1024);
+  let tail = await readBlob(blob, tailStart, size, where);
+  let eocd = find(tail);
+  if (eocd < 20 && tailStart > 0) {
+    tailStart = Math.max(0, size - (EOCD_SIZE + MAX_COMMENT + 20));
+    tail = await readBlob(blob, tailStart, size, where);
+    eocd = find(tail);
   }
   if (eocd < 0) {
     const head = await readBlob(blob, 0, Math.min(4, size), where);
