@@ -86,7 +86,8 @@ def values(dtype, n):
 
 def npy_bytes(a, version=None):
     f = io.BytesIO()
-    npformat.write_array(f, np.ascontiguousarray(a), version=version)
+    a = np.asarray(a)
+    npformat.write_array(f, a if a.flags.c_contiguous else np.ascontiguousarray(a), version=version)
     return f.getvalue()
 
 
@@ -160,11 +161,11 @@ def npz_files():
     good = rng.standard_normal((1, 2, 3, 3)).astype(np.float32)
     other = rng.standard_normal((1, 3, 2, 2)).astype(np.float32)
     with zipfile.ZipFile(OUT / 'mixed.npz', 'w') as zf:
-        zf.writestr('good.npy', npy_bytes(good))
-        zf.writestr('notes.txt', b'just some words\n')
-        zf.writestr('complex.npy', npy_bytes(np.zeros((2, 2), np.complex64)))
-        zf.writestr('cut.npy', npy_bytes(other)[:-4])
-        zf.writestr('other.npy', npy_bytes(other))
+        zf.writestr(zipfile.ZipInfo('good.npy'), npy_bytes(good))
+        zf.writestr(zipfile.ZipInfo('notes.txt'), b'just some words\n')
+        zf.writestr(zipfile.ZipInfo('complex.npy'), npy_bytes(np.zeros((2, 2), np.complex64)))
+        zf.writestr(zipfile.ZipInfo('cut.npy'), npy_bytes(other)[:-4])
+        zf.writestr(zipfile.ZipInfo('other.npy'), npy_bytes(other))
     expect('mixed.npz', 'good', good, 'nchw', '<f4')
     expect('mixed.npz', 'other', other, 'nchw', '<f4')
 
@@ -173,7 +174,7 @@ def npz_files():
     (OUT / 'bad_truncated.npz').write_bytes(raw[: len(raw) // 2])
     (OUT / 'bad_notzip.npz').write_bytes(b'this is not a zip archive at all, just text' * 2)
     with zipfile.ZipFile(OUT / 'bad_bzip2.npz', 'w', compression=zipfile.ZIP_BZIP2) as zf:
-        zf.writestr('x.npy', npy_bytes(good))
+        zf.writestr(zipfile.ZipInfo('x.npy'), npy_bytes(good), compress_type=zipfile.ZIP_BZIP2)
     (OUT / 'bad_encrypted.npz').write_bytes(plain_zip([('x.npy', 0, npy_bytes(good), None, 1)]))
     # a deflated member whose compressed data stops half-way (its header is intact)
     data = npy_bytes(rng.standard_normal((1, 4, 16, 16)).astype(np.float32))
@@ -329,7 +330,7 @@ def bad_files():
     (OUT / 'bad_datetime.npy').write_bytes(npy_bytes(np.array(['2024-01-01'], dtype='datetime64[D]')))
     (OUT / 'bad_zero_axis.npy').write_bytes(npy_bytes(np.zeros((2, 0, 3), np.float32)))
     (OUT / 'bad_five_axes.npy').write_bytes(npy_bytes(np.zeros((1, 1, 2, 2, 2), np.float32)))
-    (OUT / 'bad_scalar.npy').write_bytes(npy_bytes(np.float32(3.5)))
+    (OUT / 'bad_scalar.npy').write_bytes(npy_bytes(np.array(3.5, np.float32)))
     raw = bytearray(npy_bytes(np.zeros((2, 2), np.float32)))
     raw[6] = 9
     (OUT / 'bad_version.npy').write_bytes(bytes(raw))

@@ -120,6 +120,15 @@ export class InflateSource implements ByteSource {
     }
   }
 
+  private push(piece: Uint8Array, last: boolean): void {
+    try {
+      this.inflater.push(piece, last);
+    } catch (error) {
+      this.pendingError = error;
+      throw fail(this.where, `the compressed data is corrupt or cut short (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
   read(start: number, end: number): Promise<Uint8Array> {
     const result = this.queue.then(() => this.readNow(start, end));
     this.queue = result.catch(() => undefined);
@@ -140,13 +149,7 @@ export class InflateSource implements ByteSource {
       const compressed = await readBlob(this.blob, this.offset + from, this.offset + to, this.where);
       for (let p = 0; p < compressed.length && !this.finished; p += COMPRESSED_PUSH) {
         const piece = compressed.subarray(p, Math.min(compressed.length, p + COMPRESSED_PUSH));
-        const last = from + p + piece.length >= this.compressedSize;
-        try {
-          this.inflater.push(piece, last);
-        } catch (error) {
-          this.pendingError = error;
-          throw fail(this.where, `the compressed data is corrupt (${error instanceof Error ? error.message : String(error)})`);
-        }
+        this.push(piece, false);
         this.dropBefore(start);
         if (this.heldEnd >= end) {
           this.consumed = from + p + piece.length;
@@ -155,6 +158,8 @@ export class InflateSource implements ByteSource {
       }
       if (this.heldEnd < end) this.consumed = to;
     }
+    // all input given and still short: tell the inflater there is no more (flushes, or finds the stream cut short)
+    if (this.heldEnd < end && !this.finished) this.push(new Uint8Array(0), true);
     if (this.heldEnd < end) {
       throw fail(this.where, `the compressed data ends after ${this.heldEnd} bytes; ${end} were expected`);
     }
