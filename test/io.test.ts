@@ -185,7 +185,7 @@ describe('a given layout', () => {
 });
 
 /** A Blob that records the byte ranges read from it (and can be made to fail). */
-function recordingBlob(bytes: Uint8Array) {
+function recordingBlob(bytes: Uint8Array<ArrayBuffer>) {
   const blob = new Blob([bytes]);
   const reads: Array<[number, number]> = [];
   const state = { fail: false };
