@@ -150,7 +150,7 @@ describe(`srop on unseen maps (numpy seed ${seed})`, () => {
     expect(problems[0]).toMatch(/^srop: broken\.npy: .+/);
     expect(out.stderr).not.toMatch(/\n\s+at /); // no stack trace
     const rows = parseCsv(out.stdout);
-    expect(rows.length).toBe(6);
+    expect(rows.length).toBe(8); // c.npy is [1, 6, 6, 8] channels-last: 8 maps
     expect(rows.every((r) => r.layer === 'c')).toBe(true);
   });
 

@@ -78,6 +78,25 @@ export async function runSrop(argv: string[], io: CliIo): Promise<number> {
     await write(io.stdout, `${USAGE}\n`);
     return 0;
   }
+  if (options.out) {
+    // --out: the results go to the file; messages stay on stderr.
+    const { createWriteStream } = await import('node:fs');
+    const file = createWriteStream(options.out);
+    const opened = await new Promise<Error | null>((resolve) => file.once('open', () => resolve(null)).once('error', resolve));
+    if (opened) {
+      await write(io.stderr, `srop: ${options.out}: cannot write the output file (${opened.message})\n`);
+      return 2;
+    }
+    try {
+      return await runParsed(options, { ...io, stdout: file });
+    } finally {
+      await new Promise<void>((resolve) => file.end(resolve));
+    }
+  }
+  return runParsed(options, io);
+}
+
+async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
   const make = io.engineFor ?? (await import('./engineForCli')).engineForCli;
   const { engine, note, warning, close } = await make(options);
   try {
