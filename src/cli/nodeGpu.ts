@@ -12,10 +12,14 @@ export interface NodeGpu {
   adapter: GPUAdapter;
 }
 
+/** Dawn's GPU objects must outlive their devices: once garbage-collected, the process crashes. */
+const liveGpus: GPU[] = [];
+
 async function firstAdapter(): Promise<NodeGpu | null> {
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
   const gpu = webgpu.create([]) as unknown as GPU;
+  liveGpus.push(gpu);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   return adapter ? { gpu, adapter } : null;
 }

@@ -11,7 +11,7 @@ import type { Layer } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { ringTable } from './ringTable';
 import { fftLines } from './fft64';
-import { emptyProfiles, fillMapMoments } from './profileMath';
+import { checkShape, emptyProfiles, fillMapMoments } from './profileMath';
 
 /** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments. */
 interface ShapePlan {
@@ -332,14 +332,6 @@ function accumulateRings(plan: ShapePlan, group: number, fr: Float64Array, fi: F
     for (let r = 0; r < rings; r++) {
       profiles.inDisc[out + r] = acc[r] + acc[odd + r];
       profiles.outDisc[out + r] = acc[rings + r] + acc[odd + rings + r];
-    }
-  }
-}
-
-function checkShape(count: number, height: number, width: number): void {
-  for (const [what, value] of [['map count', count], ['height', height], ['width', width]] as const) {
-    if (!Number.isInteger(value) || value < (what === 'map count' ? 0 : 1)) {
-      throw new Error(`profile: ${what} ${value} is not a ${what === 'map count' ? 'non-negative' : 'positive'} integer`);
     }
   }
 }

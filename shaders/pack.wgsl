@@ -1,0 +1,34 @@
+// Packs maps two by two into complex maps (map 2p as the real part, 2p + 1 as the imaginary part),
+// each centred on its mean and scaled to unit RMS (mean and scale from the CPU, in float64):
+// centring only changes the DC bin, whose energy the engine takes from the values, and the scale
+// keeps float32 powers far from overflow and underflow. A map with scale 0 (non-finite) packs as zeros.
+
+override WORKGROUP: u32 = 64u;
+
+struct Pack {
+  maps: u32,
+  size: u32,
+  pairs: u32,
+  pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Pack;
+@group(0) @binding(1) var<storage, read> maps: array<f32>;
+@group(0) @binding(2) var<storage, read> meanScale: array<vec2f>;
+@group(0) @binding(3) var<storage, read_write> packed: array<vec2f>;
+
+fn centred(map: u32, element: u32) -> f32 {
+  if (map >= params.maps) { return 0.0; }
+  let ms = meanScale[map];
+  let value = (maps[map * params.size + element] - ms.x) * ms.y;
+  return select(0.0, value, ms.y != 0.0);
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let t = gid.x + gid.y * groups.x * WORKGROUP;
+  if (t >= params.pairs * params.size) { return; }
+  let pair = t / params.size;
+  let element = t - pair * params.size;
+  packed[t] = vec2f(centred(2u * pair, element), centred(2u * pair + 1u, element));
+}

@@ -1,0 +1,89 @@
+// Shared pieces of the GPU stages: pipelines cached per device (keyed by everything that changes
+// the code), small uniform buffers, and dispatches of any size within the 65535-workgroup limit.
+
+export const WORKGROUP = 64;
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const modules = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
+
+function shaderModule(device: GPUDevice, label: string, code: string): GPUShaderModule {
+  let byDevice = modules.get(device);
+  if (!byDevice) modules.set(device, (byDevice = new Map()));
+  let module = byDevice.get(label);
+  if (!module) {
+    module = device.createShaderModule({ label, code });
+    byDevice.set(label, module);
+  }
+  return module;
+}
+
+/** The compute pipeline of `entryPoint` in shader `label` with these override constants, built once per device. */
+export function computePipeline(device: GPUDevice, label: string, code: string, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
+  const key = `${label}:${entryPoint}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+  let byDevice = pipelines.get(device);
+  if (!byDevice) pipelines.set(device, (byDevice = new Map()));
+  let pipeline = byDevice.get(key);
+  if (!pipeline) {
+    pipeline = device.createComputePipeline({
+      label: key,
+      layout: 'auto',
+      compute: { module: shaderModule(device, label, code), entryPoint, constants: { WORKGROUP, ...constants } },
+    });
+    byDevice.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+/** A uniform buffer holding these u32 values (padded to 16 bytes). */
+export function uniformBuffer(device: GPUDevice, label: string, values: number[]): GPUBuffer {
+  const padded = new Uint32Array(Math.max(4, Math.ceil(values.length / 4) * 4));
+  padded.set(values);
+  const buffer = device.createBuffer({ label, size: padded.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+  new Uint32Array(buffer.getMappedRange()).set(padded);
+  buffer.unmap();
+  return buffer;
+}
+
+/** A read-only storage buffer with this content. */
+export function storageBuffer(device: GPUDevice, label: string, values: Float32Array | Uint32Array): GPUBuffer {
+  const size = Math.max(16, Math.ceil(values.byteLength / 4) * 4);
+  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+  const view = values instanceof Float32Array ? new Float32Array(buffer.getMappedRange()) : new Uint32Array(buffer.getMappedRange());
+  view.set(values);
+  buffer.unmap();
+  return buffer;
+}
+
+/** Workgroup counts for `invocations` invocations, spread over x and y (shaders rebuild the index from num_workgroups). */
+export function workgroups(invocations: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(invocations / WORKGROUP));
+  if (groups <= MAX_GROUPS_PER_DIMENSION) return [groups, 1];
+  const y = Math.ceil(groups / MAX_GROUPS_PER_DIMENSION);
+  return [Math.ceil(groups / y), y];
+}
+
+/** One bound dispatch: what a stage records into a compute pass. */
+export interface Dispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  invocations: number;
+}
+
+export function bind(device: GPUDevice, label: string, pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+}
+
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispatch[]): void {
+  for (const d of dispatches) {
+    if (d.invocations === 0) continue;
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    const [x, y] = workgroups(d.invocations);
+    pass.dispatchWorkgroups(x, y);
+  }
+}

@@ -1,0 +1,99 @@
+// GPU stage 2: complex FFTs of every line along one axis of the packed maps, by radix passes
+// (shaders/fftPass.wgsl) ping-ponging between two buffers, or by Bluestein (shaders/bluestein.wgsl)
+// through two work buffers of padded lines, whose result lands back where the data started.
+
+import fftPassCode from '../../../shaders/fftPass.wgsl?raw';
+import bluesteinCode from '../../../shaders/bluestein.wgsl?raw';
+import { bind, computePipeline, encodeDispatches, storageBuffer, uniformBuffer, type Dispatch } from './gpuCommon';
+import type { LinePlan } from './linePlan';
+
+/** Where the lines of one axis sit in a buffer of complex values. */
+export interface LineLayout {
+  lines: number;
+  linesPerMap: number;
+  lineStride: number;
+  elemStride: number;
+  mapStride: number;
+  /** Neighbouring invocations take neighbouring lines (for columns, whose lines are adjacent in memory). */
+  lineFastest: boolean;
+}
+
+export class LineFftStage {
+  /** Which of the two data buffers holds the result. */
+  readonly resultIn: 0 | 1;
+  private readonly table: GPUBuffer;
+  private readonly uniforms: GPUBuffer[] = [];
+  private readonly dispatches: Dispatch[] = [];
+
+  /**
+   * Lines of `plan.n` laid out as `layout` in data[start]; `work` (two buffers of
+   * lines * plan.size complex values) is needed only for a Bluestein plan.
+   */
+  constructor(
+    private readonly device: GPUDevice,
+    plan: LinePlan,
+    layout: LineLayout,
+    data: [GPUBuffer, GPUBuffer],
+    start: 0 | 1,
+    work: [GPUBuffer, GPUBuffer] | null,
+    label: string,
+  ) {
+    this.table = storageBuffer(device, `${label} FFT table (n = ${plan.n})`, plan.table);
+    if (plan.kind === 'radix') {
+      const end = this.radixPasses(plan, layout, data, start, label);
+      this.resultIn = end;
+      return;
+    }
+    if (!work) throw new Error(`${label}: a Bluestein transform of length ${plan.n} needs work buffers`);
+    const chirp = (entryPoint: string, src: GPUBuffer, dst: GPUBuffer, invocations: number) => {
+      const params = this.uniform(`${label} bluestein ${entryPoint}`, [
+        plan.n, plan.size, layout.lines, layout.linesPerMap, layout.lineStride, layout.elemStride, layout.mapStride,
+        plan.chirpOffset, plan.filterOffset, 0, 0, 0,
+      ]);
+      const pipeline = computePipeline(device, 'bluestein.wgsl', bluesteinCode, entryPoint);
+      this.dispatches.push({ pipeline, bindGroup: bind(device, `${label} bluestein ${entryPoint}`, pipeline, [params, src, dst, this.table]), invocations });
+    };
+    const padded: LineLayout = { lines: layout.lines, linesPerMap: layout.lines, lineStride: plan.size, elemStride: 1, mapStride: 0, lineFastest: false };
+    chirp('chirpIn', data[start], work[0], layout.lines * plan.size);
+    const afterForward = this.radixPasses(plan, padded, work, 0, `${label} bluestein forward`);
+    chirp('convolve', work[afterForward], work[1 - afterForward], layout.lines * plan.size);
+    const afterInverse = this.radixPasses(plan, padded, work, (1 - afterForward) as 0 | 1, `${label} bluestein inverse`);
+    chirp('chirpOut', work[afterInverse], data[start], layout.lines * plan.n);
+    this.resultIn = start;
+  }
+
+  /** Radix passes of plan.size over lines laid out as `layout`; returns the buffer holding the result. */
+  private radixPasses(plan: LinePlan, layout: LineLayout, buffers: [GPUBuffer, GPUBuffer], start: 0 | 1, label: string): 0 | 1 {
+    let at = start;
+    for (const [index, p] of plan.passes.entries()) {
+      const butterflies = plan.size / p.radix;
+      const params = this.uniform(`${label} pass ${index} (radix ${p.radix})`, [
+        plan.size, butterflies, layout.lines, layout.linesPerMap, layout.lineStride, layout.elemStride, layout.mapStride,
+        p.span, p.twiddleOffset, p.rootOffset, layout.lineFastest ? 1 : 0, 0,
+      ]);
+      const pipeline = computePipeline(this.device, 'fftPass.wgsl', fftPassCode, 'main', { RADIX: p.radix });
+      this.dispatches.push({
+        pipeline,
+        bindGroup: bind(this.device, `${label} pass ${index}`, pipeline, [params, buffers[at], buffers[1 - at], this.table]),
+        invocations: butterflies * layout.lines,
+      });
+      at = (1 - at) as 0 | 1;
+    }
+    return at;
+  }
+
+  private uniform(label: string, values: number[]): GPUBuffer {
+    const buffer = uniformBuffer(this.device, label, values);
+    this.uniforms.push(buffer);
+    return buffer;
+  }
+
+  encode(pass: GPUComputePassEncoder): void {
+    encodeDispatches(pass, this.dispatches);
+  }
+
+  destroy(): void {
+    this.table.destroy();
+    for (const u of this.uniforms) u.destroy();
+  }
+}

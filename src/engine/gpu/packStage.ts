@@ -1,0 +1,28 @@
+// GPU stage 1: maps (float32, as read) into centred, scaled complex pairs (shaders/pack.wgsl).
+
+import packCode from '../../../shaders/pack.wgsl?raw';
+import { bind, computePipeline, encodeDispatches, uniformBuffer, type Dispatch } from './gpuCommon';
+
+export class PackStage {
+  private readonly params: GPUBuffer;
+  private readonly dispatch: Dispatch;
+
+  /** `maps` maps of `size` values in `input`, (mean, scale) per map in `meanScale`, into `pairs` pairs in `packed`. */
+  constructor(device: GPUDevice, input: GPUBuffer, meanScale: GPUBuffer, packed: GPUBuffer, maps: number, size: number, pairs: number) {
+    const pipeline = computePipeline(device, 'pack.wgsl', packCode);
+    this.params = uniformBuffer(device, 'pack params', [maps, size, pairs, 0]);
+    this.dispatch = {
+      pipeline,
+      bindGroup: bind(device, 'pack', pipeline, [this.params, input, meanScale, packed]),
+      invocations: pairs * size,
+    };
+  }
+
+  encode(pass: GPUComputePassEncoder): void {
+    encodeDispatches(pass, [this.dispatch]);
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}

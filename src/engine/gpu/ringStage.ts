@@ -1,0 +1,79 @@
+// GPU stage 3: per map and ring segment, the power of the packed spectra summed over the ring's
+// half-spectrum bins (shaders/rings.wgsl); only these small profiles are copied back.
+
+import ringsCode from '../../../shaders/rings.wgsl?raw';
+import type { RingTable } from '../ringTable';
+import { bind, computePipeline, encodeDispatches, storageBuffer, uniformBuffer, type Dispatch } from './gpuCommon';
+
+/**
+ * The ring table as the shader reads it: per segment (2 rings of them: in-disc rings, then
+ * out-of-disc rings) its half-spectrum bins as full-spectrum indices row * W + kx, the bin's
+ * weight (1 or 2 full-spectrum bins) in the top bit; the DC bin left out.
+ */
+export function ringSegments(table: RingTable): { segmentStart: Uint32Array; bins: Uint32Array } {
+  const segments = 2 * table.rings;
+  const segmentStart = new Uint32Array(segments + 1);
+  const bins = new Uint32Array(table.order.length);
+  let at = 0;
+  for (let s = 0; s < segments; s++) {
+    segmentStart[s] = at;
+    for (let e = table.segmentStart[s]; e < table.segmentStart[s + 1]; e++) {
+      const b = table.order[e];
+      if (b === 0) continue;
+      const row = Math.floor(b / table.cols);
+      const kx = b - row * table.cols;
+      bins[at++] = ((row * table.width + kx) | ((table.weight[b] - 1) << 31)) >>> 0;
+    }
+  }
+  segmentStart[segments] = at;
+  return { segmentStart, bins: bins.subarray(0, Math.max(at, 1)) };
+}
+
+export class RingStage {
+  readonly segments: number;
+  private readonly params: GPUBuffer;
+  private readonly segmentStart: GPUBuffer;
+  private readonly bins: GPUBuffer;
+  private readonly energies: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  private readonly dispatch: Dispatch;
+  private readonly bytes: number;
+
+  constructor(device: GPUDevice, table: RingTable, spectra: GPUBuffer, maps: number, label: string) {
+    this.segments = 2 * table.rings;
+    const { segmentStart, bins } = ringSegments(table);
+    this.bytes = Math.max(16, maps * this.segments * 4);
+    this.params = uniformBuffer(device, `${label} ring params`, [maps, this.segments, table.height, table.width]);
+    this.segmentStart = storageBuffer(device, `${label} ring segment starts`, segmentStart);
+    this.bins = storageBuffer(device, `${label} ring bins`, bins);
+    this.energies = device.createBuffer({ label: `${label} ring energies`, size: this.bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    this.readback = device.createBuffer({ label: `${label} ring energies readback`, size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const pipeline = computePipeline(device, 'rings.wgsl', ringsCode);
+    this.dispatch = {
+      pipeline,
+      bindGroup: bind(device, `${label} rings`, pipeline, [this.params, spectra, this.segmentStart, this.bins, this.energies]),
+      invocations: maps * this.segments,
+    };
+  }
+
+  encode(pass: GPUComputePassEncoder): void {
+    encodeDispatches(pass, [this.dispatch]);
+  }
+
+  /** After the compute pass: copy the energies to the mappable buffer. */
+  encodeCopy(encoder: GPUCommandEncoder): void {
+    encoder.copyBufferToBuffer(this.energies, 0, this.readback, 0, this.bytes);
+  }
+
+  /** maps x segments energies, once the submitted work is done. */
+  async read(): Promise<Float32Array> {
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const copy = new Float32Array(this.readback.getMappedRange().slice(0));
+    this.readback.unmap();
+    return copy;
+  }
+
+  destroy(): void {
+    for (const b of [this.params, this.segmentStart, this.bins, this.energies, this.readback]) b.destroy();
+  }
+}

@@ -1,0 +1,187 @@
+// The GPU engine (WGSL through Dawn; SwiftShader on a machine without a GPU) against the float64 CPU
+// engine on the same seeded maps (ReLU-like, smooth, constant, all-zero, NaN-holding, random) at
+// awkward sizes. Stated tolerance: every ring's energy within 1e-5 of the map's whole energy, the
+// DC energy and sum of squares as the CPU's (both are float64 on the CPU), SROPs within 1e-3 of the
+// Nyquist radius for every parameter set, and the same status (ok, dead, nonfinite) for every map.
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuEngine } from '../src/engine/cpuEngine';
+import { GpuEngine } from '../src/engine/gpu/gpuEngine';
+import { linePlan, radixFactors, simulateLine } from '../src/engine/gpu/linePlan';
+import { ringSegments } from '../src/engine/gpu/ringStage';
+import { ringTable } from '../src/engine/ringTable';
+import { fft } from '../src/engine/fft64';
+import { layerSrops, type SropParams } from '../src/analysis/srop';
+import { syntheticMaps } from '../src/testing/syntheticMaps';
+import type { RingProfiles } from '../src/engine/types';
+import type { Layer } from '../src/io/types';
+import { dawnDevice, skipGpuTests } from './helpers/dawn';
+
+const PROFILE_TOLERANCE = 1e-5;
+const SROP_TOLERANCE = 1e-3;
+
+const paramSets: SropParams[] = [
+  { kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true },
+  { kappa: 0.5, dc: 'remove', domain: 'full', interpolate: true },
+  { kappa: 0.99, dc: 'remove', domain: 'disc', interpolate: false },
+];
+
+function profileError(g: RingProfiles, c: RingProfiles): number {
+  expect(g.rings).toBe(c.rings);
+  expect(g.maps).toBe(c.maps);
+  let worst = 0;
+  for (let m = 0; m < c.maps; m++) {
+    expect(g.nonFinite[m]).toBe(c.nonFinite[m]);
+    expect(g.dc[m]).toBe(c.dc[m]);
+    expect(g.sumSquares[m]).toBe(c.sumSquares[m]);
+    let total = c.dc[m];
+    for (let r = 0; r < c.rings; r++) total += c.inDisc[m * c.rings + r] + c.outDisc[m * c.rings + r];
+    for (let r = 0; r < c.rings; r++) {
+      const i = m * c.rings + r;
+      const scale = total > 0 ? total : 1;
+      worst = Math.max(worst, Math.abs(g.inDisc[i] - c.inDisc[i]) / scale, Math.abs(g.outDisc[i] - c.outDisc[i]) / scale);
+    }
+  }
+  return worst;
+}
+
+function expectSameSrops(g: RingProfiles, c: RingProfiles, label: string): void {
+  for (const params of paramSets) {
+    const a = layerSrops(g, params);
+    const b = layerSrops(c, params);
+    for (let m = 0; m < c.maps; m++) {
+      expect(a.status[m], `${label} map ${m} status (${JSON.stringify(params)})`).toBe(b.status[m]);
+      if (b.status[m] === 0) expect(Math.abs(a.srop[m] - b.srop[m]), `${label} map ${m} SROP`).toBeLessThanOrEqual(SROP_TOLERANCE);
+    }
+  }
+}
+
+describe('GPU line plans (tables and index arithmetic, simulated in float64)', () => {
+  it('factor into radices up to 16, or go to Bluestein', () => {
+    expect(radixFactors(224)).toEqual([16, 2, 7]);
+    expect(radixFactors(1)).toEqual([]);
+    expect(radixFactors(17)).toBeNull();
+    expect(linePlan(1021).kind).toBe('bluestein');
+    expect(linePlan(1021).size).toBe(2048);
+  });
+
+  it('simulated passes equal the float64 FFT at every kind of length', () => {
+    for (const n of [1, 2, 3, 5, 7, 12, 13, 14, 17, 28, 34, 56, 112, 224, 251, 1021, 1024]) {
+      const re = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.3) + (i % 3));
+      const im = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.7));
+      const got = simulateLine(linePlan(n), re, im);
+      fft(re, im, n);
+      let err = 0, norm = 0;
+      for (let k = 0; k < n; k++) {
+        err = Math.max(err, Math.hypot(got.re[k] - re[k], got.im[k] - im[k]));
+        norm += re[k] ** 2 + im[k] ** 2;
+      }
+      // float32 tables: round-off near 1e-7 of the norm, not more.
+      expect(err / Math.sqrt(norm), `length ${n}`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('ring segments cover every half-spectrum bin but DC once, with its weight', () => {
+    for (const [h, w] of [[1, 1], [7, 7], [13, 17], [6, 9], [1, 8]]) {
+      const table = ringTable(h, w);
+      const { segmentStart, bins } = ringSegments(table);
+      const count = segmentStart[2 * table.rings];
+      expect(count).toBe(h * table.cols - 1);
+      let weight = 0;
+      for (let e = 0; e < count; e++) weight += (bins[e] >>> 31) + 1;
+      expect(weight + 1).toBe(h * w);
+    }
+  });
+});
+
+describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
+  const cpu = new CpuEngine();
+  let engine: GpuEngine | null = null;
+  async function gpu(options = {}): Promise<GpuEngine> {
+    const { device, adapterName } = await dawnDevice();
+    if (Object.keys(options).length) return new GpuEngine(device, adapterName, options);
+    engine ??= new GpuEngine(device, adapterName);
+    return engine;
+  }
+  afterAll(() => engine?.destroy());
+
+  const sizes: Array<[number, number, number]> = [
+    [1, 1, 6], [1, 7, 6], [7, 1, 6], [2, 2, 6], [7, 7, 13], [13, 17, 12], [14, 14, 6], [28, 28, 6],
+    [56, 56, 6], [112, 112, 3], [224, 224, 2], [251, 251, 1], [1021, 5, 2], [5, 1021, 2], [17, 34, 7],
+    [1024, 1024, 1], [1031, 3, 2],
+  ];
+  for (const [h, w, maps] of sizes) {
+    it(`${h}x${w} (${maps} maps)`, async () => {
+      const data = syntheticMaps(maps, h, w, h * 1000 + w);
+      const g = await (await gpu()).profileMaps(data, maps, h, w);
+      const c = await cpu.profileMaps(data, maps, h, w);
+      expect(profileError(g, c)).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+      expectSameSrops(g, c, `${h}x${w}`);
+      if (maps >= 6) expect(new Set(layerSrops(c, paramSets[0]).status)).toEqual(new Set([0, 1, 2]));
+    });
+  }
+
+  it('a tight memory bound splits a layer into many chunks, read one by one, with the same result', async () => {
+    const [n, ch, h, w] = [2, 9, 13, 17];
+    const data = syntheticMaps(n * ch, h, w, 99);
+    const reads: Array<[number, number]> = [];
+    const layer: Layer = {
+      name: 'conv', file: 'mem.npz', shape: [n, ch, h, w], dtype: 'float32', layout: 'nchw',
+      readMaps: async (first: number, count: number) => {
+        reads.push([first, count]);
+        return data.slice(first * h * w, (first + count) * h * w);
+      },
+    } as unknown as Layer;
+    const small = await gpu({ memoryBound: 4 * 13 * 17 * 8 * 4 });
+    expect(small.chunkMaps(h, w)).toBeLessThan(n * ch);
+    const progress: number[] = [];
+    const g = await small.profileLayer(layer, { onProgress: (done) => progress.push(done) });
+    small.destroy();
+    const c = await cpu.profileMaps(data, n * ch, h, w);
+    expect(profileError(g, c)).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+    expect(reads.length).toBeGreaterThan(2);
+    expect(reads.reduce((s, [, count]) => s + count, 0)).toBe(n * ch);
+    expect(progress.at(-1)).toBe(n * ch);
+  });
+
+  it('a map too big for the bound is refused with the reason', async () => {
+    const tiny = await gpu({ memoryBound: 1024 });
+    expect(() => tiny.chunkMaps(64, 64)).toThrow(/64 x 64 need .* MiB of GPU memory per pair/);
+    tiny.destroy();
+  });
+
+  it('stops between chunks when aborted', async () => {
+    const small = await gpu({ memoryBound: 4 * 13 * 17 * 8 * 4 });
+    const controller = new AbortController();
+    const data = syntheticMaps(40, 13, 17, 5);
+    const run = small.profileMaps(data, 40, 13, 17, {
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done >= 4) controller.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(/abort/i);
+    small.destroy();
+  });
+
+  it('is refused after destroy', async () => {
+    const doomed = await gpu({ memoryBound: 1 << 20 });
+    doomed.destroy();
+    await expect(doomed.profileMaps(new Float32Array(4), 1, 2, 2)).rejects.toThrow(/after destroy/);
+  });
+
+  it('keeps float32 in range for huge and tiny values (scaled to unit RMS)', async () => {
+    const [h, w] = [14, 14];
+    const base = syntheticMaps(2, h, w, 3, ['random']);
+    const data = new Float32Array(4 * h * w);
+    for (let i = 0; i < h * w; i++) {
+      data[i] = base[i] * 1e30;
+      data[h * w + i] = base[h * w + i] * 1e-30;
+      data[2 * h * w + i] = base[i] * 1e18 + 3e19;
+      data[3 * h * w + i] = base[h * w + i];
+    }
+    const g = await (await gpu()).profileMaps(data, 4, h, w);
+    const c = await cpu.profileMaps(data, 4, h, w);
+    expect(profileError(g, c)).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+    expectSameSrops(g, c, 'extreme');
+  });
+});
