@@ -57,7 +57,8 @@ function expectSameSrops(g: RingProfiles, c: RingProfiles, label: string): void 
 
 describe('GPU line plans (tables and index arithmetic, simulated in float64)', () => {
   it('factor into radices up to 16, or go to Bluestein', () => {
-    expect(radixFactors(224)).toEqual([16, 2, 7]);
+    expect(radixFactors(224)).toEqual([8, 4, 7]);
+    expect(radixFactors(1024)).toEqual([8, 8, 8, 2]);
     expect(radixFactors(1)).toEqual([]);
     expect(radixFactors(17)).toBeNull();
     expect(linePlan(1021).kind).toBe('bluestein');

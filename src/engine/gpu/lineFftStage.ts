@@ -18,6 +18,9 @@ export interface LineLayout {
   lineFastest: boolean;
 }
 
+/** Butterflies per invocation of fftPass.wgsl. */
+const BUTTERFLIES_PER_INVOCATION = 4;
+
 export class LineFftStage {
   /** Which of the two data buffers holds the result. */
   readonly resultIn: 0 | 1;
@@ -71,11 +74,11 @@ export class LineFftStage {
         plan.size, butterflies, layout.lines, layout.linesPerMap, layout.lineStride, layout.elemStride, layout.mapStride,
         p.span, p.twiddleOffset, p.rootOffset, layout.lineFastest ? 1 : 0, 0,
       ]);
-      const pipeline = computePipeline(this.device, 'fftPass.wgsl', fftPassCode, 'main', { RADIX: p.radix });
+      const pipeline = computePipeline(this.device, 'fftPass.wgsl', fftPassCode, 'main', { RADIX: p.radix, PER_INVOCATION: BUTTERFLIES_PER_INVOCATION });
       this.dispatches.push({
         pipeline,
         bindGroup: bind(this.device, `${label} pass ${index}`, pipeline, [params, buffers[at], buffers[1 - at], this.table]),
-        invocations: butterflies * layout.lines,
+        invocations: Math.ceil((butterflies * layout.lines) / BUTTERFLIES_PER_INVOCATION),
       });
       at = (1 - at) as 0 | 1;
     }

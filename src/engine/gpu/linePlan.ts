@@ -32,12 +32,15 @@ export interface LinePlan {
   table: Float32Array;
 }
 
-/** Radices of n, largest useful first (fewer passes), or null when a prime factor exceeds MAX_RADIX. */
+/**
+ * Radices of n: 8, 4 and 2 first (written out in the shader), then odd primes up to MAX_RADIX (direct
+ * DFTs, p operations per value); null when a prime factor exceeds MAX_RADIX.
+ */
 export function radixFactors(n: number): number[] | null {
   const factors: number[] = [];
   let rest = n;
-  for (const r of [16, 8, 4, 2]) {
-    while (rest % r === 0 && (r !== 16 || rest >= 16)) {
+  for (const r of [8, 4, 2]) {
+    while (rest % r === 0) {
       factors.push(r);
       rest /= r;
     }

@@ -3,18 +3,21 @@
 import packCode from '../../../shaders/pack.wgsl?raw';
 import { bind, computePipeline, encodeDispatches, uniformBuffer, type Dispatch } from './gpuCommon';
 
+/** Packed values per invocation (see pack.wgsl). */
+const VALUES_PER_INVOCATION = 8;
+
 export class PackStage {
   private readonly params: GPUBuffer;
   private readonly dispatch: Dispatch;
 
   /** `maps` maps of `size` values in `input`, (mean, scale) per map in `meanScale`, into `pairs` pairs in `packed`. */
   constructor(device: GPUDevice, input: GPUBuffer, meanScale: GPUBuffer, packed: GPUBuffer, maps: number, size: number, pairs: number) {
-    const pipeline = computePipeline(device, 'pack.wgsl', packCode);
+    const pipeline = computePipeline(device, 'pack.wgsl', packCode, 'main', { PER_INVOCATION: VALUES_PER_INVOCATION });
     this.params = uniformBuffer(device, 'pack params', [maps, size, pairs, 0]);
     this.dispatch = {
       pipeline,
       bindGroup: bind(device, 'pack', pipeline, [this.params, input, meanScale, packed]),
-      invocations: pairs * size,
+      invocations: Math.ceil((pairs * size) / VALUES_PER_INVOCATION),
     };
   }
 
