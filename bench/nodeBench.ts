@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { EngineHost } from '../src/engine/host';
 import { nodeAdapter } from '../src/cli/nodeGpu';
-import { layerSrops, DEFAULT_PARAMS } from '../src/analysis/srop';
-import { reluLayer } from '../src/testing/syntheticMaps';
+import { timeWorkload } from '../src/testing/syntheticMaps';
 import type { ProfileEngine } from '../src/engine/types';
 
 const [workload = 'vgg16', backend = 'cpu', repeatText = '2'] = process.argv.slice(2);
@@ -25,23 +24,7 @@ if (backend === 'gpu') {
   adapter = host.state.adapter.name;
 }
 
-const layers = shapes.map(([c, h, w], i) => reluLayer(c, h, w, i + 1));
-const seen = new Set<string>();
-for (let i = 0; i < shapes.length; i++) {
-  const [, h, w] = shapes[i];
-  if (seen.has(`${h}x${w}`)) continue;
-  seen.add(`${h}x${w}`);
-  await engine.profileMaps(layers[i].subarray(0, h * w), 1, h, w); // warm-up: pipelines, plans, ring tables
-}
-let best = Infinity;
-for (let r = 0; r < Number(repeatText); r++) {
-  const t0 = performance.now();
-  for (let i = 0; i < shapes.length; i++) {
-    const [c, h, w] = shapes[i];
-    layerSrops(await engine.profileMaps(layers[i], c, h, w), DEFAULT_PARAMS);
-  }
-  best = Math.min(best, (performance.now() - t0) / 1000);
-}
+const best = await timeWorkload(engine, shapes, Number(repeatText));
 console.log(JSON.stringify({ workload, backend: engine.backend, adapter, isFallback: host?.state.adapter.isFallback ?? null, seconds: best }));
 host?.destroy();
 process.exit(0);

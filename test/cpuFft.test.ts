@@ -2,17 +2,12 @@
 // angles), for every length 1..64 and larger smooth, prime and Bluestein lengths.
 import { describe, expect, it } from 'vitest';
 import { fft, fftLines, fftPlan, ifft, GENERIC_RADIX_LIMIT } from '../src/engine/fft64';
+import { seededRandom } from '../src/testing/syntheticMaps';
 
-/** Deterministic pseudo-random values in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random values in [-1, 1). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = seededRandom(seed);
+  return () => next() * 2 - 1;
 }
 
 /** X_k = sum_j x_j exp(-2 pi i jk / n), angle reduced exactly (jk mod n) and summed with Kahan-Babuska. */

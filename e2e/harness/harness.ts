@@ -5,7 +5,7 @@ import { CpuEngine } from '../../src/engine/cpuEngine';
 import { GpuEngine } from '../../src/engine/gpu/gpuEngine';
 import { adapterIsFallback, adapterName } from '../../src/engine/host';
 import { layerSrops, DEFAULT_PARAMS, type SropParams } from '../../src/analysis/srop';
-import { syntheticMaps, reluLayer } from '../../src/testing/syntheticMaps';
+import { syntheticMaps, timeWorkload } from '../../src/testing/syntheticMaps';
 import type { RingProfiles } from '../../src/engine/types';
 
 interface SizeCase {
@@ -89,25 +89,7 @@ async function compare(cases: SizeCase[], paramSets: SropParams[] = [DEFAULT_PAR
 /** Seconds per image for a workload of [C, H, W] layers, engine only (data made beforehand). */
 async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'cpu', repeat = 1) {
   const engine = backend === 'gpu' ? await gpu() : new CpuEngine();
-  const layers = shapes.map(([c, h, w], i) => reluLayer(c, h, w, i + 1));
-  // One warm-up layer per shape, so pipelines and ring tables are made before the clock.
-  const seen = new Set<string>();
-  for (let i = 0; i < shapes.length; i++) {
-    const [, h, w] = shapes[i];
-    if (seen.has(`${h}x${w}`)) continue;
-    seen.add(`${h}x${w}`);
-    await engine.profileMaps(layers[i].subarray(0, h * w), 1, h, w);
-  }
-  let best = Infinity;
-  for (let r = 0; r < repeat; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < shapes.length; i++) {
-      const [c, h, w] = shapes[i];
-      const profiles = await engine.profileMaps(layers[i], c, h, w);
-      layerSrops(profiles, DEFAULT_PARAMS);
-    }
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
+  const best = await timeWorkload(engine, shapes, repeat);
   return { seconds: best, adapter: backend === 'gpu' ? adapterFacts : null };
 }
 

@@ -1,6 +1,9 @@
 // Seeded synthetic feature maps for engine checks and the benchmark (page and Node alike):
 // ReLU-like sparse, smooth, constant, all-zero, NaN-holding and plain random maps.
 
+import type { ProfileEngine } from '../engine/types';
+import { layerSrops, DEFAULT_PARAMS } from '../analysis/srop';
+
 export type MapKind = 'relu' | 'smooth' | 'constant' | 'zero' | 'nan' | 'random';
 export const MAP_KINDS: MapKind[] = ['relu', 'smooth', 'constant', 'zero', 'nan', 'random'];
 
@@ -65,4 +68,30 @@ export function syntheticMaps(count: number, height: number, width: number, seed
 /** ReLU-like random activations of one layer (N = 1), for the benchmark. */
 export function reluLayer(channels: number, height: number, width: number, seed = 7): Float32Array {
   return syntheticMaps(channels, height, width, seed, ['relu']);
+}
+
+/**
+ * Seconds per image of `engine` on a workload of [C, H, W] layers (ReLU-like maps made before the
+ * clock), profiles plus default SROPs, best of `repeat`; one warm-up map per shape first, so that
+ * pipelines, plans and ring tables are made outside the timing. Shared by the Node and page benchmarks.
+ */
+export async function timeWorkload(engine: ProfileEngine, shapes: [number, number, number][], repeat: number): Promise<number> {
+  const layers = shapes.map(([c, h, w], i) => reluLayer(c, h, w, i + 1));
+  const seen = new Set<string>();
+  for (let i = 0; i < shapes.length; i++) {
+    const [, h, w] = shapes[i];
+    if (seen.has(`${h}x${w}`)) continue;
+    seen.add(`${h}x${w}`);
+    await engine.profileMaps(layers[i].subarray(0, h * w), 1, h, w);
+  }
+  let best = Infinity;
+  for (let r = 0; r < repeat; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < shapes.length; i++) {
+      const [c, h, w] = shapes[i];
+      layerSrops(await engine.profileMaps(layers[i], c, h, w), DEFAULT_PARAMS);
+    }
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
 }
