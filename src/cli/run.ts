@@ -9,7 +9,7 @@ import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
-import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from './format';
+import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
   stdout: Writable;

@@ -1,9 +1,9 @@
-// CSV and JSON of the `srop` command (README, "Output"). Numbers are written in JavaScript's
-// shortest round-trip form, so the page's exports and the command agree to the last digit.
+// CSV and JSON of the `srop` command and of the page's exports (README, "Output"). Numbers are
+// written in JavaScript's shortest round-trip form, so the page and the command agree to the digit.
 
-import { STATUS_NAMES } from '../analysis/srop';
-import type { LayerResult } from '../analysis/layerResult';
-import type { LayerComparison } from '../analysis/compare';
+import { STATUS_NAMES } from './srop';
+import type { LayerResult } from './layerResult';
+import type { LayerComparison } from './compare';
 
 export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status';
 export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising';
@@ -15,13 +15,17 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function mapsCsvRows(result: LayerResult): string {
+/** The page's per-map export: the command's columns after a `side` column (A or B). */
+export const sideMapsCsvHeader = `side,${mapsCsvHeader}`;
+
+export function mapsCsvRows(result: LayerResult, prefix = ''): string {
   const [, channels, height, width] = result.shape;
   const name = csvField(result.name);
   const lines: string[] = [];
   for (let m = 0; m < result.srop.length; m++) {
     const none = result.status[m] !== 0;
     lines.push(
+      prefix +
       [
         name,
         Math.floor(m / channels),

@@ -1,0 +1,304 @@
+// What the charts draw, prepared without React or the DOM: violin densities, the layer rows of the
+// overview and of the comparison table, cumulative ring-energy curves with their quartile band,
+// channel lists, and the centred log power spectrum of one map. Plain numbers in, plain numbers out.
+
+import type { RingProfiles } from '../engine/types';
+import { fft } from '../engine/fft64';
+import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
+import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
+import { channelMeans, compareSrops, type SropComparison } from './compare';
+import type { LayerResult } from './layerResult';
+
+/** Which maps of a side enter its charts: the pooled batch, or one input. */
+export function selectionOf(result: LayerResult, input: number | null): MapSelection | undefined {
+  if (input === null) return undefined;
+  return { channels: result.shape[1], input: Math.min(input, result.shape[0] - 1) };
+}
+
+/**
+ * Gaussian kernel density of `values` on `grid` (Silverman's rule of thumb for the bandwidth,
+ * floored so that a single value or identical values still draw a narrow bump), scaled so that
+ * the largest value is 1 (violins of different layers are drawn at the same width).
+ */
+export function violinDensity(values: Float64Array, grid: Float64Array): Float64Array {
+  const out = new Float64Array(grid.length);
+  const n = values.length;
+  if (n === 0) return out;
+  const sorted = Float64Array.from(values).sort();
+  const spread = Math.min(std(sorted) ?? 0, ((quantileSorted(sorted, 0.75) ?? 0) - (quantileSorted(sorted, 0.25) ?? 0)) / 1.34);
+  const span = grid.length > 1 ? grid[grid.length - 1] - grid[0] : 1;
+  const bandwidth = Math.max(0.9 * (spread > 0 ? spread : std(sorted) ?? 0) * n ** -0.2, span / 200, 1e-6);
+  let peak = 0;
+  for (let g = 0; g < grid.length; g++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const z = (grid[g] - sorted[i]) / bandwidth;
+      if (z > -6 && z < 6) sum += Math.exp(-0.5 * z * z);
+    }
+    out[g] = sum;
+    if (sum > peak) peak = sum;
+  }
+  if (peak > 0) for (let g = 0; g < grid.length; g++) out[g] /= peak;
+  return out;
+}
+
+/** `points` evenly spaced values over [lo, hi]. */
+export function linearGrid(lo: number, hi: number, points: number): Float64Array {
+  const grid = new Float64Array(points);
+  for (let i = 0; i < points; i++) grid[i] = points === 1 ? lo : lo + ((hi - lo) * i) / (points - 1);
+  return grid;
+}
+
+export type LayerMatch = 'both' | 'only-a' | 'only-b' | 'shape-differs';
+
+export interface SideView {
+  result: LayerResult;
+  summary: DistributionSummary;
+  /** SROPs of the selected maps that have one. */
+  values: Float64Array;
+  density: Float64Array;
+}
+
+/** One layer of the overview and of the comparison table. */
+export interface LayerRow {
+  name: string;
+  /** Position in network order. */
+  order: number;
+  match: LayerMatch;
+  a: SideView | null;
+  b: SideView | null;
+  comparison: SropComparison | null;
+}
+
+/** The selected maps of a side as a comparison side (one input, or the whole batch). */
+function comparisonSide(result: LayerResult, input: number | null) {
+  const [n, c] = result.shape;
+  const [first, end] = selectedRange(n * c, selectionOf(result, input));
+  return { inputs: (end - first) / c, channels: c, srop: result.srop.subarray(first, end) };
+}
+
+/**
+ * Layer rows in network order: A's layers in A's order with B's of the same name beside them,
+ * then layers only B has. Layers on one side only, or with different shapes, are kept and marked.
+ */
+export function layerRows(
+  a: LayerResult[],
+  b: LayerResult[],
+  inputA: number | null,
+  inputB: number | null,
+  grid: Float64Array,
+): LayerRow[] {
+  const byName = new Map(b.map((r) => [r.name, r]));
+  const side = (result: LayerResult, input: number | null): SideView => {
+    const selection = selectionOf(result, input);
+    const values = sropValues(result, selection);
+    return { result, summary: layerSummary(result, selection), values, density: violinDensity(values, grid) };
+  };
+  const rows: LayerRow[] = [];
+  const seen = new Set<string>();
+  for (const ra of a) {
+    seen.add(ra.name);
+    const rb = byName.get(ra.name) ?? null;
+    const match: LayerMatch = !rb ? 'only-a' : ra.shape.join('x') === rb.shape.join('x') ? 'both' : 'shape-differs';
+    rows.push({
+      name: ra.name,
+      order: rows.length,
+      match,
+      a: side(ra, inputA),
+      b: rb ? side(rb, inputB) : null,
+      comparison: rb ? compareSrops(comparisonSide(ra, inputA), comparisonSide(rb, inputB)) : null,
+    });
+  }
+  for (const rb of b) {
+    if (seen.has(rb.name)) continue;
+    rows.push({ name: rb.name, order: rows.length, match: 'only-b', a: null, b: side(rb, inputB), comparison: null });
+  }
+  return rows;
+}
+
+/** Top of the SROP axis: 1 (Nyquist) or the largest value shown, whichever is larger. */
+export function sropAxisMax(rows: LayerRow[]): number {
+  let max = 1;
+  for (const row of rows) for (const s of [row.a, row.b]) if (s?.summary.max != null && s.summary.max > max) max = s.summary.max;
+  return max;
+}
+
+export type ComparisonKey = 'order' | 'name' | 'median_a' | 'median_b' | 'delta_median' | 'wasserstein' | 'ks' | 'paired_median_delta' | 'share_rising';
+
+/** Rows sorted by a comparison figure (missing figures last), or in network order. */
+export function sortRows(rows: LayerRow[], key: ComparisonKey, descending: boolean): LayerRow[] {
+  const indexed = rows.map((row) => ({ row, index: row.order }));
+  const value = (row: LayerRow, index: number): number | string | null => {
+    if (key === 'order') return index;
+    if (key === 'name') return row.name;
+    return row.comparison ? (row.comparison[key] as number | null) : null;
+  };
+  indexed.sort((x, y) => {
+    const vx = value(x.row, x.index), vy = value(y.row, y.index);
+    if (vx === null && vy === null) return x.index - y.index;
+    if (vx === null) return 1;
+    if (vy === null) return -1;
+    const order = typeof vx === 'string' ? vx.localeCompare(vy as string) : vx - (vy as number);
+    return (descending ? -order : order) || x.index - y.index;
+  });
+  return indexed.map((x) => x.row);
+}
+
+/**
+ * Layers that moved most: the top quarter (at least one) by Wasserstein distance among rows with
+ * one, so that the table can mark them.
+ */
+export function movedMost(rows: LayerRow[]): Set<string> {
+  const scored = rows.filter((r) => r.comparison?.wasserstein != null).sort((x, y) => y.comparison!.wasserstein! - x.comparison!.wasserstein!);
+  const keep = Math.max(1, Math.ceil(scored.length / 4));
+  return new Set(scored.slice(0, scored.length ? keep : 0).filter((r) => r.comparison!.wasserstein! > 0).map((r) => r.name));
+}
+
+/** Cumulative share of the kept energy per ring (0..1) of one map, or null without an SROP. */
+export function cumulativeShare(profiles: RingProfiles, map: number, params: SropParams, status: number): Float64Array | null {
+  if (status !== STATUS_OK) return null;
+  const energy = keptRingEnergy(profiles, map, params);
+  let total = 0;
+  for (let r = 0; r < profiles.rings; r++) total += energy[r];
+  const out = new Float64Array(profiles.rings);
+  let running = 0;
+  for (let r = 0; r < profiles.rings; r++) {
+    running += energy[r];
+    out[r] = running / total;
+  }
+  return out;
+}
+
+export interface EnergyBand {
+  /** Outer edge of ring r (r + 0.5) over the Nyquist radius: where the cumulative share is reached. */
+  radius: Float64Array;
+  q1: Float64Array;
+  median: Float64Array;
+  q3: Float64Array;
+  /** Maps that entered (those with an SROP). */
+  maps: number;
+}
+
+/** Median cumulative ring-energy curve of the selected maps, with its interquartile band. */
+export function cumulativeBand(result: LayerResult, input: number | null): EnergyBand {
+  const { profiles, params } = result;
+  const rings = profiles.rings;
+  const [first, end] = selectedRange(profiles.maps, selectionOf(result, input));
+  const curves: Float64Array[] = [];
+  for (let m = first; m < end; m++) {
+    const curve = cumulativeShare(profiles, m, params, result.status[m]);
+    if (curve) curves.push(curve);
+  }
+  const nyquist = Math.max(profiles.height, profiles.width) / 2;
+  const band: EnergyBand = {
+    radius: Float64Array.from({ length: rings }, (_, r) => (r + 0.5) / nyquist),
+    q1: new Float64Array(rings),
+    median: new Float64Array(rings),
+    q3: new Float64Array(rings),
+    maps: curves.length,
+  };
+  const column = new Float64Array(curves.length);
+  for (let r = 0; r < rings; r++) {
+    for (let i = 0; i < curves.length; i++) column[i] = curves[i][r];
+    column.sort();
+    band.q1[r] = quantileSorted(column, 0.25) ?? NaN;
+    band.median[r] = quantileSorted(column, 0.5) ?? NaN;
+    band.q3[r] = quantileSorted(column, 0.75) ?? NaN;
+  }
+  return band;
+}
+
+export interface ChannelRow {
+  channel: number;
+  a: number | null;
+  b: number | null;
+  /** b - a where both have an SROP. */
+  change: number | null;
+}
+
+/** Per channel: the selected input's SROP, or the batch mean when pooled (NaN-free: null). */
+function channelValues(result: LayerResult, input: number | null): Float64Array {
+  const [n, c] = result.shape;
+  if (input !== null) {
+    const i = Math.min(input, n - 1);
+    return result.srop.subarray(i * c, (i + 1) * c);
+  }
+  return channelMeans({ inputs: n, channels: c, srop: result.srop });
+}
+
+export type ChannelKey = 'channel' | 'a' | 'b' | 'change';
+
+export function channelRows(a: LayerResult | null, b: LayerResult | null, inputA: number | null, inputB: number | null): ChannelRow[] {
+  const va = a ? channelValues(a, inputA) : null;
+  const vb = b ? channelValues(b, inputB) : null;
+  const channels = Math.max(va?.length ?? 0, vb?.length ?? 0);
+  const rows: ChannelRow[] = [];
+  const num = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
+  for (let c = 0; c < channels; c++) {
+    const x = num(va?.[c]);
+    const y = num(vb?.[c]);
+    rows.push({ channel: c, a: x, b: y, change: x !== null && y !== null ? y - x : null });
+  }
+  return rows;
+}
+
+export function sortChannels(rows: ChannelRow[], key: ChannelKey, descending: boolean): ChannelRow[] {
+  return [...rows].sort((x, y) => {
+    const vx = x[key], vy = y[key];
+    if (vx === null && vy === null) return x.channel - y.channel;
+    if (vx === null) return 1;
+    if (vy === null) return -1;
+    return (descending ? vy - vx : vx - vy) || x.channel - y.channel;
+  });
+}
+
+export interface CentredSpectrum {
+  height: number;
+  width: number;
+  /** log10 of the power, zero frequency at (floor(H/2), floor(W/2)) (numpy.fft.fftshift), row-major. */
+  logPower: Float64Array;
+  min: number;
+  max: number;
+}
+
+/** The centred log power spectrum of one map (float64 FFT; one map is cheap on the CPU). */
+export function centredLogPower(map: Float32Array, height: number, width: number): CentredSpectrum {
+  const re = new Float64Array(height * width);
+  const im = new Float64Array(height * width);
+  for (let i = 0; i < re.length; i++) re[i] = Number.isFinite(map[i]) ? map[i] : 0;
+  // Rows (lines interleaved element-major: element x of row y at x * H + y after a transpose).
+  const tr = new Float64Array(re.length), ti = new Float64Array(re.length);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) tr[x * height + y] = re[y * width + x];
+  fft(tr, ti, width, height);
+  for (let x = 0; x < width; x++) for (let y = 0; y < height; y++) {
+    re[y * width + x] = tr[x * height + y];
+    im[y * width + x] = ti[x * height + y];
+  }
+  fft(re, im, height, width);
+  const logPower = new Float64Array(re.length);
+  let min = Infinity, max = -Infinity;
+  const floorValue = 1e-30;
+  for (let ky = 0; ky < height; ky++) {
+    for (let kx = 0; kx < width; kx++) {
+      const p = re[ky * width + kx] ** 2 + im[ky * width + kx] ** 2;
+      const v = Math.log10(Math.max(p, floorValue));
+      const sy = (ky + Math.floor(height / 2)) % height;
+      const sx = (kx + Math.floor(width / 2)) % width;
+      logPower[sy * width + sx] = v;
+      if (p > 0) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+  }
+  if (min > max) min = max = Math.log10(floorValue);
+  return { height, width, logPower, min, max };
+}
+
+/**
+ * The SROP as an ellipse on the centred spectrum, in bins: radius s in ring units is ky = s H / M,
+ * kx = s W / M, so an SROP of q (q M / 2 ring units) has semi-axes q H / 2 and q W / 2.
+ */
+export function sropEllipse(srop: number, height: number, width: number): { ry: number; rx: number } {
+  return { ry: (srop * height) / 2, rx: (srop * width) / 2 };
+}

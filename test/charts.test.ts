@@ -1,0 +1,135 @@
+// Chart data preparation (src/analysis/charts.ts) and the page's per-map CSV, on small layers
+// made by the CPU engine from seeded maps; the spectrum against a direct DFT.
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../src/engine/cpuEngine';
+import { layerResult, type LayerResult } from '../src/analysis/layerResult';
+import { DEFAULT_PARAMS } from '../src/analysis/srop';
+import { compareLayers } from '../src/analysis/compare';
+import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
+import {
+  centredLogPower, channelRows, cumulativeBand, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+} from '../src/analysis/charts';
+import { syntheticMaps } from '../src/testing/syntheticMaps';
+
+const engine = new CpuEngine();
+
+async function result(name: string, shape: [number, number, number, number], seed: number): Promise<LayerResult> {
+  const [n, c, h, w] = shape;
+  const data = syntheticMaps(n * c, h, w, seed, ['relu', 'random', 'smooth', 'zero']);
+  const profiles = await engine.profileMaps(data, n * c, h, w);
+  return layerResult({ name, file: `${name}.npy`, shape }, profiles, DEFAULT_PARAMS);
+}
+
+describe('violin density', () => {
+  it('peaks at 1 where the values are, and is zero without values', () => {
+    const grid = linearGrid(0, 1, 101);
+    const d = violinDensity(Float64Array.from([0.3, 0.31, 0.29, 0.3]), grid);
+    expect(Math.max(...d)).toBeCloseTo(1, 12);
+    expect(d.indexOf(Math.max(...d))).toBeGreaterThanOrEqual(29);
+    expect(d.indexOf(Math.max(...d))).toBeLessThanOrEqual(31);
+    expect(d[90]).toBeLessThan(1e-6);
+    expect(Array.from(violinDensity(new Float64Array(0), grid)).every((v) => v === 0)).toBe(true);
+    // Identical values still draw a bump.
+    expect(Math.max(...violinDensity(Float64Array.from([0.5, 0.5]), grid))).toBeCloseTo(1, 12);
+  });
+});
+
+describe('layer rows', () => {
+  it('match A and B by name, keep and mark one-sided and reshaped layers, in network order', async () => {
+    const a = [await result('conv1', [2, 8, 9, 9], 1), await result('conv2', [2, 8, 5, 5], 2), await result('onlyA', [1, 4, 5, 5], 3)];
+    const b = [await result('conv2', [2, 8, 5, 5], 12), await result('conv1', [2, 8, 9, 9], 11), await result('reshaped', [1, 4, 6, 6], 4), await result('onlyB', [1, 4, 5, 5], 5)];
+    a.push(await result('reshaped', [1, 4, 5, 5], 6));
+    const rows = layerRows(a, b, null, null, linearGrid(0, 1, 32));
+    expect(rows.map((r) => [r.name, r.match])).toEqual([
+      ['conv1', 'both'], ['conv2', 'both'], ['onlyA', 'only-a'], ['reshaped', 'shape-differs'], ['onlyB', 'only-b'],
+    ]);
+    // Pooled figures are exactly the command's (compareLayers).
+    const { layer: _layer, ...expected } = compareLayers(a[0], b[1]);
+    expect(rows[0].comparison).toEqual(expected);
+    expect(rows[2].comparison).toBeNull();
+    expect(rows[0].a!.summary).toEqual(a[0].summary);
+    expect(sropAxisMax(rows)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('one input instead of the pooled batch', async () => {
+    const a = [await result('conv', [3, 6, 7, 7], 7)];
+    const rows = layerRows(a, [], 1, null, linearGrid(0, 1, 8));
+    expect(rows[0].a!.summary.count + rows[0].a!.summary.dead + rows[0].a!.summary.nonfinite).toBe(6);
+  });
+
+  it('sort by any figure with missing ones last, and mark the layers that moved most', async () => {
+    const a = [await result('x', [1, 8, 9, 9], 1), await result('y', [1, 8, 9, 9], 2), await result('z', [1, 8, 9, 9], 3)];
+    const b = [await result('x', [1, 8, 9, 9], 1), await result('y', [1, 8, 9, 9], 22)];
+    const rows = layerRows(a, b, null, null, linearGrid(0, 1, 8));
+    const sorted = sortRows(rows, 'wasserstein', true);
+    expect(sorted.map((r) => r.name)).toEqual(['y', 'x', 'z']);
+    expect(sortRows(sorted, 'order', false).map((r) => r.name)).toEqual(['x', 'y', 'z']);
+    expect(rows[0].comparison!.wasserstein).toBe(0);
+    expect([...movedMost(rows)]).toEqual(['y']);
+  });
+});
+
+describe('cumulative ring energy and channels', () => {
+  it('the band rises to 1 at the last ring, quartiles ordered', async () => {
+    const r = await result('conv', [2, 8, 12, 10], 9);
+    const band = cumulativeBand(r, null);
+    expect(band.maps).toBe(r.status.filter((s) => s === 0).length);
+    const last = band.median.length - 1;
+    expect(band.median[last]).toBeCloseTo(1, 12);
+    for (let i = 0; i <= last; i++) {
+      expect(band.q1[i]).toBeLessThanOrEqual(band.median[i] + 1e-15);
+      expect(band.median[i]).toBeLessThanOrEqual(band.q3[i] + 1e-15);
+      if (i > 0) expect(band.median[i]).toBeGreaterThanOrEqual(band.median[i - 1] - 1e-15);
+    }
+    expect(band.radius[0]).toBeCloseTo(0.5 / 6, 12);
+  });
+
+  it('channel rows: batch means or one input, sortable by change', async () => {
+    const a = await result('conv', [2, 4, 7, 7], 1);
+    const b = await result('conv', [2, 4, 7, 7], 2);
+    const rows = channelRows(a, b, 0, 0);
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(row.a).toBe(Number.isNaN(a.srop[row.channel]) ? null : a.srop[row.channel]);
+      if (row.a !== null && row.b !== null) expect(row.change).toBeCloseTo(row.b - row.a, 15);
+    }
+    const pooled = channelRows(a, null, null, null);
+    const c0 = [a.srop[0], a.srop[4]].filter((v) => !Number.isNaN(v));
+    if (c0.length) expect(pooled[0].a).toBeCloseTo(c0.reduce((s, v) => s + v, 0) / c0.length, 15);
+    const byChange = sortChannels(rows, 'change', true);
+    const changes = byChange.map((r) => r.change).filter((v): v is number => v !== null);
+    expect(changes).toEqual([...changes].sort((x, y) => y - x));
+    expect(byChange.slice(changes.length).every((r) => r.change === null)).toBe(true);
+  });
+});
+
+describe('centred log power spectrum', () => {
+  it('equals a direct DFT, zero frequency in the middle (fftshift)', () => {
+    const [h, w] = [5, 6];
+    const map = syntheticMaps(1, h, w, 4, ['random']);
+    const spectrum = centredLogPower(map, h, w);
+    for (let ky = 0; ky < h; ky++) {
+      for (let kx = 0; kx < w; kx++) {
+        let re = 0, im = 0;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+          const a = -2 * Math.PI * (ky * y / h + kx * x / w);
+          re += map[y * w + x] * Math.cos(a);
+          im += map[y * w + x] * Math.sin(a);
+        }
+        const sy = (ky + 2) % h, sx = (kx + 3) % w;
+        expect(spectrum.logPower[sy * w + sx]).toBeCloseTo(Math.log10(re * re + im * im), 9);
+      }
+    }
+    expect(sropEllipse(0.5, 20, 10)).toEqual({ ry: 5, rx: 2.5 });
+  });
+});
+
+describe('per-map CSV of the page', () => {
+  it('is the command CSV with a leading side column', async () => {
+    const r = await result('conv', [1, 3, 7, 7], 5);
+    const plain = mapsCsvRows(r).trim().split('\n');
+    const sided = mapsCsvRows(r, 'B,').trim().split('\n');
+    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status');
+    expect(sided).toEqual(plain.map((line) => `B,${line}`));
+  });
+});
