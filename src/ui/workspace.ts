@@ -1,0 +1,261 @@
+// The page's one store for loaded activations: panes A and B, their files and layers, the SROP
+// parameters, and the queue that turns layers into profiles through the engine (one layer at a
+// time, with progress and cancel). Raw activations stay in the files (layers re-read them by
+// slices); what is kept per layer is its ring profiles and its SROPs. Plain TypeScript: React
+// reads it through subscribe/snapshot, and nothing here touches the DOM.
+
+import { openActivationFile } from '../io/open';
+import type { Layer, LayoutChoice } from '../io/types';
+import type { ProfileEngine } from '../engine/types';
+import { DEFAULT_PARAMS, checkParams, type SropParams } from '../analysis/srop';
+import { layerResult, recomputeLayer, type LayerResult } from '../analysis/layerResult';
+
+export type SideName = 'A' | 'B';
+export const SIDES: readonly SideName[] = ['A', 'B'];
+
+export type LayerStatus = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+
+export interface LayerEntry {
+  id: number;
+  layer: Layer;
+  status: LayerStatus;
+  result: LayerResult | null;
+  error: string | null;
+}
+
+export interface FileEntry {
+  id: number;
+  name: string;
+  blob: Blob;
+  layout: LayoutChoice;
+  layers: LayerEntry[];
+}
+
+export interface PaneState {
+  files: FileEntry[];
+  /** Messages naming the file (and member) and the reason. */
+  errors: string[];
+  /** One input of the batch, or null for the pooled batch. */
+  input: number | null;
+}
+
+export interface Progress {
+  /** Layers finished (done or failed) of those queued since the queue was last empty. */
+  done: number;
+  total: number;
+  /** Share of the running layer's maps done (0..1). */
+  current: number;
+  running: boolean;
+  label: string;
+}
+
+export interface WorkspaceState {
+  params: SropParams;
+  panes: Record<SideName, PaneState>;
+  progress: Progress;
+  /** Bumped on every change of results (for memoised chart data). */
+  version: number;
+}
+
+const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
+
+export class Workspace {
+  private stateValue: WorkspaceState = {
+    params: { ...DEFAULT_PARAMS },
+    panes: { A: { files: [], errors: [], input: null }, B: { files: [], errors: [], input: null } },
+    progress: idle,
+    version: 0,
+  };
+  private listeners = new Set<() => void>();
+  private nextId = 1;
+  private controller: AbortController | null = null;
+  private pump: Promise<void> | null = null;
+
+  constructor(private readonly engine: () => ProfileEngine) {}
+
+  get state(): WorkspaceState {
+    return this.stateValue;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): WorkspaceState => this.stateValue;
+
+  private set(patch: Partial<WorkspaceState>, resultsChanged = false): void {
+    this.stateValue = { ...this.stateValue, ...patch, version: this.stateValue.version + (resultsChanged ? 1 : 0) };
+    for (const listener of this.listeners) listener();
+  }
+
+  private setPane(side: SideName, pane: Partial<PaneState>, resultsChanged = true): void {
+    this.set({ panes: { ...this.stateValue.panes, [side]: { ...this.stateValue.panes[side], ...pane } } }, resultsChanged);
+  }
+
+  /** Every layer entry of a pane, in file and layer order. */
+  entries(side: SideName): LayerEntry[] {
+    return this.stateValue.panes[side].files.flatMap((f) => f.layers);
+  }
+
+  /** Finished layers of a pane, in order. */
+  results(side: SideName): LayerResult[] {
+    return this.entries(side).flatMap((e) => (e.result ? [e.result] : []));
+  }
+
+  /** Opens files into a pane (each .npy a layer named by the file); bad files are reported on the pane, the rest stays. */
+  async addFiles(side: SideName, files: ArrayLike<File | { name: string; blob: Blob }>, layout: LayoutChoice = 'auto'): Promise<void> {
+    for (const file of Array.from(files)) {
+      const blob = 'blob' in file ? file.blob : file;
+      const name = file.name;
+      const opened = await openActivationFile(blob, name, layout);
+      const pane = this.stateValue.panes[side];
+      const errors = [...pane.errors, ...opened.errors.map((e) => e.message)];
+      if (opened.layers.length === 0) {
+        this.setPane(side, { errors }, false);
+        continue;
+      }
+      // A file of the same name replaces the earlier one (a re-export of the same activations).
+      const kept = pane.files.filter((f) => f.name !== name);
+      const entry: FileEntry = { id: this.nextId++, name, blob, layout, layers: opened.layers.map((layer) => this.newEntry(layer)) };
+      this.setPane(side, { files: [...kept, entry], errors });
+    }
+    this.startQueue();
+  }
+
+  private newEntry(layer: Layer): LayerEntry {
+    return { id: this.nextId++, layer, status: 'queued', result: null, error: null };
+  }
+
+  /** Re-reads a file with another layout (its layers are recomputed). */
+  async setLayout(side: SideName, fileId: number, layout: LayoutChoice): Promise<void> {
+    const file = this.stateValue.panes[side].files.find((f) => f.id === fileId);
+    if (!file) return;
+    const opened = await openActivationFile(file.blob, file.name, layout);
+    const pane = this.stateValue.panes[side];
+    if (opened.layers.length === 0) {
+      this.setPane(side, { errors: [...pane.errors, ...opened.errors.map((e) => e.message)] }, false);
+      return;
+    }
+    const replaced: FileEntry = { ...file, layout, layers: opened.layers.map((layer) => this.newEntry(layer)) };
+    this.setPane(side, { files: pane.files.map((f) => (f.id === fileId ? replaced : f)), errors: [...pane.errors, ...opened.errors.map((e) => e.message)] });
+    this.startQueue();
+  }
+
+  removeFile(side: SideName, fileId: number): void {
+    const pane = this.stateValue.panes[side];
+    this.setPane(side, { files: pane.files.filter((f) => f.id !== fileId) });
+  }
+
+  clearErrors(side: SideName): void {
+    this.setPane(side, { errors: [] }, false);
+  }
+
+  setInput(side: SideName, input: number | null): void {
+    this.setPane(side, { input });
+  }
+
+  /** New parameters: every finished layer is recomputed from its profiles (no FFT). */
+  setParams(patch: Partial<SropParams>): void {
+    const params = { ...this.stateValue.params, ...patch };
+    checkParams(params);
+    const panes = { ...this.stateValue.panes };
+    for (const side of SIDES) {
+      panes[side] = {
+        ...panes[side],
+        files: panes[side].files.map((f) => ({
+          ...f,
+          layers: f.layers.map((e) => (e.result ? { ...e, result: recomputeLayer(e.result, params) } : e)),
+        })),
+      };
+    }
+    this.set({ params, panes }, true);
+  }
+
+  /** Stops the running layer and drops the queue; the layers stay listed as cancelled. */
+  cancel(): void {
+    this.controller?.abort();
+    this.updateEntries((e) => (e.status === 'queued' || e.status === 'running' ? { ...e, status: 'cancelled' } : e));
+  }
+
+  /** Queues every cancelled or failed layer again. */
+  resume(): void {
+    this.updateEntries((e) => (e.status === 'cancelled' ? { ...e, status: 'queued' } : e));
+    this.startQueue();
+  }
+
+  /** After an engine change (device lost and recovered, backend switched): recompute everything. */
+  recomputeAll(): void {
+    this.controller?.abort();
+    this.updateEntries((e) => (e.status === 'error' ? e : { ...e, status: 'queued' }));
+    this.startQueue();
+  }
+
+  private updateEntries(change: (e: LayerEntry) => LayerEntry): void {
+    const panes = { ...this.stateValue.panes };
+    for (const side of SIDES) {
+      panes[side] = { ...panes[side], files: panes[side].files.map((f) => ({ ...f, layers: f.layers.map(change) })) };
+    }
+    this.set({ panes }, true);
+  }
+
+  private patchEntry(id: number, patch: Partial<LayerEntry>): void {
+    this.updateEntries((e) => (e.id === id ? { ...e, ...patch } : e));
+  }
+
+  private findQueued(): { side: SideName; entry: LayerEntry } | null {
+    for (const side of SIDES) {
+      for (const entry of this.entries(side)) if (entry.status === 'queued') return { side, entry };
+    }
+    return null;
+  }
+
+  /** Resolves when the queue is empty (for tests and scripts). */
+  async idle(): Promise<void> {
+    while (this.pump) await this.pump;
+  }
+
+  private startQueue(): void {
+    if (this.pump) return;
+    this.pump = this.runQueue().finally(() => {
+      this.pump = null;
+      // Work queued while the loop was finishing.
+      if (this.findQueued()) this.startQueue();
+    });
+  }
+
+  private async runQueue(): Promise<void> {
+    let done = 0;
+    for (;;) {
+      const next = this.findQueued();
+      if (!next) break;
+      const queued = SIDES.reduce((n, side) => n + this.entries(side).filter((e) => e.status === 'queued').length, 0);
+      const total = done + queued;
+      const { side, entry } = next;
+      const { layer } = entry;
+      const label = `${side}: ${layer.file}: ${layer.name}`;
+      this.patchEntry(entry.id, { status: 'running', error: null });
+      this.set({ progress: { done, total, current: 0, running: true, label } });
+      const controller = new AbortController();
+      this.controller = controller;
+      try {
+        const profiles = await this.engine().profileLayer(layer, {
+          signal: controller.signal,
+          onProgress: (mapsDone, maps) => this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } }),
+        });
+        if (controller.signal.aborted) continue;
+        const result = layerResult(layer, profiles, this.stateValue.params);
+        this.patchEntry(entry.id, { status: 'done', result });
+      } catch (error) {
+        if (controller.signal.aborted) continue;
+        const message = `${layer.file}: ${layer.name}: ${(error as Error).message}`;
+        this.patchEntry(entry.id, { status: 'error', error: message });
+        this.setPane(side, { errors: [...this.stateValue.panes[side].errors, message] });
+      } finally {
+        if (this.controller === controller) this.controller = null;
+      }
+      done++;
+    }
+    this.set({ progress: idle });
+  }
+}

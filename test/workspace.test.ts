@@ -1,0 +1,82 @@
+// The page's store of loaded activations: loading into panes, bad files reported without losing
+// anything, parameters recomputed without another FFT, cancel and resume, layout change.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../src/engine/cpuEngine';
+import type { ProfileEngine } from '../src/engine/types';
+import { Workspace } from '../src/ui/workspace';
+
+const dir = join(__dirname, 'fixtures', 'visualiser');
+const file = (name: string) => ({ name, blob: new Blob([readFileSync(join(dir, name))]) });
+
+/** Counts profile calls, so that a parameter change can be shown to need none. */
+class CountingEngine extends CpuEngine {
+  calls = 0;
+  override profileLayer(...args: Parameters<CpuEngine['profileLayer']>) {
+    this.calls++;
+    return super.profileLayer(...args);
+  }
+}
+
+describe('workspace', () => {
+  it('loads A and B, matches nothing silently, and keeps A when B is bad', async () => {
+    const engine = new CountingEngine();
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('a.npz'), file('a_only.npy')]);
+    await ws.addFiles('B', [file('broken.npz'), file('b_nhwc.safetensors')]);
+    await ws.idle();
+    expect(ws.results('A').map((r) => r.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'a_only']);
+    expect(ws.results('B').map((r) => r.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
+    expect(ws.results('B')[0].shape).toEqual([1, 8, 32, 32]);
+    expect(ws.results('B')[0].layout).toBe('nhwc');
+    expect(ws.state.panes.B.errors).toHaveLength(1);
+    expect(ws.state.panes.B.errors[0]).toMatch(/^broken\.npz: /);
+    expect(ws.state.panes.A.errors).toEqual([]);
+    expect(engine.calls).toBe(11);
+
+    const before = ws.results('A')[0].srop.slice();
+    ws.setParams({ kappa: 0.6 });
+    expect(engine.calls).toBe(11);
+    const after = ws.results('A')[0].srop;
+    expect(after.some((v, i) => !Number.isNaN(v) && v !== before[i])).toBe(true);
+    expect(ws.results('A')[0].params.kappa).toBe(0.6);
+    expect(() => ws.setParams({ kappa: 1.5 })).toThrow();
+  });
+
+  it('a layout change re-reads the file; cancel stops the queue and resume finishes it', async () => {
+    const engine = new CpuEngine();
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('b.npz')]);
+    await ws.idle();
+    const fileId = ws.state.panes.A.files[0].id;
+    await ws.setLayout('A', fileId, 'nhwc');
+    ws.cancel();
+    await ws.idle();
+    const statuses = ws.entries('A').map((e) => e.status);
+    expect(statuses).toContain('cancelled');
+    expect(ws.entries('A')[0].layer.layout).toBe('nhwc');
+    ws.resume();
+    await ws.idle();
+    expect(ws.entries('A').every((e) => e.status === 'done')).toBe(true);
+    // [1, 8, 32, 32] read as NHWC: 32 channels of 8 x 32.
+    expect(ws.results('A')[0].shape).toEqual([1, 32, 8, 32]);
+  });
+
+  it('a layer that fails in the engine is reported on its pane; the others finish', async () => {
+    const inner = new CpuEngine();
+    const failing: ProfileEngine = {
+      backend: 'cpu',
+      adapter: null,
+      profileMaps: inner.profileMaps.bind(inner),
+      profileLayer: (layer, options) => (layer.name === 'conv3' ? Promise.reject(new Error('device lost')) : inner.profileLayer(layer, options)),
+      destroy: () => undefined,
+    };
+    const ws = new Workspace(() => failing);
+    await ws.addFiles('A', [file('b.npz')]);
+    await ws.idle();
+    expect(ws.results('A')).toHaveLength(4);
+    expect(ws.state.panes.A.errors).toEqual(['b.npz: conv3: device lost']);
+    expect(ws.state.progress.running).toBe(false);
+  });
+});
