@@ -1,21 +1,103 @@
-// The app shell: header with the engine in use, notices, and the work area.
+// The app shell: engine in the header; parameters, progress and exports; panes A and B; the
+// overview, the comparison table, and the layer and channel views.
+import { useMemo, useState } from 'react';
 import { EngineStatus } from './EngineStatus';
 import { useEngineHost } from './useEngineHost';
+import { useWorkspace } from './useWorkspace';
+import { Pane } from './Pane';
+import { Parameters, ProgressBar } from './Toolbar';
+import { Overview } from './charts/Overview';
+import { ComparisonTable } from './ComparisonTable';
+import { LayerDetail } from './LayerDetail';
+import { ChannelDetail } from './ChannelDetail';
+import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
+import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
+import { SIDES } from './workspace';
+
+const GRID_POINTS = 64;
 
 export function App() {
-  const { host, state } = useEngineHost();
+  const { host, state: hostState } = useEngineHost();
+  const { workspace, state } = useWorkspace(host, hostState);
+  const [selectedLayer, setSelectedLayer] = useState<string | null>(null);
+  const [selectedChannel, setSelectedChannel] = useState<number | null>(null);
+  const [exampleError, setExampleError] = useState<string | null>(null);
+
+  const resultsA = useMemo(() => workspace.results('A'), [workspace, state.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const resultsB = useMemo(() => workspace.results('B'), [workspace, state.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const inputs = { A: state.panes.A.input, B: state.panes.B.input };
+  const { rows, grid, yMax } = useMemo(() => {
+    let top = 1;
+    for (const r of [...resultsA, ...resultsB]) for (const v of r.srop) if (v > top) top = v;
+    const g = linearGrid(0, top, GRID_POINTS);
+    const built = layerRows(resultsA, resultsB, inputs.A, inputs.B, g);
+    return { rows: built, grid: g, yMax: sropAxisMax(built) };
+  }, [resultsA, resultsB, inputs.A, inputs.B]);
+  const row = rows.find((r) => r.name === selectedLayer) ?? null;
+  const hasB = resultsB.length > 0;
+  const cancelled = SIDES.reduce((n, side) => n + workspace.entries(side).filter((e) => e.status === 'cancelled').length, 0);
+
+  const loadExample = async () => {
+    setExampleError(null);
+    try {
+      for (const [side, name] of [['A', 'figure_a.npz'], ['B', 'figure_b.npz']] as const) {
+        const response = await fetch(`${import.meta.env.BASE_URL}examples/${name}`);
+        if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+        await workspace.addFiles(side, [{ name, blob: await response.blob() }]);
+      }
+    } catch (error) {
+      setExampleError(`The example could not be loaded: ${(error as Error).message}`);
+    }
+  };
+
   return (
     <>
       <header className="app-header">
         <h1>SROP lab</h1>
-        <EngineStatus host={host} state={state} />
+        <EngineStatus host={host} state={hostState} />
       </header>
-      {state?.notice && <div className="notice" role="alert" data-testid="engine-notice">{state.notice}</div>}
+      {hostState?.notice && <div className="notice" role="alert" data-testid="engine-notice">{hostState.notice}</div>}
       <main>
-        <p>
-          Spectral roll-off points of CNN feature maps: for each map, the radius of the 2-D power spectrum that holds
-          a share kappa of its energy, 1.0 being the Nyquist radius.
-        </p>
+        <div className="toolbar">
+          <Parameters params={state.params} onChange={(patch) => workspace.setParams(patch)} />
+          <div className="exports" role="group" aria-label="Exports">
+            <button type="button" disabled={!resultsA.length && !resultsB.length} onClick={() => download(new Blob([sropsCsv(resultsA, resultsB)], { type: 'text/csv' }), 'srops.csv')}>
+              Export SROPs as CSV
+            </button>
+            <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => download(new Blob([comparisonCsv(rows)], { type: 'text/csv' }), 'comparison.csv')}>
+              Export comparison as CSV
+            </button>
+            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs)], { type: 'application/json' }), 'srop-summary.json')}>
+              Export JSON
+            </button>
+          </div>
+        </div>
+        <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} cancelled={state.progress.running ? 0 : cancelled} />
+        <div className="panes">
+          {SIDES.map((side) => <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} />)}
+        </div>
+        {rows.length === 0 ? (
+          <section className="panel intro">
+            <p>
+              Spectral roll-off points of CNN feature maps: for each map, the radius of its 2-D power spectrum that holds a
+              share κ of its energy, 1.0 being the Nyquist radius. Drop activation files on A and B (for example the outputs of
+              every ReLU of a network for an image and for the same image occluded) to see, layer by layer, where the
+              information sits in frequency and how it moves.
+            </p>
+            <button type="button" onClick={() => void loadExample()}>Load the example</button>{' '}
+            <span className="hint">a small random CNN on a drawn figure (A) and on the figure partly occluded (B)</span>
+            {exampleError && <p className="error" role="alert">{exampleError}</p>}
+          </section>
+        ) : (
+          <>
+            <section className="panel" aria-label="Overview">
+              <Overview rows={rows} grid={grid} yMax={yMax} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />
+            </section>
+            {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
+            {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
+            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} sourceOf={(r) => workspace.layerOf(r)} />}
+          </>
+        )}
       </main>
     </>
   );

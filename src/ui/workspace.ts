@@ -70,6 +70,8 @@ export class Workspace {
   private nextId = 1;
   private controller: AbortController | null = null;
   private pump: Promise<void> | null = null;
+  /** The layer each result came from, to re-read one map for the channel view. */
+  private sources = new WeakMap<LayerResult, Layer>();
 
   constructor(private readonly engine: () => ProfileEngine) {}
 
@@ -96,6 +98,19 @@ export class Workspace {
   /** Every layer entry of a pane, in file and layer order. */
   entries(side: SideName): LayerEntry[] {
     return this.stateValue.panes[side].files.flatMap((f) => f.layers);
+  }
+
+  private track(result: LayerResult, layer: Layer): LayerResult {
+    this.sources.set(result, layer);
+    return result;
+  }
+
+  /** The layer a result was computed from (its maps can be re-read), if its file is still loaded. */
+  layerOf(result: LayerResult): Layer | null {
+    const layer = this.sources.get(result);
+    if (!layer) return null;
+    const loaded = SIDES.some((side) => this.entries(side).some((e) => e.layer === layer));
+    return loaded ? layer : null;
   }
 
   /** Finished layers of a pane, in order. */
@@ -165,7 +180,7 @@ export class Workspace {
         ...panes[side],
         files: panes[side].files.map((f) => ({
           ...f,
-          layers: f.layers.map((e) => (e.result ? { ...e, result: recomputeLayer(e.result, params) } : e)),
+          layers: f.layers.map((e) => (e.result ? { ...e, result: this.track(recomputeLayer(e.result, params), e.layer) } : e)),
         })),
       };
     }
@@ -244,7 +259,7 @@ export class Workspace {
           onProgress: (mapsDone, maps) => this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } }),
         });
         if (controller.signal.aborted) continue;
-        const result = layerResult(layer, profiles, this.stateValue.params);
+        const result = this.track(layerResult(layer, profiles, this.stateValue.params), layer);
         this.patchEntry(entry.id, { status: 'done', result });
       } catch (error) {
         if (controller.signal.aborted) continue;

@@ -1,0 +1,79 @@
+// One row per layer with the `srop compare` figures; sortable by any column; the layers that moved
+// most (top quarter by Wasserstein distance) are marked. A click opens the layer.
+import { useMemo, useState } from 'react';
+import { movedMost, sortRows, type ComparisonKey, type LayerRow } from '../analysis/charts';
+import { formatNumber } from './charts/theme';
+
+const COLUMNS: Array<{ key: ComparisonKey; label: string; title: string }> = [
+  { key: 'order', label: '#', title: 'network order' },
+  { key: 'name', label: 'layer', title: 'layer name' },
+  { key: 'median_a', label: 'median A', title: 'median SROP of A' },
+  { key: 'median_b', label: 'median B', title: 'median SROP of B' },
+  { key: 'delta_median', label: 'Δ median', title: 'median B minus median A' },
+  { key: 'wasserstein', label: 'Wasserstein', title: 'Wasserstein-1 distance between the distributions' },
+  { key: 'ks', label: 'KS', title: 'Kolmogorov-Smirnov statistic' },
+  { key: 'paired_median_delta', label: 'paired Δ', title: 'median over channels of SROP B minus SROP A' },
+  { key: 'share_rising', label: 'rising', title: 'share of channels whose SROP rose' },
+];
+
+export function ComparisonTable({ rows, selected, onSelect }: { rows: LayerRow[]; selected: string | null; onSelect: (name: string) => void }) {
+  const [sort, setSort] = useState<{ key: ComparisonKey; descending: boolean }>({ key: 'order', descending: false });
+  const sorted = useMemo(() => sortRows(rows, sort.key, sort.descending), [rows, sort]);
+  const moved = useMemo(() => movedMost(rows), [rows]);
+  return (
+    <section aria-labelledby="comparison-heading" className="panel">
+      <h2 id="comparison-heading">Comparison, A vs B</h2>
+      <div className="table-scroll">
+        <table className="comparison" data-testid="comparison-table">
+          <caption className="visually-hidden">Per-layer comparison of the SROP distributions of A and B; marked rows moved most</caption>
+          <thead>
+            <tr>
+              {COLUMNS.map((c) => (
+                <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                  <button
+                    type="button"
+                    title={`${c.title}; click to sort`}
+                    onClick={() => setSort((s) => ({ key: c.key, descending: s.key === c.key ? !s.descending : c.key !== 'order' && c.key !== 'name' }))}
+                  >
+                    {c.label}
+                    {sort.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
+                  </button>
+                </th>
+              ))}
+              <th scope="col">dead A | B</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((row) => {
+              const c = row.comparison;
+              const note = row.match === 'only-a' ? 'only in A' : row.match === 'only-b' ? 'only in B' : row.match === 'shape-differs' ? `shapes differ: A ${row.a!.result.shape.join('x')}, B ${row.b!.result.shape.join('x')}` : '';
+              return (
+                <tr
+                  key={row.name}
+                  data-layer={row.name}
+                  className={[moved.has(row.name) ? 'moved' : '', selected === row.name ? 'selected' : '', row.match !== 'both' ? 'unmatched' : ''].join(' ')}
+                  onClick={() => onSelect(row.name)}
+                >
+                  <td>{row.order + 1}</td>
+                  <th scope="row">
+                    <button type="button" className="link" onClick={() => onSelect(row.name)}>{row.name}</button>
+                    {moved.has(row.name) && <span className="tag" title="among the layers that moved most (Wasserstein)">moved</span>}
+                    {note && <span className="tag warn">{note}</span>}
+                  </th>
+                  <td>{formatNumber(c?.median_a ?? row.a?.summary.median)}</td>
+                  <td>{formatNumber(c?.median_b ?? row.b?.summary.median)}</td>
+                  <td>{formatNumber(c?.delta_median)}</td>
+                  <td>{formatNumber(c?.wasserstein, 4)}</td>
+                  <td>{formatNumber(c?.ks)}</td>
+                  <td>{formatNumber(c?.paired_median_delta)}</td>
+                  <td>{c?.share_rising == null ? '–' : `${(c.share_rising * 100).toFixed(0)} %`}</td>
+                  <td>{`${row.a ? row.a.summary.dead + row.a.summary.nonfinite : '–'} | ${row.b ? row.b.summary.dead + row.b.summary.nonfinite : '–'}`}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

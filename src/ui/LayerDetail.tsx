@@ -1,0 +1,71 @@
+// One layer in detail: histograms of A and B, the median cumulative ring-energy curves with their
+// interquartile bands and the kappa line, and the channels, sortable by SROP of A, of B or change.
+import { useMemo, useState } from 'react';
+import { channelRows, cumulativeBand, sortChannels, type ChannelKey, type LayerRow } from '../analysis/charts';
+import { Histogram } from './charts/Histogram';
+import { EnergyCurve, type CurveSide } from './charts/EnergyCurve';
+import { formatNumber } from './charts/theme';
+
+export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
+  row: LayerRow;
+  inputs: { A: number | null; B: number | null };
+  kappa: number;
+  xMax: number;
+  channel: number | null;
+  onChannel: (channel: number) => void;
+}) {
+  const [sort, setSort] = useState<{ key: ChannelKey; descending: boolean }>({ key: 'channel', descending: false });
+  const channels = useMemo(() => channelRows(row.a?.result ?? null, row.b?.result ?? null, inputs.A, inputs.B), [row, inputs.A, inputs.B]);
+  const sorted = useMemo(() => sortChannels(channels, sort.key, sort.descending), [channels, sort]);
+  const curves: CurveSide[] = useMemo(() => {
+    const out: CurveSide[] = [];
+    if (row.a) out.push({ side: 'A', band: cumulativeBand(row.a.result, inputs.A) });
+    if (row.b) out.push({ side: 'B', band: cumulativeBand(row.b.result, inputs.B) });
+    return out;
+  }, [row, inputs.A, inputs.B]);
+  const shapes = [row.a && `A ${row.a.result.shape.join('x')}`, row.b && `B ${row.b.result.shape.join('x')}`].filter(Boolean).join(', ');
+  const header = (key: ChannelKey, label: string) => (
+    <th scope="col" aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button type="button" onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : key !== 'channel' }))}>
+        {label}
+        {sort.key === key ? (sort.descending ? ' ▼' : ' ▲') : ''}
+      </button>
+    </th>
+  );
+  return (
+    <section className="panel" aria-labelledby="layer-heading" data-testid="layer-detail">
+      <h2 id="layer-heading">Layer {row.name} <small>({shapes})</small></h2>
+      <div className="chart-row">
+        <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />
+        <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />
+        <div className="channel-list">
+          <h3>Channels {inputs.A === null && inputs.B === null ? '(batch means)' : ''}</h3>
+          <div className="table-scroll short">
+            <table data-testid="channel-table">
+              <thead>
+                <tr>
+                  {header('channel', 'channel')}
+                  {header('a', 'SROP A')}
+                  {header('b', 'SROP B')}
+                  {header('change', 'change')}
+                </tr>
+              </thead>
+              <tbody>
+                {sorted.map((c) => (
+                  <tr key={c.channel} className={channel === c.channel ? 'selected' : ''}>
+                    <th scope="row">
+                      <button type="button" className="link" onClick={() => onChannel(c.channel)} aria-label={`Channel ${c.channel}`}>{c.channel}</button>
+                    </th>
+                    <td>{formatNumber(c.a)}</td>
+                    <td>{formatNumber(c.b)}</td>
+                    <td>{formatNumber(c.change)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}

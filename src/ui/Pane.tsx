@@ -1,0 +1,98 @@
+// One input side: a drop zone and file picker ("Input A activations"), its files and layers with
+// shape, dtype, batch and layout (the guess, its reason, and a control to change it), the choice of
+// one input or the pooled batch, and the side's errors.
+import { useState, type DragEvent } from 'react';
+import type { LayoutChoice } from '../io/types';
+import type { PaneState, SideName, Workspace } from './workspace';
+import { SIDE_STYLE } from './charts/theme';
+
+export function Pane({ side, pane, workspace }: { side: SideName; pane: PaneState; workspace: Workspace }) {
+  const [dragging, setDragging] = useState(false);
+  const inputId = `files-${side}`;
+  const batch = Math.max(0, ...pane.files.flatMap((f) => f.layers.map((e) => e.layer.shape[0])));
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    if (event.dataTransfer.files.length) void workspace.addFiles(side, event.dataTransfer.files);
+  };
+  return (
+    <section
+      className={`pane${dragging ? ' dragging' : ''}`}
+      aria-labelledby={`pane-${side}-heading`}
+      data-testid={`pane-${side}`}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+      style={{ borderTopColor: SIDE_STYLE[side].colour, borderTopStyle: side === 'A' ? 'solid' : 'dashed' }}
+    >
+      <h2 id={`pane-${side}-heading`}>Input {side}</h2>
+      <div className="drop-zone">
+        <label htmlFor={inputId}>Input {side} activations</label>
+        <input
+          id={inputId}
+          type="file"
+          multiple
+          accept=".npz,.npy,.safetensors"
+          onChange={(event) => {
+            const files = event.target.files;
+            if (files?.length) void workspace.addFiles(side, Array.from(files));
+            event.target.value = '';
+          }}
+        />
+        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code> or <code>.npy</code> files anywhere on this pane (several <code>.npy</code> files: one layer each)</p>
+      </div>
+      {pane.errors.length > 0 && (
+        <div className="error" role="alert" data-testid={`errors-${side}`}>
+          <ul>
+            {pane.errors.map((e, i) => <li key={i}>{e}</li>)}
+          </ul>
+          <button type="button" onClick={() => workspace.clearErrors(side)}>Dismiss</button>
+        </div>
+      )}
+      {batch > 1 && (
+        <label className="batch-choice">
+          Batch of {batch}:{' '}
+          <select aria-label={`Input ${side} batch item`} value={pane.input === null ? 'pooled' : String(pane.input)} onChange={(e) => workspace.setInput(side, e.target.value === 'pooled' ? null : Number(e.target.value))}>
+            <option value="pooled">all inputs pooled</option>
+            {Array.from({ length: batch }, (_, i) => <option key={i} value={i}>input {i}</option>)}
+          </select>
+        </label>
+      )}
+      {pane.files.map((file) => (
+        <div key={file.id} className="file" data-testid={`file-${side}`}>
+          <div className="file-head">
+            <strong>{file.name}</strong>
+            <label>
+              layout{' '}
+              <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
+                <option value="auto">auto</option>
+                <option value="nchw">NCHW</option>
+                <option value="nhwc">NHWC</option>
+              </select>
+            </label>
+            <button type="button" onClick={() => workspace.removeFile(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
+          </div>
+          <table className="layers">
+            <thead>
+              <tr><th scope="col">layer</th><th scope="col">shape N×C×H×W</th><th scope="col">dtype</th><th scope="col">layout</th><th scope="col">status</th></tr>
+            </thead>
+            <tbody>
+              {file.layers.map((e) => (
+                <tr key={e.id} data-layer={e.layer.name} data-status={e.status}>
+                  <td>{e.layer.name}</td>
+                  <td>{e.layer.shape.join('×')}</td>
+                  <td>{e.layer.dtype}</td>
+                  <td title={e.layer.layoutReason}>{e.layer.layout.toUpperCase()} <span className="hint">({e.layer.layoutReason})</span></td>
+                  <td>{e.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ))}
+    </section>
+  );
+}

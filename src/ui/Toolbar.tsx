@@ -1,0 +1,73 @@
+// Parameters (kappa slider and field, dc, domain, interpolate), the work's progress with a cancel
+// button, and the exports.
+import { useEffect, useState } from 'react';
+import type { SropParams } from '../analysis/srop';
+import type { Progress } from './workspace';
+
+export function Parameters({ params, onChange }: { params: SropParams; onChange: (patch: Partial<SropParams>) => void }) {
+  const [kappaText, setKappaText] = useState(String(params.kappa));
+  useEffect(() => setKappaText(String(params.kappa)), [params.kappa]);
+  const commitKappa = (text: string) => {
+    const value = Number(text);
+    if (Number.isFinite(value) && value > 0 && value < 1) onChange({ kappa: value });
+    else setKappaText(String(params.kappa));
+  };
+  return (
+    <fieldset className="parameters">
+      <legend>Parameters</legend>
+      <label>
+        κ (kappa){' '}
+        <input type="range" aria-label="kappa slider" min={0.5} max={0.99} step={0.01} value={Math.min(0.99, Math.max(0.5, params.kappa))} onChange={(e) => onChange({ kappa: Number(e.target.value) })} />
+      </label>
+      <input
+        type="number"
+        aria-label="kappa"
+        min={0.01}
+        max={0.99}
+        step={0.01}
+        value={kappaText}
+        onChange={(e) => setKappaText(e.target.value)}
+        onBlur={(e) => commitKappa(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && commitKappa((e.target as HTMLInputElement).value)}
+        style={{ width: '5em' }}
+      />
+      <label>
+        DC{' '}
+        <select aria-label="dc" value={params.dc} onChange={(e) => onChange({ dc: e.target.value as SropParams['dc'] })}>
+          <option value="keep">keep</option>
+          <option value="remove">remove</option>
+        </select>
+      </label>
+      <label>
+        domain{' '}
+        <select aria-label="domain" value={params.domain} onChange={(e) => onChange({ domain: e.target.value as SropParams['domain'] })}>
+          <option value="disc">disc</option>
+          <option value="full">full</option>
+        </select>
+      </label>
+      <label>
+        <input type="checkbox" checked={params.interpolate} onChange={(e) => onChange({ interpolate: e.target.checked })} /> interpolate
+      </label>
+    </fieldset>
+  );
+}
+
+export function ProgressBar({ progress, onCancel, onResume, cancelled }: { progress: Progress; onCancel: () => void; onResume: () => void; cancelled: number }) {
+  if (!progress.running) {
+    return cancelled > 0 ? (
+      <div className="progress" role="status">
+        {cancelled} layer{cancelled === 1 ? '' : 's'} cancelled <button type="button" onClick={onResume}>Resume</button>
+      </div>
+    ) : null;
+  }
+  const value = progress.done + progress.current;
+  return (
+    <div className="progress" role="status" data-testid="progress">
+      <progress max={Math.max(progress.total, 1)} value={value} aria-label="Layers done" />
+      <span>
+        {progress.done} / {progress.total} layers; {progress.label}
+      </span>
+      <button type="button" onClick={onCancel}>Cancel</button>
+    </div>
+  );
+}

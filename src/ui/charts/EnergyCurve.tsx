@@ -1,0 +1,61 @@
+// Cumulative share of the kept energy against the radius (1 = Nyquist): a layer's median curve with
+// its interquartile band for A and B, or one map's curve with its SROP marked; the kappa line.
+import { area, line, scaleLinear } from 'd3';
+import type { EnergyBand } from '../../analysis/charts';
+import { ChartFrame } from './ChartFrame';
+import { AXIS, SIDE_STYLE } from './theme';
+import type { SideName } from '../workspace';
+
+const W = 420, H = 220, M = { top: 12, right: 12, bottom: 36, left: 40 };
+
+export interface CurveSide {
+  side: SideName;
+  band: EnergyBand;
+  /** For one map: its SROP, marked on the curve. */
+  srop?: number | null;
+}
+
+export function EnergyCurve({ title, filename, curves, kappa }: { title: string; filename: string; curves: CurveSide[]; kappa: number }) {
+  const xMax = Math.max(1, ...curves.map((c) => c.band.radius[c.band.radius.length - 1] ?? 1));
+  const x = scaleLinear().domain([0, xMax]).range([M.left, W - M.right]);
+  const y = scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
+  const points = (band: EnergyBand, values: Float64Array) => Array.from(band.radius, (r, i) => ({ r, v: values[i] })).filter((p) => !Number.isNaN(p.v));
+  return (
+    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; A solid, B dashed`} filename={filename} width={W} height={H}>
+      {x.ticks(5).map((t) => (
+        <g key={t}>
+          <line x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} stroke={t === 1 ? '#999' : AXIS.grid} strokeDasharray={t === 1 ? '2 2' : undefined} />
+          <text x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+        </g>
+      ))}
+      {y.ticks(4).map((t) => (
+        <text key={t} x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+      ))}
+      <line x1={M.left} x2={W - M.right} y1={y(kappa)} y2={y(kappa)} stroke="#333" strokeDasharray="1 3" />
+      <text x={W - M.right} y={y(kappa) - 4} textAnchor="end" fontSize={AXIS.font} fill="#333">κ = {kappa}</text>
+      {curves.map(({ side, band, srop }) => {
+        const style = SIDE_STYLE[side];
+        const iqr = area<{ r: number; lo: number; hi: number }>()
+          .x((p) => x(p.r))
+          .y0((p) => y(p.lo))
+          .y1((p) => y(p.hi))(Array.from(band.radius, (r, i) => ({ r, lo: band.q1[i], hi: band.q3[i] })).filter((p) => !Number.isNaN(p.lo)));
+        const median = line<{ r: number; v: number }>()
+          .x((p) => x(p.r))
+          .y((p) => y(p.v))(points(band, band.median));
+        return (
+          <g key={side}>
+            {band.maps > 1 && <path d={iqr ?? ''} fill={style.fill} fillOpacity={side === 'A' ? 0.3 : 0.25} stroke="none" />}
+            <path d={median ?? ''} fill="none" stroke={style.colour} strokeWidth={2} strokeDasharray={style.dash} />
+            {srop != null && (
+              <g>
+                <line x1={x(srop)} x2={x(srop)} y1={y(0)} y2={y(kappa)} stroke={style.colour} strokeDasharray={style.dash} />
+                <circle cx={x(srop)} cy={y(kappa)} r={4} fill={side === 'A' ? style.colour : '#fff'} stroke={style.colour} strokeWidth={1.5} />
+              </g>
+            )}
+          </g>
+        );
+      })}
+      <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>radius (1 = Nyquist)</text>
+    </ChartFrame>
+  );
+}

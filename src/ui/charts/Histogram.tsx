@@ -1,0 +1,46 @@
+// Histograms of one layer's SROPs for A (filled) and B (dashed outline) on shared bins.
+import { scaleLinear } from 'd3';
+import { histogram } from '../../analysis/summary';
+import { ChartFrame } from './ChartFrame';
+import { AXIS, SIDE_STYLE } from './theme';
+
+const W = 420, H = 220, M = { top: 12, right: 12, bottom: 36, left: 40 };
+
+export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Array | null; b: Float64Array | null; xMax: number }) {
+  const bins = 30;
+  const ha = a ? histogram(a, bins, [0, xMax]) : null;
+  const hb = b ? histogram(b, bins, [0, xMax]) : null;
+  const top = Math.max(1, ...(ha ? Array.from(ha.counts) : []), ...(hb ? Array.from(hb.counts) : []));
+  const x = scaleLinear().domain([0, xMax]).range([M.left, W - M.right]);
+  const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
+  const bar = (h: ReturnType<typeof histogram>, side: 'A' | 'B') =>
+    Array.from(h.counts, (count, i) => (count > 0 ? (
+      <rect
+        key={`${side}${i}`}
+        x={x(h.edges[i]) + 0.5}
+        width={Math.max(0, x(h.edges[i + 1]) - x(h.edges[i]) - 1)}
+        y={y(count)}
+        height={y(0) - y(count)}
+        fill={side === 'A' ? SIDE_STYLE.A.fill : 'none'}
+        fillOpacity={0.8}
+        stroke={SIDE_STYLE[side].colour}
+        strokeDasharray={SIDE_STYLE[side].dash}
+      />
+    ) : null));
+  return (
+    <ChartFrame title={`Histogram of SROPs, ${layer}`} description="A filled, B dashed outline; x = SROP, y = maps" filename={`srop-histogram-${layer}`} width={W} height={H}>
+      {x.ticks(5).map((t) => (
+        <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+      ))}
+      {y.ticks(4).map((t) => (
+        <g key={t}>
+          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
+          <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+        </g>
+      ))}
+      {ha && bar(ha, 'A')}
+      {hb && bar(hb, 'B')}
+      <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>SROP (1 = Nyquist)</text>
+    </ChartFrame>
+  );
+}

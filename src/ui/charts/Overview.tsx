@@ -1,0 +1,108 @@
+// Overview: for every layer in network order, A's SROP distribution as the left half of a violin
+// and B's as the right half (y = SROP, 1 = Nyquist), the medians of each side joined across
+// layers, dead and non-finite counts under each layer. Hover (or focus) shows the summary; a click
+// opens the layer.
+import { area, curveBasis, line, scaleLinear } from 'd3';
+import type { LayerRow, SideView } from '../../analysis/charts';
+import type { DistributionSummary } from '../../analysis/summary';
+import { ChartFrame } from './ChartFrame';
+import { AXIS, SIDE_STYLE, formatNumber } from './theme';
+import type { SideName } from '../workspace';
+
+const BAND = 64;
+const MARGIN = { top: 16, right: 16, bottom: 78, left: 48 };
+const HEIGHT = 320;
+
+function summaryText(side: SideName, s: DistributionSummary): string {
+  return `${side}: ${s.count} SROPs, median ${formatNumber(s.median)}, quartiles ${formatNumber(s.q1)} to ${formatNumber(s.q3)}, mean ${formatNumber(s.mean)}, range ${formatNumber(s.min)} to ${formatNumber(s.max)}; dead ${s.dead}, non-finite ${s.nonfinite}`;
+}
+
+export function Overview({ rows, grid, yMax, selected, onSelect }: {
+  rows: LayerRow[];
+  grid: Float64Array;
+  yMax: number;
+  selected: string | null;
+  onSelect: (name: string) => void;
+}) {
+  const width = MARGIN.left + MARGIN.right + Math.max(rows.length, 1) * BAND;
+  const y = scaleLinear().domain([0, yMax]).range([HEIGHT - MARGIN.bottom, MARGIN.top]).nice();
+  const x = (i: number) => MARGIN.left + i * BAND + BAND / 2;
+  const half = BAND * 0.42;
+  const violin = (side: SideView, sign: -1 | 1, centre: number) => {
+    const points = Array.from(grid, (g, i) => ({ g, d: side.density[i] })).filter((p) => p.g <= (side.summary.max ?? 0) + (yMax / 40) && p.g >= (side.summary.min ?? 0) - yMax / 40);
+    const path = area<{ g: number; d: number }>()
+      .y((p) => y(p.g))
+      .x0(centre)
+      .x1((p) => centre + sign * p.d * half)
+      .curve(curveBasis)(points);
+    return path ?? '';
+  };
+  const medianLine = (side: 'a' | 'b') =>
+    line<{ i: number; m: number }>()
+      .x((p) => x(p.i) + (side === 'a' ? -half / 2 : half / 2))
+      .y((p) => y(p.m))(rows.flatMap((r, i) => (r[side]?.summary.median != null ? [{ i, m: r[side]!.summary.median! }] : []))) ?? '';
+  const ticks = y.ticks(6);
+  return (
+    <ChartFrame
+      title="SROP distributions per layer"
+      description={`${rows.length} layers in network order; left half A, right half B; lines join the medians; 1 is the Nyquist radius`}
+      filename="srop-overview"
+      width={width}
+      height={HEIGHT}
+      testId="overview"
+    >
+      {ticks.map((t) => (
+        <g key={t}>
+          <line x1={MARGIN.left} x2={width - MARGIN.right} y1={y(t)} y2={y(t)} stroke={t === 1 ? '#999' : AXIS.grid} strokeDasharray={t === 1 ? '2 2' : undefined} />
+          <text x={MARGIN.left - 6} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+        </g>
+      ))}
+      <text transform={`translate(12 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2}) rotate(-90)`} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>
+        SROP (1 = Nyquist)
+      </text>
+      {rows.map((row, i) => {
+        const centre = x(i);
+        const label = [row.a && summaryText('A', row.a.summary), row.b && summaryText('B', row.b.summary)].filter(Boolean).join('; ');
+        const mark = row.match === 'only-a' ? ' (A only)' : row.match === 'only-b' ? ' (B only)' : row.match === 'shape-differs' ? ' (shapes differ)' : '';
+        return (
+          <g
+            key={row.name}
+            className="overview-layer"
+            data-layer={row.name}
+            role="button"
+            tabIndex={0}
+            aria-label={`Layer ${row.name}${mark}: ${label}`}
+            aria-pressed={selected === row.name}
+            onClick={() => onSelect(row.name)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' || event.key === ' ') {
+                event.preventDefault();
+                onSelect(row.name);
+              }
+            }}
+            style={{ cursor: 'pointer' }}
+          >
+            <title>{`${row.name}${mark}\n${label.replaceAll('; ', '\n')}`}</title>
+            <rect x={centre - BAND / 2} y={MARGIN.top} width={BAND} height={HEIGHT - MARGIN.top} fill={selected === row.name ? '#eef3fb' : 'transparent'} />
+            {row.a && <path d={violin(row.a, -1, centre)} fill={SIDE_STYLE.A.fill} fillOpacity={0.85} stroke={SIDE_STYLE.A.colour} strokeWidth={1} />}
+            {row.b && <path d={violin(row.b, 1, centre)} fill={SIDE_STYLE.B.fill} fillOpacity={0.6} stroke={SIDE_STYLE.B.colour} strokeDasharray={SIDE_STYLE.B.dash} strokeWidth={1} />}
+            <line x1={centre} x2={centre} y1={MARGIN.top} y2={HEIGHT - MARGIN.bottom} stroke="#bbb" strokeWidth={0.5} />
+            <text x={centre} y={HEIGHT - MARGIN.bottom + 12} textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-35 ${centre} ${HEIGHT - MARGIN.bottom + 12})`}>
+              {row.name.length > 16 ? `${row.name.slice(0, 15)}…` : row.name}
+              {mark ? ' *' : ''}
+            </text>
+            <text x={centre} y={HEIGHT - 6} textAnchor="middle" fontSize={9} fill="#666">
+              {`${row.a ? row.a.summary.dead + row.a.summary.nonfinite : '–'} | ${row.b ? row.b.summary.dead + row.b.summary.nonfinite : '–'}`}
+            </text>
+          </g>
+        );
+      })}
+      <path d={medianLine('a')} fill="none" stroke={SIDE_STYLE.A.colour} strokeWidth={2} pointerEvents="none" />
+      <path d={medianLine('b')} fill="none" stroke={SIDE_STYLE.B.colour} strokeWidth={2} strokeDasharray={SIDE_STYLE.B.dash} pointerEvents="none" />
+      {rows.map((row, i) => (['a', 'b'] as const).map((s) => row[s]?.summary.median != null && (
+        <circle key={`${row.name}-${s}`} cx={x(i) + (s === 'a' ? -half / 2 : half / 2)} cy={y(row[s]!.summary.median!)} r={3} fill={s === 'a' ? SIDE_STYLE.A.colour : '#fff'} stroke={s === 'a' ? SIDE_STYLE.A.colour : SIDE_STYLE.B.colour} strokeWidth={1.5} pointerEvents="none" />
+      )))}
+      <text x={MARGIN.left} y={HEIGHT - 6} fontSize={9} fill="#666" textAnchor="end" dx={-4}>no SROP A | B</text>
+    </ChartFrame>
+  );
+}

@@ -1,0 +1,75 @@
+// Downloads of what the page shows: CSV and JSON text, and each chart as SVG or PNG. Everything is
+// made in the page (blob URLs); nothing is sent anywhere.
+
+import { compareCsvHeader, compareCsvRow, layerJson, mapsCsvRows, sideMapsCsvHeader } from '../analysis/format';
+import type { LayerResult } from '../analysis/layerResult';
+import type { LayerRow } from '../analysis/charts';
+import type { SropParams } from '../analysis/srop';
+
+export function download(data: Blob, filename: string): void {
+  const url = URL.createObjectURL(data);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Every map's SROP of both sides: the `srop` command's CSV with a leading side column. */
+export function sropsCsv(a: LayerResult[], b: LayerResult[]): string {
+  return sideMapsCsvHeader + '\n' + a.map((r) => mapsCsvRows(r, 'A,')).join('') + b.map((r) => mapsCsvRows(r, 'B,')).join('');
+}
+
+/** The comparison table as the `srop compare` command writes it (layers on both sides). */
+export function comparisonCsv(rows: LayerRow[]): string {
+  return compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! })).join('');
+}
+
+export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }): string {
+  const side = (results: LayerResult[]) => results.map((r) => {
+    const { srop: _srop, ring: _ring, status: _status, ...facts } = layerJson(r);
+    return facts;
+  });
+  return JSON.stringify(
+    {
+      params,
+      inputs: { A: inputs.A ?? 'pooled', B: inputs.B ?? 'pooled' },
+      A: side(a),
+      B: side(b),
+      shown: rows.map((r) => ({ layer: r.name, match: r.match, summary_a: r.a?.summary ?? null, summary_b: r.b?.summary ?? null, comparison: r.comparison })),
+    },
+    null,
+    1,
+  );
+}
+
+/** An SVG element as a standalone document (charts style themselves with attributes, not CSS). */
+export function svgText(svg: SVGSVGElement): string {
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  copy.setAttribute('font-family', 'system-ui, sans-serif');
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy);
+}
+
+export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
+  const width = svg.viewBox.baseVal?.width || svg.clientWidth || 800;
+  const height = svg.viewBox.baseVal?.height || svg.clientHeight || 400;
+  const url = URL.createObjectURL(new Blob([svgText(svg)], { type: 'image/svg+xml' }));
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil(width * scale);
+    canvas.height = Math.ceil(height * scale);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    return await new Promise<Blob>((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('PNG encoding failed'))), 'image/png'));
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
