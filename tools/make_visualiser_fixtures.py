@@ -51,7 +51,7 @@ def pool2(x):
 
 
 def network(rng):
-    widths = [1, 8, 8, 16, 16, 24]
+    widths = [1, 8, 8, 12, 12, 24]
     return [rng.standard_normal((o, i, 3, 3)) * np.sqrt(2.0 / (9 * i)) for i, o in zip(widths[:-1], widths[1:])]
 
 

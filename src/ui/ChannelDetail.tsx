@@ -3,7 +3,7 @@
 // rings are), and its cumulative ring-energy curve with the SROP marked. The map is re-read from its
 // file (one slice); the spectrum of one map is a float64 FFT on the CPU.
 import { useEffect, useRef, useState } from 'react';
-import { interpolateViridis, interpolateGreys } from 'd3';
+import { color as parseColour, interpolateViridis, interpolateGreys } from 'd3';
 import { centredLogPower, cumulativeShare, sropEllipse, type CentredSpectrum, type LayerRow } from '../analysis/charts';
 import { STATUS_NAMES } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
@@ -29,8 +29,8 @@ function paint(canvas: HTMLCanvasElement | null, values: ArrayLike<number>, heig
     const key = Math.round(t * 255);
     let rgb = cache.get(key);
     if (!rgb) {
-      const c = colour(key / 255).match(/\d+/g)!.map(Number);
-      rgb = [c[0], c[1], c[2]];
+      const c = parseColour(colour(key / 255))!.rgb();
+      rgb = [c.r, c.g, c.b];
       cache.set(key, rgb);
     }
     image.data.set([rgb[0], rgb[1], rgb[2], Number.isFinite(v) ? 255 : 0], i * 4);

@@ -102,7 +102,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
       {rows.map((row, i) => (['a', 'b'] as const).map((s) => row[s]?.summary.median != null && (
         <circle key={`${row.name}-${s}`} cx={x(i) + (s === 'a' ? -half / 2 : half / 2)} cy={y(row[s]!.summary.median!)} r={3} fill={s === 'a' ? SIDE_STYLE.A.colour : '#fff'} stroke={s === 'a' ? SIDE_STYLE.A.colour : SIDE_STYLE.B.colour} strokeWidth={1.5} pointerEvents="none" />
       )))}
-      <text x={MARGIN.left} y={HEIGHT - 6} fontSize={9} fill="#666" textAnchor="end" dx={-4}>no SROP A | B</text>
+      <text x={2} y={HEIGHT - 6} fontSize={9} fill="#666">no SROP</text>
     </ChartFrame>
   );
 }
