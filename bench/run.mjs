@@ -44,10 +44,10 @@ function node(workload, backend) {
   return lastJson(run(process.execPath, [join(root, 'dist-cli', 'bench.mjs'), workload, backend, String(repeat)]));
 }
 
-async function chromium(workloadShapes, backend) {
+async function chromium(workloadShapes, backend, extra = null) {
   const { chromium } = await import('playwright-core');
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) return Object.fromEntries(Object.keys(workloadShapes).map((w) => [w, { skipped: `no Chromium at ${executablePath}` }]));
+  if (!existsSync(executablePath)) return extra ? { skipped: true } : Object.fromEntries(Object.keys(workloadShapes).map((w) => [w, { skipped: `no Chromium at ${executablePath}` }]));
   const port = 4400 + Math.floor(Math.random() * 500);
   const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
   try {
@@ -68,6 +68,7 @@ async function chromium(workloadShapes, backend) {
       await page.goto(url);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       const results = {};
+      if (extra) return await page.evaluate(([name, s]) => window.sropHarness[name](s), extra);
       for (const [workload, shapes] of Object.entries(workloadShapes)) {
         try {
           const r = await page.evaluate(([s, b, n]) => window.sropHarness.benchmark(s, b, n), [shapes, backend, repeat]);
@@ -125,4 +126,11 @@ if (nodeCpu && nodeGpu) {
   const autoPicks = !g || g.skipped || g.isFallback ? 'cpu' : 'gpu';
   const faster = g && !g.skipped && g.seconds < c.seconds ? 'gpu' : 'cpu';
   console.log(`auto picks the ${autoPicks.toUpperCase()} engine here; the faster one measured on ${workloads[0]} is the ${faster.toUpperCase()} engine${autoPicks === faster ? ' (auto is right)' : ' (auto is NOT the faster one here)'}.`);
+}
+// The visualiser's goal: a parameter change redraws within one animation frame for a VGG16-sized
+// A and B (SROPs recomputed from profiles, chart data rebuilt; no FFT).
+if (!skip.has('params')) {
+  const r = await chromium(null, 'cpu', ['parameterChange', allShapes.vgg16]);
+  if (r.skipped) console.log('parameter change: skipped (no Chromium)');
+  else console.log(`parameter change, VGG16-sized A and B (${2 * r.maps} maps), Chromium: ${r.milliseconds.toFixed(1)} ms (one frame at 60 Hz: 16.7 ms)`);
 }

@@ -5,8 +5,10 @@ import { CpuEngine } from '../../src/engine/cpuEngine';
 import { GpuEngine } from '../../src/engine/gpu/gpuEngine';
 import { adapterIsFallback, adapterName } from '../../src/engine/host';
 import { layerSrops, DEFAULT_PARAMS, type SropParams } from '../../src/analysis/srop';
-import { syntheticMaps, timeWorkload } from '../../src/testing/syntheticMaps';
+import { reluLayer, syntheticMaps, timeWorkload } from '../../src/testing/syntheticMaps';
 import type { RingProfiles } from '../../src/engine/types';
+import { layerResult, recomputeLayer, type LayerResult } from '../../src/analysis/layerResult';
+import { layerRows, linearGrid } from '../../src/analysis/charts';
 
 interface SizeCase {
   height: number;
@@ -95,9 +97,35 @@ async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'c
 
 declare global {
   interface Window {
-    sropHarness: { compare: typeof compare; benchmark: typeof benchmark };
+    sropHarness: { compare: typeof compare; benchmark: typeof benchmark; parameterChange: typeof parameterChange };
   }
 }
 
-window.sropHarness = { compare, benchmark };
+/**
+ * What a parameter change costs in the page: every layer's SROPs recomputed from its profiles and
+ * the chart data rebuilt, for an A and a B of the given shapes (best of `repeat`, in ms).
+ */
+async function parameterChange(shapes: [number, number, number][], repeat = 5) {
+  const cpu = new CpuEngine();
+  const sides: LayerResult[][] = [];
+  for (const seed of [1, 2]) {
+    const results: LayerResult[] = [];
+    for (const [i, [c, h, w]] of shapes.entries()) {
+      const profiles = await cpu.profileMaps(reluLayer(c, h, w, seed * 100 + i), c, h, w);
+      results.push(layerResult({ name: `layer${i}`, file: `side${seed}.npz`, shape: [1, c, h, w] }, profiles, DEFAULT_PARAMS));
+    }
+    sides.push(results);
+  }
+  let best = Infinity;
+  for (let r = 0; r < repeat; r++) {
+    const params = { ...DEFAULT_PARAMS, kappa: 0.6 + 0.05 * r };
+    const t0 = performance.now();
+    const [a, b] = sides.map((results) => results.map((x) => recomputeLayer(x, params)));
+    layerRows(a, b, null, null, linearGrid(0, 1.5, 64));
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { milliseconds: best, maps: shapes.reduce((n, [c]) => n + c, 0) };
+}
+
+window.sropHarness = { compare, benchmark, parameterChange };
 document.body.dataset.ready = 'true';
