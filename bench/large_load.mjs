@@ -2,7 +2,7 @@
 // The visualiser's memory check: a large set of activations (ResNet-50-shaped ReLU outputs for a
 // batch, written by numpy as one .safetensors file) loaded into pane A of the built app in
 // Chromium (CPU engine). Prints the file size, the time until every layer is done, and the page's
-// peak JavaScript heap. Not part of `npm test` (it writes gigabytes); run it by hand:
+// peak JavaScript heap, and the longest gap between two animation frames meanwhile. Not part of `npm test` (it writes gigabytes); run it by hand:
 //
 //   npm run build && node bench/large_load.mjs [--batch 52] [--keep]
 import { spawn, spawnSync } from 'node:child_process';
@@ -56,6 +56,18 @@ try {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
   await page.goto(`http://127.0.0.1:${port}/?backend=cpu`);
+  // Responsiveness: the longest gap between two animation frames while the set loads.
+  await page.evaluate(() => {
+    const w = window;
+    w.longestFrameGap = 0;
+    let last = performance.now();
+    const tick = (t) => {
+      w.longestFrameGap = Math.max(w.longestFrameGap, t - last);
+      last = t;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   const t0 = Date.now();
   await page.getByLabel('Input A activations').setInputFiles(file);
   let peak = 0;
@@ -72,7 +84,8 @@ try {
   }
   const seconds = (Date.now() - t0) / 1000;
   const rows = await page.locator('[data-testid=overview] .overview-layer').count();
-  console.log(JSON.stringify({ file: file.replace(root + '/', ''), gigabytes: +(bytes / 1e9).toFixed(2), batch, layers: rows, seconds, peakHeapMiB: Math.round(peak / 2 ** 20) }));
+  const longestFrameGapMs = Math.round(await page.evaluate(() => window.longestFrameGap));
+  console.log(JSON.stringify({ file: file.replace(root + '/', ''), gigabytes: +(bytes / 1e9).toFixed(2), batch, layers: rows, seconds, peakHeapMiB: Math.round(peak / 2 ** 20), longestFrameGapMs }));
   await browser.close();
 } finally {
   try {

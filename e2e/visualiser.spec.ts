@@ -24,7 +24,9 @@ async function dropFiles(page: Page, selector: string, names: string[]) {
   await page.dispatchEvent(selector, 'drop', { dataTransfer });
 }
 
-async function waitIdle(page: Page) {
+/** Waits until `layers` layers are done on the two panes together and nothing is queued or running. */
+async function waitIdle(page: Page, layers: number) {
+  await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
   await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
   await expect(page.locator('[data-status=queued], [data-status=running]')).toHaveCount(0);
 }
@@ -50,7 +52,7 @@ test('load A by the labelled picker and B by a drop (another format); every laye
   await page.goto('/?backend=cpu');
   await page.getByLabel('Input A activations').setInputFiles([join(fixtures, 'a.npz'), join(fixtures, 'a_only.npy')]);
   await dropFiles(page, '[data-testid=pane-B]', ['b_nhwc.safetensors']);
-  await waitIdle(page);
+  await waitIdle(page, 11);
 
   // Every layer of both sides in the overview, in network order, the one-sided layer marked.
   const overview = page.getByTestId('overview');
@@ -88,7 +90,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
   await expect(page.getByTestId('engine-backend')).toHaveText('GPU engine');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
   await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
-  await waitIdle(page);
+  await waitIdle(page, 10);
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n').slice(1);
   const expected = [...sropCommand(['a.npz']).slice(1).map((l) => `A,${l}`), ...sropCommand(['b.npz']).slice(1).map((l) => `B,${l}`)];
   expect(csv).toHaveLength(expected.length);
@@ -119,14 +121,14 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
 test('a bad file on B leaves A intact, and its error names the file', async ({ page }) => {
   await page.goto('/?backend=cpu');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
-  await waitIdle(page);
+  await waitIdle(page, 5);
   await dropFiles(page, '[data-testid=pane-B]', ['broken.npz']);
   await expect(page.getByTestId('errors-B')).toContainText('broken.npz:');
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   await expect(page.getByTestId('pane-A').locator('[data-status=done]')).toHaveCount(5);
   // B still takes a good file afterwards.
   await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
-  await waitIdle(page);
+  await waitIdle(page, 10);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
 });
 
@@ -137,7 +139,7 @@ test('without WebGPU the CPU engine computes the same views', async ({ page }) =
   await page.goto('/');
   await expect(page.getByTestId('engine-reason')).toContainText('no navigator.gpu');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
-  await waitIdle(page);
+  await waitIdle(page, 5);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
   expect(csv.slice(1)).toEqual(sropCommand(['a.npz']).slice(1).map((l) => `A,${l}`));
@@ -146,7 +148,45 @@ test('without WebGPU the CPU engine computes the same views', async ({ page }) =
 test('the example loads from the app itself and fills every view', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Load the example' }).click();
-  await waitIdle(page);
+  await waitIdle(page, 10);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
+});
+
+test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+  await waitIdle(page, 5);
+  const overview = page.getByTestId('overview');
+  const [svg] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'SVG' }).click()]);
+  expect(svg.suggestedFilename()).toBe('srop-overview.svg');
+  const text = readFileSync(await svg.path(), 'utf8');
+  expect(text).toContain('<svg');
+  expect(text).toContain('SROP distributions per layer');
+  const [png] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'PNG' }).click()]);
+  expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
+  await overview.locator('[data-layer=conv2]').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('layer-detail')).toContainText('Layer conv2');
+});
+
+test('a lost GPU device is replaced and every layer recomputed, nothing loaded is lost', async ({ page }) => {
+  await page.goto('/?backend=gpu');
+  await expect(page.getByTestId('engine-backend')).toHaveText('GPU engine');
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+  await waitIdle(page, 5);
+  const before = await downloadText(page, 'Export SROPs as CSV');
+  // Watch for the queue running again after the loss (the recomputation).
+  await page.evaluate(() => {
+    const w = window as unknown as { sropWorkspace: { subscribe(f: () => void): void; state: { progress: { running: boolean } } }; recomputed?: boolean };
+    w.sropWorkspace.subscribe(() => {
+      if (w.sropWorkspace.state.progress.running) w.recomputed = true;
+    });
+  });
+  await page.evaluate(() => (window as unknown as { sropEngineHost: { loseDeviceForTesting(): void } }).sropEngineHost.loseDeviceForTesting());
+  await expect(page.getByTestId('engine-notice')).toContainText('recovered on a new device');
+  await expect.poll(() => page.evaluate(() => (window as unknown as { recomputed?: boolean }).recomputed ?? false)).toBe(true);
+  await waitIdle(page, 5);
+  await expect(page.getByTestId('pane-A').locator('[data-status=done]')).toHaveCount(5);
+  expect(await downloadText(page, 'Export SROPs as CSV')).toBe(before);
 });

@@ -28,12 +28,30 @@ export function violinDensity(values: Float64Array, grid: Float64Array): Float64
   const spread = Math.min(std(sorted) ?? 0, ((quantileSorted(sorted, 0.75) ?? 0) - (quantileSorted(sorted, 0.25) ?? 0)) / 1.34);
   const span = grid.length > 1 ? grid[grid.length - 1] - grid[0] : 1;
   const bandwidth = Math.max(0.9 * (spread > 0 ? spread : std(sorted) ?? 0) * n ** -0.2, span / 200, 1e-6);
+  // Large layers are binned first (linear binning onto a fine grid, as KDE plots do): the cost
+  // then no longer grows with the number of maps, and the drawn shape does not change visibly.
+  let points = sorted;
+  let weights: Float64Array | null = null;
+  const fine = 1024;
+  if (n > fine) {
+    const lo = sorted[0], hi = sorted[n - 1];
+    const step = (hi - lo) / (fine - 1) || 1;
+    weights = new Float64Array(fine);
+    for (let i = 0; i < n; i++) {
+      const t = (sorted[i] - lo) / step;
+      const k = Math.min(fine - 2, Math.floor(t));
+      const f = t - k;
+      weights[k] += 1 - f;
+      weights[k + 1] += f;
+    }
+    points = Float64Array.from({ length: fine }, (_, k) => lo + k * step);
+  }
   let peak = 0;
   for (let g = 0; g < grid.length; g++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const z = (grid[g] - sorted[i]) / bandwidth;
-      if (z > -6 && z < 6) sum += Math.exp(-0.5 * z * z);
+    for (let i = 0; i < points.length; i++) {
+      const z = (grid[g] - points[i]) / bandwidth;
+      if (z > -6 && z < 6) sum += (weights ? weights[i] : 1) * Math.exp(-0.5 * z * z);
     }
     out[g] = sum;
     if (sum > peak) peak = sum;
@@ -77,6 +95,18 @@ function comparisonSide(result: LayerResult, input: number | null) {
   return { inputs: (end - first) / c, channels: c, srop: result.srop.subarray(first, end) };
 }
 
+// Results are immutable (a parameter change makes new ones), so what is derived from them is kept
+// per result: while a large set loads, each finished layer costs only its own chart data.
+const sideCache = new WeakMap<LayerResult, Map<string, SideView>>();
+const comparisonCache = new WeakMap<LayerResult, WeakMap<LayerResult, Map<string, SropComparison>>>();
+
+function remember<V>(cache: WeakMap<LayerResult, Map<string, V>>, result: LayerResult, key: string, value: V): void {
+  let byKey = cache.get(result);
+  if (!byKey) cache.set(result, (byKey = new Map()));
+  if (byKey.size > 8) byKey.clear();
+  byKey.set(key, value);
+}
+
 /**
  * Layer rows in network order: A's layers in A's order with B's of the same name beside them,
  * then layers only B has. Layers on one side only, or with different shapes, are kept and marked.
@@ -89,10 +119,26 @@ export function layerRows(
   grid: Float64Array,
 ): LayerRow[] {
   const byName = new Map(b.map((r) => [r.name, r]));
+  const gridKey = `${grid.length}:${grid[0]}:${grid[grid.length - 1]}`;
   const side = (result: LayerResult, input: number | null): SideView => {
+    const key = `${input}|${gridKey}`;
+    const cached = sideCache.get(result)?.get(key);
+    if (cached) return cached;
     const selection = selectionOf(result, input);
     const values = sropValues(result, selection);
-    return { result, summary: layerSummary(result, selection), values, density: violinDensity(values, grid) };
+    const view = { result, summary: selection ? layerSummary(result, selection) : result.summary, values, density: violinDensity(values, grid) };
+    remember(sideCache, result, key, view);
+    return view;
+  };
+  const compare = (ra: LayerResult, rb: LayerResult): SropComparison => {
+    const key = `${inputA}|${inputB}`;
+    let byB = comparisonCache.get(ra);
+    if (!byB) comparisonCache.set(ra, (byB = new WeakMap()));
+    let byInputs = byB.get(rb);
+    if (!byInputs) byB.set(rb, (byInputs = new Map()));
+    let c = byInputs.get(key);
+    if (!c) byInputs.set(key, (c = compareSrops(comparisonSide(ra, inputA), comparisonSide(rb, inputB))));
+    return c;
   };
   const rows: LayerRow[] = [];
   const seen = new Set<string>();
@@ -106,7 +152,7 @@ export function layerRows(
       match,
       a: side(ra, inputA),
       b: rb ? side(rb, inputB) : null,
-      comparison: rb ? compareSrops(comparisonSide(ra, inputA), comparisonSide(rb, inputB)) : null,
+      comparison: rb ? compare(ra, rb) : null,
     });
   }
   for (const rb of b) {

@@ -35,8 +35,11 @@ interface ShapePlan {
 
 /** Values per FFT group: big enough for long inner loops, small enough for the cache. */
 const GROUP_VALUES = 16384;
-/** Bound on one read through layer.readMaps: 64 MiB of float32. */
-const DEFAULT_CHUNK_VALUES = 16 * 1024 * 1024;
+/**
+ * Bound on one read through layer.readMaps: 2 Mi values (8 MiB of float32). Reading and decoding a
+ * chunk runs without a break, so this bounds how long the page can stall (about 20 ms here).
+ */
+const DEFAULT_CHUNK_VALUES = 2 * 1024 * 1024;
 /** Longest stretch of work between two yields to the event loop. */
 const YIELD_MS = 25;
 
@@ -105,7 +108,7 @@ function now(): number {
 }
 
 export interface CpuEngineOptions {
-  /** Most float32 values read from a layer at once (default 16 Mi values, 64 MiB). */
+  /** Most float32 values read from a layer at once (default 2 Mi values, 8 MiB). */
   chunkValues?: number;
 }
 

@@ -197,6 +197,8 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
   const total = shape[0] * C;
   const mapSize = H * W;
   const itemSize = dtype.size;
+  /** Row-major maps stored as one run each (NCHW, C order): copied whole rather than row by row. */
+  const contiguousMaps = sW === 1 && (H === 1 || sH === W);
 
   async function readMaps(first: number, count: number): Promise<Float32Array> {
     if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > total) {
@@ -227,6 +229,12 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
           const base = bases[j];
           if (base > hi - 1 || base + (H - 1) * sH + (W - 1) * sW < lo) continue;
           const outMap = j * mapSize;
+          if (contiguousMaps) {
+            // The map is one run of H * W elements: copy its part inside this chunk at once.
+            const a = Math.max(base, lo), b = Math.min(base + mapSize, hi);
+            if (b > a) out.set(decoded.subarray(a - lo, b - lo), outMap + (a - base));
+            continue;
+          }
           for (let h = 0; h < H; h++) {
             const row = base + h * sH;
             const w0 = row >= lo ? 0 : Math.ceil((lo - row) / sW);

@@ -16,6 +16,11 @@ import { LineFftStage } from './lineFftStage';
 import { RingStage } from './ringStage';
 
 export const DEFAULT_GPU_MEMORY_BOUND = 256 * 1024 * 1024;
+/**
+ * Most values per chunk, whatever the bound allows: a chunk is read, decoded and summed on the CPU
+ * in one stretch, so this keeps the page responsive (and the next read overlaps the GPU's work).
+ */
+const MAX_CHUNK_VALUES = 8 * 1024 * 1024;
 
 export interface GpuEngineOptions {
   /** Most bytes of GPU buffers one chunk may use (default 256 MiB). */
@@ -113,7 +118,7 @@ export class GpuEngine implements ProfileEngine {
   chunkMaps(height: number, width: number): number {
     const table = ringTable(height, width);
     const cost = pairCost(height, width, linePlan(width), linePlan(height), 2 * table.rings);
-    const pairs = Math.min(Math.floor(this.memoryBound / cost.total), Math.floor(this.bufferLimit / cost.largest));
+    const pairs = Math.min(Math.floor(this.memoryBound / cost.total), Math.floor(this.bufferLimit / cost.largest), Math.max(1, Math.floor(MAX_CHUNK_VALUES / (2 * height * width))));
     if (pairs < 1) {
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
       throw new Error(
