@@ -113,6 +113,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
   const channel = page.getByTestId('channel-detail');
   await expect(channel.getByTestId('channel-A')).toContainText('channel 5: SROP');
   await expect(channel.getByTestId('channel-B')).toContainText('channel 5: SROP');
+  await expect(channel.getByTestId('channel-A')).toContainText('(GPU FFT)');
   // The batch of two on A: pick one input.
   await page.getByLabel('Input A batch item').selectOption('1');
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 1, channel 5');

@@ -10,6 +10,7 @@ import {
   centredLogPower, channelRows, cumulativeBand, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/charts';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
+import { powerSpectrum64 } from '../src/engine/spectrum';
 
 const engine = new CpuEngine();
 
@@ -123,7 +124,7 @@ describe('centred log power spectrum', () => {
   it('equals a direct DFT, zero frequency in the middle (fftshift)', () => {
     const [h, w] = [5, 6];
     const map = syntheticMaps(1, h, w, 4, ['random']);
-    const spectrum = centredLogPower(map, h, w);
+    const spectrum = centredLogPower(powerSpectrum64(map, h, w), h, w);
     for (let ky = 0; ky < h; ky++) {
       for (let kx = 0; kx < w; kx++) {
         let re = 0, im = 0;

@@ -121,6 +121,21 @@ describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
     });
   }
 
+  it('one map\'s power spectrum (the channel view) equals the CPU engine\'s', async () => {
+    for (const [h, w] of [[1, 1], [7, 7], [13, 17], [251, 5], [28, 28]]) {
+      const data = syntheticMaps(3, h, w, h + w, ['random', 'nan', 'smooth']);
+      for (let m = 0; m < 3; m++) {
+        const map = data.subarray(m * h * w, (m + 1) * h * w);
+        const g = await (await gpu()).powerSpectrum(map, h, w);
+        const c = await cpu.powerSpectrum(map, h, w);
+        const total = c.reduce((a, v) => a + v, 0) || 1;
+        let worst = 0;
+        for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs(g[i] - c[i]) / total);
+        expect(worst, `${h}x${w} map ${m}`).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+      }
+    }
+  });
+
   it('a tight memory bound splits a layer into many chunks, read one by one, with the same result', async () => {
     const [n, ch, h, w] = [2, 9, 13, 17];
     const data = syntheticMaps(n * ch, h, w, 99);

@@ -69,6 +69,7 @@ describe('workspace', () => {
       backend: 'cpu',
       adapter: null,
       profileMaps: inner.profileMaps.bind(inner),
+      powerSpectrum: inner.powerSpectrum.bind(inner),
       profileLayer: (layer, options) => (layer.name === 'conv3' ? Promise.reject(new Error('device lost')) : inner.profileLayer(layer, options)),
       destroy: () => undefined,
     };

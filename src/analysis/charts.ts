@@ -3,7 +3,6 @@
 // channel lists, and the centred log power spectrum of one map. Plain numbers in, plain numbers out.
 
 import type { RingProfiles } from '../engine/types';
-import { fft } from '../engine/fft64';
 import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
 import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
 import { channelMeans, compareSrops, type SropComparison } from './compare';
@@ -307,26 +306,14 @@ export interface CentredSpectrum {
   max: number;
 }
 
-/** The centred log power spectrum of one map (float64 FFT; one map is cheap on the CPU). */
-export function centredLogPower(map: Float32Array, height: number, width: number): CentredSpectrum {
-  const re = new Float64Array(height * width);
-  const im = new Float64Array(height * width);
-  for (let i = 0; i < re.length; i++) re[i] = Number.isFinite(map[i]) ? map[i] : 0;
-  // Rows (lines interleaved element-major: element x of row y at x * H + y after a transpose).
-  const tr = new Float64Array(re.length), ti = new Float64Array(re.length);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) tr[x * height + y] = re[y * width + x];
-  fft(tr, ti, width, height);
-  for (let x = 0; x < width; x++) for (let y = 0; y < height; y++) {
-    re[y * width + x] = tr[x * height + y];
-    im[y * width + x] = ti[x * height + y];
-  }
-  fft(re, im, height, width);
-  const logPower = new Float64Array(re.length);
+/** The centred log power spectrum from a map's power spectrum (natural order, H x W, from the engine). */
+export function centredLogPower(power: ArrayLike<number>, height: number, width: number): CentredSpectrum {
+  const logPower = new Float64Array(height * width);
   let min = Infinity, max = -Infinity;
   const floorValue = 1e-30;
   for (let ky = 0; ky < height; ky++) {
     for (let kx = 0; kx < width; kx++) {
-      const p = re[ky * width + kx] ** 2 + im[ky * width + kx] ** 2;
+      const p = power[ky * width + kx];
       const v = Math.log10(Math.max(p, floorValue));
       const sy = (ky + Math.floor(height / 2)) % height;
       const sx = (kx + Math.floor(width / 2)) % width;

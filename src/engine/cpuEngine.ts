@@ -12,6 +12,7 @@ import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { ringTable } from './ringTable';
 import { fftLines } from './fft64';
 import { checkShape, emptyProfiles, fillMapMoments } from './profileMath';
+import { powerSpectrum64 } from './spectrum';
 
 /** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments. */
 interface ShapePlan {
@@ -161,6 +162,11 @@ export class CpuEngine implements ProfileEngine {
       options.signal?.throwIfAborted();
     }
     return profiles;
+  }
+
+  async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
+    checkShape(1, height, width);
+    return powerSpectrum64(map, height, width);
   }
 
   /** Drops the scratch buffers; the engine stays usable (they grow again on the next call). */

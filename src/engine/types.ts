@@ -43,5 +43,10 @@ export interface ProfileEngine {
   profileLayer(layer: Layer, options?: ProfileOptions): Promise<RingProfiles>;
   /** Profiles of maps already in memory (count x H x W float32, row-major). */
   profileMaps(data: Float32Array, count: number, height: number, width: number, options?: ProfileOptions): Promise<RingProfiles>;
+  /**
+   * |DFT2|^2 of one map in natural order (H x W, row-major), for the channel view; non-finite
+   * values count as zeros.
+   */
+  powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array>;
   destroy(): void;
 }

@@ -1,6 +1,6 @@
 // The app shell: engine in the header; parameters, progress and exports; panes A and B; the
 // overview, the comparison table, and the layer and channel views.
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { EngineStatus } from './EngineStatus';
 import { useEngineHost } from './useEngineHost';
 import { useWorkspace } from './useWorkspace';
@@ -9,12 +9,14 @@ import { Parameters, ProgressBar } from './Toolbar';
 import { Overview } from './charts/Overview';
 import { ComparisonTable } from './ComparisonTable';
 import { LayerDetail } from './LayerDetail';
-import { ChannelDetail } from './ChannelDetail';
+import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
+import { CpuEngine } from '../engine/cpuEngine';
 import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES } from './workspace';
 
 const GRID_POINTS = 64;
+const fallbackSpectrum = new CpuEngine();
 
 export function App() {
   const { host, state: hostState } = useEngineHost();
@@ -36,6 +38,12 @@ export function App() {
   const row = rows.find((r) => r.name === selectedLayer) ?? null;
   const hasB = resultsB.length > 0;
   const cancelled = SIDES.reduce((n, side) => n + workspace.entries(side).filter((e) => e.status === 'cancelled').length, 0);
+
+  const spectrumOf = useCallback<SpectrumOf>(async (map, h, w) => {
+    const engine = host?.engine;
+    if (!engine) return { power: await fallbackSpectrum.powerSpectrum(map, h, w), backend: 'cpu' };
+    return { power: await engine.powerSpectrum(map, h, w), backend: engine.backend };
+  }, [host, hostState?.generation]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const loadExample = async () => {
     setExampleError(null);
@@ -95,7 +103,7 @@ export function App() {
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
             {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
-            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} sourceOf={(r) => workspace.layerOf(r)} />}
+            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} sourceOf={(r) => workspace.layerOf(r)} spectrumOf={spectrumOf} />}
           </>
         )}
       </main>

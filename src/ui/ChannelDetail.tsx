@@ -1,7 +1,7 @@
 // One channel in detail, for A and for B: the feature map as a heatmap, its centred log power
 // spectrum with the SROP drawn as the ellipse of that radius (each axis scaled by its length, as the
 // rings are), and its cumulative ring-energy curve with the SROP marked. The map is re-read from its
-// file (one slice); the spectrum of one map is a float64 FFT on the CPU.
+// file (one slice); its spectrum comes from the engine in use (the GPU's FFT on the GPU engine).
 import { useEffect, useRef, useState } from 'react';
 import { color as parseColour, interpolateViridis, interpolateGreys } from 'd3';
 import { centredLogPower, cumulativeShare, sropEllipse, type CentredSpectrum, type LayerRow } from '../analysis/charts';
@@ -38,13 +38,13 @@ function paint(canvas: HTMLCanvasElement | null, values: ArrayLike<number>, heig
   context.putImageData(image, 0, 0);
 }
 
-function SideChannel({ side, result, source, input, channel, kappa }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number }) {
+function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; spectrumOf: SpectrumOf }) {
   const [n, c, h, w] = result.shape;
   const item = input === null ? 0 : Math.min(input, n - 1);
   const map = item * c + channel;
   const mapCanvas = useRef<HTMLCanvasElement>(null);
   const spectrumCanvas = useRef<HTMLCanvasElement>(null);
-  const [spectrum, setSpectrum] = useState<CentredSpectrum | null>(null);
+  const [spectrum, setSpectrum] = useState<(CentredSpectrum & { backend: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -55,20 +55,22 @@ function SideChannel({ side, result, source, input, channel, kappa }: { side: Si
     }
     source
       .readMaps(map, 1)
-      .then((values) => {
+      .then(async (values) => {
         if (!live) return;
         let lo = Infinity, hi = -Infinity;
         for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
         paint(mapCanvas.current, values, h, w, lo, hi, interpolateGreys);
-        const s = centredLogPower(values, h, w);
+        const { power, backend } = await spectrumOf(values, h, w);
+        if (!live) return;
+        const s = centredLogPower(power, h, w);
         paint(spectrumCanvas.current, s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis);
-        setSpectrum(s);
+        setSpectrum({ ...s, backend });
       })
       .catch((e: Error) => live && setError(`${result.file}: ${result.name}: ${e.message}`));
     return () => {
       live = false;
     };
-  }, [source, map, h, w, result.file, result.name]);
+  }, [source, spectrumOf, map, h, w, result.file, result.name]);
   const status = STATUS_NAMES[result.status[map]];
   const srop = result.status[map] === 0 ? result.srop[map] : null;
   const curve = cumulativeShare(result.profiles, map, result.params, result.status[map]);
@@ -87,7 +89,7 @@ function SideChannel({ side, result, source, input, channel, kappa }: { side: Si
           <canvas ref={mapCanvas} role="img" aria-label={`${side} feature map, channel ${channel}, ${h} by ${w}, grey scale from its minimum to its maximum`} style={{ width: w * scale, height: h * scale, imageRendering: 'pixelated' }} />
         </figure>
         <figure className="chart">
-          <figcaption>Centred log power spectrum, SROP ellipse</figcaption>
+          <figcaption>Centred log power spectrum, SROP ellipse{spectrum ? ` (${spectrum.backend === 'gpu' ? 'GPU' : 'CPU'} FFT)` : ''}</figcaption>
           <div style={{ position: 'relative', width: w * scale, height: h * scale }}>
             <canvas ref={spectrumCanvas} role="img" aria-label={`${side} centred log power spectrum of channel ${channel}, the SROP drawn as an ellipse`} style={{ width: w * scale, height: h * scale, imageRendering: 'pixelated' }} />
             {ellipse && spectrum && (
@@ -111,12 +113,22 @@ function SideChannel({ side, result, source, input, channel, kappa }: { side: Si
   );
 }
 
-export function ChannelDetail({ row, channel, inputs, kappa, sourceOf }: { row: LayerRow; channel: number; inputs: { A: number | null; B: number | null }; kappa: number; sourceOf: (result: LayerResult) => Layer | null }) {
+/** One map's power spectrum from the engine in use, and which engine computed it. */
+export type SpectrumOf = (map: Float32Array, height: number, width: number) => Promise<{ power: Float64Array; backend: string }>;
+
+export function ChannelDetail({ row, channel, inputs, kappa, sourceOf, spectrumOf }: {
+  row: LayerRow;
+  channel: number;
+  inputs: { A: number | null; B: number | null };
+  kappa: number;
+  sourceOf: (result: LayerResult) => Layer | null;
+  spectrumOf: SpectrumOf;
+}) {
   return (
     <section className="panel" aria-labelledby="channel-heading" data-testid="channel-detail">
       <h2 id="channel-heading">Channel {channel} of {row.name}</h2>
-      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" result={row.a.result} source={sourceOf(row.a.result)} input={inputs.A} channel={channel} kappa={kappa} />}
-      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" result={row.b.result} source={sourceOf(row.b.result)} input={inputs.B} channel={channel} kappa={kappa} />}
+      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" result={row.a.result} source={sourceOf(row.a.result)} spectrumOf={spectrumOf} input={inputs.A} channel={channel} kappa={kappa} />}
+      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" result={row.b.result} source={sourceOf(row.b.result)} spectrumOf={spectrumOf} input={inputs.B} channel={channel} kappa={kappa} />}
     </section>
   );
 }

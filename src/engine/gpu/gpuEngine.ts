@@ -47,6 +47,8 @@ class ChunkPipeline {
   private readonly rows: LineFftStage;
   private readonly columns: LineFftStage;
   readonly rings: RingStage;
+  /** The buffer that holds the 2-D spectra of the pairs after the column pass. */
+  readonly spectra: GPUBuffer;
 
   constructor(private readonly device: GPUDevice, table: RingTable, readonly pairs: number) {
     const { height: H, width: W } = table;
@@ -60,7 +62,8 @@ class ChunkPipeline {
     const storage = GPUBufferUsage.STORAGE;
     this.input = create('maps', 2 * pairs * size * 4, storage | GPUBufferUsage.COPY_DST);
     this.meanScale = create('mean and scale', 2 * pairs * 8, storage | GPUBufferUsage.COPY_DST);
-    const data: [GPUBuffer, GPUBuffer] = [create('spectra A', pairs * size * 8, storage), create('spectra B', pairs * size * 8, storage)];
+    const spectra = storage | GPUBufferUsage.COPY_SRC;
+    const data: [GPUBuffer, GPUBuffer] = [create('spectra A', pairs * size * 8, spectra), create('spectra B', pairs * size * 8, spectra)];
     const rowPlan = linePlan(W);
     const columnPlan = linePlan(H);
     const workValues = Math.max(rowPlan.kind === 'bluestein' ? pairs * H * rowPlan.size : 0, columnPlan.kind === 'bluestein' ? pairs * W * columnPlan.size : 0);
@@ -69,6 +72,7 @@ class ChunkPipeline {
     this.rows = new LineFftStage(device, rowPlan, { lines: pairs * H, linesPerMap: H, lineStride: W, elemStride: 1, mapStride: size, lineFastest: false }, data, 0, work, `${label} rows`);
     this.columns = new LineFftStage(device, columnPlan, { lines: pairs * W, linesPerMap: W, lineStride: 1, elemStride: W, mapStride: size, lineFastest: true }, data, this.rows.resultIn, work, `${label} columns`);
     this.rings = new RingStage(device, table, data[this.columns.resultIn], 2 * pairs, label);
+    this.spectra = data[this.columns.resultIn];
   }
 
   /** Records the whole chunk: pack, row and column transforms, rings, and the copy back. */
@@ -240,6 +244,49 @@ export class GpuEngine implements ProfileEngine {
         profiles.inDisc[to + r] = energies[from + r] * unscale;
         profiles.outDisc[to + r] = energies[from + rings + r] * unscale;
       }
+    }
+  }
+
+  /**
+   * One map's power spectrum through the same GPU stages (pack, row and column passes): the
+   * map is the real part of a pair whose imaginary part is zero, so the read-back spectrum is the
+   * map's own. Centring and scaling are undone in float64; the DC bin is |sum|^2.
+   */
+  async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
+    checkShape(1, height, width);
+    this.checkUsable();
+    const size = height * width;
+    const finite = Float32Array.from(map.subarray(0, size), (v) => (Number.isFinite(v) ? v : 0));
+    let sum = 0, sumSquares = 0;
+    for (const v of finite) {
+      sum += v;
+      sumSquares += v * v;
+    }
+    const rms = Math.sqrt(sumSquares / size);
+    const meanScale = new Float32Array([sum / size, rms > 0 ? Math.min(1 / rms, 1e30) : 1, 0, 0]);
+    const device = this.device;
+    const pipeline = this.pipelineFor(ringTable(height, width), 1);
+    const readback = device.createBuffer({ label: 'spectrum readback', size: size * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      device.queue.writeBuffer(pipeline.input, 0, finite);
+      device.queue.writeBuffer(pipeline.meanScale, 0, meanScale);
+      const commands = pipeline.encode();
+      const encoder = device.createCommandEncoder({ label: 'spectrum copy' });
+      encoder.copyBufferToBuffer(pipeline.spectra, 0, readback, 0, size * 8);
+      device.queue.submit([commands, encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      const z = new Float32Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      const unscale = 1 / (meanScale[1] * meanScale[1]);
+      const power = new Float64Array(size);
+      for (let i = 0; i < size; i++) power[i] = (z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]) * unscale;
+      power[0] = sum * sum;
+      return power;
+    } catch (error) {
+      if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
+      throw error;
+    } finally {
+      readback.destroy();
     }
   }
 
