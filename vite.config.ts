@@ -1,4 +1,6 @@
 import type { Plugin } from 'vite';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
@@ -27,10 +29,33 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * onnxruntime-web's WASM files, served by the app itself (public/ort/, copied from the package at
+ * start and build; not committed): the page must load nothing from a CDN.
+ */
+export const ORT_FILES = ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'];
+function onnxRuntimeFiles(): Plugin {
+  return {
+    name: 'onnxruntime-web-files',
+    config() {
+      const from = join('node_modules', 'onnxruntime-web', 'dist');
+      const to = join('public', 'ort');
+      mkdirSync(to, { recursive: true });
+      for (const file of ORT_FILES) {
+        const source = join(from, file), target = join(to, file);
+        if (!existsSync(target) || statSync(target).size !== statSync(source).size) copyFileSync(source, target);
+      }
+    },
+  };
+}
+
+/** Cross-origin isolation, so that the WASM runtime may use threads (everything is same-origin anyway). */
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
+  plugins: [react(), contentSecurityPolicy(), onnxRuntimeFiles()],
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   build: {
     target: 'es2022',
     sourcemap: true,

@@ -1,6 +1,6 @@
 // The app shell: engine in the header; parameters, progress and exports; panes A and B; the
 // overview, the comparison table, and the layer and channel views.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { EngineStatus } from './EngineStatus';
 import { useEngineHost } from './useEngineHost';
 import { useWorkspace } from './useWorkspace';
@@ -13,7 +13,11 @@ import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
 import { CpuEngine } from '../engine/cpuEngine';
 import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
-import { SIDES } from './workspace';
+import { SIDES, type SideName } from './workspace';
+import { loadDemo, useModelStore } from './useModelStore';
+import { ModelPanel } from './ModelPanel';
+import { LiveInput } from './LiveInput';
+import { IMAGE_FILE, decodeImage } from './decodeImage';
 
 const GRID_POINTS = 64;
 const fallbackSpectrum = new CpuEngine();
@@ -21,6 +25,32 @@ const fallbackSpectrum = new CpuEngine();
 export function App() {
   const { host, state: hostState } = useEngineHost();
   const { workspace, state } = useWorkspace(host, hostState);
+  const { store: modelStore, state: modelState } = useModelStore(workspace, host);
+  // The page opens on the demo (`?nodemo` opens it empty).
+  useEffect(() => {
+    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) void loadDemo(modelStore);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  /** Files dropped or picked on a pane: a model, labels, images or tensors for the model, or activations. */
+  const onFiles = async (side: SideName, files: File[]) => {
+    const models = files.filter((f) => /\.onnx$/i.test(f.name));
+    if (models.length) {
+      await modelStore.loadModel(files.filter((f) => !IMAGE_FILE.test(f.name)).map((f) => ({ name: f.name, blob: f })));
+      return;
+    }
+    const rest: File[] = [];
+    for (const f of files) {
+      if (IMAGE_FILE.test(f.name) || f.type.startsWith('image/')) {
+        try {
+          modelStore.setImage(side, f.name, await decodeImage(f, f.name));
+        } catch (error) {
+          modelStore.reportError((error as Error).message);
+        }
+      } else if (/\.txt$/i.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
+      else rest.push(f);
+    }
+    if (rest.length) await workspace.addFiles(side, rest);
+  };
   const [selectedLayer, setSelectedLayer] = useState<string | null>(null);
   const [selectedChannel, setSelectedChannel] = useState<number | null>(null);
   const [exampleError, setExampleError] = useState<string | null>(null);
@@ -81,8 +111,11 @@ export function App() {
           </div>
         </div>
         <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} cancelled={state.progress.running ? 0 : cancelled} />
+        <ModelPanel store={modelStore} state={modelState} onDemo={() => void loadDemo(modelStore)} />
         <div className="panes">
-          {SIDES.map((side) => <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} />)}
+          {SIDES.map((side) => (
+            <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} state={modelState} /> : null} />
+          ))}
         </div>
         {rows.length === 0 ? (
           <section className="panel intro">

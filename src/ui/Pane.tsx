@@ -1,19 +1,27 @@
 // One input side: a drop zone and file picker ("Input A activations"), its files and layers with
 // shape, dtype, batch and layout (the guess, its reason, and a control to change it), the choice of
 // one input or the pooled batch, and the side's errors.
-import { useState, type DragEvent } from 'react';
+import { useState, type DragEvent, type ReactNode } from 'react';
 import type { LayoutChoice } from '../io/types';
 import type { PaneState, SideName, Workspace } from './workspace';
 import { SIDE_STYLE } from './charts/theme';
 
-export function Pane({ side, pane, workspace }: { side: SideName; pane: PaneState; workspace: Workspace }) {
+export function Pane({ side, pane, workspace, onFiles, top }: {
+  side: SideName;
+  pane: PaneState;
+  workspace: Workspace;
+  /** Dropped files go here (a model, images, labels or activations). */
+  onFiles: (side: SideName, files: File[]) => Promise<void>;
+  /** The live input of the side (its image and top-5), when a model is loaded. */
+  top: ReactNode;
+}) {
   const [dragging, setDragging] = useState(false);
   const inputId = `files-${side}`;
   const batch = Math.max(0, ...pane.files.flatMap((f) => f.layers.map((e) => e.layer.shape[0])));
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
-    if (event.dataTransfer.files.length) void workspace.addFiles(side, event.dataTransfer.files);
+    if (event.dataTransfer.files.length) void onFiles(side, Array.from(event.dataTransfer.files));
   };
   return (
     <section
@@ -29,6 +37,7 @@ export function Pane({ side, pane, workspace }: { side: SideName; pane: PaneStat
       style={{ borderTopColor: SIDE_STYLE[side].colour, borderTopStyle: side === 'A' ? 'solid' : 'dashed' }}
     >
       <h2 id={`pane-${side}-heading`}>Input {side}</h2>
+      {top}
       <div className="drop-zone">
         <label htmlFor={inputId}>Input {side} activations</label>
         <input
@@ -42,7 +51,7 @@ export function Pane({ side, pane, workspace }: { side: SideName; pane: PaneStat
             event.target.value = '';
           }}
         />
-        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code> or <code>.npy</code> files anywhere on this pane (several <code>.npy</code> files: one layer each)</p>
+        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code> or <code>.npy</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model or an image goes to the live model</p>
       </div>
       {pane.errors.length > 0 && (
         <div className="error" role="alert" data-testid={`errors-${side}`}>
@@ -65,14 +74,14 @@ export function Pane({ side, pane, workspace }: { side: SideName; pane: PaneStat
         <div key={file.id} className="file" data-testid={`file-${side}`}>
           <div className="file-head">
             <strong>{file.name}</strong>
-            <label>
+            {file.blob === null ? <span className="tag">live feature maps</span> : <label>
               layout{' '}
               <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
                 <option value="auto">auto</option>
                 <option value="nchw">NCHW</option>
                 <option value="nhwc">NHWC</option>
               </select>
-            </label>
+            </label>}
             <button type="button" onClick={() => workspace.removeFile(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
           </div>
           <table className="layers">

@@ -26,7 +26,8 @@ export interface LayerEntry {
 export interface FileEntry {
   id: number;
   name: string;
-  blob: Blob;
+  /** The file the layers are read from; null for live feature maps (computed in the page). */
+  blob: Blob | null;
   layout: LayoutChoice;
   layers: LayerEntry[];
 }
@@ -142,10 +143,28 @@ export class Workspace {
     return { id: this.nextId++, layer, status: 'queued', result: null, error: null };
   }
 
+  /**
+   * Live feature maps of a side (from the model run in the page): they replace the side's earlier
+   * live entry, and are profiled like file layers.
+   */
+  setLiveLayers(side: SideName, name: string, layers: Layer[]): void {
+    const pane = this.stateValue.panes[side];
+    const kept = pane.files.filter((f) => f.blob !== null);
+    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: 'nchw', layers: layers.map((layer) => this.newEntry(layer)) };
+    this.setPane(side, { files: [entry, ...kept] });
+    this.startQueue();
+  }
+
+  /** Removes a side's live feature maps. */
+  clearLiveLayers(side: SideName): void {
+    const pane = this.stateValue.panes[side];
+    this.setPane(side, { files: pane.files.filter((f) => f.blob !== null) });
+  }
+
   /** Re-reads a file with another layout (its layers are recomputed). */
   async setLayout(side: SideName, fileId: number, layout: LayoutChoice): Promise<void> {
     const file = this.stateValue.panes[side].files.find((f) => f.id === fileId);
-    if (!file) return;
+    if (!file || !file.blob) return;
     const opened = await openActivationFile(file.blob, file.name, layout);
     const pane = this.stateValue.panes[side];
     if (opened.layers.length === 0) {

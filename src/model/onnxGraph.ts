@@ -1,0 +1,209 @@
+// An ONNX model as the page needs it: its inputs, the float tensors produced inside the graph
+// (candidate feature maps, grouped by the kind of node that makes them), labels from its metadata,
+// and a copy of the model with chosen tensors added to the graph's outputs so that the runtime
+// returns them. Parsing and editing go through onnx-proto (protobufjs), not hand-rolled wire code.
+
+import { onnx } from 'onnx-proto';
+
+export const ELEM_FLOAT = 1;
+const ELEM_INT64 = 7;
+const ELEM_BOOL = 9;
+
+export type CandidateGroup = 'Conv' | 'Activation' | 'Pooling' | 'Add' | 'Concat' | 'Normalisation' | 'Other';
+export const CANDIDATE_GROUPS: readonly CandidateGroup[] = ['Activation', 'Conv', 'Pooling', 'Add', 'Concat', 'Normalisation', 'Other'];
+
+export interface ModelInput {
+  name: string;
+  /** Each dimension: a number when fixed, the parameter name (or null) when dynamic. */
+  dims: Array<number | string | null>;
+  elemType: number;
+}
+
+export interface TensorCandidate {
+  /** Tensor name (what the feature map is called in the page and the exports). */
+  tensor: string;
+  node: string;
+  opType: string;
+  group: CandidateGroup;
+  /** An activation whose input comes from a convolution (directly or through a normalisation). */
+  followsConv: boolean;
+  /** Position in the graph (network order). */
+  order: number;
+}
+
+export interface ParsedModel {
+  fileName: string;
+  bytes: Uint8Array;
+  inputs: ModelInput[];
+  outputs: string[];
+  /** Every float tensor produced by a node that is not already a graph output, in graph order. */
+  floatTensors: TensorCandidate[];
+  labels: string[] | null;
+  producer: string;
+}
+
+export class ModelError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'ModelError';
+  }
+}
+
+const GROUP_OF: Record<string, CandidateGroup> = {};
+for (const op of ['Conv', 'ConvTranspose', 'ConvInteger', 'QLinearConv']) GROUP_OF[op] = 'Conv';
+for (const op of ['Relu', 'LeakyRelu', 'PRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Gelu', 'Softplus', 'Softsign', 'Mish', 'ThresholdedRelu']) GROUP_OF[op] = 'Activation';
+for (const op of ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool']) GROUP_OF[op] = 'Pooling';
+for (const op of ['Add', 'Sum']) GROUP_OF[op] = 'Add';
+GROUP_OF.Concat = 'Concat';
+for (const op of ['BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization', 'LRN']) GROUP_OF[op] = 'Normalisation';
+
+function dimOf(d: onnx.TensorShapeProto.IDimension): number | string | null {
+  if (d.dimValue !== null && d.dimValue !== undefined) {
+    const v = Number(d.dimValue);
+    if (v > 0) return v;
+  }
+  return d.dimParam || null;
+}
+
+/** Element types of node outputs, propagated from inputs, initializers and a few op rules. */
+function elementTypes(graph: onnx.IGraphProto): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+    const t = v.type?.tensorType?.elemType;
+    if (v.name && t) types.set(v.name, t);
+  }
+  for (const init of graph.initializer ?? []) if (init.name && init.dataType) types.set(init.name, init.dataType);
+  for (const node of graph.node ?? []) {
+    const attr = (name: string) => node.attribute?.find((a) => a.name === name);
+    const firstInput = (node.input ?? []).map((i) => types.get(i)).find((t) => t !== undefined);
+    let type: number | undefined;
+    switch (node.opType) {
+      case 'Shape':
+      case 'Size':
+      case 'NonZero':
+      case 'ArgMax':
+      case 'ArgMin':
+        type = ELEM_INT64;
+        break;
+      case 'Cast':
+        type = Number(attr('to')?.i ?? 0) || undefined;
+        break;
+      case 'Constant': {
+        const a = node.attribute?.[0];
+        type = a?.t?.dataType ?? (a?.name === 'value_float' || a?.name === 'value_floats' ? ELEM_FLOAT : a?.name?.startsWith('value_int') ? ELEM_INT64 : undefined);
+        break;
+      }
+      case 'ConstantOfShape':
+        type = attr('value')?.t?.dataType ?? ELEM_FLOAT;
+        break;
+      case 'Equal':
+      case 'Less':
+      case 'LessOrEqual':
+      case 'Greater':
+      case 'GreaterOrEqual':
+      case 'Not':
+      case 'And':
+      case 'Or':
+      case 'Xor':
+      case 'IsNaN':
+      case 'IsInf':
+        type = ELEM_BOOL;
+        break;
+      case 'Where':
+        type = types.get(node.input?.[1] ?? '') ?? types.get(node.input?.[2] ?? '');
+        break;
+      default:
+        type = firstInput;
+    }
+    if (type !== undefined) for (const o of node.output ?? []) if (o && !types.has(o)) types.set(o, type);
+  }
+  return types;
+}
+
+export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    throw new ModelError(fileName, `not an ONNX model (the protobuf does not decode: ${(error as Error).message})`);
+  }
+  const graph = model.graph;
+  if (!graph || !(graph.node?.length)) throw new ModelError(fileName, 'not an ONNX model (no graph with nodes in it)');
+  const initializers = new Set((graph.initializer ?? []).map((i) => i.name));
+  const inputs: ModelInput[] = (graph.input ?? [])
+    .filter((v) => !initializers.has(v.name))
+    .map((v) => ({
+      name: v.name ?? '',
+      dims: (v.type?.tensorType?.shape?.dim ?? []).map(dimOf),
+      elemType: v.type?.tensorType?.elemType ?? 0,
+    }));
+  if (inputs.length === 0) throw new ModelError(fileName, 'the graph has no inputs');
+  const outputs = (graph.output ?? []).map((o) => o.name ?? '');
+  const types = elementTypes(graph);
+  const producer = new Map<string, onnx.INodeProto>();
+  for (const node of graph.node) for (const o of node.output ?? []) producer.set(o, node);
+  const isConvLike = (tensor: string, depth = 0): boolean => {
+    const p = producer.get(tensor);
+    if (!p) return false;
+    if (GROUP_OF[p.opType ?? ''] === 'Conv') return true;
+    return depth < 2 && (GROUP_OF[p.opType ?? ''] === 'Normalisation' || p.opType === 'Add') && isConvLike(p.input?.[0] ?? '', depth + 1);
+  };
+  const outputSet = new Set(outputs);
+  const floatTensors: TensorCandidate[] = [];
+  graph.node.forEach((node, order) => {
+    for (const tensor of node.output ?? []) {
+      if (!tensor || outputSet.has(tensor) || types.get(tensor) !== ELEM_FLOAT) continue;
+      const group = GROUP_OF[node.opType ?? ''] ?? 'Other';
+      floatTensors.push({
+        tensor,
+        node: node.name || `${node.opType} #${order}`,
+        opType: node.opType ?? '?',
+        group,
+        followsConv: group === 'Activation' && isConvLike(node.input?.[0] ?? ''),
+        order,
+      });
+    }
+  });
+  const labelsText = model.metadataProps?.find((p) => p.key === 'labels')?.value;
+  let labels: string[] | null = null;
+  if (labelsText) {
+    try {
+      const parsed = JSON.parse(labelsText);
+      if (Array.isArray(parsed)) labels = parsed.map(String);
+    } catch {
+      labels = labelsText.split(/\r?\n|,/).map((s) => s.trim()).filter(Boolean);
+    }
+  }
+  return { fileName, bytes, inputs, outputs, floatTensors, labels, producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') };
+}
+
+/** The model's bytes with `tensors` added to the graph's outputs (declared float, shape left open). */
+export function withOutputs(parsed: ParsedModel, tensors: string[]): Uint8Array {
+  const model = onnx.ModelProto.decode(parsed.bytes);
+  const graph = model.graph!;
+  graph.output ??= [];
+  const present = new Set(graph.output.map((o) => o.name));
+  for (const tensor of tensors) {
+    if (present.has(tensor)) continue;
+    graph.output.push(onnx.ValueInfoProto.create({ name: tensor, type: { tensorType: { elemType: ELEM_FLOAT } } }));
+    present.add(tensor);
+  }
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The default selection: activations that follow convolutions; without any, the convolutions. */
+export function defaultSelection(candidates: TensorCandidate[]): string[] {
+  const after = candidates.filter((c) => c.followsConv);
+  const chosen = after.length ? after : candidates.filter((c) => c.group === 'Conv');
+  return chosen.map((c) => c.tensor);
+}
+
+/** Labels from a dropped text file: one per line, or a JSON array. */
+export function parseLabels(text: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    const parsed = JSON.parse(trimmed);
+    if (Array.isArray(parsed)) return parsed.map(String);
+  }
+  return trimmed.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+}

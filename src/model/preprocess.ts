@@ -1,0 +1,155 @@
+// Images into model input tensors, and the variants "Make B from A" makes: plain functions on RGBA
+// pixels (decoded by the browser), so that every step is visible, editable and testable in Node.
+
+export interface RgbaImage {
+  width: number;
+  height: number;
+  /** width x height x 4 bytes, row-major RGBA. */
+  data: Uint8ClampedArray;
+}
+
+export interface Preprocessing {
+  height: number;
+  width: number;
+  /** 1: greyscale (ITU-R 601 luma), 3: RGB. */
+  channels: 1 | 3;
+  /** Divide by 255 first. */
+  scaleTo01: boolean;
+  mean: number[];
+  std: number[];
+}
+
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+export const IMAGENET_STD = [0.229, 0.224, 0.225];
+
+/** Defaults for an NCHW input of these dims (null where dynamic): ImageNet normalisation for 3 channels. */
+export function defaultPreprocessing(dims: Array<number | string | null>, fallbackSize = 224): Preprocessing {
+  const num = (d: number | string | null | undefined) => (typeof d === 'number' && d > 0 ? d : null);
+  const channels = num(dims[1]) === 1 ? 1 : 3;
+  return {
+    height: num(dims[2]) ?? fallbackSize,
+    width: num(dims[3]) ?? fallbackSize,
+    channels,
+    scaleTo01: true,
+    mean: channels === 3 ? [...IMAGENET_MEAN] : [0],
+    std: channels === 3 ? [...IMAGENET_STD] : [1],
+  };
+}
+
+/**
+ * Bilinear resampling with pixel centres at half-integers (PIL's and torch's align_corners=False),
+ * no antialiasing; an image already at the size comes back untouched.
+ */
+export function resizeBilinear(image: RgbaImage, width: number, height: number): RgbaImage {
+  if (image.width === width && image.height === height) return image;
+  const out = new Uint8ClampedArray(width * height * 4);
+  const sx = image.width / width;
+  const sy = image.height / height;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), image.height - 1);
+    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, image.height - 1), wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), image.width - 1);
+      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, image.width - 1), wx = fx - x0;
+      for (let c = 0; c < 4; c++) {
+        const a = image.data[(y0 * image.width + x0) * 4 + c], b = image.data[(y0 * image.width + x1) * 4 + c];
+        const d = image.data[(y1 * image.width + x0) * 4 + c], e = image.data[(y1 * image.width + x1) * 4 + c];
+        out[(y * width + x) * 4 + c] = Math.round((a * (1 - wx) + b * wx) * (1 - wy) + (d * (1 - wx) + e * wx) * wy);
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** The input tensor [1, C, H, W] (NCHW) of an image under these settings. */
+export function imageTensor(image: RgbaImage, p: Preprocessing): Float32Array {
+  const sized = resizeBilinear(image, p.width, p.height);
+  const size = p.width * p.height;
+  const out = new Float32Array(p.channels * size);
+  const scale = p.scaleTo01 ? 1 / 255 : 1;
+  for (let i = 0; i < size; i++) {
+    const r = sized.data[i * 4], g = sized.data[i * 4 + 1], b = sized.data[i * 4 + 2];
+    if (p.channels === 1) {
+      const grey = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+      out[i] = (grey * scale - (p.mean[0] ?? 0)) / (p.std[0] ?? 1);
+    } else {
+      out[i] = (r * scale - (p.mean[0] ?? 0)) / (p.std[0] ?? 1);
+      out[size + i] = (g * scale - (p.mean[1] ?? 0)) / (p.std[1] ?? 1);
+      out[2 * size + i] = (b * scale - (p.mean[2] ?? 0)) / (p.std[2] ?? 1);
+    }
+  }
+  return out;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A copy with the rectangle filled with one grey value (0: black). */
+export function occlude(image: RgbaImage, rect: Rect, value = 0): RgbaImage {
+  const data = new Uint8ClampedArray(image.data);
+  const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
+  const x1 = Math.min(image.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(image.height, Math.ceil(rect.y + rect.height));
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * image.width + x) * 4;
+      data[i] = data[i + 1] = data[i + 2] = value;
+    }
+  }
+  return { ...image, data };
+}
+
+/** Gaussian blur (separable, edges clamped) with standard deviation sigma in pixels. */
+export function blur(image: RgbaImage, sigma: number): RgbaImage {
+  if (!(sigma > 0)) return { ...image, data: new Uint8ClampedArray(image.data) };
+  const radius = Math.ceil(3 * sigma);
+  const kernel = Array.from({ length: 2 * radius + 1 }, (_, k) => Math.exp(-0.5 * ((k - radius) / sigma) ** 2));
+  const total = kernel.reduce((a, b) => a + b, 0);
+  const { width, height } = image;
+  const pass = (src: Float64Array, horizontal: boolean) => {
+    const out = new Float64Array(src.length);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        for (let c = 0; c < 3; c++) {
+          let acc = 0;
+          for (let k = -radius; k <= radius; k++) {
+            const xx = horizontal ? Math.min(width - 1, Math.max(0, x + k)) : x;
+            const yy = horizontal ? y : Math.min(height - 1, Math.max(0, y + k));
+            acc += kernel[k + radius] * src[(yy * width + xx) * 4 + c];
+          }
+          out[(y * width + x) * 4 + c] = acc / total;
+        }
+        out[(y * width + x) * 4 + 3] = src[(y * width + x) * 4 + 3];
+      }
+    }
+    return out;
+  };
+  const result = pass(pass(Float64Array.from(image.data), true), false);
+  return { width, height, data: Uint8ClampedArray.from(result, (v) => Math.round(v)) };
+}
+
+/** Gaussian noise of standard deviation sigma (grey levels), the same on every channel, seeded. */
+export function addNoise(image: RgbaImage, sigma: number, seed = 1): RgbaImage {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const data = new Uint8ClampedArray(image.data);
+  for (let i = 0; i < image.width * image.height; i++) {
+    const n = sigma * Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
+    for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.round(image.data[i * 4 + c] + n);
+  }
+  return { ...image, data };
+}
+
+/** The same size, every pixel one grey value. */
+export function blank(image: RgbaImage, value = 0): RgbaImage {
+  return occlude(image, { x: 0, y: 0, width: image.width, height: image.height }, value);
+}

@@ -1,0 +1,73 @@
+// Running an ONNX model with onnxruntime-web, everything served by the app itself (the WASM files
+// are copied from the package into the site's ort/ folder by vite.config.ts). The execution
+// provider follows the engine rule: WebGPU on a hardware adapter, WASM on a software one or none.
+
+import * as ort from 'onnxruntime-web';
+import { ModelError, type ParsedModel } from './onnxGraph';
+
+export type ModelProvider = 'wasm' | 'webgpu';
+
+let configured = false;
+
+/** Points onnxruntime-web at the app's own copy of its WASM files (no CDN). */
+export function configureRuntime(wasmBase: string): void {
+  if (configured) return;
+  configured = true;
+  ort.env.wasm.wasmPaths = wasmBase;
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
+  ort.env.wasm.numThreads = isolated ? Math.min(4, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1) : 1;
+  ort.env.logLevel = 'error';
+}
+
+export interface OutputTensor {
+  dims: number[];
+  data: Float32Array;
+}
+
+/** One inference session of a model with chosen extra outputs. */
+export class ModelSession {
+  private constructor(private readonly session: ort.InferenceSession, readonly provider: ModelProvider, readonly inputName: string) {}
+
+  static async create(parsed: ParsedModel, bytes: Uint8Array, provider: ModelProvider, externalData: Array<{ path: string; data: Uint8Array }> = []): Promise<ModelSession> {
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        ...(externalData.length ? { externalData } : {}),
+      });
+      return new ModelSession(session, provider, parsed.inputs[0].name);
+    } catch (error) {
+      throw new ModelError(parsed.fileName, `the runtime cannot run this model (${firstLine(error)})`);
+    }
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs on one input tensor; returns the float outputs asked for (others are skipped). */
+  async run(fileName: string, input: Float32Array, dims: number[], outputs: readonly string[]): Promise<Map<string, OutputTensor>> {
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, dims) }, outputs as string[]);
+    } catch (error) {
+      throw new ModelError(fileName, `the model failed to run (${firstLine(error)})`);
+    }
+    const out = new Map<string, OutputTensor>();
+    for (const name of outputs) {
+      const t = results[name] as ort.Tensor | undefined;
+      if (!t || t.type !== 'float32') continue;
+      out.set(name, { dims: t.dims.map(Number), data: t.data as Float32Array });
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').find((l) => l.trim().length > 0)?.trim().slice(0, 300) ?? 'unknown error';
+}

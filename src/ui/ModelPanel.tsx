@@ -1,0 +1,124 @@
+// The live-model controls: the ONNX model (file picker "Model (ONNX)", or the demo), labels, the
+// execution provider, the candidate feature maps grouped by node type, the preprocessing, and
+// "Make B from A".
+import { useState } from 'react';
+import { CANDIDATE_GROUPS } from '../model/onnxGraph';
+import type { ModelState, ModelStore, ProviderChoice } from './modelStore';
+
+function numberList(text: string): number[] | null {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  return values.length && values.every((v) => Number.isFinite(v)) ? values : null;
+}
+
+export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state: ModelState; onDemo: () => void }) {
+  const [sigma, setSigma] = useState(1.5);
+  const p = state.preprocessing;
+  return (
+    <section className="panel model-panel" aria-labelledby="model-heading" data-testid="model-panel">
+      <h2 id="model-heading">Live feature maps</h2>
+      <div className="model-row">
+        <label htmlFor="model-file">Model (ONNX)</label>
+        <input
+          id="model-file"
+          type="file"
+          multiple
+          accept=".onnx,.data,.bin,.onnx_data"
+          onChange={(e) => {
+            const files = Array.from(e.target.files ?? []);
+            if (files.length) void store.loadModel(files.map((f) => ({ name: f.name, blob: f })));
+            e.target.value = '';
+          }}
+        />
+        <button type="button" onClick={onDemo}>Load the demo model</button>
+        <label htmlFor="labels-file">Labels</label>
+        <input
+          id="labels-file"
+          type="file"
+          accept=".txt,.json"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void store.loadLabels({ name: f.name, blob: f });
+            e.target.value = '';
+          }}
+        />
+        <label>
+          Provider{' '}
+          <select aria-label="Execution provider" value={state.provider} onChange={(e) => store.setProvider(e.target.value as ProviderChoice)}>
+            <option value="auto">auto</option>
+            <option value="wasm">WASM</option>
+            <option value="webgpu">WebGPU</option>
+          </select>
+        </label>
+      </div>
+      <p className="hint" data-testid="model-status" role="status">
+        {state.status === 'loading' && 'Loading the model…'}
+        {state.model && (
+          <>
+            <strong>{state.model.name}</strong>: input {state.model.inputName} [{state.model.inputDims.map((d) => d ?? '?').join(', ')}]
+            {state.providerInUse && <>; runs on {state.providerInUse === 'webgpu' ? 'WebGPU' : 'WASM'}</>}
+            {state.timings.A !== null && <>; forward pass A {(state.timings.A * 1000).toFixed(0)} ms</>}
+            {state.status === 'running' && ' (running…)'}
+          </>
+        )}
+        {!state.model && state.status !== 'loading' && 'No model: drop an .onnx file (with its external-data file, if any) on a pane, pick one here, or load the demo.'}
+      </p>
+      {state.error && <p className="error" role="alert" data-testid="model-error">{state.error}</p>}
+      {state.notice && <p className="notice" role="status">{state.notice}</p>}
+      {state.model && p && (
+        <>
+          <fieldset className="preprocessing">
+            <legend>Preprocessing (to NCHW)</legend>
+            <label>height <input type="number" aria-label="Input height" min={1} value={p.height} onChange={(e) => Number(e.target.value) > 0 && store.setPreprocessing({ height: Number(e.target.value) })} style={{ width: '5em' }} /></label>
+            <label>width <input type="number" aria-label="Input width" min={1} value={p.width} onChange={(e) => Number(e.target.value) > 0 && store.setPreprocessing({ width: Number(e.target.value) })} style={{ width: '5em' }} /></label>
+            <span className="hint">resize: bilinear (none when the image is already this size)</span>
+            <label>
+              colour{' '}
+              <select aria-label="Colour" value={p.channels} onChange={(e) => store.setPreprocessing({ channels: Number(e.target.value) as 1 | 3 })}>
+                <option value={3}>RGB</option>
+                <option value={1}>greyscale</option>
+              </select>
+            </label>
+            <label><input type="checkbox" checked={p.scaleTo01} onChange={(e) => store.setPreprocessing({ scaleTo01: e.target.checked })} /> scale to [0, 1]</label>
+            <label>mean <input aria-label="Mean" defaultValue={p.mean.join(', ')} key={`m${p.mean.join()}`} onBlur={(e) => { const v = numberList(e.target.value); if (v) store.setPreprocessing({ mean: v }); }} style={{ width: '10em' }} /></label>
+            <label>std <input aria-label="Std" defaultValue={p.std.join(', ')} key={`s${p.std.join()}`} onBlur={(e) => { const v = numberList(e.target.value); if (v) store.setPreprocessing({ std: v }); }} style={{ width: '10em' }} /></label>
+          </fieldset>
+          <fieldset className="make-b">
+            <legend>Make B from A</legend>
+            <button type="button" onClick={() => store.makeB('occlude')}>Occlude the rectangle</button>
+            <button type="button" onClick={() => store.makeB('blur', { sigma })}>Blur</button>
+            <button type="button" onClick={() => store.makeB('noise', { sigma: sigma * 20 })}>Add noise</button>
+            <button type="button" onClick={() => store.makeB('blank')}>Blank</button>
+            <label>strength <input type="number" aria-label="Strength" min={0.1} step={0.5} value={sigma} onChange={(e) => setSigma(Number(e.target.value) || 1)} style={{ width: '4em' }} /></label>
+            <span className="hint">draw the rectangle on A's image (drag); blur sigma = strength pixels, noise sigma = 20 x strength grey levels</span>
+          </fieldset>
+          <details className="candidates" open>
+            <summary>Feature maps: {state.selected.length} of {state.candidates.length} 4-D tensors chosen</summary>
+            {CANDIDATE_GROUPS.map((group) => {
+              const members = state.candidates.filter((c) => c.group === group);
+              if (!members.length) return null;
+              return (
+                <fieldset key={group}>
+                  <legend>
+                    {group} ({members.length}){' '}
+                    <button type="button" onClick={() => store.setSelected([...new Set([...state.selected, ...members.map((m) => m.tensor)])])}>all</button>{' '}
+                    <button type="button" onClick={() => store.setSelected(state.selected.filter((t) => !members.some((m) => m.tensor === t)))}>none</button>
+                  </legend>
+                  {members.map((c) => (
+                    <label key={c.tensor} className="candidate">
+                      <input
+                        type="checkbox"
+                        checked={state.selected.includes(c.tensor)}
+                        onChange={(e) => store.setSelected(e.target.checked ? [...state.selected, c.tensor] : state.selected.filter((t) => t !== c.tensor))}
+                      />{' '}
+                      {c.tensor} <span className="hint">({c.opType}, {c.dims.slice(1).join('×')})</span>
+                    </label>
+                  ))}
+                </fieldset>
+              );
+            })}
+          </details>
+        </>
+      )}
+    </section>
+  );
+}

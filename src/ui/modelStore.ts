@@ -1,0 +1,337 @@
+// The page's live-model store: the ONNX model, its candidate feature maps and the chosen ones, the
+// preprocessing, the inputs of A and B (images or tensors), and the runs that turn them into live
+// layers of the workspace and into top-5 predictions. Plain TypeScript; React subscribes.
+
+import { openActivationFile } from '../io/open';
+import type { Layer } from '../io/types';
+import { defaultSelection, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
+import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
+import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import type { SideName, Workspace } from './workspace';
+
+export interface Candidate extends TensorCandidate {
+  /** Shape found by the probe run ([N, C, H, W]). */
+  dims: number[];
+}
+
+export interface SideInput {
+  name: string;
+  /** The image as decoded (shown at the top of the pane), or null for a tensor input. */
+  image: RgbaImage | null;
+  /** A tensor given directly (.npy of the model's input shape). */
+  tensor: Float32Array | null;
+}
+
+export interface Prediction {
+  label: string;
+  index: number;
+  probability: number;
+}
+
+export type ProviderChoice = 'auto' | ModelProvider;
+
+export interface ModelState {
+  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string } | null;
+  candidates: Candidate[];
+  selected: string[];
+  labels: string[] | null;
+  provider: ProviderChoice;
+  /** The provider the last session ran on. */
+  providerInUse: ModelProvider | null;
+  preprocessing: Preprocessing | null;
+  inputs: Record<SideName, SideInput | null>;
+  predictions: Record<SideName, Prediction[] | null>;
+  status: 'empty' | 'loading' | 'ready' | 'running';
+  error: string | null;
+  notice: string | null;
+  /** The rectangle drawn on A's image (image pixels), for "Occlude". */
+  rect: Rect | null;
+  /** Seconds of the last forward pass per side. */
+  timings: Record<SideName, number | null>;
+}
+
+function softmax(values: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of values) max = Math.max(max, v);
+  const e = Float64Array.from(values, (v) => Math.exp(v - max));
+  const total = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / total);
+}
+
+/** Top five classes of a class vector (softmax unless it already sums to 1 with no negatives). */
+export function topFive(values: Float32Array, labels: string[] | null): Prediction[] {
+  const sum = values.reduce((a, b) => a + b, 0);
+  const isProbability = Math.abs(sum - 1) < 1e-3 && values.every((v) => v >= 0);
+  const p = isProbability ? Float64Array.from(values) : softmax(values);
+  return Array.from(p, (probability, index) => ({ index, probability, label: labels?.[index] ?? `class ${index}` }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, 5);
+}
+
+/** A live feature map as a layer: read from memory, NCHW as the runtime returns it. */
+export function liveLayer(name: string, file: string, tensor: OutputTensor): Layer {
+  const [n, c, h, w] = tensor.dims;
+  const size = h * w;
+  return {
+    name,
+    file,
+    shape: [n, c, h, w],
+    storedShape: [...tensor.dims],
+    dtype: 'float32',
+    layout: 'nchw',
+    layoutReason: 'model output (NCHW)',
+    readMaps: async (first, count) => tensor.data.subarray(first * size, (first + count) * size),
+  };
+}
+
+export class ModelStore {
+  private stateValue: ModelState = {
+    model: null,
+    candidates: [],
+    selected: [],
+    labels: null,
+    provider: 'auto',
+    providerInUse: null,
+    preprocessing: null,
+    inputs: { A: null, B: null },
+    predictions: { A: null, B: null },
+    status: 'empty',
+    error: null,
+    notice: null,
+    timings: { A: null, B: null },
+    rect: null,
+  };
+  private listeners = new Set<() => void>();
+  private parsed: ParsedModel | null = null;
+  private externalData: Array<{ path: string; data: Uint8Array }> = [];
+  private session: ModelSession | null = null;
+  private sessionKey = '';
+  private runToken = 0;
+
+  constructor(
+    private readonly workspace: Workspace,
+    /** Whether WebGPU runs on hardware here (auto then picks the WebGPU provider). */
+    private readonly hardwareGpu: () => boolean,
+  ) {}
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): ModelState => this.stateValue;
+
+  get state(): ModelState {
+    return this.stateValue;
+  }
+
+  private set(patch: Partial<ModelState>): void {
+    this.stateValue = { ...this.stateValue, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  private providerFor(): ModelProvider {
+    const choice = this.stateValue.provider;
+    if (choice !== 'auto') return choice;
+    return this.hardwareGpu() ? 'webgpu' : 'wasm';
+  }
+
+  /** Loads an ONNX model (and its external-data files) and finds its 4-D float tensors by a probe run. */
+  async loadModel(files: Array<{ name: string; blob: Blob }>): Promise<void> {
+    const modelFile = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0];
+    if (!modelFile) return;
+    this.set({ status: 'loading', error: null, notice: null });
+    try {
+      const bytes = new Uint8Array(await modelFile.blob.arrayBuffer());
+      const parsed = parseModel(bytes, modelFile.name);
+      const externalData = await Promise.all(files.filter((f) => f !== modelFile).map(async (f) => ({ path: f.name, data: new Uint8Array(await f.blob.arrayBuffer()) })));
+      const input = parsed.inputs[0];
+      if (input.elemType !== 1) throw new ModelError(parsed.fileName, `input '${input.name}' is not float32 (ONNX element type ${input.elemType}); only float inputs can take an image`);
+      if (input.dims.length !== 4) throw new ModelError(parsed.fileName, `input '${input.name}' has ${input.dims.length} axes, not 4 (N, C, H, W)`);
+      if (parsed.inputs.length > 1) throw new ModelError(parsed.fileName, `the model has ${parsed.inputs.length} inputs (${parsed.inputs.map((i) => i.name).join(', ')}); one image input is supported`);
+      const preprocessing = defaultPreprocessing(input.dims);
+      const dynamic = input.dims.slice(1).some((d) => typeof d !== 'number');
+      const notice = dynamic
+        ? `${parsed.fileName}: input '${input.name}' has a dynamic shape [${input.dims.map((d) => d ?? '?').join(', ')}]; it needs a size: ${preprocessing.height} x ${preprocessing.width} is used, change it below`
+        : null;
+      // Probe: every float tensor as an output, on a zero input; the 4-D ones are the candidates.
+      const probe = await ModelSession.create(parsed, withOutputs(parsed, parsed.floatTensors.map((c) => c.tensor)), 'wasm', externalData);
+      const dims = [1, preprocessing.channels, preprocessing.height, preprocessing.width];
+      let outputs: Map<string, OutputTensor>;
+      try {
+        outputs = await probe.run(parsed.fileName, new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, probe.outputNames);
+      } finally {
+        await probe.release();
+      }
+      const candidates: Candidate[] = parsed.floatTensors.flatMap((c) => {
+        const t = outputs.get(c.tensor);
+        return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
+      });
+      if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
+      await this.session?.release();
+      this.session = null;
+      this.sessionKey = '';
+      this.parsed = parsed;
+      this.externalData = externalData;
+      this.set({
+        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer },
+        candidates,
+        selected: defaultSelection(candidates),
+        labels: parsed.labels ?? this.stateValue.labels,
+        preprocessing,
+        predictions: { A: null, B: null },
+        status: 'ready',
+        notice,
+      });
+      await this.runAll();
+    } catch (error) {
+      // Whatever was loaded before stays.
+      this.set({ status: this.parsed ? 'ready' : 'empty', error: error instanceof ModelError ? error.message : `${modelFile.name}: ${(error as Error).message}` });
+    }
+  }
+
+  setLabels(labels: string[]): void {
+    this.set({ labels });
+    void this.runAll();
+  }
+
+  async loadLabels(file: { name: string; blob: Blob }): Promise<void> {
+    try {
+      const labels = parseLabels(await file.blob.text());
+      if (labels.length === 0) throw new Error('no labels in it');
+      this.setLabels(labels);
+    } catch (error) {
+      this.set({ error: `${file.name}: not a labels file (${(error as Error).message})` });
+    }
+  }
+
+  reportError(message: string): void {
+    this.set({ error: message });
+  }
+
+  setRect(rect: Rect | null): void {
+    this.set({ rect });
+  }
+
+  setSelected(selected: string[]): void {
+    this.set({ selected });
+    void this.runAll();
+  }
+
+  setProvider(provider: ProviderChoice): void {
+    this.set({ provider });
+    void this.runAll();
+  }
+
+  setPreprocessing(patch: Partial<Preprocessing>): void {
+    if (!this.stateValue.preprocessing) return;
+    this.set({ preprocessing: { ...this.stateValue.preprocessing, ...patch } });
+    void this.runAll();
+  }
+
+  setImage(side: SideName, name: string, image: RgbaImage): void {
+    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name, image, tensor: null } }, error: null });
+    void this.runSide(side);
+  }
+
+  /** A .npy tensor of the model's input shape as a side's input. */
+  async setTensorFile(side: SideName, file: { name: string; blob: Blob }): Promise<void> {
+    const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
+    if (errors.length || layers.length !== 1) {
+      this.set({ error: errors[0]?.message ?? `${file.name}: not one tensor` });
+      return;
+    }
+    const layer = layers[0];
+    const p = this.stateValue.preprocessing;
+    const want = p ? [1, p.channels, p.height, p.width] : null;
+    if (want && layer.shape.join('x') !== want.join('x')) {
+      this.set({ error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}` });
+      return;
+    }
+    const tensor = await layer.readMaps(0, layer.shape[0] * layer.shape[1]);
+    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name: file.name, image: null, tensor } }, error: null });
+    await this.runSide(side);
+  }
+
+  /** B from A: occluded, blurred, noisy or blank (on the image at the model's input size). */
+  makeB(kind: 'occlude' | 'blur' | 'noise' | 'blank', options: { rect?: Rect; sigma?: number; value?: number } = {}): void {
+    const a = this.stateValue.inputs.A;
+    const p = this.stateValue.preprocessing;
+    if (!a?.image || !p) {
+      this.set({ error: 'Make B from A needs an image on A (and a model for its input size)' });
+      return;
+    }
+    const base = a.image;
+    const value = options.value ?? 0;
+    const made =
+      kind === 'occlude'
+        ? occlude(base, options.rect ?? this.stateValue.rect ?? { x: base.width * 0.25, y: base.height * 0.25, width: base.width * 0.5, height: base.height * 0.5 }, value)
+        : kind === 'blur'
+          ? blur(base, options.sigma ?? 1.5)
+          : kind === 'noise'
+            ? addNoise(base, options.sigma ?? 40, 7)
+            : blank(base, value);
+    const words = { occlude: 'occluded', blur: 'blurred', noise: 'with noise', blank: 'blank' } as const;
+    this.setImage('B', `${a.name} (${words[kind]})`, made);
+  }
+
+  private async sessionFor(): Promise<ModelSession> {
+    const parsed = this.parsed!;
+    const provider = this.providerFor();
+    const key = `${provider}|${this.stateValue.selected.join('|')}`;
+    if (this.session && this.sessionKey === key) return this.session;
+    await this.session?.release();
+    this.session = null;
+    let session: ModelSession;
+    try {
+      session = await ModelSession.create(parsed, withOutputs(parsed, this.stateValue.selected), provider, this.externalData);
+    } catch (error) {
+      if (provider !== 'webgpu') throw error;
+      // The WebGPU provider cannot take this model here: run it on WASM and say so.
+      session = await ModelSession.create(parsed, withOutputs(parsed, this.stateValue.selected), 'wasm', this.externalData);
+      this.set({ notice: `WebGPU provider failed (${(error as Error).message}); running on WASM` });
+    }
+    this.session = session;
+    this.sessionKey = key;
+    this.set({ providerInUse: session.provider });
+    return session;
+  }
+
+  async runAll(): Promise<void> {
+    await this.runSide('A');
+    await this.runSide('B');
+  }
+
+  /** Runs the model on a side's input; its selected feature maps become the side's live layers. */
+  async runSide(side: SideName): Promise<void> {
+    const input = this.stateValue.inputs[side];
+    const p = this.stateValue.preprocessing;
+    if (!this.parsed || !input || !p) return;
+    const token = ++this.runToken;
+    this.set({ status: 'running' });
+    try {
+      const session = await this.sessionFor();
+      const tensor = input.tensor ?? imageTensor(input.image!, p);
+      const dims = [1, p.channels, p.height, p.width];
+      const started = performance.now();
+      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...this.stateValue.selected, ...this.parsed.outputs]);
+      const seconds = (performance.now() - started) / 1000;
+      const file = `${this.parsed.fileName} on ${input.name}`;
+      const layers = this.stateValue.selected.flatMap((name) => {
+        const t = outputs.get(name);
+        return t && t.dims.length === 4 ? [liveLayer(name, file, t)] : [];
+      });
+      this.workspace.setLiveLayers(side, file, layers);
+      const classVector = this.parsed.outputs.map((o) => outputs.get(o)).find((t) => t && t.dims.filter((d) => d > 1).length === 1 && t.data.length >= 2);
+      this.set({
+        predictions: { ...this.stateValue.predictions, [side]: classVector ? topFive(classVector.data, this.stateValue.labels) : null },
+        timings: { ...this.stateValue.timings, [side]: seconds },
+        error: null,
+      });
+    } catch (error) {
+      this.set({ error: error instanceof ModelError ? error.message : `${this.parsed.fileName}: ${(error as Error).message}` });
+    } finally {
+      if (token === this.runToken) this.set({ status: 'ready' });
+    }
+  }
+}
