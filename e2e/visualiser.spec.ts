@@ -49,7 +49,7 @@ test('load A by the labelled picker and B by a drop (another format); every laye
     const url = new URL(request.url());
     if (url.protocol === 'http:' || url.protocol === 'https:') origins.add(url.origin);
   });
-  await page.goto('/?backend=cpu');
+  await page.goto('/?nodemo&backend=cpu');
   await page.getByLabel('Input A activations').setInputFiles([join(fixtures, 'a.npz'), join(fixtures, 'a_only.npy')]);
   await dropFiles(page, '[data-testid=pane-B]', ['b_nhwc.safetensors']);
   await waitIdle(page, 11);
@@ -86,7 +86,7 @@ test('load A by the labelled picker and B by a drop (another format); every laye
 });
 
 test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) agrees with the command', async ({ page }) => {
-  await page.goto('/?backend=gpu');
+  await page.goto('/?nodemo&backend=gpu');
   await expect(page.getByTestId('engine-backend')).toHaveText('GPU engine');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
   await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
@@ -120,7 +120,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
 });
 
 test('a bad file on B leaves A intact, and its error names the file', async ({ page }) => {
-  await page.goto('/?backend=cpu');
+  await page.goto('/?nodemo&backend=cpu');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
   await waitIdle(page, 5);
   await dropFiles(page, '[data-testid=pane-B]', ['broken.npz']);
@@ -137,7 +137,7 @@ test('without WebGPU the CPU engine computes the same views', async ({ page }) =
   await page.addInitScript(() => {
     Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
   });
-  await page.goto('/');
+  await page.goto('/?nodemo');
   await expect(page.getByTestId('engine-reason')).toContainText('no navigator.gpu');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
   await waitIdle(page, 5);
@@ -147,7 +147,7 @@ test('without WebGPU the CPU engine computes the same views', async ({ page }) =
 });
 
 test('the example loads from the app itself and fills every view', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/?nodemo');
   await page.getByRole('button', { name: 'Load the example' }).click();
   await waitIdle(page, 10);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
@@ -155,7 +155,7 @@ test('the example loads from the app itself and fills every view', async ({ page
 });
 
 test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }) => {
-  await page.goto('/?backend=cpu');
+  await page.goto('/?nodemo&backend=cpu');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
   await waitIdle(page, 5);
   const overview = page.getByTestId('overview');
@@ -172,7 +172,7 @@ test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }
 });
 
 test('a lost GPU device is replaced and every layer recomputed, nothing loaded is lost', async ({ page }) => {
-  await page.goto('/?backend=gpu');
+  await page.goto('/?nodemo&backend=gpu');
   await expect(page.getByTestId('engine-backend')).toHaveText('GPU engine');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
   await waitIdle(page, 5);

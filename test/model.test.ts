@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { onnx } from 'onnx-proto';
-import { defaultSelection, ModelError, parseLabels, parseModel, withOutputs } from '../src/model/onnxGraph';
+import { defaultSelection, ModelError, onnx, parseLabels, parseModel, withOutputs } from '../src/model/onnxGraph';
 import { ModelSession } from '../src/model/runtime';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, resizeBilinear, type RgbaImage } from '../src/model/preprocess';
 import { topFive } from '../src/ui/modelStore';
@@ -35,7 +34,7 @@ describe('ONNX graph', () => {
     const parsed = parseModel(torchModel, 'torch_cnn.onnx');
     const chosen = defaultSelection(parsed.floatTensors);
     const edited = withOutputs(parsed, chosen);
-    expect(onnx.ModelProto.decode(edited).graph!.output.map((o) => o.name)).toEqual(['scores', ...chosen]);
+    expect(onnx.ModelProto.decode(edited).graph!.output!.map((o) => o.name)).toEqual(['scores', ...chosen]);
     const session = await ModelSession.create(parsed, edited, 'wasm');
     const input = readFileSync(join(root, 'test', 'fixtures', 'model', 'input.npy'));
     const values = new Float32Array(input.buffer.slice(input.byteOffset + input.length - 3 * 32 * 32 * 4, input.byteOffset + input.length));

@@ -3,7 +3,18 @@
 // and a copy of the model with chosen tensors added to the graph's outputs so that the runtime
 // returns them. Parsing and editing go through onnx-proto (protobufjs), not hand-rolled wire code.
 
-import { onnx } from 'onnx-proto';
+import * as onnxProto from 'onnx-proto';
+
+// onnx-proto is CommonJS: bundlers expose its `onnx` namespace directly, Node's ESM loader only
+// under `default`. Either way, the protobuf classes of the ONNX schema:
+type OnnxNamespace = typeof onnxProto.onnx;
+export const onnx: OnnxNamespace = (onnxProto as { onnx?: OnnxNamespace }).onnx ?? (onnxProto as unknown as { default: { onnx: OnnxNamespace } }).default.onnx;
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace onnx {
+  type ModelProto = onnxProto.onnx.ModelProto;
+  type IGraphProto = onnxProto.onnx.IGraphProto;
+  type INodeProto = onnxProto.onnx.INodeProto;
+}
 
 export const ELEM_FLOAT = 1;
 const ELEM_INT64 = 7;
@@ -57,7 +68,7 @@ for (const op of ['Add', 'Sum']) GROUP_OF[op] = 'Add';
 GROUP_OF.Concat = 'Concat';
 for (const op of ['BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization', 'LRN']) GROUP_OF[op] = 'Normalisation';
 
-function dimOf(d: onnx.TensorShapeProto.IDimension): number | string | null {
+function dimOf(d: onnxProto.onnx.TensorShapeProto.IDimension): number | string | null {
   if (d.dimValue !== null && d.dimValue !== undefined) {
     const v = Number(d.dimValue);
     if (v > 0) return v;
