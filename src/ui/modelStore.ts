@@ -107,6 +107,7 @@ export class ModelStore {
   private session: ModelSession | null = null;
   private sessionKey = '';
   private runToken = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly workspace: Workspace,
@@ -168,6 +169,7 @@ export class ModelStore {
         return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
       });
       if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
+      await this.queue;
       await this.session?.release();
       this.session = null;
       this.sessionKey = '';
@@ -302,8 +304,17 @@ export class ModelStore {
     await this.runSide('B');
   }
 
-  /** Runs the model on a side's input; its selected feature maps become the side's live layers. */
-  async runSide(side: SideName): Promise<void> {
+  /**
+   * Runs the model on a side's input; its selected feature maps become the side's live layers.
+   * Runs are queued: one session cannot run twice at once (the WASM backend refuses).
+   */
+  runSide(side: SideName): Promise<void> {
+    const run = this.queue.then(() => this.runSideNow(side));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runSideNow(side: SideName): Promise<void> {
     const input = this.stateValue.inputs[side];
     const p = this.stateValue.preprocessing;
     if (!this.parsed || !input || !p) return;
