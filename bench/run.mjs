@@ -68,7 +68,7 @@ async function chromium(workloadShapes, backend, extra = null) {
       await page.goto(url);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       const results = {};
-      if (extra) return await page.evaluate(([name, s]) => window.sropHarness[name](s), extra);
+      if (extra) return await page.evaluate(([name, ...a]) => window.sropHarness[name](...a), extra);
       for (const [workload, shapes] of Object.entries(workloadShapes)) {
         try {
           const r = await page.evaluate(([s, b, n]) => window.sropHarness.benchmark(s, b, n), [shapes, backend, repeat]);
@@ -133,4 +133,34 @@ if (!skip.has('params')) {
   const r = await chromium(null, 'cpu', ['parameterChange', allShapes.vgg16]);
   if (r.skipped) console.log('parameter change: skipped (no Chromium)');
   else console.log(`parameter change, VGG16-sized A and B (${2 * r.maps} maps), Chromium: ${r.milliseconds.toFixed(1)} ms (one frame at 60 Hz: 16.7 ms)`);
+}
+
+// Live models (issue 4): forward pass plus SROPs per image, in Chromium, for the demo model and a
+// ResNet-18-sized one (random weights; tools/make_resnet18.py writes it, with python3-torch).
+if (!skip.has('models')) {
+  const { copyFileSync, mkdirSync, readFileSync: read } = await import('node:fs');
+  const models = [];
+  const demo = JSON.parse(read(join(root, 'public', 'demo', 'manifest.json'), 'utf8')).final;
+  models.push({ name: `demo CNN (${demo})`, url: `/demo/${demo}`, providers: ['wasm', 'webgpu'] });
+  let resnet = join(root, 'tmp', 'resnet18.onnx');
+  if (!existsSync(resnet)) {
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    spawnSync(python, [join(root, 'tools', 'make_resnet18.py'), resnet], { stdio: 'ignore' });
+  }
+  if (existsSync(resnet)) {
+    mkdirSync(join(root, 'dist', 'bench-models'), { recursive: true });
+    copyFileSync(resnet, join(root, 'dist', 'bench-models', 'resnet18.onnx'));
+    models.push({ name: 'ResNet-18 (random weights)', url: '/bench-models/resnet18.onnx', providers: ['wasm', 'webgpu'] });
+  } else console.log('ResNet-18: skipped (tmp/resnet18.onnx is missing and python3-torch could not make it)');
+  for (const m of models) {
+    for (const provider of m.providers) {
+      const r = await chromium(null, 'cpu', ['modelBenchmark', m.url, provider]).catch((e) => ({ skipped: String(e.message ?? e).split('\n')[0] }));
+      if (r.skipped) {
+        console.log(`${m.name}, ${provider}: skipped (${r.skipped})`);
+        continue;
+      }
+      const adapter = r.adapter ? `${r.adapter.name}${r.adapter.isFallback ? ', software' : ''}` : 'no adapter';
+      console.log(`${m.name}, ${provider} provider + ${r.engine.toUpperCase()} SROP engine, Chromium (adapter: ${adapter}): ${(r.seconds * 1000).toFixed(0)} ms per image (forward pass ${(r.forwardSeconds * 1000).toFixed(0)} ms, ${r.featureMaps} feature maps)`);
+    }
+  }
 }

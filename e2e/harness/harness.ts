@@ -9,6 +9,8 @@ import { reluLayer, syntheticMaps, timeWorkload } from '../../src/testing/synthe
 import type { RingProfiles } from '../../src/engine/types';
 import { layerResult, recomputeLayer, type LayerResult } from '../../src/analysis/layerResult';
 import { layerRows, linearGrid } from '../../src/analysis/charts';
+import { defaultSelection, parseModel, withOutputs } from '../../src/model/onnxGraph';
+import { ModelSession, configureRuntime } from '../../src/model/runtime';
 
 interface SizeCase {
   height: number;
@@ -97,7 +99,7 @@ async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'c
 
 declare global {
   interface Window {
-    sropHarness: { compare: typeof compare; benchmark: typeof benchmark; parameterChange: typeof parameterChange };
+    sropHarness: { compare: typeof compare; benchmark: typeof benchmark; parameterChange: typeof parameterChange; modelBenchmark: typeof modelBenchmark };
   }
 }
 
@@ -127,5 +129,40 @@ async function parameterChange(shapes: [number, number, number][], repeat = 5) {
   return { milliseconds: best, maps: shapes.reduce((n, [c]) => n + c, 0) };
 }
 
-window.sropHarness = { compare, benchmark, parameterChange };
+/**
+ * Live model per image: the forward pass with the default feature maps as extra outputs, then
+ * their SROPs with the engine `auto` picks (best of `repeat`, after a warm-up run), in seconds.
+ */
+async function modelBenchmark(url: string, provider: 'wasm' | 'webgpu', repeat = 3) {
+  configureRuntime(`${import.meta.env.BASE_URL}ort/`);
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const parsed = parseModel(bytes, url.split('/').pop()!);
+  const selected = defaultSelection(parsed.floatTensors);
+  const session = await ModelSession.create(parsed, withOutputs(parsed, selected), provider);
+  const dims = parsed.inputs[0].dims.map((d) => (typeof d === 'number' ? d : 1));
+  const input = syntheticMaps(1, 1, dims.reduce((a, b) => a * b, 1), 11, ['random']);
+  // The SROP engine as `auto` picks it: the GPU engine on a hardware adapter, else the CPU engine.
+  const gpuEngine = await gpu().catch(() => null);
+  const engine = gpuEngine && adapterFacts && !adapterFacts.isFallback ? gpuEngine : new CpuEngine();
+  let best = Infinity, forward = Infinity;
+  for (let r = 0; r <= repeat; r++) {
+    const t0 = performance.now();
+    const outputs = await session.run(parsed.fileName, input, dims, selected);
+    const t1 = performance.now();
+    for (const t of outputs.values()) {
+      if (t.dims.length !== 4) continue;
+      const [n, c, h, w] = t.dims;
+      layerSrops(await engine.profileMaps(t.data, n * c, h, w), DEFAULT_PARAMS);
+    }
+    const t2 = performance.now();
+    if (r > 0) {
+      best = Math.min(best, (t2 - t0) / 1000);
+      forward = Math.min(forward, (t1 - t0) / 1000);
+    }
+  }
+  await session.release();
+  return { seconds: best, forwardSeconds: forward, featureMaps: selected.length, provider, engine: engine.backend, adapter: adapterFacts };
+}
+
+window.sropHarness = { compare, benchmark, parameterChange, modelBenchmark };
 document.body.dataset.ready = 'true';
