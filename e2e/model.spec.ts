@@ -203,3 +203,34 @@ test('bad models, images and tensors get clear errors, and nothing already loade
   await page.getByLabel('Model (ONNX)').setInputFiles({ name: 'dynamic.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(dynamic) });
   await expect(page.getByTestId('model-panel')).toContainText("dynamic.onnx: input 'x' has a dynamic shape [N, 1, H, W]; it needs a size");
 });
+
+test('an RGB model with photos of another size: resized, normalised, top-5 shown; the feature-map choice can change', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Model (ONNX)').setInputFiles(join(fixtures, 'torch_cnn.onnx'));
+  await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
+  // Preprocessing from the model: 32 x 32, RGB, ImageNet mean and std.
+  await expect(page.getByLabel('Input height')).toHaveValue('32');
+  await expect(page.getByLabel('Colour')).toHaveValue('3');
+  await expect(page.getByLabel('Mean')).toHaveValue('0.485, 0.456, 0.406');
+  // "Photos" far larger than the input (the README screenshot, 1400 x 2098 RGBA) on both sides.
+  await page.getByLabel('Input A image').setInputFiles(join(root, 'docs', 'screenshot.png'));
+  await dropImage(page, 'pane-B', join(root, 'docs', 'screenshot.png'), 'photo_b.png');
+  await waitDone(page, 'A', 4);
+  await waitDone(page, 'B', 4);
+  await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
+  await expect(page.getByTestId('live-B')).toContainText('photo_b.png');
+  // Choose the Conv outputs as well: 4 more feature maps per side.
+  await page.getByTestId('model-panel').getByRole('group', { name: /^Conv/ }).getByRole('button', { name: 'all' }).click();
+  await waitDone(page, 'A', 8);
+  await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(8);
+});
+
+async function dropImage(page: Page, testId: string, path: string, name: string) {
+  const base64 = readFileSync(path).toString('base64');
+  const dataTransfer = await page.evaluateHandle(([b, n]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b), (c) => c.charCodeAt(0))], n, { type: 'image/png' }));
+    return dt;
+  }, [base64, name] as const);
+  await page.dispatchEvent(`[data-testid=${testId}]`, 'drop', { dataTransfer });
+}
