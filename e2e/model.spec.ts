@@ -101,6 +101,19 @@ test('the page opens on the demo: the final model, a held-out digit and its occl
   await expect(page.getByTestId('live-B')).toContainText('blurred');
   await expect(page.getByTestId('pane-B')).toContainText('(blurred)');
   await waitDone(page, 'B', 5);
+  // Draw a rectangle on A's image and occlude it: B changes again.
+  const frame = page.getByTestId('live-A').locator('.image-frame');
+  const box = (await frame.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.6, { steps: 4 });
+  await page.mouse.up();
+  const medianB = page.getByTestId('comparison-table').locator('tr[data-layer="/Relu_output_0"] td').nth(2);
+  const before = await medianB.textContent();
+  await page.getByRole('button', { name: 'Occlude the rectangle' }).click();
+  await expect(page.getByTestId('live-B')).toContainText('occluded');
+  await waitDone(page, 'B', 5);
+  await expect(medianB).not.toHaveText(before!);
 });
 
 test('a model and an image through the UI: the exported SROPs equal srop on feature maps computed in Node', async ({ page }) => {

@@ -66,6 +66,32 @@ describe('ONNX graph', () => {
     await expect(ModelSession.create(parsed, model, 'wasm')).rejects.toThrow(/^odd\.onnx: the runtime cannot run this model/);
   });
 
+  it('a model whose weights are in an external-data file runs with that file given beside it', async () => {
+    const weights = new Float32Array(2 * 1 * 3 * 3).map((_, i) => (i % 5) - 2);
+    const model = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'external',
+        input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [1, 1, 6, 6].map((d) => ({ dimValue: d })) } } } }],
+        output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
+        initializer: [{ name: 'w', dims: [2, 1, 3, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '0' }, { key: 'length', value: String(weights.byteLength) }] }],
+        node: [{ opType: 'Conv', input: ['x', 'w'], output: ['c'] }, { opType: 'Relu', input: ['c'], output: ['r'] }, { opType: 'Sigmoid', input: ['r'], output: ['y'] }],
+      },
+    }).finish();
+    const parsed = parseModel(model, 'external.onnx');
+    expect(defaultSelection(parsed.floatTensors)).toEqual(['r']);
+    const session = await ModelSession.create(parsed, withOutputs(parsed, ['r']), 'wasm', [{ path: 'weights.bin', data: new Uint8Array(weights.buffer) }]);
+    const out = await session.run('external.onnx', new Float32Array(36).fill(1), [1, 1, 6, 6], ['r']);
+    // All-ones input: each output is the sum of the kernel's weights, ReLU'd.
+    const sums = [0, 1].map((o) => Math.max(0, weights.subarray(o * 9, o * 9 + 9).reduce((a, b) => a + b, 0)));
+    expect(out.get('r')!.dims).toEqual([1, 2, 4, 4]);
+    expect(out.get('r')!.data[0]).toBe(sums[0]);
+    expect(out.get('r')!.data[16]).toBe(sums[1]);
+    await session.release();
+    await expect(ModelSession.create(parsed, model, 'wasm')).rejects.toThrow(/^external\.onnx: the runtime cannot run this model/);
+  });
+
   it('labels from a text file or a JSON array', () => {
     expect(parseLabels('cat\ndog\n\nbird\n')).toEqual(['cat', 'dog', 'bird']);
     expect(parseLabels('["a", "b"]')).toEqual(['a', 'b']);
