@@ -14,6 +14,7 @@ export declare namespace onnx {
   type ModelProto = onnxProto.onnx.ModelProto;
   type IGraphProto = onnxProto.onnx.IGraphProto;
   type INodeProto = onnxProto.onnx.INodeProto;
+  type ITensorProto = onnxProto.onnx.ITensorProto;
 }
 
 export const ELEM_FLOAT = 1;

@@ -16,6 +16,8 @@ import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, type SideName } from './workspace';
 import { loadDemo, useModelStore } from './useModelStore';
 import { ModelPanel } from './ModelPanel';
+import { Lab } from './Lab';
+import { LabStore } from './labStore';
 import { LiveInput } from './LiveInput';
 import { IMAGE_FILE, decodeImage } from './decodeImage';
 
@@ -26,6 +28,11 @@ export function App() {
   const { host, state: hostState } = useEngineHost();
   const { workspace, state } = useWorkspace(host, hostState);
   const { store: modelStore, state: modelState } = useModelStore(workspace, host);
+  const [lab] = useState(() => {
+    const l = new LabStore(modelStore, () => workspace.state.params);
+    (window as unknown as { sropLab: LabStore }).sropLab = l;
+    return l;
+  });
   // The page opens on the demo (`?nodemo` opens it empty).
   useEffect(() => {
     if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) void loadDemo(modelStore);
@@ -136,6 +143,7 @@ export function App() {
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
             {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
+            {modelState.model && <Lab lab={lab} model={modelState} />}
             {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} sourceOf={(r) => workspace.layerOf(r)} spectrumOf={spectrumOf} />}
           </>
         )}

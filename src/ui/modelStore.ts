@@ -192,6 +192,11 @@ export class ModelStore {
     }
   }
 
+  /** What the sanity-check lab needs of the loaded model (null without one). */
+  labContext(): { parsed: ParsedModel; externalData: Array<{ path: string; data: Uint8Array }>; provider: ModelProvider } | null {
+    return this.parsed ? { parsed: this.parsed, externalData: this.externalData, provider: this.providerFor() } : null;
+  }
+
   setLabels(labels: string[]): void {
     this.set({ labels });
     void this.runAll();

@@ -1,0 +1,301 @@
+// The sanity-check lab: the paper's three experiments on the loaded model and A's image, each with
+// its plots (SVG and PNG) and its numbers (CSV and JSON).
+import { useMemo, useState, useSyncExternalStore } from 'react';
+import { interpolateViridis, line, scaleLinear, scaleSymlog, area } from 'd3';
+import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
+import { csvField } from '../analysis/format';
+import type { Checkpoint, LabStore, OcclusionFill, OcclusionResult, RandomisationResult, TrainingResult } from './labStore';
+import { parseAccuracyTable, stepOf } from './labStore';
+import type { ModelState } from './modelStore';
+import { ChartFrame } from './charts/ChartFrame';
+import { Overview } from './charts/Overview';
+import { AXIS, formatNumber } from './charts/theme';
+import { download } from './exporters';
+
+const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb', '#c23b22', '#1b9e9e'];
+const layerColour = (i: number) => PALETTE[i % PALETTE.length];
+const dash = (i: number) => (i < PALETTE.length ? undefined : '4 2');
+
+function exportButtons(name: string, csv: () => string, json: () => unknown) {
+  return (
+    <span className="exports">
+      <button type="button" onClick={() => download(new Blob([csv()], { type: 'text/csv' }), `${name}.csv`)}>Export {name} as CSV</button>
+      <button type="button" onClick={() => download(new Blob([JSON.stringify(json(), null, 1)], { type: 'application/json' }), `${name}.json`)}>Export {name} as JSON</button>
+    </span>
+  );
+}
+
+function Heatmap({ title, result, values, filename, image }: { title: string; result: OcclusionResult; values: number[]; filename: string; image: string | null }) {
+  const scale = 10;
+  const W = result.width * scale, H = result.height * scale;
+  const finite = values.filter((v) => Number.isFinite(v));
+  const lo = Math.min(...finite), hi = Math.max(...finite);
+  const colour = (v: number) => (Number.isFinite(v) ? interpolateViridis(hi > lo ? (v - lo) / (hi - lo) : 0.5) : '#ccc');
+  const cell = Math.max(1, result.stride);
+  return (
+    <ChartFrame title={title} description={`${result.positions.length} patch positions, value from ${formatNumber(lo)} to ${formatNumber(hi)}; bright is high`} filename={filename} width={W + 60} height={H} testId={`heatmap-${filename}`}>
+      {image && <image href={image} width={W} height={H} opacity={0.35} style={{ imageRendering: 'pixelated' }} />}
+      {result.positions.map((p, i) => (
+        <rect
+          key={i}
+          className="heat-cell"
+          x={(p.x + result.patch / 2 - cell / 2) * scale}
+          y={(p.y + result.patch / 2 - cell / 2) * scale}
+          width={cell * scale}
+          height={cell * scale}
+          fill={colour(values[i])}
+          fillOpacity={0.8}
+        >
+          <title>{`patch at (${p.x}, ${p.y}): ${formatNumber(values[i], 4)}`}</title>
+        </rect>
+      ))}
+      {[0, 0.5, 1].map((t) => (
+        <g key={t}>
+          <rect x={W + 10} y={(1 - t) * (H - 14)} width={14} height={14} fill={interpolateViridis(t)} />
+          <text x={W + 28} y={(1 - t) * (H - 14) + 11} fontSize={AXIS.font} fill={AXIS.colour}>{formatNumber(lo + t * (hi - lo), 3)}</text>
+        </g>
+      ))}
+    </ChartFrame>
+  );
+}
+
+function imageUrl(model: ModelState): string | null {
+  const img = model.inputs.A?.image;
+  if (!img || typeof document === 'undefined') return null;
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width;
+  canvas.height = img.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
+function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelState; result: OcclusionResult | null }) {
+  const [patch, setPatch] = useState(6);
+  const [stride, setStride] = useState(2);
+  const [fill, setFill] = useState<OcclusionFill>('zero');
+  const [summed, setSummed] = useState<string[] | null>(null);
+  const layers = model.selected;
+  const chosen = summed?.filter((l) => layers.includes(l)) ?? layers;
+  const picture = useMemo(() => imageUrl(model), [model.inputs.A]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <div data-testid="lab-occlusion">
+      <p className="hint">Slides a patch over A's image; at each position, the change of the layer-wise SROP distributions (Wasserstein distance to the unoccluded image, summed over the chosen layers) and the drop in the predicted class's probability.</p>
+      <div className="lab-controls">
+        <label>patch <input type="number" aria-label="Patch size" min={1} value={patch} onChange={(e) => setPatch(Math.max(1, Number(e.target.value) || 1))} style={{ width: '4em' }} /></label>
+        <label>stride <input type="number" aria-label="Stride" min={1} value={stride} onChange={(e) => setStride(Math.max(1, Number(e.target.value) || 1))} style={{ width: '4em' }} /></label>
+        <label>
+          fill{' '}
+          <select aria-label="Fill" value={fill} onChange={(e) => setFill(e.target.value as OcclusionFill)}>
+            <option value="zero">zero</option>
+            <option value="mean">mean</option>
+            <option value="blur">blur</option>
+            <option value="noise">noise</option>
+          </select>
+        </label>
+        <span>
+          layers summed:{' '}
+          {layers.map((l) => (
+            <label key={l} className="candidate">
+              <input type="checkbox" checked={chosen.includes(l)} onChange={(e) => setSummed(e.target.checked ? [...chosen, l] : chosen.filter((x) => x !== l))} /> {l}
+            </label>
+          ))}
+        </span>
+        <button type="button" onClick={() => void lab.runOcclusion({ patch, stride, fill, summed: chosen })}>Run occlusion</button>
+      </div>
+      {result && (
+        <>
+          <p data-testid="occlusion-correlation" role="status">
+            {result.positions.length} positions ({result.batch > 1 ? `batches of ${result.batch}` : 'one image per run'}), predicted class {result.predictedClass}: correlation across positions, Pearson{' '}
+            <strong>{formatNumber(result.pearson)}</strong>, Spearman <strong>{formatNumber(result.spearman)}</strong>
+          </p>
+          <div className="chart-row">
+            <Heatmap title="SROP change (summed Wasserstein)" result={result} values={result.sropChange} filename="occlusion-srop-change" image={picture} />
+            <Heatmap title="Drop in the predicted class's probability" result={result} values={result.probabilityDrop} filename="occlusion-probability-drop" image={picture} />
+          </div>
+          {exportButtons(
+            'occlusion',
+            () =>
+              [`x,y,srop_change,probability_drop,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`]
+                .concat(result.positions.map((p, i) => [p.x, p.y, result.sropChange[i], result.probabilityDrop[i], ...result.perLayer[i]].map((v) => csvField(v as number | null)).join(',')))
+                .join('\n') + '\n',
+            () => ({ experiment: 'occlusion', params: { patch: result.patch, stride: result.stride, fill: result.fill, summed: result.summed }, ...result }),
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function RandomisationView({ lab, result }: { lab: LabStore; result: RandomisationResult | null }) {
+  const [mode, setMode] = useState<'cascading' | 'independent'>('cascading');
+  const [stepIndex, setStepIndex] = useState(0);
+  const step = result?.steps[Math.min(stepIndex, (result?.steps.length ?? 1) - 1)] ?? null;
+  const rows = useMemo(() => (result && step ? layerRows(result.trained, step.results, null, null, linearGrid(0, 1.5, 64)) : []), [result, step]);
+  const W = 560, H = 240, M = { top: 12, right: 150, bottom: 60, left: 50 };
+  const chart = result && (() => {
+    const x = scaleLinear().domain([0, Math.max(1, result.steps.length - 1)]).range([M.left, W - M.right]);
+    const top = Math.max(1e-6, ...result.steps.flatMap((s) => s.distance.map((d) => d ?? 0)));
+    const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
+    return (
+      <ChartFrame title={`Per-layer SROP change against the randomisation step (${result.mode})`} description={`Wasserstein distance of each feature layer's SROPs to the trained model's, for ${result.steps.length} steps`} filename="randomisation-summary" width={W} height={H} testId="randomisation-summary">
+        {y.ticks(4).map((t) => (
+          <g key={t}>
+            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
+            <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+          </g>
+        ))}
+        {result.steps.map((s, i) => (
+          <text key={i} x={x(i)} y={H - M.bottom + 12} fontSize={9} fill={AXIS.colour} textAnchor="end" transform={`rotate(-30 ${x(i)} ${H - M.bottom + 12})`}>{s.label}</text>
+        ))}
+        {result.layers.map((layer, l) => (
+          <g key={layer}>
+            <path d={line<number>().x((_, i) => x(i)).y((d) => y(d))(result.steps.map((s) => s.distance[l] ?? 0)) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
+            <text x={W - M.right + 6} y={M.top + 12 * l + 8} fontSize={10} fill={layerColour(l)}>{layer}</text>
+          </g>
+        ))}
+        <text x={14} y={(H - M.bottom) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - M.bottom) / 2})`} textAnchor="middle">Wasserstein</text>
+      </ChartFrame>
+    );
+  })();
+  return (
+    <div data-testid="lab-randomisation">
+      <p className="hint">Re-draws weights (Gaussian with each layer's own trained mean and std, fixed seed): cascading from the last weight layer towards the first, or one layer at a time, and compares each feature layer's SROPs with the trained model's on A's image.</p>
+      <div className="lab-controls">
+        <label>
+          mode{' '}
+          <select aria-label="Randomisation" value={mode} onChange={(e) => setMode(e.target.value as 'cascading' | 'independent')}>
+            <option value="cascading">cascading</option>
+            <option value="independent">independent (one layer)</option>
+          </select>
+        </label>
+        <button type="button" onClick={() => void lab.runRandomisation(mode)}>Run randomisation</button>
+      </div>
+      {result && (
+        <>
+          <div className="chart-row">{chart}</div>
+          <label>
+            step{' '}
+            <select aria-label="Randomisation step" value={stepIndex} onChange={(e) => setStepIndex(Number(e.target.value))}>
+              {result.steps.map((s, i) => <option key={i} value={i}>{i + 1}: {s.label}</option>)}
+            </select>
+          </label>
+          <p className="hint">Left half: trained model; right half: randomised ({step?.randomised.join(', ')}).</p>
+          <Overview rows={rows} grid={linearGrid(0, 1.5, 64)} yMax={sropAxisMax(rows)} selected={null} onSelect={() => undefined} />
+          {exportButtons(
+            'randomisation',
+            () => [`step,label,randomised,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`].concat(result.steps.map((s, i) => [i + 1, csvField(s.label), csvField(s.randomised.join(' ')), ...s.distance.map((d) => csvField(d))].join(','))).join('\n') + '\n',
+            () => ({ experiment: 'randomisation', model: result.model, image: result.image, mode: result.mode, weightLayers: result.weightLayers, layers: result.layers, steps: result.steps.map((s) => ({ label: s.label, randomised: s.randomised, distance: s.distance, medians: s.results.map((r) => r.summary.median) })), trainedMedians: result.trained.map((r) => r.summary.median) }),
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingResult | null; model: ModelState }) {
+  const [files, setFiles] = useState<File[]>([]);
+  const [table, setTable] = useState<Map<string, number> | null>(null);
+  const runDemo = async () => {
+    const base = import.meta.env.BASE_URL;
+    const manifest = await (await fetch(`${base}demo/manifest.json`)).json();
+    const checkpoints: Checkpoint[] = await Promise.all(
+      manifest.checkpoints.map(async (c: { file: string; step: number; accuracy: number }) => ({ name: c.file, step: c.step, accuracy: c.accuracy, blob: await (await fetch(`${base}demo/${c.file}`)).blob() })),
+    );
+    await lab.runTraining(checkpoints);
+  };
+  const runFiles = () =>
+    void lab.runTraining(
+      files.flatMap((f) => {
+        const step = stepOf(f.name);
+        if (step === null) return [];
+        const accuracy = table?.get(f.name) ?? table?.get(String(step)) ?? null;
+        return [{ name: f.name, step, accuracy, blob: f }];
+      }),
+    );
+  const W = 620, H = 300, A = 110, M = { top: 12, right: 160, bottom: 36, left: 50 };
+  const chart = result && (() => {
+    const steps = result.points.map((p) => p.step);
+    const x = scaleSymlog().constant(10).domain([Math.min(...steps), Math.max(...steps)]).range([M.left, W - M.right]);
+    const y = scaleLinear().domain([0, Math.max(1, ...result.points.flatMap((p) => p.q3.map((v) => v ?? 0)))]).range([H - A - M.bottom, M.top]);
+    const ya = scaleLinear().domain([0, 1]).range([H - M.bottom, H - A + 10]);
+    return (
+      <ChartFrame title="SROPs and accuracy over training" description={`median SROP per layer with its interquartile band, and held-out accuracy, at ${result.points.length} checkpoints`} filename="training" width={W} height={H} testId="training-chart">
+        {result.layers.map((layer, l) => {
+          const pts = result.points.filter((p) => p.median[l] !== null);
+          return (
+            <g key={layer}>
+              <path d={area<(typeof pts)[number]>().x((p) => x(p.step)).y0((p) => y(p.q1[l] ?? 0)).y1((p) => y(p.q3[l] ?? 0))(pts) ?? ''} fill={layerColour(l)} fillOpacity={0.12} />
+              <path d={line<(typeof pts)[number]>().x((p) => x(p.step)).y((p) => y(p.median[l]!))(pts) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
+              {pts.map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.median[l]!)} r={2.5} fill={layerColour(l)} />)}
+              <text x={W - M.right + 6} y={M.top + 12 * l + 8} fontSize={10} fill={layerColour(l)}>{layer}</text>
+            </g>
+          );
+        })}
+        {y.ticks(4).map((t) => <text key={t} x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
+        <text x={14} y={(H - A) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - A) / 2})`} textAnchor="middle">median SROP</text>
+        <path d={line<(typeof result.points)[number]>().x((p) => x(p.step)).y((p) => ya(p.accuracy ?? 0))(result.points.filter((p) => p.accuracy !== null)) ?? ''} fill="none" stroke="#222" strokeWidth={2} />
+        {result.points.filter((p) => p.accuracy !== null).map((p) => <circle key={p.step} className="accuracy-point" cx={x(p.step)} cy={ya(p.accuracy!)} r={3} fill="#222"><title>{`step ${p.step}: accuracy ${p.accuracy}`}</title></circle>)}
+        {[0, 0.5, 1].map((t) => <text key={t} x={M.left - 4} y={ya(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
+        <text x={W - M.right + 6} y={ya(0.5)} fontSize={10} fill="#222">accuracy</text>
+        {result.points.map((p) => <text key={p.step} x={x(p.step)} y={H - 8} textAnchor="middle" fontSize={9} fill={AXIS.colour}>{p.step}</text>)}
+        <text x={(M.left + W - M.right) / 2} y={H + 0} fontSize={AXIS.font} fill={AXIS.colour} textAnchor="middle" dy={-22}>training step (symlog)</text>
+      </ChartFrame>
+    );
+  })();
+  return (
+    <div data-testid="lab-training">
+      <p className="hint">Runs A's image through a series of checkpoints and plots each layer's median SROP (band: quartiles) and the accuracy against the step, with their Spearman correlation per layer.</p>
+      <div className="lab-controls">
+        <button type="button" onClick={() => void runDemo()}>Use the demo checkpoints</button>
+        <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
+        <input id="checkpoint-files" type="file" multiple accept=".onnx" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
+        <label htmlFor="accuracy-table">Accuracy table</label>
+        <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
+        <button type="button" disabled={!files.length || !model.inputs.A} onClick={runFiles}>Run on these checkpoints</button>
+      </div>
+      {result && (
+        <>
+          <div className="chart-row">{chart}</div>
+          <table data-testid="training-spearman">
+            <caption>Spearman correlation between each layer's median SROP and the accuracy, across checkpoints</caption>
+            <thead><tr><th scope="col">layer</th><th scope="col">Spearman</th></tr></thead>
+            <tbody>{result.layers.map((l, i) => <tr key={l}><td>{l}</td><td>{formatNumber(result.spearman[i])}</td></tr>)}</tbody>
+          </table>
+          {exportButtons(
+            'training',
+            () => [`file,step,accuracy,${result.layers.flatMap((l) => [`median:${l}`, `q1:${l}`, `q3:${l}`]).map((h) => csvField(h)).join(',')}`].concat(result.points.map((p) => [csvField(p.file), p.step, csvField(p.accuracy), ...result.layers.flatMap((_, l) => [p.median[l], p.q1[l], p.q3[l]])].map((v) => (typeof v === 'string' ? v : csvField(v as number | null))).join(','))).join('\n') + '\n',
+            () => ({ experiment: 'training', image: result.image, layers: result.layers, points: result.points, spearman: result.spearman }),
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+export function Lab({ lab, model }: { lab: LabStore; model: ModelState }) {
+  const state = useSyncExternalStore(lab.subscribe, lab.snapshot);
+  const [tab, setTab] = useState<'occlusion' | 'randomisation' | 'training'>('occlusion');
+  return (
+    <section className="panel lab" aria-labelledby="lab-heading" data-testid="lab">
+      <h2 id="lab-heading">Sanity-check lab</h2>
+      <div role="tablist" className="tabs">
+        {(['occlusion', 'randomisation', 'training'] as const).map((t) => (
+          <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
+            {t === 'occlusion' ? 'Input: occlusion' : t === 'randomisation' ? 'Parameters: randomisation' : 'Training: checkpoints'}
+          </button>
+        ))}
+      </div>
+      {state.running && (
+        <div className="progress" role="status" data-testid="lab-progress">
+          <progress max={Math.max(1, state.progress.total)} value={state.progress.done} aria-label="Lab progress" /> {state.progress.done} / {state.progress.total}{' '}
+          <button type="button" onClick={() => lab.cancel()}>Cancel</button>
+        </div>
+      )}
+      {state.error && <p className="error" role="alert">{state.error}</p>}
+      {!model.model && <p className="hint">Load a model (or the demo) and an image on A first.</p>}
+      {tab === 'occlusion' && <OcclusionView lab={lab} model={model} result={state.occlusion} />}
+      {tab === 'randomisation' && <RandomisationView lab={lab} result={state.randomisation} />}
+      {tab === 'training' && <TrainingView lab={lab} result={state.training} model={model} />}
+    </section>
+  );
+}

@@ -1,0 +1,401 @@
+// The sanity-check lab (the paper's three experiments) on the model and the image loaded in the
+// page: occlusion over a grid, parameter randomisation (cascading and one layer at a time), and
+// SROPs over training checkpoints. Each run reports progress, can be cancelled, and keeps the
+// numbers behind its plots for export. Plain TypeScript; React subscribes.
+
+import { CpuEngine } from '../engine/cpuEngine';
+import type { ProfileEngine } from '../engine/types';
+import { layerResult, type LayerResult } from '../analysis/layerResult';
+import { quantileSorted } from '../analysis/summary';
+import type { SropParams } from '../analysis/srop';
+import { occlusionGrid, pearson, spearman, sropDistance, type GridPosition } from '../analysis/lab';
+import { onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
+import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
+import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
+import { randomisedModel, weightLayers, type WeightLayer } from '../model/randomise';
+import type { ModelStore } from './modelStore';
+
+export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
+
+export interface OcclusionResult {
+  model: string;
+  image: string;
+  patch: number;
+  stride: number;
+  fill: OcclusionFill;
+  layers: string[];
+  /** Layers whose distances are summed into `sropChange`. */
+  summed: string[];
+  predictedClass: number;
+  positions: GridPosition[];
+  /** Per position: per-layer Wasserstein distance to the unoccluded image's SROPs. */
+  perLayer: Array<Array<number | null>>;
+  sropChange: number[];
+  probabilityDrop: number[];
+  pearson: number | null;
+  spearman: number | null;
+  width: number;
+  height: number;
+  batch: number;
+}
+
+export interface RandomisationStep {
+  label: string;
+  /** Weight layers re-drawn in this step. */
+  randomised: string[];
+  /** Per feature layer: Wasserstein distance to the trained model's SROPs. */
+  distance: Array<number | null>;
+  results: LayerResult[];
+}
+
+export interface RandomisationResult {
+  model: string;
+  image: string;
+  mode: 'cascading' | 'independent';
+  layers: string[];
+  weightLayers: string[];
+  trained: LayerResult[];
+  steps: RandomisationStep[];
+}
+
+export interface TrainingPoint {
+  file: string;
+  step: number;
+  accuracy: number | null;
+  /** Per feature layer: median and quartiles of the SROPs. */
+  median: Array<number | null>;
+  q1: Array<number | null>;
+  q3: Array<number | null>;
+}
+
+export interface TrainingResult {
+  image: string;
+  layers: string[];
+  points: TrainingPoint[];
+  /** Per layer: Spearman correlation of median SROP with accuracy across checkpoints. */
+  spearman: Array<number | null>;
+}
+
+export interface LabState {
+  running: 'occlusion' | 'randomisation' | 'training' | null;
+  progress: { done: number; total: number };
+  error: string | null;
+  occlusion: OcclusionResult | null;
+  randomisation: RandomisationResult | null;
+  training: TrainingResult | null;
+}
+
+export interface Checkpoint {
+  name: string;
+  step: number;
+  accuracy: number | null;
+  blob: Blob;
+}
+
+/** Step number of a checkpoint file: "step1200", "_1200.onnx", "ckpt-1200" (the last number in the name). */
+export function stepOf(name: string): number | null {
+  const m = name.match(/step[_-]?(\d+)/i) ?? name.match(/(\d+)(?!.*\d)/);
+  return m ? Number(m[1]) : null;
+}
+
+/** Accuracies from a small table: lines "file-or-step,accuracy" (header optional; percentages allowed). */
+export function parseAccuracyTable(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split(/\r?\n/)) {
+    const [key, value] = line.split(/[,\t;]/).map((s) => s.trim());
+    if (!key || value === undefined) continue;
+    const v = Number(value.replace('%', ''));
+    if (!Number.isFinite(v)) continue;
+    out.set(key, value.includes('%') || v > 1 ? v / 100 : v);
+  }
+  return out;
+}
+
+function softmax(values: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of values) max = Math.max(max, v);
+  const e = Float64Array.from(values, (v) => Math.exp(v - max));
+  const total = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / total);
+}
+
+/** The model with a free batch axis, so that many occluded images go through one run. */
+function batchable(parsed: ParsedModel): Uint8Array {
+  const model = onnx.ModelProto.decode(parsed.bytes);
+  const graph = model.graph!;
+  const dim = graph.input?.[0]?.type?.tensorType?.shape?.dim;
+  if (dim?.length) dim[0] = { dimParam: 'batch' };
+  for (const o of graph.output ?? []) {
+    const d = o.type?.tensorType?.shape?.dim;
+    if (d?.length) d[0] = { dimParam: 'batch' };
+  }
+  graph.valueInfo = [];
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export class LabStore {
+  private stateValue: LabState = { running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null };
+  private listeners = new Set<() => void>();
+  private cancelled = false;
+  private readonly cpu = new CpuEngine();
+
+  constructor(
+    private readonly model: ModelStore,
+    /** Current SROP parameters (the page's). */
+    private readonly params: () => SropParams,
+  ) {}
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): LabState => this.stateValue;
+
+  get state(): LabState {
+    return this.stateValue;
+  }
+
+  private set(patch: Partial<LabState>): void {
+    this.stateValue = { ...this.stateValue, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private begin(kind: NonNullable<LabState['running']>, total: number): void {
+    this.cancelled = false;
+    this.set({ running: kind, progress: { done: 0, total }, error: null });
+  }
+
+  private tick(done: number, total: number): void {
+    this.set({ progress: { done, total } });
+    if (this.cancelled) throw new Cancelled();
+  }
+
+  private context(): { parsed: ParsedModel; provider: ModelProvider; externalData: Array<{ path: string; data: Uint8Array }>; image: RgbaImage; imageName: string; p: Preprocessing; layers: string[] } {
+    const ctx = this.model.labContext();
+    const s = this.model.state;
+    const a = s.inputs.A;
+    if (!ctx || !s.preprocessing) throw new Error('the lab needs a model: load one (or the demo) first');
+    if (!a?.image) throw new Error('the lab needs an image on A');
+    if (s.selected.length === 0) throw new Error('choose at least one feature map');
+    return { ...ctx, image: a.image, imageName: a.name, p: s.preprocessing, layers: [...s.selected] };
+  }
+
+  /** SROP columns of each feature map of every batch item of one run. */
+  private async srops(outputs: Map<string, OutputTensor>, layers: string[], engine: ProfileEngine): Promise<Map<string, { tensor: OutputTensor; srop: Float64Array; profiles: Awaited<ReturnType<ProfileEngine['profileMaps']>> }>> {
+    const out = new Map();
+    for (const name of layers) {
+      const t = outputs.get(name);
+      if (!t || t.dims.length !== 4) continue;
+      const [n, c, h, w] = t.dims;
+      const profiles = await engine.profileMaps(t.data, n * c, h, w);
+      const result = layerResult({ name, file: '', shape: [n, c, h, w] }, profiles, this.params());
+      out.set(name, { tensor: t, srop: result.srop, profiles });
+    }
+    return out;
+  }
+
+  private async guarded(kind: NonNullable<LabState['running']>, work: () => Promise<void>): Promise<void> {
+    if (this.stateValue.running) return;
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof Cancelled)) this.set({ error: `${kind}: ${(error as Error).message}` });
+    } finally {
+      this.set({ running: null });
+    }
+  }
+
+  /** Experiment 1: slide an occluding patch over A's image; SROP change and class-probability drop per position. */
+  runOcclusion(options: { patch: number; stride: number; fill: OcclusionFill; summed?: string[] }): Promise<void> {
+    return this.guarded('occlusion', async () => {
+      const { parsed, provider, externalData, image, imageName, p, layers } = this.context();
+      const sized = resizeBilinear(image, p.width, p.height);
+      const positions = occlusionGrid(p.width, p.height, options.patch, options.stride);
+      this.begin('occlusion', positions.length);
+      const outputsWanted = [...layers, ...parsed.outputs];
+      const plain = await ModelSession.create(parsed, withOutputs(parsed, layers), provider, externalData);
+      const size = p.channels * p.width * p.height;
+      let session = plain;
+      let batch = 16;
+      try {
+        const batched = await ModelSession.create(parsed, withOutputs({ ...parsed, bytes: batchable(parsed) }, layers), provider, externalData);
+        await batched.run(parsed.fileName, new Float32Array(2 * size), [2, p.channels, p.height, p.width], outputsWanted);
+        session = batched;
+      } catch {
+        batch = 1; // the graph fixes its batch size: one image per run
+      }
+      try {
+        const base = await session.run(parsed.fileName, imageTensor(sized, p), [1, p.channels, p.height, p.width], outputsWanted);
+        const baseSrops = await this.srops(base, layers, this.cpu);
+        const classVector = parsed.outputs.map((o) => base.get(o)).find((t) => t && t.data.length >= 2);
+        const baseProb = classVector ? softmax(classVector.data) : null;
+        const predicted = baseProb ? baseProb.indexOf(Math.max(...baseProb)) : -1;
+        const fills = this.fillSource(sized, options.fill);
+        const perLayer: Array<Array<number | null>> = [];
+        const sropChange: number[] = [];
+        const probabilityDrop: number[] = [];
+        const summed = options.summed?.length ? options.summed.filter((l) => layers.includes(l)) : layers;
+        for (let start = 0; start < positions.length; start += batch) {
+          const group = positions.slice(start, start + batch);
+          const input = new Float32Array(group.length * size);
+          group.forEach((pos, i) => input.set(imageTensor(this.patched(sized, pos, options.patch, fills), p), i * size));
+          const out = await session.run(parsed.fileName, input, [group.length, p.channels, p.height, p.width], outputsWanted);
+          const srops = await this.srops(out, layers, this.cpu);
+          group.forEach((_, i) => {
+            const distances = layers.map((name) => {
+              const b = baseSrops.get(name), o = srops.get(name);
+              if (!b || !o) return null;
+              const c = o.tensor.dims[1];
+              return sropDistance(b.srop, o.srop.subarray(i * c, (i + 1) * c));
+            });
+            perLayer.push(distances);
+            sropChange.push(layers.reduce((sum, name, k) => (summed.includes(name) ? sum + (distances[k] ?? 0) : sum), 0));
+            const cv = parsed.outputs.map((o) => out.get(o)).find((t) => t && t.data.length >= 2 * group.length);
+            if (cv && baseProb) {
+              const k = cv.data.length / group.length;
+              probabilityDrop.push(baseProb[predicted] - softmax(cv.data.subarray(i * k, (i + 1) * k))[predicted]);
+            } else probabilityDrop.push(NaN);
+          });
+          this.tick(Math.min(positions.length, start + batch), positions.length);
+        }
+        this.set({
+          occlusion: {
+            model: parsed.fileName, image: imageName, patch: options.patch, stride: options.stride, fill: options.fill, layers, summed,
+            predictedClass: predicted, positions, perLayer, sropChange, probabilityDrop,
+            pearson: baseProb ? pearson(sropChange, probabilityDrop) : null,
+            spearman: baseProb ? spearman(sropChange, probabilityDrop) : null,
+            width: p.width, height: p.height, batch,
+          },
+        });
+      } finally {
+        await session.release();
+        if (session !== plain) await plain.release();
+      }
+    });
+  }
+
+  private fillSource(image: RgbaImage, fill: OcclusionFill): RgbaImage {
+    if (fill === 'blur') return blur(image, 3);
+    if (fill === 'noise') return addNoise(image, 60, 11);
+    const data = new Uint8ClampedArray(image.data.length);
+    const mean = [0, 0, 0];
+    if (fill === 'mean') for (let i = 0; i < image.width * image.height; i++) for (let c = 0; c < 3; c++) mean[c] += image.data[i * 4 + c] / (image.width * image.height);
+    for (let i = 0; i < image.width * image.height; i++) data.set([Math.round(mean[0]), Math.round(mean[1]), Math.round(mean[2]), 255], i * 4);
+    return { width: image.width, height: image.height, data };
+  }
+
+  private patched(image: RgbaImage, pos: GridPosition, patch: number, source: RgbaImage): RgbaImage {
+    const data = new Uint8ClampedArray(image.data);
+    for (let y = pos.y; y < Math.min(image.height, pos.y + patch); y++) {
+      for (let x = pos.x; x < Math.min(image.width, pos.x + patch); x++) {
+        const i = (y * image.width + x) * 4;
+        data[i] = source.data[i];
+        data[i + 1] = source.data[i + 1];
+        data[i + 2] = source.data[i + 2];
+      }
+    }
+    return { ...image, data };
+  }
+
+  /** Experiment 2: re-draw weights, cascading from the last weight layer towards the first, or one layer at a time. */
+  runRandomisation(mode: 'cascading' | 'independent'): Promise<void> {
+    return this.guarded('randomisation', async () => {
+      const { parsed, provider, externalData, image, imageName, p, layers } = this.context();
+      const weights = weightLayers(parsed);
+      if (weights.length === 0) throw new Error(`${parsed.fileName} has no layers with weights to randomise`);
+      const plans: Array<{ label: string; layers: WeightLayer[] }> =
+        mode === 'cascading'
+          ? weights.map((_, k) => {
+              const chosen = weights.slice(weights.length - 1 - k);
+              return { label: `from ${chosen[0].name}`, layers: chosen };
+            })
+          : weights.map((w) => ({ label: w.name, layers: [w] }));
+      this.begin('randomisation', plans.length + 1);
+      const tensor = imageTensor(resizeBilinear(image, p.width, p.height), p);
+      const dims = [1, p.channels, p.height, p.width];
+      const runModel = async (bytes: Uint8Array) => {
+        const session = await ModelSession.create(parsed, withOutputs({ ...parsed, bytes }, layers), provider, externalData);
+        try {
+          const out = await session.run(parsed.fileName, tensor, dims, layers);
+          const results: LayerResult[] = [];
+          for (const name of layers) {
+            const t = out.get(name);
+            if (!t || t.dims.length !== 4) continue;
+            const [n, c, h, w] = t.dims;
+            results.push(layerResult({ name, file: parsed.fileName, shape: [n, c, h, w] }, await this.cpu.profileMaps(t.data, n * c, h, w), this.params()));
+          }
+          return results;
+        } finally {
+          await session.release();
+        }
+      };
+      const trained = await runModel(parsed.bytes);
+      this.tick(1, plans.length + 1);
+      const steps: RandomisationStep[] = [];
+      for (const [k, plan] of plans.entries()) {
+        const results = await runModel(randomisedModel(parsed, plan.layers));
+        steps.push({
+          label: plan.label,
+          randomised: plan.layers.map((l) => l.name),
+          distance: trained.map((t) => {
+            const r = results.find((x) => x.name === t.name);
+            return r ? sropDistance(t.srop, r.srop) : null;
+          }),
+          results,
+        });
+        this.tick(k + 2, plans.length + 1);
+      }
+      this.set({ randomisation: { model: parsed.fileName, image: imageName, mode, layers: trained.map((t) => t.name), weightLayers: weights.map((w) => w.name), trained, steps } });
+    });
+  }
+
+  /** Experiment 3: SROPs of A's image through each checkpoint, against the checkpoints' accuracies. */
+  runTraining(checkpoints: Checkpoint[]): Promise<void> {
+    return this.guarded('training', async () => {
+      const s = this.model.state;
+      const a = s.inputs.A;
+      if (!a?.image || !s.preprocessing) throw new Error('the lab needs an image on A (and a model for its preprocessing)');
+      if (checkpoints.length === 0) throw new Error('no checkpoints');
+      const p = s.preprocessing;
+      const sorted = [...checkpoints].sort((x, y) => x.step - y.step);
+      this.begin('training', sorted.length);
+      const tensor = imageTensor(resizeBilinear(a.image, p.width, p.height), p);
+      const dims = [1, p.channels, p.height, p.width];
+      let layers: string[] | null = null;
+      const points: TrainingPoint[] = [];
+      for (const [k, ckpt] of sorted.entries()) {
+        const parsed = parseModel(new Uint8Array(await ckpt.blob.arrayBuffer()), ckpt.name);
+        const chosen: string[] | null = layers ?? (s.selected.length && s.selected.every((t) => parsed.floatTensors.some((c) => c.tensor === t)) ? [...s.selected] : null);
+        if (!chosen) throw new Error(`${ckpt.name}: the chosen feature maps are not in this checkpoint`);
+        layers = chosen;
+        const session = await ModelSession.create(parsed, withOutputs(parsed, chosen), 'wasm');
+        let out: Map<string, OutputTensor>;
+        try {
+          out = await session.run(ckpt.name, tensor, dims, chosen);
+        } finally {
+          await session.release();
+        }
+        const srops = await this.srops(out, chosen, this.cpu);
+        const stats = chosen.map((name) => {
+          const values = Float64Array.from(Array.from(srops.get(name)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
+          return [quantileSorted(values, 0.25), quantileSorted(values, 0.5), quantileSorted(values, 0.75)];
+        });
+        points.push({ file: ckpt.name, step: ckpt.step, accuracy: ckpt.accuracy, q1: stats.map((x) => x[0]), median: stats.map((x) => x[1]), q3: stats.map((x) => x[2]) });
+        this.tick(k + 1, sorted.length);
+      }
+      const withAccuracy = points.filter((pt) => pt.accuracy !== null);
+      const correlation = layers!.map((_, l) => {
+        const pairs = withAccuracy.filter((pt) => pt.median[l] !== null);
+        return pairs.length >= 3 ? spearman(pairs.map((pt) => pt.median[l]!), pairs.map((pt) => pt.accuracy!)) : null;
+      });
+      this.set({ training: { image: a.name, layers: layers!, points, spearman: correlation } });
+    });
+  }
+}
+
+class Cancelled extends Error {}
