@@ -131,7 +131,7 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
   const [stepIndex, setStepIndex] = useState(0);
   const step = result?.steps[Math.min(stepIndex, (result?.steps.length ?? 1) - 1)] ?? null;
   const rows = useMemo(() => (result && step ? layerRows(result.trained, step.results, null, null, linearGrid(0, 1.5, 64)) : []), [result, step]);
-  const W = 560, H = 240, M = { top: 12, right: 150, bottom: 60, left: 50 };
+  const W = 580, H = 240, M = { top: 12, right: 150, bottom: 60, left: 70 };
   const chart = result && (() => {
     const x = scaleLinear().domain([0, Math.max(1, result.steps.length - 1)]).range([M.left, W - M.right]);
     const top = Math.max(1e-6, ...result.steps.flatMap((s) => s.distance.map((d) => d ?? 0)));

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+
+// The sanity-check lab on the demo model in real Chromium: occlusion heatmaps at every grid
+// position, cascading randomisation, and the training view over the shipped checkpoints.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const manifest = JSON.parse(readFileSync(join(root, 'public', 'demo', 'manifest.json'), 'utf8'));
+
+type Lab = { state: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const labState = (page: Page, key: string) => page.evaluate((k) => (window as unknown as { sropLab: Lab }).sropLab.state[k], key);
+
+async function openDemo(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('pane-B').locator('[data-status=done]')).toHaveCount(5, { timeout: 120_000 });
+  await expect(page.getByTestId('lab')).toBeVisible();
+}
+
+async function download(page: Page, name: string): Promise<string> {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
+  return readFileSync(await d.path(), 'utf8');
+}
+
+test('occlusion: both heatmaps have a value at every grid position, neither is uniform, the correlation is reported', async ({ page }) => {
+  await openDemo(page);
+  await page.getByLabel('Patch size').fill('6');
+  await page.getByLabel('Stride').fill('2');
+  await page.getByRole('button', { name: 'Run occlusion' }).click();
+  await expect(page.getByTestId('occlusion-correlation')).toContainText('144 positions', { timeout: 120_000 });
+  const result = await labState(page, 'occlusion');
+  expect(result.positions).toHaveLength(144);
+  for (const series of [result.sropChange, result.probabilityDrop] as number[][]) {
+    expect(series).toHaveLength(144);
+    expect(series.every((v) => Number.isFinite(v))).toBe(true);
+    expect(new Set(series.map((v) => v.toFixed(6))).size).toBeGreaterThan(10);
+  }
+  await expect(page.getByTestId('heatmap-occlusion-srop-change').locator('.heat-cell')).toHaveCount(144);
+  await expect(page.getByTestId('heatmap-occlusion-probability-drop').locator('.heat-cell')).toHaveCount(144);
+  await expect(page.getByTestId('occlusion-correlation')).toContainText(/Pearson -?\d\.\d{3}, Spearman -?\d\.\d{3}/);
+  const csv = (await download(page, 'Export occlusion as CSV')).trim().split('\n');
+  expect(csv).toHaveLength(145);
+  expect(csv[0]).toMatch(/^x,y,srop_change,probability_drop,w1:/);
+  const json = JSON.parse(await download(page, 'Export occlusion as JSON'));
+  expect(json).toMatchObject({ experiment: 'occlusion', model: manifest.final, params: { patch: 6, stride: 2, fill: 'zero' } });
+});
+
+test('cascading randomisation moves the last layer first', async ({ page }) => {
+  await openDemo(page);
+  await page.getByRole('tab', { name: /randomisation/ }).click();
+  await page.getByRole('button', { name: 'Run randomisation' }).click();
+  await expect(page.getByTestId('randomisation-summary')).toBeVisible({ timeout: 120_000 });
+  const result = await labState(page, 'randomisation');
+  expect(result.weightLayers).toHaveLength(6);
+  const steps = result.steps as Array<{ distance: Array<number | null> }>;
+  expect(steps).toHaveLength(6);
+  const last = result.layers.length - 1;
+  // The first step that moves any feature layer moves the last one, and only layers after the
+  // randomised weights can move: the earlier ones stay exactly where they were.
+  const first = steps.findIndex((s) => s.distance.some((d) => (d ?? 0) > 0));
+  expect(first).toBeGreaterThanOrEqual(0);
+  expect(steps[first].distance[last]!).toBeGreaterThan(0);
+  expect(steps[first].distance.slice(0, last).every((d) => d === 0)).toBe(true);
+  // By the end every layer has moved.
+  expect(steps.at(-1)!.distance.every((d) => (d ?? 0) > 0)).toBe(true);
+  const csv = (await download(page, 'Export randomisation as CSV')).trim().split('\n');
+  expect(csv).toHaveLength(7);
+});
+
+test('training: one point per checkpoint with the manifest accuracies, and a Spearman correlation per layer', async ({ page }) => {
+  await openDemo(page);
+  await page.getByRole('tab', { name: /Training/ }).click();
+  await page.getByRole('button', { name: 'Use the demo checkpoints' }).click();
+  await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 120_000 });
+  const result = await labState(page, 'training');
+  expect(result.points.map((p: { step: number }) => p.step)).toEqual(manifest.checkpoints.map((c: { step: number }) => c.step));
+  expect(result.points.map((p: { accuracy: number }) => p.accuracy)).toEqual(manifest.checkpoints.map((c: { accuracy: number }) => c.accuracy));
+  await expect(page.getByTestId('training-chart').locator('.accuracy-point')).toHaveCount(manifest.checkpoints.length);
+  await expect(page.getByTestId('training-spearman').locator('tbody tr')).toHaveCount(5);
+  const json = JSON.parse(await download(page, 'Export training as JSON'));
+  expect(json.points).toHaveLength(manifest.checkpoints.length);
+});
