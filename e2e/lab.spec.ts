@@ -80,3 +80,18 @@ test('training: one point per checkpoint with the manifest accuracies, and a Spe
   const json = JSON.parse(await download(page, 'Export training as JSON'));
   expect(json.points).toHaveLength(manifest.checkpoints.length);
 });
+
+test('training on the user’s own checkpoint files, ordered by the step in their names, accuracies from a dropped table', async ({ page }) => {
+  await openDemo(page);
+  await page.getByRole('tab', { name: /Training/ }).click();
+  const chosen = [manifest.checkpoints.at(-1), manifest.checkpoints[0], manifest.checkpoints[3]] as Array<{ file: string; step: number; accuracy: number }>;
+  await page.getByLabel('Checkpoints (ONNX)').setInputFiles(chosen.map((c) => join(root, 'public', 'demo', c.file)));
+  const table = 'file,accuracy\n' + chosen.map((c) => `${c.file},${(c.accuracy * 100).toFixed(2)}%`).join('\n');
+  await page.getByLabel('Accuracy table or manifest').setInputFiles({ name: 'accuracy.csv', mimeType: 'text/csv', buffer: Buffer.from(table) });
+  await page.getByRole('button', { name: 'Run on these checkpoints' }).click();
+  await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 120_000 });
+  const result = await labState(page, 'training');
+  const ordered = [...chosen].sort((a, b) => a.step - b.step);
+  expect(result.points.map((p: { step: number }) => p.step)).toEqual(ordered.map((c) => c.step));
+  result.points.forEach((p: { accuracy: number }, i: number) => expect(p.accuracy).toBeCloseTo(ordered[i].accuracy, 4));
+});

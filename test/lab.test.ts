@@ -75,5 +75,8 @@ describe('checkpoints', () => {
     const table = parseAccuracyTable('file,accuracy\nckpt_100.onnx,0.91\n200,95.5%\n');
     expect(table.get('ckpt_100.onnx')).toBe(0.91);
     expect(table.get('200')).toBeCloseTo(0.955, 12);
+    const fromManifest = parseAccuracyTable(JSON.stringify({ checkpoints: [{ file: 'a.onnx', step: 5, accuracy: 0.5 }, { file: 'b.onnx', step: 50, accuracy: 0.9 }] }));
+    expect(fromManifest.get('b.onnx')).toBe(0.9);
+    expect(fromManifest.steps?.get('a.onnx')).toBe(5);
   });
 });

@@ -16,11 +16,11 @@ const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb
 const layerColour = (i: number) => PALETTE[i % PALETTE.length];
 const dash = (i: number) => (i < PALETTE.length ? undefined : '4 2');
 
-function exportButtons(name: string, csv: () => string, json: () => unknown) {
+function exportButtons(lab: LabStore, name: string, csv: () => string, json: () => Record<string, unknown>) {
   return (
     <span className="exports">
       <button type="button" onClick={() => download(new Blob([csv()], { type: 'text/csv' }), `${name}.csv`)}>Export {name} as CSV</button>
-      <button type="button" onClick={() => download(new Blob([JSON.stringify(json(), null, 1)], { type: 'application/json' }), `${name}.json`)}>Export {name} as JSON</button>
+      <button type="button" onClick={() => download(new Blob([JSON.stringify({ ...json(), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), `${name}.json`)}>Export {name} as JSON</button>
     </span>
   );
 }
@@ -113,6 +113,7 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
             <Heatmap title="Drop in the predicted class's probability" result={result} values={result.probabilityDrop} filename="occlusion-probability-drop" image={picture} />
           </div>
           {exportButtons(
+            lab,
             'occlusion',
             () =>
               [`x,y,srop_change,probability_drop,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`]
@@ -182,6 +183,7 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
           <p className="hint">Left half: trained model; right half: randomised ({step?.randomised.join(', ')}).</p>
           <Overview rows={rows} grid={linearGrid(0, 1.5, 64)} yMax={sropAxisMax(rows)} selected={null} onSelect={() => undefined} />
           {exportButtons(
+            lab,
             'randomisation',
             () => [`step,label,randomised,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`].concat(result.steps.map((s, i) => [i + 1, csvField(s.label), csvField(s.randomised.join(' ')), ...s.distance.map((d) => csvField(d))].join(','))).join('\n') + '\n',
             () => ({ experiment: 'randomisation', model: result.model, image: result.image, mode: result.mode, weightLayers: result.weightLayers, layers: result.layers, steps: result.steps.map((s) => ({ label: s.label, randomised: s.randomised, distance: s.distance, medians: s.results.map((r) => r.summary.median) })), trainedMedians: result.trained.map((r) => r.summary.median) }),
@@ -194,7 +196,7 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
 
 function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingResult | null; model: ModelState }) {
   const [files, setFiles] = useState<File[]>([]);
-  const [table, setTable] = useState<Map<string, number> | null>(null);
+  const [table, setTable] = useState<ReturnType<typeof parseAccuracyTable> | null>(null);
   const runDemo = async () => {
     const base = import.meta.env.BASE_URL;
     const manifest = await (await fetch(`${base}demo/manifest.json`)).json();
@@ -206,7 +208,7 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
   const runFiles = () =>
     void lab.runTraining(
       files.flatMap((f) => {
-        const step = stepOf(f.name);
+        const step = table?.steps?.get(f.name) ?? stepOf(f.name);
         if (step === null) return [];
         const accuracy = table?.get(f.name) ?? table?.get(String(step)) ?? null;
         return [{ name: f.name, step, accuracy, blob: f }];
@@ -249,8 +251,8 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
         <button type="button" onClick={() => void runDemo()}>Use the demo checkpoints</button>
         <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
         <input id="checkpoint-files" type="file" multiple accept=".onnx" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
-        <label htmlFor="accuracy-table">Accuracy table</label>
-        <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
+        <label htmlFor="accuracy-table">Accuracy table or manifest</label>
+        <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv,.json" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
         <button type="button" disabled={!files.length || !model.inputs.A} onClick={runFiles}>Run on these checkpoints</button>
       </div>
       {result && (
@@ -262,9 +264,10 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
             <tbody>{result.layers.map((l, i) => <tr key={l}><td>{l}</td><td>{formatNumber(result.spearman[i])}</td></tr>)}</tbody>
           </table>
           {exportButtons(
+            lab,
             'training',
             () => [`file,step,accuracy,${result.layers.flatMap((l) => [`median:${l}`, `q1:${l}`, `q3:${l}`]).map((h) => csvField(h)).join(',')}`].concat(result.points.map((p) => [csvField(p.file), p.step, csvField(p.accuracy), ...result.layers.flatMap((_, l) => [p.median[l], p.q1[l], p.q3[l]])].map((v) => (typeof v === 'string' ? v : csvField(v as number | null))).join(','))).join('\n') + '\n',
-            () => ({ experiment: 'training', image: result.image, layers: result.layers, points: result.points, spearman: result.spearman }),
+            () => ({ experiment: 'training', models: result.points.map((p) => p.file), image: result.image, layers: result.layers, points: result.points, spearman: result.spearman }),
           )}
         </>
       )}

@@ -98,9 +98,24 @@ export function stepOf(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Accuracies from a small table: lines "file-or-step,accuracy" (header optional; percentages allowed). */
-export function parseAccuracyTable(text: string): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * Accuracies (and steps) for checkpoint files: a small table of lines "file-or-step,accuracy"
+ * (header optional; percentages allowed), or a manifest in the demo's form,
+ * {"checkpoints": [{"file", "step", "accuracy"}]}, whose steps then order the files.
+ */
+export function parseAccuracyTable(text: string): Map<string, number> & { steps?: Map<string, number> } {
+  const out: Map<string, number> & { steps?: Map<string, number> } = new Map<string, number>();
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    const manifest = JSON.parse(trimmed) as { checkpoints?: Array<{ file?: string; step?: number; accuracy?: number }> };
+    out.steps = new Map();
+    for (const c of manifest.checkpoints ?? []) {
+      if (!c.file) continue;
+      if (typeof c.accuracy === 'number') out.set(c.file, c.accuracy);
+      if (typeof c.step === 'number') out.steps.set(c.file, c.step);
+    }
+    return out;
+  }
   for (const line of text.split(/\r?\n/)) {
     const [key, value] = line.split(/[,\t;]/).map((s) => s.trim());
     if (!key || value === undefined) continue;
@@ -142,7 +157,7 @@ export class LabStore {
   constructor(
     private readonly model: ModelStore,
     /** Current SROP parameters (the page's). */
-    private readonly params: () => SropParams,
+    readonly params: () => SropParams,
   ) {}
 
   subscribe = (listener: () => void): (() => void) => {
