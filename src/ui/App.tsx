@@ -29,7 +29,7 @@ export function App() {
   const { workspace, state } = useWorkspace(host, hostState);
   const { store: modelStore, state: modelState } = useModelStore(workspace, host);
   const [lab] = useState(() => {
-    const l = new LabStore(modelStore, () => workspace.state.params);
+    const l = new LabStore(modelStore, () => workspace.state.params, () => workspace.currentEngine());
     (window as unknown as { sropLab: LabStore }).sropLab = l;
     return l;
   });

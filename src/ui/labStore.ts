@@ -152,13 +152,17 @@ export class LabStore {
   private stateValue: LabState = { running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null };
   private listeners = new Set<() => void>();
   private cancelled = false;
-  private readonly cpu = new CpuEngine();
-
   constructor(
     private readonly model: ModelStore,
     /** Current SROP parameters (the page's). */
     readonly params: () => SropParams,
+    /** The SROP engine in use (the page's: GPU on a hardware adapter, CPU otherwise). */
+    private readonly engine: () => ProfileEngine = () => new CpuEngine(),
   ) {}
+
+  private get sropEngine(): ProfileEngine {
+    return this.engine();
+  }
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -246,7 +250,7 @@ export class LabStore {
       }
       try {
         const base = await session.run(parsed.fileName, imageTensor(sized, p), [1, p.channels, p.height, p.width], outputsWanted);
-        const baseSrops = await this.srops(base, layers, this.cpu);
+        const baseSrops = await this.srops(base, layers, this.sropEngine);
         const classVector = parsed.outputs.map((o) => base.get(o)).find((t) => t && t.data.length >= 2);
         const baseProb = classVector ? softmax(classVector.data) : null;
         const predicted = baseProb ? baseProb.indexOf(Math.max(...baseProb)) : -1;
@@ -260,7 +264,7 @@ export class LabStore {
           const input = new Float32Array(group.length * size);
           group.forEach((pos, i) => input.set(imageTensor(this.patched(sized, pos, options.patch, fills), p), i * size));
           const out = await session.run(parsed.fileName, input, [group.length, p.channels, p.height, p.width], outputsWanted);
-          const srops = await this.srops(out, layers, this.cpu);
+          const srops = await this.srops(out, layers, this.sropEngine);
           group.forEach((_, i) => {
             const distances = layers.map((name) => {
               const b = baseSrops.get(name), o = srops.get(name);
@@ -342,7 +346,7 @@ export class LabStore {
             const t = out.get(name);
             if (!t || t.dims.length !== 4) continue;
             const [n, c, h, w] = t.dims;
-            results.push(layerResult({ name, file: parsed.fileName, shape: [n, c, h, w] }, await this.cpu.profileMaps(t.data, n * c, h, w), this.params()));
+            results.push(layerResult({ name, file: parsed.fileName, shape: [n, c, h, w] }, await this.sropEngine.profileMaps(t.data, n * c, h, w), this.params()));
           }
           return results;
         } finally {
@@ -395,7 +399,7 @@ export class LabStore {
         } finally {
           await session.release();
         }
-        const srops = await this.srops(out, chosen, this.cpu);
+        const srops = await this.srops(out, chosen, this.sropEngine);
         const stats = chosen.map((name) => {
           const values = Float64Array.from(Array.from(srops.get(name)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
           return [quantileSorted(values, 0.25), quantileSorted(values, 0.5), quantileSorted(values, 0.75)];

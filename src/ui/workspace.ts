@@ -80,6 +80,11 @@ export class Workspace {
     return this.stateValue;
   }
 
+  /** The engine the page profiles with now (the host's choice). */
+  currentEngine(): ProfileEngine {
+    return this.engine();
+  }
+
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
