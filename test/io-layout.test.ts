@@ -1,6 +1,7 @@
 // The NCHW / NHWC guess from a stored shape.
 import { describe, expect, it } from 'vitest';
 import { guessLayout } from '../src/io/layout';
+import { openActivationFile } from '../src/io/open';
 
 describe('guessLayout', () => {
   const cases: Array<[number[], 'nchw' | 'nhwc', RegExp]> = [
@@ -31,5 +32,46 @@ describe('guessLayout', () => {
       expect(guessLayout([1, ...shape]).layout).toBe(guessLayout(shape).layout);
       expect(guessLayout([32, ...shape]).layout).toBe(guessLayout(shape).layout);
     }
+  });
+});
+
+describe('file-wide layout vote', () => {
+  /** A float32 safetensors file of these tensors (values 0, 1, 2, ... in stored order). */
+  function safetensors(tensors: Record<string, number[]>): Blob {
+    let offset = 0;
+    const header: Record<string, unknown> = {};
+    const parts: Float32Array[] = [];
+    for (const [name, shape] of Object.entries(tensors)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + 4 * n] };
+      offset += 4 * n;
+      parts.push(Float32Array.from({ length: n }, (_, i) => i));
+    }
+    let text = JSON.stringify(header);
+    text += ' '.repeat((8 - (text.length % 8)) % 8);
+    const size = new BigUint64Array([BigInt(text.length)]);
+    return new Blob([new Uint8Array(size.buffer), text, ...parts.map((p) => new Uint8Array(p.buffer as ArrayBuffer))]);
+  }
+
+  it('an ambiguous layer follows the file when its other layers agree on NHWC', async () => {
+    const blob = safetensors({ a: [1, 8, 8, 32], b: [1, 16, 16, 16], c: [1, 4, 4, 64] });
+    const { layers } = await openActivationFile(blob, 'keras.safetensors', 'auto');
+    const b = layers.find((l) => l.name === 'b')!;
+    expect(b.layout).toBe('nhwc');
+    expect(b.layoutReason).toBe("nhwc: ambiguous on its own (axes 1, 2, 3 are all 16); NHWC like the file's other 2 layers");
+    // Channels last: map 0 is every 16th value.
+    const map0 = await b.readMaps(0, 1);
+    expect(Array.from(map0.subarray(0, 3))).toEqual([0, 16, 32]);
+    // The others keep their own guesses; a given layout is never overruled.
+    expect(layers.find((l) => l.name === 'a')!.layoutReason).toMatch(/^nhwc: last axis 32/);
+    const given = await openActivationFile(blob, 'keras.safetensors', 'nchw');
+    expect(given.layers.find((l) => l.name === 'b')!.layout).toBe('nchw');
+  });
+
+  it('no vote when the decided layers disagree, or all say NCHW', async () => {
+    const mixed = await openActivationFile(safetensors({ a: [1, 8, 8, 32], b: [1, 16, 16, 16], c: [1, 64, 4, 4] }), 'mixed.safetensors', 'auto');
+    expect(mixed.layers.find((l) => l.name === 'b')!.layoutReason).toMatch(/^nchw: ambiguous/);
+    const torch = await openActivationFile(safetensors({ b: [1, 16, 16, 16], c: [1, 64, 4, 4] }), 'torch.safetensors', 'auto');
+    expect(torch.layers.find((l) => l.name === 'b')!.layoutReason).toMatch(/^nchw: ambiguous/);
   });
 });

@@ -6,7 +6,7 @@ import { BlobSource, fail, readBlob } from './blobSource';
 import { NPY_MAGIC, npyLayer } from './npy';
 import { openNpz } from './npz';
 import { openSafetensors } from './safetensors';
-import { ActivationFileError, type Layer, type LayoutChoice } from './types';
+import { ActivationFileError, type Layer, type Layout, type LayoutChoice } from './types';
 
 export type ActivationFormat = 'npy' | 'npz' | 'safetensors';
 
@@ -37,9 +37,9 @@ export async function openActivationFile(blob: Blob, name: string, layout: Layou
         return { layers: [layer], errors: [] };
       }
       case 'npz':
-        return await openNpz(blob, name, layout);
+        return await fileWideLayout(await openNpz(blob, name, layout), layout, (l) => openNpz(blob, name, l));
       case 'safetensors':
-        return await openSafetensors(blob, name, layout);
+        return await fileWideLayout(await openSafetensors(blob, name, layout), layout, (l) => openSafetensors(blob, name, l));
       default: {
         const shown = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
         return {
@@ -52,4 +52,34 @@ export async function openActivationFile(blob: Blob, name: string, layout: Layou
     const entry = error instanceof ActivationFileError ? error : new ActivationFileError(name, `cannot read the file (${error instanceof Error ? error.message : String(error)})`);
     return { layers: [], errors: [entry] };
   }
+}
+
+type Opened = { layers: Layer[]; errors: ActivationFileError[] };
+
+/**
+ * With `auto`, a layer whose shape alone cannot tell (16 x 16 maps of 16 channels: all three axes equal)
+ * follows the file's other layers when they all point the same way: one file comes from one
+ * framework. Those layers are re-read with that layout, and their reason says so.
+ */
+export async function fileWideLayout(opened: Opened, choice: LayoutChoice, reopen: (layout: Layout) => Promise<Opened>): Promise<Opened> {
+  if (choice !== 'auto') return opened;
+  // Only the fully ambiguous case (all three axes equal) follows the file; a non-square layer
+  // keeps its own reading.
+  const isAmbiguous = (l: Layer) => /^nchw: ambiguous \(axes [\d, ]+ are all \d+\)/.test(l.layoutReason);
+  const ambiguous = opened.layers.filter(isAmbiguous);
+  const decided = opened.layers.filter((l) => !isAmbiguous(l) && l.storedShape.length >= 3);
+  if (ambiguous.length === 0 || decided.length === 0) return opened;
+  const votes = new Set(decided.map((l) => l.layout));
+  const layout = decided[0].layout;
+  if (votes.size !== 1 || layout === 'nchw') return opened;
+  const again = await reopen(layout);
+  const byName = new Map(again.layers.map((l) => [l.name, l]));
+  return {
+    ...opened,
+    layers: opened.layers.map((l) => {
+      const other = isAmbiguous(l) ? byName.get(l.name) : undefined;
+      if (!other) return l;
+      return { ...other, layoutReason: `${layout}: ambiguous on its own (${l.layoutReason.replace(/^nchw: ambiguous \((.*)\); PyTorch order assumed$/, '$1')}); ${layout.toUpperCase()} like the file's other ${decided.length} layer${decided.length === 1 ? '' : 's'}` };
+    }),
+  };
 }
