@@ -13,7 +13,9 @@ let configured = false;
 export function configureRuntime(wasmBase: string): void {
   if (configured) return;
   configured = true;
-  ort.env.wasm.wasmPaths = wasmBase;
+  // Only the .wasm binary is fetched from the app's copy: its JavaScript glue is in the bundle,
+  // and the dev server would refuse to serve a module from public/ for import().
+  ort.env.wasm.wasmPaths = { wasm: `${wasmBase}ort-wasm-simd-threaded.jsep.wasm` };
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
   ort.env.wasm.numThreads = isolated ? Math.min(4, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1) : 1;
   ort.env.logLevel = 'error';

@@ -137,8 +137,22 @@ export class ModelStore {
     return this.hardwareGpu() ? 'webgpu' : 'wasm';
   }
 
+  /**
+   * Work on the runtime goes one at a time: the WASM backend cannot run two sessions' calls at
+   * once ("Session mismatch").
+   */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Loads an ONNX model (and its external-data files) and finds its 4-D float tensors by a probe run. */
-  async loadModel(files: Array<{ name: string; blob: Blob }>): Promise<void> {
+  loadModel(files: Array<{ name: string; blob: Blob }>): Promise<void> {
+    return this.enqueue(() => this.loadModelNow(files));
+  }
+
+  private async loadModelNow(files: Array<{ name: string; blob: Blob }>): Promise<void> {
     const modelFile = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0];
     if (!modelFile) return;
     this.set({ status: 'loading', error: null, notice: null });
@@ -169,7 +183,6 @@ export class ModelStore {
         return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
       });
       if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
-      await this.queue;
       await this.session?.release();
       this.session = null;
       this.sessionKey = '';
@@ -185,7 +198,8 @@ export class ModelStore {
         status: 'ready',
         notice,
       });
-      await this.runAll();
+      await this.runSideNow('A');
+      await this.runSideNow('B');
     } catch (error) {
       // Whatever was loaded before stays.
       this.set({ status: this.parsed ? 'ready' : 'empty', error: error instanceof ModelError ? error.message : `${modelFile.name}: ${(error as Error).message}` });
@@ -314,9 +328,7 @@ export class ModelStore {
    * Runs are queued: one session cannot run twice at once (the WASM backend refuses).
    */
   runSide(side: SideName): Promise<void> {
-    const run = this.queue.then(() => this.runSideNow(side));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.runSideNow(side));
   }
 
   private async runSideNow(side: SideName): Promise<void> {

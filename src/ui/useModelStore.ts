@@ -32,14 +32,22 @@ export function useModelStore(workspace: Workspace, host: EngineHost | null): { 
 /** Where the demo digit's strokes are partly covered for B (28 x 28 image pixels). */
 export const DEMO_OCCLUSION = { x: 13, y: 3, width: 12, height: 11 };
 
-/** The demo: the final checkpoint, a held-out digit as A and the same digit partly occluded as B. */
-export async function loadDemo(s: ModelStore, digit = 3): Promise<void> {
+let demoLoading: Promise<void> | null = null;
+
+/** The demo: the final checkpoint, a held-out digit as A and the same digit partly occluded as B (one load at a time). */
+export function loadDemo(s: ModelStore, digit = 3): Promise<void> {
+  demoLoading ??= loadDemoNow(s, digit).finally(() => (demoLoading = null));
+  return demoLoading;
+}
+
+async function loadDemoNow(s: ModelStore, digit: number): Promise<void> {
   const base = import.meta.env.BASE_URL;
   try {
     const manifest = await (await fetch(`${base}demo/manifest.json`)).json();
     const model = await (await fetch(`${base}demo/${manifest.final}`)).blob();
     if (Array.isArray(manifest.labels)) s.setLabels(manifest.labels.map(String));
     await s.loadModel([{ name: manifest.final, blob: model }]);
+    if (!s.state.model) return; // loadModel reported why
     const name = `digit${digit}.png`;
     const image = await decodeImage(await (await fetch(`${base}samples/${name}`)).blob(), name);
     s.setImage('A', name, image);
