@@ -59,8 +59,14 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
-    // The engine check page (e2e/harness) is built beside the app for the end-to-end tests and the benchmark.
-    rollupOptions: { input: { main: 'index.html', harness: 'e2e/harness/index.html' } },
+    rolldownOptions: {
+      // The engine check page (e2e/harness) is built beside the app for the end-to-end tests and the benchmark.
+      input: { main: 'index.html', harness: 'e2e/harness/index.html' },
+      // onnxruntime-web starts its WASM threads as module workers on its own chunk's URL
+      // (import.meta.url): that chunk must hold the runtime alone, since a worker that loaded the
+      // app's code with it would fail on `document` and the model would never finish loading.
+      output: { codeSplitting: { groups: [{ name: 'onnxruntime', test: /node_modules[\\/]onnxruntime-web[\\/]/ }] } },
+    },
   },
   test: {
     include: ['test/**/*.test.ts'],
