@@ -4,20 +4,25 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
-// Nothing leaves the machine: the built page may load and connect to its own origin only.
-// (The dev server needs inline scripts and a websocket for hot reload, so the policy is added to
-// the built page, which is what the end-to-end tests and `npm run preview` serve.)
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self' blob: data:",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-].join('; ');
+// Nothing leaves the machine: the page may load and connect to its own origin only. The built
+// page (what `npm run preview` and the end-to-end tests serve) carries the strict policy in a
+// meta tag and a header; the dev server (`npm start`) sends the same policy as a header, loosened
+// only as far as hot reload needs (React's inline refresh preamble, a websocket to the server).
+function contentSecurityPolicyFor(mode: 'build' | 'dev'): string {
+  return [
+    "default-src 'self'",
+    mode === 'build' ? "script-src 'self' 'wasm-unsafe-eval'" : "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    mode === 'build' ? "connect-src 'self' blob: data:" : "connect-src 'self' blob: data: ws://127.0.0.1:* ws://localhost:*",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'none'",
+  ].join('; ');
+}
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicyFor('build');
+export const DEV_CONTENT_SECURITY_POLICY = contentSecurityPolicyFor('dev');
 
 function contentSecurityPolicy(): Plugin {
   return {
@@ -54,7 +59,7 @@ const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-
 
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy(), onnxRuntimeFiles()],
-  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION_HEADERS },
+  server: { host: '127.0.0.1', port: 5173, headers: { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   build: {
     target: 'es2022',
