@@ -9,7 +9,7 @@
 import type { Layer } from '../../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable, type RingTable } from '../ringTable';
-import { checkShape, emptyProfiles, fillMapMoments } from '../profileMath';
+import { centredScale, checkShape, emptyProfiles, fillMapMoments } from '../profileMath';
 import { linePlan, type LinePlan } from './linePlan';
 import { PackStage } from './packStage';
 import { LineFftStage } from './lineFftStage';
@@ -200,14 +200,14 @@ export class GpuEngine implements ProfileEngine {
   private async runChunk(table: RingTable, data: Float32Array, count: number, profiles: RingProfiles, first: number): Promise<void> {
     const size = table.height * table.width;
     const sums = fillMapMoments(data, count, size, profiles, first);
-    // Centre on the float64 mean and scale to unit RMS, so that float32 powers neither overflow nor underflow.
+    // Centre on the float64 mean and scale the centred map to unit RMS, so that float32 powers
+    // neither overflow nor underflow and neither map of a pair drowns the other's spectrum.
     const meanScale = new Float32Array(2 * count);
     for (let m = 0; m < count; m++) {
       const slot = first + m;
       if (profiles.nonFinite[slot]) continue; // scale 0: packed as zeros
-      const rms = Math.sqrt(profiles.sumSquares[slot] / size);
       meanScale[2 * m] = sums[m] / size;
-      meanScale[2 * m + 1] = rms > 0 ? Math.min(1 / rms, 1e30) : 1;
+      meanScale[2 * m + 1] = centredScale(data, m * size, size, sums[m], profiles.sumSquares[slot]);
     }
     const device = this.device;
     device.pushErrorScope('out-of-memory');
@@ -235,8 +235,8 @@ export class GpuEngine implements ProfileEngine {
     const segments = 2 * rings;
     for (let m = 0; m < count; m++) {
       const slot = first + m;
-      if (profiles.nonFinite[slot]) continue;
       const scale = meanScale[2 * m + 1];
+      if (profiles.nonFinite[slot] || scale === 0) continue; // nothing but DC: every ring stays 0
       const unscale = 1 / (scale * scale);
       const from = m * segments;
       const to = slot * rings;
