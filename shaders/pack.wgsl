@@ -1,7 +1,8 @@
 // Packs maps two by two into complex maps (map 2p as the real part, 2p + 1 as the imaginary part),
-// each centred on its mean and scaled to unit RMS (mean and scale from the CPU, in float64):
-// centring only changes the DC bin, whose energy the engine takes from the values, and the scale
-// keeps float32 powers far from overflow and underflow. A map with scale 0 (non-finite) packs as zeros.
+// each centred on its mean and its centred part scaled to unit RMS (mean and scale from the CPU,
+// in float64): centring only changes the DC bin, whose energy the engine takes from the values, and
+// the scale keeps float32 powers far from overflow and underflow and the two maps of a pair on an
+// equal footing. A map with scale 0 (non-finite, or nothing left after centring) packs as zeros.
 
 override WORKGROUP: u32 = 64u;
 override PER_INVOCATION: u32 = 8u;
