@@ -286,11 +286,12 @@ export class GpuEngine implements ProfileEngine {
       device.queue.writeBuffer(pipeline.meanScale, 0, meanScale);
       device.queue.submit([pipeline.encode()]);
       const reading = pipeline.rings.read();
+      // Awaited below; on a lost device the error scopes may fail first, leaving it unawaited.
+      reading.catch(() => undefined);
       const validation = await device.popErrorScope();
       const memory = await device.popErrorScope();
       const error = validation ?? memory;
       if (error) {
-        reading.catch(() => undefined);
         throw new Error(`GPU engine: ${error.message}`);
       }
       energies = await reading;
