@@ -20,11 +20,6 @@ export interface CliEngine {
   close(): void;
 }
 
-/** A CliEngine around one engine that is never replaced (the CPU engine, tests). */
-export function fixedCliEngine(engine: ProfileEngine, note: string): CliEngine {
-  return { engine: () => engine, replaced: async () => null, note, close: () => engine.destroy() };
-}
-
 export async function engineForCli(options: CliOptions): Promise<CliEngine & { host: EngineHost }> {
   let adapter: GPUAdapter | null = null;
   let gpu: GPU | undefined;

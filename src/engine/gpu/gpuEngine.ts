@@ -55,7 +55,7 @@ export function chunkCost(height: number, width: number): { perPair: number; fix
   const uniforms = (plan: LinePlan) => (plan.kind === 'radix' ? plan.passes.length : 3 + 2 * plan.passes.length) * UNIFORM_BYTES;
   const tables = [stored(rows.table.byteLength), stored(columns.table.byteLength), stored((segments + 1) * 4), stored(table.order.length * 4)];
   const fixed = tables.reduce((a, b) => a + b, 0) + uniforms(rows) + uniforms(columns) + 2 * 16 + PAIR_BUFFERS * 16;
-  return { perPair, fixed, largestPerPair: Math.max(packed, work, 2 * size * 4), largestFixed: Math.max(...tables) };
+  return { perPair, fixed, largestPerPair: Math.max(packed, work, 2 * size * 4, 2 * segments * 4), largestFixed: Math.max(...tables) };
 }
 
 /** Buffers and bound stages for chunks of `pairs` pairs of one shape. */
