@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Vectorised numpy baseline for `npm run bench`: per layer, numpy.fft.rfft2 over the whole layer,
 power times half-spectrum weights, one bincount over (channel, ring), then every channel's SROP
-(kappa 0.85, dc keep, disc, interpolated). Prints one JSON line with seconds per image.
+(kappa 0.85, dc keep, disc, interpolated).
 
     python3 bench/numpy_baseline.py [--workload vgg16|resnet50] [--repeat 3]
-
-The activations are ReLU-like random float32 maps made before the clock starts; the ring tables
-are made once per shape, inside the clock (as the engines do on first sight of a shape).
+        engine only: one JSON line with seconds per image. The activations are ReLU-like random
+        float32 maps and the ring tables (one per shape, as a per-shape cache holds them) are
+        made before the clock starts, as the engines' benchmark makes its data, plans and ring
+        tables before its clock (one warm-up map per shape).
+    python3 bench/numpy_baseline.py --workload vgg16 --write PATH.npz
+        writes that workload's activations ([1, C, H, W] float32 members, np.savez) for the
+        whole-process comparison with `srop --backend cpu`.
+    python3 bench/numpy_baseline.py --file PATH.npz --out PATH.csv
+        the whole job as one process (timed from outside): read every layer of the file, make its
+        ring table, compute the SROPs, write layer,channel,srop as CSV.
 """
 import argparse
 import json
@@ -60,17 +67,46 @@ def layer_srops(x, tables, kappa=0.85):
     return s / (max(H, W) / 2.0)
 
 
+def whole_file(path, out):
+    """Every layer of an .npz file, read, transformed and written as CSV."""
+    tables = {}
+    with np.load(path) as archive, open(out, 'w') as csv:
+        csv.write('layer,channel,srop\n')
+        for name in archive.files:
+            x = archive[name]
+            x = x.reshape(-1, *x.shape[-2:]).astype(np.float32, copy=False)
+            s = layer_srops(x, tables)
+            csv.write(''.join(f'{name},{c},{"" if math.isnan(v) else repr(float(v))}\n' for c, v in enumerate(s)))
+
+
+def workload_layers(shapes):
+    rng = np.random.default_rng(0)
+    return [np.maximum(rng.standard_normal(s, dtype=np.float32), 0) for s in shapes]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--workload', default='vgg16')
     ap.add_argument('--repeat', type=int, default=3)
+    ap.add_argument('--write', help='write the workload to this .npz and stop')
+    ap.add_argument('--file', help='whole-process mode: SROPs of every layer of this .npz')
+    ap.add_argument('--out', help='CSV written in --file mode', default='/dev/null')
     a = ap.parse_args()
+    if a.file:
+        whole_file(a.file, a.out)
+        return
     shapes = json.loads((Path(__file__).parent / 'workloads.json').read_text())[a.workload]
-    rng = np.random.default_rng(0)
-    layers = [np.maximum(rng.standard_normal(s, dtype=np.float32), 0) for s in shapes]
+    layers = workload_layers(shapes)
+    if a.write:
+        np.savez(a.write, **{f'layer{i:02d}': x[None] for i, x in enumerate(layers)})
+        return
+    # Ring tables before the clock, once per shape, as the engines hold theirs.
+    tables = {}
+    for s in shapes:
+        if tuple(s[1:]) not in tables:
+            tables[tuple(s[1:])] = ring_table(*s[1:])
     best = math.inf
     for _ in range(a.repeat):
-        tables = {}
         t0 = time.perf_counter()
         for x in layers:
             layer_srops(x, tables)

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench`: time per image of the SROP engines on a VGG16-shaped and a ResNet-50-shaped
 // workload (ReLU-like random activations of one 224x224 image), against a vectorised numpy
-// baseline. Engine only: the data is made before the clock starts; one warm-up per shape.
+// baseline. Engine only: the data is made before the clock starts; one warm-up per shape. Then
+// the whole-process goal: `srop --backend cpu` on the first workload written to a file, against a
+// numpy process doing the same job on the same file. A row that fails (Dawn crash, no Chromium)
+// is printed as failed, with its reason, and the rest goes on.
 //
 //   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -21,19 +25,33 @@ const skip = new Set(option('skip', '').split(',').filter(Boolean));
 
 function run(command, argv, env = {}) {
   const r = spawnSync(command, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed:\n${r.stderr}`);
+  if (r.error) throw new Error(`${command} could not start (${r.error.message})`);
+  if (r.status !== 0) {
+    const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
+    const last = (r.stderr ?? '').trim().split('\n').filter(Boolean).pop();
+    throw new Error(`${command} ${argv.map((a) => a.replace(root + '/', '')).join(' ')}: ${how}${last ? ` (${last.slice(0, 200)})` : ''}`);
+  }
   return r.stdout;
+}
+/** One cell of the table: its result, or a failed cell with the reason, never a throw. */
+async function cell(measure) {
+  try {
+    return await measure();
+  } catch (error) {
+    return { failed: String(error?.message ?? error).split('\n')[0] };
+  }
 }
 const lastJson = (text) => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 
 function ensureBuilt() {
-  if (!existsSync(join(root, 'dist-cli', 'bench.mjs'))) run('npm', ['run', 'build:cli']);
+  if (!existsSync(join(root, 'dist-cli', 'bench.mjs')) || !existsSync(join(root, 'dist-cli', 'srop.mjs'))) run('npm', ['run', 'build:cli']);
   if (!existsSync(join(root, 'dist', 'e2e', 'harness', 'index.html'))) run('npx', ['vite', 'build']);
 }
 
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+
 function numpy(workload) {
-  const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { skipped: 'numpy is missing (python3 -c "import numpy" failed)' };
+  if (!hasNumpy) return { skipped: 'numpy is missing (python3 -c "import numpy" failed)' };
   const t0 = performance.now();
   const out = lastJson(run('python3', ['bench/numpy_baseline.py', '--workload', workload, '--repeat', String(repeat)]));
   return { seconds: out.seconds_per_image, processSeconds: (performance.now() - t0) / 1000, note: `numpy ${out.numpy}` };
@@ -94,16 +112,27 @@ const shapes = Object.fromEntries(workloads.map((w) => [w, allShapes[w]]));
 const rows = [];
 const add = (engine, where, results) => rows.push({ engine, where, results });
 
-const numpyResults = Object.fromEntries(workloads.map((w) => [w, numpy(w)]));
+const perWorkload = async (measure) => {
+  const results = {};
+  for (const w of workloads) results[w] = await cell(() => measure(w));
+  return results;
+};
+/** Chromium runs every workload in one page: a launch failure fails the whole row. */
+const chromiumRow = async (backend) => {
+  const r = await cell(() => chromium(shapes, backend));
+  return r.failed ? Object.fromEntries(workloads.map((w) => [w, r])) : r;
+};
+const numpyResults = await perWorkload(numpy);
 add('numpy rfft2 + bincount (baseline)', 'python3', numpyResults);
-if (!skip.has('node-cpu')) add('CPU engine (float64)', 'Node', Object.fromEntries(workloads.map((w) => [w, node(w, 'cpu')])));
-if (!skip.has('node-gpu')) add('GPU engine (WGSL)', 'Node, Dawn', Object.fromEntries(workloads.map((w) => [w, node(w, 'gpu')])));
-if (!skip.has('chromium-cpu')) add('CPU engine (float64)', 'Chromium', await chromium(shapes, 'cpu'));
-if (!skip.has('chromium-gpu')) add('GPU engine (WGSL)', 'Chromium', await chromium(shapes, 'gpu'));
+if (!skip.has('node-cpu')) add('CPU engine (float64)', 'Node', await perWorkload((w) => node(w, 'cpu')));
+if (!skip.has('node-gpu')) add('GPU engine (WGSL)', 'Node, Dawn', await perWorkload((w) => node(w, 'gpu')));
+if (!skip.has('chromium-cpu')) add('CPU engine (float64)', 'Chromium', await chromiumRow('cpu'));
+if (!skip.has('chromium-gpu')) add('GPU engine (WGSL)', 'Chromium', await chromiumRow('gpu'));
 
 const fmt = (r, base) => {
+  if (r?.failed) return 'FAILED (reason below)'.padEnd(26);
   if (!r || r.skipped) return `skipped: ${r?.skipped ?? 'not run'}`.padEnd(26);
-  const ratio = base?.seconds ? `${(r.seconds / base.seconds).toFixed(2)}x` : '';
+  const ratio = base?.seconds && !base.failed ? `${(r.seconds / base.seconds).toFixed(2)}x` : '';
   return `${(r.seconds * 1000).toFixed(1).padStart(9)} ms ${ratio.padStart(8)}`.padEnd(26);
 };
 console.log('\nSROP engines, time per image (engine only; ratio = time / numpy time), best of', repeat);
@@ -113,25 +142,71 @@ for (const { engine, where, results } of rows) {
   const soft = Object.values(results).some((r) => r.isFallback) ? ' (software, fallback adapter)' : '';
   console.log([engine.padEnd(36), where.padEnd(12), ...workloads.map((w) => fmt(results[w], numpyResults[w])), adapter + soft].join(' '));
 }
-for (const w of workloads) {
-  const r = numpyResults[w];
-  if (r.processSeconds) console.log(`numpy ${w}: whole process ${r.processSeconds.toFixed(2)} s (python start, import, data, ${repeat} timed runs)`);
+for (const { engine, where, results } of rows) {
+  for (const w of workloads) if (results[w]?.failed) console.log(`failed: ${engine}, ${where}, ${w}: ${results[w].failed}`);
+}
+
+// The goal "CPU engine within 2x of numpy, whole process": the first workload written to an .npz
+// file (untimed), then, best of ${repeat}, the wall time of a whole `srop --backend cpu` process
+// (start, read, compute, CSV out) against a whole numpy process doing the same on the same file.
+if (!skip.has('process')) {
+  const w = workloads[0];
+  const result = await cell(() => {
+    if (!hasNumpy) return { skipped: 'numpy is missing' };
+    const dir = mkdtempSync(join(tmpdir(), 'srop-bench-'));
+    try {
+      const file = join(dir, `${w}.npz`);
+      run('python3', ['bench/numpy_baseline.py', '--workload', w, '--write', file]);
+      const wall = (command, argv) => {
+        let best = Infinity;
+        for (let r = 0; r < repeat; r++) {
+          const t0 = performance.now();
+          run(command, argv);
+          best = Math.min(best, (performance.now() - t0) / 1000);
+        }
+        return best;
+      };
+      const sropCsv = join(dir, 'srop.csv');
+      const numpyCsv = join(dir, 'numpy.csv');
+      const srop = wall(process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', '--layout', 'nchw', '--out', sropCsv, file]);
+      const py = wall('python3', ['bench/numpy_baseline.py', '--file', file, '--out', numpyCsv]);
+      // Same job on both sides: the same SROPs (numpy's float64 rfft2 against the CPU engine).
+      const values = (path, column) => readFileSync(path, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[column]);
+      const a = values(sropCsv, 5);
+      const b = values(numpyCsv, 2);
+      let worst = 0;
+      for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] && b[i]) worst = Math.max(worst, Math.abs(Number(a[i]) - Number(b[i])));
+      return { srop, py, maps: a.length, same: a.length === b.length, worst };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  if (result.failed || result.skipped) console.log(`whole process, ${w}: ${result.failed ? `FAILED: ${result.failed}` : `skipped: ${result.skipped}`}`);
+  else {
+    const ratio = result.srop / result.py;
+    console.log(
+      `whole process, ${w} from an .npz file (best of ${repeat}): srop --backend cpu ${result.srop.toFixed(2)} s, numpy ${result.py.toFixed(2)} s: ` +
+        `${ratio.toFixed(2)}x numpy, goal within 2x ${ratio <= 2 ? 'met' : 'NOT met'} ` +
+        `(${result.maps} maps${result.same ? '' : ', ROW COUNTS DIFFER'}; largest SROP difference ${result.worst.toExponential(1)})`,
+    );
+  }
 }
 // What `auto` picks here, and whether it is the faster engine measured in Node.
 const nodeCpu = rows.find((r) => r.engine.startsWith('CPU') && r.where === 'Node')?.results;
 const nodeGpu = rows.find((r) => r.engine.startsWith('GPU') && r.where === 'Node, Dawn')?.results;
-if (nodeCpu && nodeGpu) {
+if (nodeCpu && nodeGpu && nodeCpu[workloads[0]]?.seconds) {
   const g = nodeGpu[workloads[0]];
   const c = nodeCpu[workloads[0]];
-  const autoPicks = !g || g.skipped || g.isFallback ? 'cpu' : 'gpu';
-  const faster = g && !g.skipped && g.seconds < c.seconds ? 'gpu' : 'cpu';
+  const autoPicks = !g || g.skipped || g.failed || g.isFallback ? 'cpu' : 'gpu';
+  const faster = g?.seconds && g.seconds < c.seconds ? 'gpu' : 'cpu';
   console.log(`auto picks the ${autoPicks.toUpperCase()} engine here; the faster one measured on ${workloads[0]} is the ${faster.toUpperCase()} engine${autoPicks === faster ? ' (auto is right)' : ' (auto is NOT the faster one here)'}.`);
 }
 // The visualiser's goal: a parameter change redraws within one animation frame for a VGG16-sized
 // A and B (SROPs recomputed from profiles, chart data rebuilt; no FFT).
 if (!skip.has('params')) {
-  const r = await chromium(null, 'cpu', ['parameterChange', allShapes.vgg16]);
-  if (r.skipped) console.log('parameter change: skipped (no Chromium)');
+  const r = await cell(() => chromium(null, 'cpu', ['parameterChange', allShapes.vgg16]));
+  if (r.failed) console.log(`parameter change: FAILED: ${r.failed}`);
+  else if (r.skipped) console.log('parameter change: skipped (no Chromium)');
   else console.log(`parameter change, VGG16-sized A and B (${2 * r.maps} maps), Chromium: ${r.milliseconds.toFixed(1)} ms (one frame at 60 Hz: 16.7 ms)`);
 }
 

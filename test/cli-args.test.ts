@@ -31,6 +31,15 @@ describe('srop options', () => {
     expect(() => parseArgs(argv as string[])).toThrow(message);
   });
 
+  it('takes compare as the first argument that is not an option, wherever it stands', () => {
+    expect(parseArgs(['--backend', 'cpu', 'compare', 'a.npz', 'b.npz'])).toMatchObject({ command: 'compare', backend: 'cpu', files: ['a.npz', 'b.npz'] });
+    expect(parseArgs(['--kappa=0.9', '--format', 'json', 'compare', '--dc', 'remove', 'a.npz', 'b.npz'])).toMatchObject({ command: 'compare', files: ['a.npz', 'b.npz'], format: 'json', dc: 'remove' });
+    // an option's value is not the subcommand, and neither is a later file named compare
+    expect(parseArgs(['--out', 'compare', 'a.npz'])).toMatchObject({ command: 'maps', out: 'compare', files: ['a.npz'] });
+    expect(parseArgs(['a.npz', 'compare'])).toMatchObject({ command: 'maps', files: ['a.npz', 'compare'] });
+    expect(() => parseArgs(['--backend', 'cpu', 'compare', 'a.npz'])).toThrow(/exactly two files/);
+  });
+
   it('lets --help through without files', () => {
     expect(parseArgs(['--help']).help).toBe(true);
   });

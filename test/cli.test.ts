@@ -154,6 +154,21 @@ describe(`srop on unseen maps (numpy seed ${seed})`, () => {
     expect(rows.every((r) => r.layer === 'c')).toBe(true);
   });
 
+  it('a file that breaks mid-read: one line naming the file and the member once, the other file still done, exit 2', () => {
+    const bad = join(root, 'test', 'fixtures', 'readers', 'bad_deflate_data.npz');
+    const out = srop(['--backend', 'cpu', bad, 'c.npy']);
+    expect(out.code).toBe(2);
+    const problems = out.stderr.split('\n').filter((l) => l.startsWith('srop: ') && !/: layout |srop: backend /.test(l));
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`srop: ${bad}: member cut.npy: the compressed data is corrupt or cut short`), problems[0]).toBe(true);
+    expect(problems[0].split(bad).length - 1, 'the file is named once').toBe(1);
+    expect(problems[0].split('cut').length - 1, 'the member is named once (and the reason says "cut short")').toBe(2);
+    const rows = parseCsv(out.stdout);
+    expect(rows.filter((r) => r.layer === 'c')).toHaveLength(8); // c.npy's rows
+    expect(rows.filter((r) => r.layer === 'fine')).toHaveLength(2); // the archive's good member
+    expect(rows.some((r) => r.layer === 'cut')).toBe(false);
+  });
+
   it('--out writes the file; --layout nchw reads channels-last data as given', () => {
     const out = srop(['--backend', 'cpu', '--out', 'maps.csv', '--layout', 'nchw', 'c.npy']);
     expect(out.code, out.stderr).toBe(0);

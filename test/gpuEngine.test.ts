@@ -159,6 +159,77 @@ describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
     expect(progress.at(-1)).toBe(n * ch);
   });
 
+  it('holds at most the bound of GPU memory, tables included, across layers of different shapes', async () => {
+    const { device, adapterName } = await dawnDevice();
+    // Every buffer the engine creates and destroys is counted here, apart from its own accounting,
+    // on a device whose buffer limits are shrunk to 64 KiB.
+    const limit = 64 * 1024;
+    const bound = 192 * 1024;
+    let live = 0, peak = 0, largest = 0;
+    const counted = new Proxy(device, {
+      get(target, prop) {
+        if (prop === 'limits') return { maxStorageBufferBindingSize: limit, maxBufferSize: limit };
+        if (prop === 'createBuffer') {
+          return (descriptor: GPUBufferDescriptor) => {
+            const buffer = target.createBuffer(descriptor);
+            const size = buffer.size;
+            live += size;
+            peak = Math.max(peak, live);
+            largest = Math.max(largest, size);
+            const destroy = buffer.destroy.bind(buffer);
+            let gone = false;
+            buffer.destroy = () => {
+              if (!gone) live -= size;
+              gone = true;
+              destroy();
+            };
+            return buffer;
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const engine = new GpuEngine(counted, adapterName, { memoryBound: bound });
+    // Several chunks with an odd last one, Bluestein rows, many small maps, maps of which 2 pairs
+    // fill the buffer limit, then the first shape again.
+    const layers: Array<[number, number, number]> = [[37, 28, 28], [9, 17, 34], [101, 7, 7], [5, 56, 56], [37, 28, 28], [3, 13, 17]];
+    for (const [maps, h, w] of layers) {
+      const data = syntheticMaps(maps, h, w, maps * h + w);
+      const g = await engine.profileMaps(data, maps, h, w);
+      const c = await cpu.profileMaps(data, maps, h, w);
+      expect(profileError(g, c), `${maps} x ${h}x${w}`).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+      expectSameSrops(g, c, `${maps} x ${h}x${w}`);
+      expect(engine.heldBytes, `${h}x${w}: the engine's count is the buffers' count`).toBe(live);
+      const map = data.subarray(0, h * w);
+      await engine.powerSpectrum(map, h, w);
+    }
+    expect(engine.chunkMaps(28, 28)).toBeLessThan(37);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak, 'GPU bytes held at once').toBeLessThanOrEqual(bound);
+    expect(engine.peakHeldBytes).toBe(peak);
+    expect(largest).toBeLessThanOrEqual(limit);
+    engine.destroy();
+    expect(live).toBe(0);
+  });
+
+  it('zeroes the spare slot of an odd chunk: results never depend on the chunk before', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const [h, w] = [13, 17];
+    const odd = syntheticMaps(5, h, w, 71, ['relu', 'smooth', 'random']);
+    const fresh = new GpuEngine(device, adapterName);
+    const alone = await fresh.profileMaps(odd, 5, h, w);
+    fresh.destroy();
+    const reused = new GpuEngine(device, adapterName);
+    // Six large maps first (three pairs, as the five need): the sixth slot is then spare.
+    const before = syntheticMaps(6, h, w, 72, ['random']).map((v) => v * 1e3 + 50);
+    await reused.profileMaps(before, 6, h, w);
+    const after = await reused.profileMaps(odd, 5, h, w);
+    reused.destroy();
+    expect(Array.from(after.inDisc)).toEqual(Array.from(alone.inDisc));
+    expect(Array.from(after.outDisc)).toEqual(Array.from(alone.outDisc));
+  });
+
   it('a map too big for the bound is refused with the reason', async () => {
     const tiny = await gpu({ memoryBound: 1024 });
     expect(() => tiny.chunkMaps(64, 64)).toThrow(/64 x 64 need .* MiB of GPU memory per pair/);

@@ -79,10 +79,9 @@ export function parseArgs(argv: string[]): CliOptions {
     help: false,
   };
   const args = [...argv];
-  if (args[0] === 'compare') {
-    options.command = 'compare';
-    args.shift();
-  }
+  // The subcommand is the first argument that is not an option or an option's value
+  // (`srop --backend cpu compare A B`); a file named "compare" can be given as ./compare.
+  let positionals = 0;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') {
@@ -90,7 +89,8 @@ export function parseArgs(argv: string[]): CliOptions {
       break;
     }
     if (!arg.startsWith('-') || arg === '-') {
-      options.files.push(arg);
+      if (positionals++ === 0 && arg === 'compare') options.command = 'compare';
+      else options.files.push(arg);
       continue;
     }
     let flag = arg;

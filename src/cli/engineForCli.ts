@@ -1,23 +1,45 @@
 // Engine for the command: Dawn's adapter when --backend asks for one, through the same EngineHost
-// (and so the same choice rule) as the page.
+// (and so the same choice rule and the same recovery from a lost device) as the page.
 
 import type { CliOptions } from './args';
 import { EngineHost } from '../engine/host';
 import { nodeAdapter } from './nodeGpu';
 import type { ProfileEngine } from '../engine/types';
 
-export async function engineForCli(options: CliOptions): Promise<{ engine: ProfileEngine; note: string; warning?: string; close(): void }> {
+/** What the command runs layers on. */
+export interface CliEngine {
+  /** The engine for the next layer: asked again for every layer, since a lost device replaces it. */
+  engine(): ProfileEngine;
+  /**
+   * After a layer failed on `failed`: waits for a recovery under way, and says what happened
+   * when the engine has been replaced since (a new device, or the CPU fallback); null otherwise.
+   */
+  replaced(failed: ProfileEngine): Promise<string | null>;
+  note: string;
+  warning?: string;
+  close(): void;
+}
+
+export async function engineForCli(options: CliOptions): Promise<CliEngine & { host: EngineHost }> {
   let adapter: GPUAdapter | null = null;
+  let gpu: GPU | undefined;
   let missingReason: string | undefined;
   if (options.backend !== 'cpu') {
     const found = await nodeAdapter(options.backend === 'gpu');
-    if ('adapter' in found) adapter = found.adapter;
+    if ('adapter' in found) ({ adapter, gpu } = found);
     else missingReason = found.missingReason;
   }
-  const host = await EngineHost.start({ adapter, missingReason: missingReason ?? 'no WebGPU adapter' }, options.backend);
+  // `gpu` lets a recovery ask Dawn for a fresh adapter: the first one has given out its device.
+  const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter' }, options.backend);
   const { decision } = host.state;
   return {
-    engine: host.engine,
+    host,
+    engine: () => host.engine,
+    async replaced(failed) {
+      await host.settled();
+      if (host.engine === failed) return null;
+      return host.state.notice ?? `the ${failed.backend.toUpperCase()} engine was replaced`;
+    },
     note: `${decision.backend}: ${decision.reason}`,
     warning: host.state.notice ?? decision.warning,
     close: () => host.destroy(),

@@ -3,8 +3,8 @@
 
 import type { Writable } from 'node:stream';
 import { openActivationPath } from '../io/node';
-import type { Layer } from '../io/types';
-import type { ProfileEngine } from '../engine/types';
+import { ActivationFileError, type Layer } from '../io/types';
+import type { CliEngine } from './engineForCli';
 import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, type LayerComparison } from '../analysis/compare';
@@ -15,7 +15,7 @@ export interface CliIo {
   stdout: Writable;
   stderr: Writable;
   /** Engine to use; given by tests, otherwise made from --backend. */
-  engineFor?: (options: CliOptions) => Promise<{ engine: ProfileEngine; note: string; warning?: string; close(): void }>;
+  engineFor?: (options: CliOptions) => Promise<CliEngine>;
 }
 
 function write(stream: Writable, text: string): Promise<void> {
@@ -52,14 +52,43 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
   return { opened, failures };
 }
 
-/** Profiles a layer and turns them into per-map SROPs; a read error mid-way is reported, not thrown. */
-async function analyse(layer: Layer, engine: ProfileEngine, params: SropParams, io: CliIo): Promise<LayerResult | null> {
-  try {
-    const profiles = await engine.profileLayer(layer);
-    return layerResult(layer, profiles, params);
-  } catch (error) {
-    await write(io.stderr, `srop: ${layer.file}: ${layer.name}: ${(error as Error).message}\n`);
-    return null;
+/**
+ * The line for a layer that could not be done: `srop: <file>: <reason>`, the reason naming the
+ * member, tensor or layer once, on one line.
+ */
+export function layerErrorLine(layer: Layer, error: unknown): string {
+  let reason: string;
+  if (error instanceof ActivationFileError) {
+    reason = `${error.part ?? layer.name}: ${error.reason}`;
+  } else {
+    reason = error instanceof Error ? error.message : String(error);
+    if (reason.startsWith(`${layer.file}: `)) reason = reason.slice(layer.file.length + 2);
+    if (!reason.startsWith(`${layer.name}: `)) reason = `${layer.name}: ${reason}`;
+  }
+  return `srop: ${layer.file}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`;
+}
+
+/**
+ * Profiles a layer on the engine of the moment and turns them into per-map SROPs. A failure
+ * after which the engine was replaced (a lost GPU device) runs the layer once more on the new
+ * one; any other failure is reported, not thrown.
+ */
+async function analyse(layer: Layer, engines: CliEngine, params: SropParams, io: CliIo): Promise<LayerResult | null> {
+  for (let attempt = 0; ; attempt++) {
+    const engine = engines.engine();
+    try {
+      const profiles = await engine.profileLayer(layer);
+      return layerResult(layer, profiles, params);
+    } catch (error) {
+      const replaced = attempt === 0 && !(error instanceof ActivationFileError) ? await engines.replaced(engine) : null;
+      if (replaced) {
+        const next = engines.engine();
+        await write(io.stderr, `srop: warning: ${replaced}; ${layer.file}: ${layer.name} runs again on the ${next.backend.toUpperCase()} engine\n`);
+        continue;
+      }
+      await write(io.stderr, layerErrorLine(layer, error));
+      return null;
+    }
   }
 }
 
@@ -98,21 +127,23 @@ export async function runSrop(argv: string[], io: CliIo): Promise<number> {
 
 async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
   const make = io.engineFor ?? (await import('./engineForCli')).engineForCli;
-  const { engine, note, warning, close } = await make(options);
+  const engines = await make(options);
+  const { note, warning, close } = engines;
   try {
     await write(io.stderr, `srop: backend ${note}\n`);
     if (warning) await write(io.stderr, `srop: warning: ${warning}\n`);
     const params = paramsOf(options);
     const { opened, failures: openFailures } = await openAll(options.files, options, io);
     let failures = openFailures;
-    const header = { params, backend: engine.backend, adapter: engine.adapter };
+    // The engine of the end of the run (a lost device may have replaced the first one).
+    const header = () => ({ params, backend: engines.engine().backend, adapter: engines.engine().adapter });
 
     if (options.command === 'maps') {
       const jsonLayers: unknown[] = [];
       if (options.format === 'csv') await write(io.stdout, mapsCsvHeader + '\n');
       for (const { layers } of opened) {
         for (const layer of layers) {
-          const result = await analyse(layer, engine, params, io);
+          const result = await analyse(layer, engines, params, io);
           if (!result) {
             failures++;
             continue;
@@ -121,7 +152,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
           else jsonLayers.push(layerJson(result));
         }
       }
-      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header, layers: jsonLayers }) + '\n');
+      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), layers: jsonLayers }) + '\n');
       return failures > 0 ? 2 : 0;
     }
 
@@ -131,7 +162,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     const resultsB = new Map<string, LayerResult>();
     for (const [side, results] of [[a, resultsA], [b, resultsB]] as const) {
       for (const layer of side.layers) {
-        const result = await analyse(layer, engine, params, io);
+        const result = await analyse(layer, engines, params, io);
         if (result) results.set(layer.name, result);
         else failures++;
       }
@@ -154,7 +185,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     if (options.format === 'csv') {
       await write(io.stdout, compareCsvHeader + '\n' + comparisons.map(compareCsvRow).join(''));
     } else {
-      await write(io.stdout, JSON.stringify({ ...header, files: { a: a.file, b: b.file }, layers: comparisons.map(comparisonJson) }) + '\n');
+      await write(io.stdout, JSON.stringify({ ...header(), files: { a: a.file, b: b.file }, layers: comparisons.map(comparisonJson) }) + '\n');
     }
     return failures > 0 ? 2 : 0;
   } finally {

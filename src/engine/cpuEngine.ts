@@ -7,7 +7,7 @@
 // input), so they enter the rings with weight 2. That is the same work as rfft2 and needs no
 // transpose of the input: the packing reads the map row by row.
 
-import type { Layer } from '../io/types';
+import { ActivationFileError, type Layer } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { ringTable } from './ringTable';
 import { fftLines } from './fft64';
@@ -152,7 +152,7 @@ export class CpuEngine implements ProfileEngine {
       const data = await layer.readMaps(first, count);
       options.signal?.throwIfAborted();
       if (data.length < count * size) {
-        throw new Error(`${layer.file}: ${layer.name}: maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`);
+        throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
       }
       await this.profileInto(plan, data, count, profiles, first, total, options, clock);
       options.onProgress?.(first + count, total);

@@ -53,7 +53,10 @@ export interface HostOptions {
   gpu?: GPU;
   /** Why there is no `gpu`, for the notice (default: "no navigator.gpu"). */
   missingReason?: string;
-  /** An adapter already found (the command finds its own through Dawn). */
+  /**
+   * An adapter already found (the command finds its own through Dawn). With `gpu` too, a recovery
+   * asks `gpu` for a fresh adapter.
+   */
   adapter?: GPUAdapter | null;
   /** GPU memory bound for the GPU engine, bytes. */
   gpuMemoryBound?: number;
@@ -65,6 +68,8 @@ export class EngineHost {
   private device: GPUDevice | null = null;
   private current: ProfileEngine = new CpuEngine();
   private stateValue: HostState;
+  /** The recovery under way after a loss, if any. */
+  private recovery: Promise<void> | null = null;
 
   private constructor(private readonly options: HostOptions, choice: BackendChoice) {
     const adapter: AdapterFacts = { name: null, isFallback: false, missingReason: options.missingReason ?? 'no navigator.gpu' };
@@ -154,10 +159,30 @@ export class EngineHost {
 
   /** A new device and engine after a loss; falls back to the CPU engine if that fails too. */
   async recover(why: string): Promise<void> {
+    const run = this.replaceLostEngine(why);
+    this.recovery = run;
+    try {
+      await run;
+    } finally {
+      if (this.recovery === run) this.recovery = null;
+    }
+  }
+
+  /**
+   * Settles once no recovery is under way. A loss is signalled through `device.lost`, which may
+   * settle just after the call that failed because of it: one turn of the event loop lets it in.
+   */
+  async settled(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    while (this.recovery) await this.recovery;
+  }
+
+  private async replaceLostEngine(why: string): Promise<void> {
     this.publish({ status: 'recovering', notice: `${why}; starting a new device` });
     this.releaseEngine();
     try {
-      // An adapter that has given out a device may be consumed: ask for a fresh one.
+      // An adapter that has given out a device may be consumed: ask for a fresh one (the page's
+      // navigator.gpu, or the command's Dawn GPU object).
       if (this.options.gpu) this.gpuAdapter = await this.options.gpu.requestAdapter({ powerPreference: 'high-performance' });
       if (!this.gpuAdapter) throw new Error('no adapter');
       this.current = await this.createGpuEngine();

@@ -6,7 +6,7 @@
 // as the CPU engine takes them. Chunks are sized so that the GPU memory in use stays under a
 // bound (256 MiB by default) and every buffer within the device's binding limits.
 
-import type { Layer } from '../../io/types';
+import { ActivationFileError, type Layer } from '../../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable, type RingTable } from '../ringTable';
 import { centredScale, checkShape, emptyProfiles, fillMapMoments } from '../profileMath';
@@ -23,19 +23,39 @@ export const DEFAULT_GPU_MEMORY_BOUND = 256 * 1024 * 1024;
 const MAX_CHUNK_VALUES = 8 * 1024 * 1024;
 
 export interface GpuEngineOptions {
-  /** Most bytes of GPU buffers one chunk may use (default 256 MiB). */
+  /** Most bytes of GPU buffers the engine may hold at once, tables included (default 256 MiB). */
   memoryBound?: number;
 }
 
-/** Bytes per pair of maps of one shape, and the largest single buffer per pair. */
-function pairCost(height: number, width: number, rows: LinePlan, columns: LinePlan, segments: number): { total: number; largest: number } {
+/** Bytes of one uniform buffer of the stages (12 u32 values; pack and ring parameters take 16 bytes). */
+const UNIFORM_BYTES = 48;
+/** Buffers whose size grows with the pairs of a chunk (each at least 16 bytes, see ChunkPipeline). */
+const PAIR_BUFFERS = 9;
+
+/** Bytes of a storage buffer holding `bytes` bytes, as gpuCommon's storageBuffer rounds them. */
+const stored = (bytes: number) => Math.max(16, Math.ceil(bytes / 4) * 4);
+
+/**
+ * The GPU memory a chunk pipeline of one shape needs: `perPair` bytes per pair of maps, `fixed`
+ * bytes whatever the pairs (FFT tables, ring table, uniforms, and the 16-byte floor of the
+ * per-pair buffers), and the largest single buffer per pair and among the fixed ones.
+ */
+export function chunkCost(height: number, width: number): { perPair: number; fixed: number; largestPerPair: number; largestFixed: number } {
+  const table = ringTable(height, width);
+  const rows = linePlan(width);
+  const columns = linePlan(height);
+  const segments = 2 * table.rings;
   const size = height * width;
   const packed = size * 8;
   const rowWork = rows.kind === 'bluestein' ? height * rows.size * 8 : 0;
   const columnWork = columns.kind === 'bluestein' ? width * columns.size * 8 : 0;
   const work = Math.max(rowWork, columnWork);
-  const total = 2 * size * 4 + 2 * packed + 2 * work + 2 * 2 * segments * 4 + 2 * 8;
-  return { total, largest: Math.max(packed, work, 2 * size * 4) };
+  // maps in, mean and scale, two spectra buffers, two work buffers, ring energies and their read-back copy
+  const perPair = 2 * size * 4 + 2 * 8 + 2 * packed + 2 * work + 2 * (2 * segments * 4);
+  const uniforms = (plan: LinePlan) => (plan.kind === 'radix' ? plan.passes.length : 3 + 2 * plan.passes.length) * UNIFORM_BYTES;
+  const tables = [stored(rows.table.byteLength), stored(columns.table.byteLength), stored((segments + 1) * 4), stored(table.order.length * 4)];
+  const fixed = tables.reduce((a, b) => a + b, 0) + uniforms(rows) + uniforms(columns) + 2 * 16 + PAIR_BUFFERS * 16;
+  return { perPair, fixed, largestPerPair: Math.max(packed, work, 2 * size * 4, 2 * segments * 4), largestFixed: Math.max(...tables) };
 }
 
 /** Buffers and bound stages for chunks of `pairs` pairs of one shape. */
@@ -49,6 +69,8 @@ class ChunkPipeline {
   readonly rings: RingStage;
   /** The buffer that holds the 2-D spectra of the pairs after the column pass. */
   readonly spectra: GPUBuffer;
+  /** Bytes of every GPU buffer this pipeline and its stages hold. */
+  readonly bytes: number;
 
   constructor(private readonly device: GPUDevice, table: RingTable, readonly pairs: number) {
     const { height: H, width: W } = table;
@@ -73,6 +95,7 @@ class ChunkPipeline {
     this.columns = new LineFftStage(device, columnPlan, { lines: pairs * W, linesPerMap: W, lineStride: 1, elemStride: W, mapStride: size, lineFastest: true }, data, this.rows.resultIn, work, `${label} columns`);
     this.rings = new RingStage(device, table, data[this.columns.resultIn], 2 * pairs, label);
     this.spectra = data[this.columns.resultIn];
+    this.bytes = this.buffers.reduce((sum, b) => sum + b.size, 0) + this.pack.bytes + this.rows.bytes + this.columns.bytes + this.rings.bytes;
   }
 
   /** Records the whole chunk: pack, row and column transforms, rings, and the copy back. */
@@ -101,8 +124,16 @@ export class GpuEngine implements ProfileEngine {
   readonly backend = 'gpu' as const;
   private readonly memoryBound: number;
   private readonly bufferLimit: number;
-  /** Pipelines for the current shape: the full chunk size and the last, shorter chunk. */
-  private chunkPipelines = new Map<string, ChunkPipeline>();
+  /**
+   * The one chunk pipeline alive: replaced (the old one destroyed first) when the shape or the
+   * chunk size changes, so that the engine's buffers never add up past the bound.
+   */
+  private pipeline: { key: string; chunk: ChunkPipeline } | null = null;
+  /** Bytes of buffers that live only during one call (the spectrum read-back). */
+  private transientBytes = 0;
+  private peakBytes = 0;
+  /** Calls run one after another: they share the one pipeline. */
+  private queue: Promise<unknown> = Promise.resolve();
   private lostReason: string | null = null;
   private destroyed = false;
 
@@ -118,15 +149,31 @@ export class GpuEngine implements ProfileEngine {
     });
   }
 
+  /** Bytes of GPU buffers the engine holds now. */
+  get heldBytes(): number {
+    return (this.pipeline?.chunk.bytes ?? 0) + this.transientBytes;
+  }
+
+  /** The most bytes of GPU buffers the engine has held at once. */
+  get peakHeldBytes(): number {
+    return this.peakBytes;
+  }
+
   /** Maps per chunk for this shape under the memory bound and the binding limits (even, at least 2). */
   chunkMaps(height: number, width: number): number {
-    const table = ringTable(height, width);
-    const cost = pairCost(height, width, linePlan(width), linePlan(height), 2 * table.rings);
-    const pairs = Math.min(Math.floor(this.memoryBound / cost.total), Math.floor(this.bufferLimit / cost.largest), Math.max(1, Math.floor(MAX_CHUNK_VALUES / (2 * height * width))));
+    const cost = chunkCost(height, width);
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    if (cost.largestFixed > this.bufferLimit) {
+      throw new Error(`GPU engine: maps of ${height} x ${width} need a ${mib(cost.largestFixed)} table, more than the device's buffer limit of ${mib(this.bufferLimit)}`);
+    }
+    const pairs = Math.min(
+      Math.floor((this.memoryBound - cost.fixed) / cost.perPair),
+      Math.floor(this.bufferLimit / cost.largestPerPair),
+      Math.max(1, Math.floor(MAX_CHUNK_VALUES / (2 * height * width))),
+    );
     if (pairs < 1) {
-      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
       throw new Error(
-        `GPU engine: maps of ${height} x ${width} need ${mib(cost.total)} of GPU memory per pair (largest buffer ${mib(cost.largest)}), ` +
+        `GPU engine: maps of ${height} x ${width} need ${mib(cost.fixed + cost.perPair)} of GPU memory per pair with their tables (largest buffer ${mib(cost.largestPerPair)}), ` +
           `more than the bound of ${mib(this.memoryBound)} or the device's buffer limit of ${mib(this.bufferLimit)}`,
       );
     }
@@ -139,7 +186,7 @@ export class GpuEngine implements ProfileEngine {
     if (data.length < count * size) {
       throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
     }
-    return this.profile(count, height, width, async (first, n) => data.subarray(first * size, (first + n) * size), options);
+    return this.serial(() => this.profile(count, height, width, async (first, n) => data.subarray(first * size, (first + n) * size), options));
   }
 
   async profileLayer(layer: Layer, options: ProfileOptions = {}): Promise<RingProfiles> {
@@ -147,13 +194,20 @@ export class GpuEngine implements ProfileEngine {
     const total = n * c;
     checkShape(total, height, width);
     const size = height * width;
-    return this.profile(total, height, width, async (first, count) => {
+    return this.serial(() => this.profile(total, height, width, async (first, count) => {
       const data = await layer.readMaps(first, count);
       if (data.length < count * size) {
-        throw new Error(`${layer.file}: ${layer.name}: maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`);
+        throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
       }
       return data;
-    }, options);
+    }, options));
+  }
+
+  /** Runs `work` after the calls before it have settled. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async profile(total: number, height: number, width: number, read: (first: number, count: number) => Promise<Float32Array>, options: ProfileOptions): Promise<RingProfiles> {
@@ -162,14 +216,17 @@ export class GpuEngine implements ProfileEngine {
     const table = ringTable(height, width);
     const profiles = emptyProfiles(height, width, total, table.rings);
     if (total === 0) return profiles;
-    const chunk = this.chunkMaps(height, width);
+    // Chunks of equal size (even, under the bound): every chunk of the layer, the last one
+    // included, runs on the same pipeline, the last one's spare slots zeroed.
+    const chunks = Math.ceil(total / this.chunkMaps(height, width));
+    const chunk = 2 * Math.ceil(total / chunks / 2);
     // The next chunk is read while the GPU works on this one.
     let pending = read(0, Math.min(chunk, total));
     for (let first = 0; first < total; first += chunk) {
       const count = Math.min(chunk, total - first);
       const data = await pending;
       options.signal?.throwIfAborted();
-      const done = this.runChunk(table, data, count, profiles, first);
+      const done = this.runChunk(table, chunk / 2, data, count, profiles, first);
       const next = first + chunk;
       if (next < total) {
         pending = read(next, Math.min(chunk, total - next));
@@ -182,27 +239,35 @@ export class GpuEngine implements ProfileEngine {
     return profiles;
   }
 
+  /** The pipeline for chunks of `pairs` pairs of this shape; any other is destroyed before it is made. */
   private pipelineFor(table: RingTable, pairs: number): ChunkPipeline {
     const key = `${table.height}x${table.width}:${pairs}`;
-    let pipeline = this.chunkPipelines.get(key);
-    if (pipeline) return pipeline;
-    // Keep at most two (a layer's full chunks and its last one); older shapes' buffers go.
-    while (this.chunkPipelines.size >= 2) {
-      const [oldKey, old] = this.chunkPipelines.entries().next().value!;
-      old.destroy();
-      this.chunkPipelines.delete(oldKey);
-    }
-    pipeline = new ChunkPipeline(this.device, table, pairs);
-    this.chunkPipelines.set(key, pipeline);
-    return pipeline;
+    if (this.pipeline?.key === key) return this.pipeline.chunk;
+    this.releasePipeline();
+    const chunk = new ChunkPipeline(this.device, table, pairs);
+    this.pipeline = { key, chunk };
+    this.notePeak();
+    return chunk;
   }
 
-  private async runChunk(table: RingTable, data: Float32Array, count: number, profiles: RingProfiles, first: number): Promise<void> {
+  private releasePipeline(): void {
+    this.pipeline?.chunk.destroy();
+    this.pipeline = null;
+  }
+
+  private notePeak(): void {
+    this.peakBytes = Math.max(this.peakBytes, this.heldBytes);
+  }
+
+  /** Runs `count` maps (count <= 2 pairs) through the pipeline of `pairs` pairs; slots past `count` are zeros. */
+  private async runChunk(table: RingTable, pairs: number, data: Float32Array, count: number, profiles: RingProfiles, first: number): Promise<void> {
     const size = table.height * table.width;
+    const slots = 2 * pairs;
     const sums = fillMapMoments(data, count, size, profiles, first);
     // Centre on the float64 mean and scale the centred map to unit RMS, so that float32 powers
     // neither overflow nor underflow and neither map of a pair drowns the other's spectrum.
-    const meanScale = new Float32Array(2 * count);
+    // Slots past `count` keep mean and scale 0, which packs them as zeros.
+    const meanScale = new Float32Array(2 * slots);
     for (let m = 0; m < count; m++) {
       const slot = first + m;
       if (profiles.nonFinite[slot]) continue; // scale 0: packed as zeros
@@ -214,16 +279,19 @@ export class GpuEngine implements ProfileEngine {
     device.pushErrorScope('validation');
     let energies: Float32Array;
     try {
-      const pipeline = this.pipelineFor(table, Math.ceil(count / 2));
+      const pipeline = this.pipelineFor(table, pairs);
       device.queue.writeBuffer(pipeline.input, 0, data.subarray(0, count * size));
+      // The spare slots still hold an earlier chunk's maps: zero them, so that no result depends on it.
+      if (count < slots) device.queue.writeBuffer(pipeline.input, count * size * 4, new Float32Array((slots - count) * size));
       device.queue.writeBuffer(pipeline.meanScale, 0, meanScale);
       device.queue.submit([pipeline.encode()]);
       const reading = pipeline.rings.read();
+      // Awaited below; on a lost device the error scopes may fail first, leaving it unawaited.
+      reading.catch(() => undefined);
       const validation = await device.popErrorScope();
       const memory = await device.popErrorScope();
       const error = validation ?? memory;
       if (error) {
-        reading.catch(() => undefined);
         throw new Error(`GPU engine: ${error.message}`);
       }
       energies = await reading;
@@ -254,8 +322,17 @@ export class GpuEngine implements ProfileEngine {
    */
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
     checkShape(1, height, width);
+    return this.serial(() => this.spectrumOf(map, height, width));
+  }
+
+  private async spectrumOf(map: Float32Array, height: number, width: number): Promise<Float64Array> {
     this.checkUsable();
     const size = height * width;
+    const cost = chunkCost(height, width);
+    if (cost.fixed + cost.perPair + size * 8 > this.memoryBound || size * 8 > this.bufferLimit) {
+      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+      throw new Error(`GPU engine: the spectrum of a ${height} x ${width} map needs ${mib(cost.fixed + cost.perPair + size * 8)} of GPU memory, more than the bound of ${mib(this.memoryBound)}`);
+    }
     const finite = Float32Array.from(map.subarray(0, size), (v) => (Number.isFinite(v) ? v : 0));
     let sum = 0, sumSquares = 0;
     for (const v of finite) {
@@ -263,12 +340,16 @@ export class GpuEngine implements ProfileEngine {
       sumSquares += v * v;
     }
     const rms = Math.sqrt(sumSquares / size);
+    // The second slot of the pair packs as zeros (scale 0).
     const meanScale = new Float32Array([sum / size, rms > 0 ? Math.min(1 / rms, 1e30) : 1, 0, 0]);
     const device = this.device;
     const pipeline = this.pipelineFor(ringTable(height, width), 1);
     const readback = device.createBuffer({ label: 'spectrum readback', size: size * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.transientBytes += readback.size;
+    this.notePeak();
     try {
       device.queue.writeBuffer(pipeline.input, 0, finite);
+      device.queue.writeBuffer(pipeline.input, size * 4, new Float32Array(size));
       device.queue.writeBuffer(pipeline.meanScale, 0, meanScale);
       const commands = pipeline.encode();
       const encoder = device.createCommandEncoder({ label: 'spectrum copy' });
@@ -286,6 +367,7 @@ export class GpuEngine implements ProfileEngine {
       if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
       throw error;
     } finally {
+      this.transientBytes -= readback.size;
       readback.destroy();
     }
   }
@@ -298,7 +380,6 @@ export class GpuEngine implements ProfileEngine {
   /** Frees every buffer; the device belongs to the caller and stays. */
   destroy(): void {
     this.destroyed = true;
-    for (const p of this.chunkPipelines.values()) p.destroy();
-    this.chunkPipelines.clear();
+    this.releasePipeline();
   }
 }

@@ -95,6 +95,11 @@ export class LineFftStage {
     encodeDispatches(pass, this.dispatches);
   }
 
+  /** Bytes of GPU buffers this stage owns (its table and uniforms; the data and work buffers are borrowed). */
+  get bytes(): number {
+    return this.uniforms.reduce((sum, u) => sum + u.size, this.table.size);
+  }
+
   destroy(): void {
     this.table.destroy();
     for (const u of this.uniforms) u.destroy();

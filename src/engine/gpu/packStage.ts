@@ -25,6 +25,11 @@ export class PackStage {
     encodeDispatches(pass, [this.dispatch]);
   }
 
+  /** Bytes of GPU buffers this stage owns. */
+  get bytes(): number {
+    return this.params.size;
+  }
+
   destroy(): void {
     this.params.destroy();
   }

@@ -37,17 +37,17 @@ export class RingStage {
   private readonly energies: GPUBuffer;
   private readonly readback: GPUBuffer;
   private readonly dispatch: Dispatch;
-  private readonly bytes: number;
+  private readonly energyBytes: number;
 
   constructor(device: GPUDevice, table: RingTable, spectra: GPUBuffer, maps: number, label: string) {
     this.segments = 2 * table.rings;
     const { segmentStart, bins } = ringSegments(table);
-    this.bytes = Math.max(16, maps * this.segments * 4);
+    this.energyBytes = Math.max(16, maps * this.segments * 4);
     this.params = uniformBuffer(device, `${label} ring params`, [maps, this.segments, table.height, table.width]);
     this.segmentStart = storageBuffer(device, `${label} ring segment starts`, segmentStart);
     this.bins = storageBuffer(device, `${label} ring bins`, bins);
-    this.energies = device.createBuffer({ label: `${label} ring energies`, size: this.bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    this.readback = device.createBuffer({ label: `${label} ring energies readback`, size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.energies = device.createBuffer({ label: `${label} ring energies`, size: this.energyBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    this.readback = device.createBuffer({ label: `${label} ring energies readback`, size: this.energyBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const pipeline = computePipeline(device, 'rings.wgsl', ringsCode);
     this.dispatch = {
       pipeline,
@@ -62,7 +62,7 @@ export class RingStage {
 
   /** After the compute pass: copy the energies to the mappable buffer. */
   encodeCopy(encoder: GPUCommandEncoder): void {
-    encoder.copyBufferToBuffer(this.energies, 0, this.readback, 0, this.bytes);
+    encoder.copyBufferToBuffer(this.energies, 0, this.readback, 0, this.energyBytes);
   }
 
   /** maps x segments energies, once the submitted work is done. */
@@ -71,6 +71,11 @@ export class RingStage {
     const copy = new Float32Array(this.readback.getMappedRange().slice(0));
     this.readback.unmap();
     return copy;
+  }
+
+  /** Bytes of GPU buffers this stage owns (the ring table, the energies and their read-back copy). */
+  get bytes(): number {
+    return [this.params, this.segmentStart, this.bins, this.energies, this.readback].reduce((sum, b) => sum + b.size, 0);
   }
 
   destroy(): void {
