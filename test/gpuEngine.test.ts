@@ -31,8 +31,11 @@ function profileError(g: RingProfiles, c: RingProfiles): number {
   let worst = 0;
   for (let m = 0; m < c.maps; m++) {
     expect(g.nonFinite[m]).toBe(c.nonFinite[m]);
-    expect(g.dc[m]).toBe(c.dc[m]);
-    expect(g.sumSquares[m]).toBe(c.sumSquares[m]);
+    // The GPU takes the moments in float32 with compensated sums: within 1e-6 of the float64 ones.
+    if (!c.nonFinite[m]) {
+      expect(Math.abs(g.dc[m] - c.dc[m]), `map ${m} DC energy`).toBeLessThanOrEqual(1e-6 * c.dc[m]);
+      expect(Math.abs(g.sumSquares[m] - c.sumSquares[m]), `map ${m} sum of squares`).toBeLessThanOrEqual(1e-6 * c.sumSquares[m]);
+    }
     let total = c.dc[m];
     for (let r = 0; r < c.rings; r++) total += c.inDisc[m * c.rings + r] + c.outDisc[m * c.rings + r];
     for (let r = 0; r < c.rings; r++) {

@@ -69,26 +69,6 @@ export function fillMapMoments(data: Float32Array, count: number, size: number, 
   return out;
 }
 
-/**
- * The factor that brings one map, centred on its mean, to unit RMS (0 when nothing is left after
- * centring: an all-zero or constant map, whose spectrum is its DC bin alone). The GPU engine packs
- * two maps into one complex FFT, where float32 round-off leaks about 1e-7 of one map's energy
- * into the other's: scaling each map's centred part, not its raw values, to the same RMS keeps
- * that leak a small share of each map's own spectrum (a small variation on a large offset
- * included), and a quiet map stays exactly quiet. `sum` and `sumSquares` are the map's float64
- * moments; where they cancel, the centred sum of squares is taken again in a second pass.
- */
-export function centredScale(data: Float32Array, offset: number, size: number, sum: number, sumSquares: number): number {
-  const mean = sum / size;
-  let centred = sumSquares - sum * mean;
-  if (!(centred > 1e-6 * sumSquares)) {
-    centred = 0;
-    for (let i = offset; i < offset + size; i++) centred += (data[i] - mean) ** 2;
-  }
-  if (!(centred > 0)) return 0;
-  return Math.min(1 / Math.sqrt(centred / size), 1e30);
-}
-
 /** Throws unless count is a non-negative and height and width positive integers. */
 export function checkShape(count: number, height: number, width: number): void {
   for (const [what, value] of [['map count', count], ['height', height], ['width', width]] as const) {

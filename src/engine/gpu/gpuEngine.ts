@@ -1,16 +1,17 @@
 // The WebGPU engine: every map's ring-energy profile (SPEC.md steps 1-7) with WGSL compute
-// shaders. Per chunk of maps: upload, pack pairs of maps into complex maps (PackStage), FFT the
-// rows and then the columns (LineFftStage), and sum the power per ring (RingStage), in one
-// submission; only the profiles come back. The per-map moments (DC energy, sum of squares,
-// non-finite flag) are taken in float64 on the CPU from the values as they are uploaded, exactly
-// as the CPU engine takes them. Chunks are sized so that the GPU memory in use stays under a
-// bound (256 MiB by default) and every buffer within the device's binding limits.
+// shaders. Per chunk of maps: upload, take each map's moments (MomentStage: non-finite flag, sum,
+// sum of squares, and the centring and scaling for the next stage), pack pairs of maps into complex
+// maps (PackStage), FFT the rows and then the columns (LineFftStage), and sum the power per ring
+// (RingStage), in one submission; only the profiles and the moments come back, and the CPU makes
+// no pass over the values. Chunks are sized so that the GPU memory in use stays under a bound
+// (256 MiB by default) and every buffer within the device's binding limits.
 
 import { ActivationFileError, type Layer } from '../../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable, type RingTable } from '../ringTable';
-import { centredScale, checkShape, emptyProfiles, fillMapMoments } from '../profileMath';
+import { checkShape, emptyProfiles } from '../profileMath';
 import { linePlan, type LinePlan } from './linePlan';
+import { MomentStage } from './momentStage';
 import { PackStage } from './packStage';
 import { LineFftStage } from './lineFftStage';
 import { RingStage } from './ringStage';
@@ -30,7 +31,7 @@ export interface GpuEngineOptions {
 /** Bytes of one uniform buffer of the stages (12 u32 values; pack and ring parameters take 16 bytes). */
 const UNIFORM_BYTES = 48;
 /** Buffers whose size grows with the pairs of a chunk (each at least 16 bytes, see ChunkPipeline). */
-const PAIR_BUFFERS = 9;
+const PAIR_BUFFERS = 11;
 
 /** Bytes of a storage buffer holding `bytes` bytes, as gpuCommon's storageBuffer rounds them. */
 const stored = (bytes: number) => Math.max(16, Math.ceil(bytes / 4) * 4);
@@ -50,11 +51,12 @@ export function chunkCost(height: number, width: number): { perPair: number; fix
   const rowWork = rows.kind === 'bluestein' ? height * rows.size * 8 : 0;
   const columnWork = columns.kind === 'bluestein' ? width * columns.size * 8 : 0;
   const work = Math.max(rowWork, columnWork);
-  // maps in, mean and scale, two spectra buffers, two work buffers, ring energies and their read-back copy
-  const perPair = 2 * size * 4 + 2 * 8 + 2 * packed + 2 * work + 2 * (2 * segments * 4);
+  // maps in, mean and scale, two spectra buffers, two work buffers, ring energies and their
+  // read-back copy, moments and their read-back copy (with the mean and scale)
+  const perPair = 2 * size * 4 + 2 * 8 + 2 * packed + 2 * work + 2 * (2 * segments * 4) + 2 * 16 + 2 * (16 + 8);
   const uniforms = (plan: LinePlan) => (plan.kind === 'radix' ? plan.passes.length : 3 + 2 * plan.passes.length) * UNIFORM_BYTES;
   const tables = [stored(rows.table.byteLength), stored(columns.table.byteLength), stored((segments + 1) * 4), stored(table.order.length * 4)];
-  const fixed = tables.reduce((a, b) => a + b, 0) + uniforms(rows) + uniforms(columns) + 2 * 16 + PAIR_BUFFERS * 16;
+  const fixed = tables.reduce((a, b) => a + b, 0) + uniforms(rows) + uniforms(columns) + 3 * 16 + PAIR_BUFFERS * 16;
   return { perPair, fixed, largestPerPair: Math.max(packed, work, 2 * size * 4, 2 * segments * 4), largestFixed: Math.max(...tables) };
 }
 
@@ -63,6 +65,7 @@ class ChunkPipeline {
   readonly input: GPUBuffer;
   readonly meanScale: GPUBuffer;
   private readonly buffers: GPUBuffer[] = [];
+  readonly moments: MomentStage;
   private readonly pack: PackStage;
   private readonly rows: LineFftStage;
   private readonly columns: LineFftStage;
@@ -83,35 +86,39 @@ class ChunkPipeline {
     };
     const storage = GPUBufferUsage.STORAGE;
     this.input = create('maps', 2 * pairs * size * 4, storage | GPUBufferUsage.COPY_DST);
-    this.meanScale = create('mean and scale', 2 * pairs * 8, storage | GPUBufferUsage.COPY_DST);
+    this.meanScale = create('mean and scale', 2 * pairs * 8, storage | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
     const spectra = storage | GPUBufferUsage.COPY_SRC;
     const data: [GPUBuffer, GPUBuffer] = [create('spectra A', pairs * size * 8, spectra), create('spectra B', pairs * size * 8, spectra)];
     const rowPlan = linePlan(W);
     const columnPlan = linePlan(H);
     const workValues = Math.max(rowPlan.kind === 'bluestein' ? pairs * H * rowPlan.size : 0, columnPlan.kind === 'bluestein' ? pairs * W * columnPlan.size : 0);
     const work: [GPUBuffer, GPUBuffer] | null = workValues ? [create('bluestein work A', workValues * 8, storage), create('bluestein work B', workValues * 8, storage)] : null;
+    this.moments = new MomentStage(device, this.input, this.meanScale, 2 * pairs, size, label);
     this.pack = new PackStage(device, this.input, this.meanScale, data[0], 2 * pairs, size, pairs);
     this.rows = new LineFftStage(device, rowPlan, { lines: pairs * H, linesPerMap: H, lineStride: W, elemStride: 1, mapStride: size, lineFastest: false }, data, 0, work, `${label} rows`);
     this.columns = new LineFftStage(device, columnPlan, { lines: pairs * W, linesPerMap: W, lineStride: 1, elemStride: W, mapStride: size, lineFastest: true }, data, this.rows.resultIn, work, `${label} columns`);
     this.rings = new RingStage(device, table, data[this.columns.resultIn], 2 * pairs, label);
     this.spectra = data[this.columns.resultIn];
-    this.bytes = this.buffers.reduce((sum, b) => sum + b.size, 0) + this.pack.bytes + this.rows.bytes + this.columns.bytes + this.rings.bytes;
+    this.bytes = this.buffers.reduce((sum, b) => sum + b.size, 0) + this.moments.bytes + this.pack.bytes + this.rows.bytes + this.columns.bytes + this.rings.bytes;
   }
 
-  /** Records the whole chunk: pack, row and column transforms, rings, and the copy back. */
+  /** Records the whole chunk: moments, pack, row and column transforms, rings, and the copies back. */
   encode(): GPUCommandBuffer {
     const encoder = this.device.createCommandEncoder({ label: 'srop chunk' });
     const pass = encoder.beginComputePass({ label: 'srop profiles' });
+    this.moments.encode(pass);
     this.pack.encode(pass);
     this.rows.encode(pass);
     this.columns.encode(pass);
     this.rings.encode(pass);
     pass.end();
     this.rings.encodeCopy(encoder);
+    this.moments.encodeCopy(encoder);
     return encoder.finish();
   }
 
   destroy(): void {
+    this.moments.destroy();
     this.pack.destroy();
     this.rows.destroy();
     this.columns.destroy();
@@ -262,30 +269,19 @@ export class GpuEngine implements ProfileEngine {
   /** Runs `count` maps (count <= 2 pairs) through the pipeline of `pairs` pairs; slots past `count` are zeros. */
   private async runChunk(table: RingTable, pairs: number, data: Float32Array, count: number, profiles: RingProfiles, first: number): Promise<void> {
     const size = table.height * table.width;
-    const slots = 2 * pairs;
-    const sums = fillMapMoments(data, count, size, profiles, first);
-    // Centre on the float64 mean and scale the centred map to unit RMS, so that float32 powers
-    // neither overflow nor underflow and neither map of a pair drowns the other's spectrum.
-    // Slots past `count` keep mean and scale 0, which packs them as zeros.
-    const meanScale = new Float32Array(2 * slots);
-    for (let m = 0; m < count; m++) {
-      const slot = first + m;
-      if (profiles.nonFinite[slot]) continue; // scale 0: packed as zeros
-      meanScale[2 * m] = sums[m] / size;
-      meanScale[2 * m + 1] = centredScale(data, m * size, size, sums[m], profiles.sumSquares[slot]);
-    }
     const device = this.device;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     let energies: Float32Array;
+    let moments: Awaited<ReturnType<MomentStage['read']>>;
     try {
       const pipeline = this.pipelineFor(table, pairs);
       device.queue.writeBuffer(pipeline.input, 0, data.subarray(0, count * size));
-      // The spare slots still hold an earlier chunk's maps: zero them, so that no result depends on it.
-      if (count < slots) device.queue.writeBuffer(pipeline.input, count * size * 4, new Float32Array((slots - count) * size));
-      device.queue.writeBuffer(pipeline.meanScale, 0, meanScale);
+      // The spare slots still hold an earlier chunk's maps: the moment stage gives them mean and
+      // scale 0, which packs them as zeros, so that no result depends on them.
+      pipeline.moments.setCount(count);
       device.queue.submit([pipeline.encode()]);
-      const reading = pipeline.rings.read();
+      const reading = Promise.all([pipeline.rings.read(), pipeline.moments.read(count)]);
       // Awaited below; on a lost device the error scopes may fail first, leaving it unawaited.
       reading.catch(() => undefined);
       const validation = await device.popErrorScope();
@@ -294,7 +290,7 @@ export class GpuEngine implements ProfileEngine {
       if (error) {
         throw new Error(`GPU engine: ${error.message}`);
       }
-      energies = await reading;
+      [energies, moments] = await reading;
     } catch (error) {
       if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
       throw error;
@@ -303,8 +299,12 @@ export class GpuEngine implements ProfileEngine {
     const segments = 2 * rings;
     for (let m = 0; m < count; m++) {
       const slot = first + m;
-      const scale = meanScale[2 * m + 1];
-      if (profiles.nonFinite[slot] || scale === 0) continue; // nothing but DC: every ring stays 0
+      const { nonFinite, sum, sumSquares } = moments.moments[m];
+      profiles.nonFinite[slot] = nonFinite ? 1 : 0;
+      profiles.dc[slot] = sum * sum;
+      profiles.sumSquares[slot] = sumSquares;
+      const scale = moments.packScale[m];
+      if (nonFinite || scale === 0) continue; // nothing but DC: every ring stays 0
       const unscale = 1 / (scale * scale);
       const from = m * segments;
       const to = slot * rings;
@@ -334,14 +334,8 @@ export class GpuEngine implements ProfileEngine {
       throw new Error(`GPU engine: the spectrum of a ${height} x ${width} map needs ${mib(cost.fixed + cost.perPair + size * 8)} of GPU memory, more than the bound of ${mib(this.memoryBound)}`);
     }
     const finite = Float32Array.from(map.subarray(0, size), (v) => (Number.isFinite(v) ? v : 0));
-    let sum = 0, sumSquares = 0;
-    for (const v of finite) {
-      sum += v;
-      sumSquares += v * v;
-    }
-    const rms = Math.sqrt(sumSquares / size);
-    // The second slot of the pair packs as zeros (scale 0).
-    const meanScale = new Float32Array([sum / size, rms > 0 ? Math.min(1 / rms, 1e30) : 1, 0, 0]);
+    let sum = 0;
+    for (const v of finite) sum += v;
     const device = this.device;
     const pipeline = this.pipelineFor(ringTable(height, width), 1);
     const readback = device.createBuffer({ label: 'spectrum readback', size: size * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -349,16 +343,17 @@ export class GpuEngine implements ProfileEngine {
     this.notePeak();
     try {
       device.queue.writeBuffer(pipeline.input, 0, finite);
-      device.queue.writeBuffer(pipeline.input, size * 4, new Float32Array(size));
-      device.queue.writeBuffer(pipeline.meanScale, 0, meanScale);
+      // The second slot of the pair is spare: the moment stage packs it as zeros.
+      pipeline.moments.setCount(1);
       const commands = pipeline.encode();
       const encoder = device.createCommandEncoder({ label: 'spectrum copy' });
       encoder.copyBufferToBuffer(pipeline.spectra, 0, readback, 0, size * 8);
       device.queue.submit([commands, encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
+      const [{ packScale }] = await Promise.all([pipeline.moments.read(1), readback.mapAsync(GPUMapMode.READ)]);
       const z = new Float32Array(readback.getMappedRange().slice(0));
       readback.unmap();
-      const unscale = 1 / (meanScale[1] * meanScale[1]);
+      // Scale 0: nothing but the DC bin (an all-zero or constant map).
+      const unscale = packScale[0] > 0 ? 1 / (packScale[0] * packScale[0]) : 0;
       const power = new Float64Array(size);
       for (let i = 0; i < size; i++) power[i] = (z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]) * unscale;
       power[0] = sum * sum;

@@ -1,0 +1,87 @@
+// GPU stage 0: per map, the non-finite flag, sum and sum of squares, and the pack stage's mean and
+// scale (shaders/moments.wgsl), so that no pass over the values is left to the CPU.
+
+import momentsCode from '../../../shaders/moments.wgsl?raw';
+import { bind, computePipeline, uniformBuffer } from './gpuCommon';
+
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+/** One map's moments as read back: sum and sum of squares of its values, or non-finite. */
+export interface MapMoments {
+  nonFinite: boolean;
+  sum: number;
+  sumSquares: number;
+}
+
+export class MomentStage {
+  private readonly params: GPUBuffer;
+  private readonly moments: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly bindGroup: GPUBindGroup;
+  private readonly momentBytes: number;
+  private readonly meanScaleBytes: number;
+
+  /** `maps` map slots of `size` values in `input`; writes (mean, scale) per map into `meanScale`. */
+  constructor(private readonly device: GPUDevice, input: GPUBuffer, private readonly meanScale: GPUBuffer, private readonly maps: number, size: number, label: string) {
+    this.momentBytes = Math.max(16, maps * 16);
+    this.meanScaleBytes = maps * 8;
+    this.params = uniformBuffer(device, `${label} moment params`, [maps, size, maps, 0]);
+    this.moments = device.createBuffer({ label: `${label} moments`, size: this.momentBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    this.readback = device.createBuffer({ label: `${label} moments readback`, size: this.momentBytes + Math.max(16, this.meanScaleBytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.pipeline = computePipeline(device, 'moments.wgsl', momentsCode);
+    this.bindGroup = bind(device, `${label} moments`, this.pipeline, [this.params, input, this.moments, meanScale]);
+  }
+
+  /** Sets how many map slots hold maps in the next chunk; the rest come out as zeros. */
+  setCount(count: number): void {
+    this.device.queue.writeBuffer(this.params, 8, new Uint32Array([count]));
+  }
+
+  encode(pass: GPUComputePassEncoder): void {
+    if (this.maps === 0) return;
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    // One workgroup per map.
+    const y = Math.ceil(this.maps / MAX_GROUPS_PER_DIMENSION);
+    pass.dispatchWorkgroups(Math.ceil(this.maps / y), y);
+  }
+
+  /** After the compute pass: copy the moments and the (mean, scale) pairs to the mappable buffer. */
+  encodeCopy(encoder: GPUCommandEncoder): void {
+    encoder.copyBufferToBuffer(this.moments, 0, this.readback, 0, this.momentBytes);
+    encoder.copyBufferToBuffer(this.meanScale, 0, this.readback, this.momentBytes, this.meanScaleBytes);
+  }
+
+  /**
+   * Once the submitted work is done: each map's moments, in float64 (the power-of-two scale
+   * undone), and the pack scale it was packed with (0: nothing but DC, or non-finite).
+   */
+  async read(count: number): Promise<{ moments: MapMoments[]; packScale: Float32Array }> {
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const raw = new Float32Array(this.readback.getMappedRange().slice(0));
+    this.readback.unmap();
+    const moments: MapMoments[] = [];
+    const packScale = new Float32Array(count);
+    const at = this.momentBytes / 4;
+    for (let m = 0; m < count; m++) {
+      const s = raw[4 * m];
+      if (s < 0) {
+        moments.push({ nonFinite: true, sum: Number.NaN, sumSquares: Number.NaN });
+        continue;
+      }
+      moments.push({ nonFinite: false, sum: raw[4 * m + 1] / s, sumSquares: raw[4 * m + 2] / (s * s) });
+      packScale[m] = raw[at + 2 * m + 1];
+    }
+    return { moments, packScale };
+  }
+
+  /** Bytes of GPU buffers this stage owns. */
+  get bytes(): number {
+    return this.params.size + this.moments.size + this.readback.size;
+  }
+
+  destroy(): void {
+    for (const b of [this.params, this.moments, this.readback]) b.destroy();
+  }
+}
