@@ -22,6 +22,7 @@ import { LiveInput } from './LiveInput';
 import { IMAGE_FILE, decodeImage } from './decodeImage';
 
 const GRID_POINTS = 64;
+const LABELS_FILE = /\.txt$/i;
 const fallbackSpectrum = new CpuEngine();
 
 export function App() {
@@ -42,7 +43,10 @@ export function App() {
   const onFiles = async (side: SideName, files: File[]) => {
     const models = files.filter((f) => /\.onnx$/i.test(f.name));
     if (models.length) {
-      await modelStore.loadModel(files.filter((f) => !IMAGE_FILE.test(f.name)).map((f) => ({ name: f.name, blob: f })));
+      // A labels file dropped with the model is for that model (after it has loaded), not external data.
+      const labelFiles = files.filter((f) => LABELS_FILE.test(f.name));
+      await modelStore.loadModel(files.filter((f) => !IMAGE_FILE.test(f.name) && !LABELS_FILE.test(f.name)).map((f) => ({ name: f.name, blob: f })));
+      for (const f of labelFiles) await modelStore.loadLabels({ name: f.name, blob: f });
       return;
     }
     const rest: File[] = [];
@@ -53,7 +57,7 @@ export function App() {
         } catch (error) {
           modelStore.reportError((error as Error).message);
         }
-      } else if (/\.txt$/i.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
+      } else if (LABELS_FILE.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
       else rest.push(f);
     }
     if (rest.length) await workspace.addFiles(side, rest);
