@@ -210,6 +210,18 @@ export function defaultSelection(candidates: TensorCandidate[]): string[] {
   return chosen.map((c) => c.tensor);
 }
 
+/** The external-data files the model's initializers name (their `location`), each once. */
+export function externalDataLocations(parsed: ParsedModel): string[] {
+  const model = onnx.ModelProto.decode(parsed.bytes);
+  const found = new Set<string>();
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.dataLocation !== 1) continue;
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    if (location) found.add(location);
+  }
+  return [...found];
+}
+
 /** Labels from a dropped text file: one per line, or a JSON array. */
 export function parseLabels(text: string): string[] {
   const trimmed = text.trim();

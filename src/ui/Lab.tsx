@@ -5,7 +5,7 @@ import { interpolateViridis, line, scaleLinear, scaleSymlog, area } from 'd3';
 import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { csvField } from '../analysis/format';
 import type { Checkpoint, LabStore, OcclusionFill, OcclusionResult, RandomisationResult, TrainingResult } from './labStore';
-import { parseAccuracyTable, stepOf } from './labStore';
+import { checkpointsFrom, parseAccuracyTable } from './labStore';
 import type { ModelState } from './modelStore';
 import { ChartFrame } from './charts/ChartFrame';
 import { Overview } from './charts/Overview';
@@ -205,14 +205,11 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
     );
     await lab.runTraining(checkpoints);
   };
+  const picked = useMemo(() => checkpointsFrom(files, table), [files, table]);
   const runFiles = () =>
     void lab.runTraining(
-      files.flatMap((f) => {
-        const step = table?.steps?.get(f.name) ?? stepOf(f.name);
-        if (step === null) return [];
-        const accuracy = table?.get(f.name) ?? table?.get(String(step)) ?? null;
-        return [{ name: f.name, step, accuracy, blob: f }];
-      }),
+      picked.checkpoints.map((c) => ({ name: c.name, step: c.step, accuracy: c.accuracy, blob: c.file })),
+      picked.externalFiles.map((f) => ({ name: f.name, blob: f })),
     );
   const W = 620, H = 300, A = 110, M = { top: 12, right: 160, bottom: 36, left: 50 };
   const chart = result && (() => {
@@ -250,11 +247,17 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
       <div className="lab-controls">
         <button type="button" onClick={() => void runDemo()}>Use the demo checkpoints</button>
         <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
-        <input id="checkpoint-files" type="file" multiple accept=".onnx" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
+        <input id="checkpoint-files" type="file" multiple accept=".onnx,.data,.bin,.onnx_data" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
         <label htmlFor="accuracy-table">Accuracy table or manifest</label>
         <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv,.json" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
         <button type="button" disabled={!files.length || !model.inputs.A} onClick={runFiles}>Run on these checkpoints</button>
       </div>
+      {picked.leftOut.length > 0 && (
+        <div className="notice" role="status" data-testid="training-left-out">
+          Left out {picked.leftOut.length} of {picked.leftOut.length + picked.checkpoints.length} checkpoint files:
+          <ul>{picked.leftOut.map((f) => <li key={f.name}>{f.name}: {f.reason}</li>)}</ul>
+        </div>
+      )}
       {result && (
         <>
           <div className="chart-row">{chart}</div>

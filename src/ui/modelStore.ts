@@ -122,6 +122,8 @@ export class ModelStore {
   private sessionKey = '';
   private runToken = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** The WebGPU provider could not take the loaded model (its runs fell back to WASM). */
+  private webgpuFailed = false;
 
   constructor(
     private readonly workspace: Workspace,
@@ -218,6 +220,7 @@ export class ModelStore {
       this.sessionKey = '';
       this.parsed = parsed;
       this.externalData = externalData;
+      this.webgpuFailed = false;
       this.set({
         model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer },
         candidates,
@@ -239,7 +242,9 @@ export class ModelStore {
 
   /** What the sanity-check lab needs of the loaded model (null without one). */
   labContext(): { parsed: ParsedModel; externalData: Array<{ path: string; data: Uint8Array }>; provider: ModelProvider } | null {
-    return this.parsed ? { parsed: this.parsed, externalData: this.externalData, provider: this.providerFor() } : null;
+    // The provider the page's own runs use (after a WebGPU fallback, WASM).
+    const provider = this.providerFor() === 'webgpu' && this.webgpuFailed ? 'wasm' : this.providerFor();
+    return this.parsed ? { parsed: this.parsed, externalData: this.externalData, provider } : null;
   }
 
   /**
@@ -357,6 +362,7 @@ export class ModelStore {
       if (provider !== 'webgpu') throw error;
       // The WebGPU provider cannot take this model here: run it on WASM and say so.
       session = await ModelSession.create(parsed, withOutputs(parsed, this.stateValue.selected), 'wasm', this.externalData);
+      this.webgpuFailed = true;
       this.set({ notice: `WebGPU provider failed (${(error as Error).message}); running on WASM` });
     }
     this.session = session;
@@ -389,7 +395,7 @@ export class ModelStore {
       const tensor = input.tensor ?? imageTensor(input.image!, p);
       const dims = [1, p.channels, p.height, p.width];
       const started = performance.now();
-      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...this.stateValue.selected, ...this.parsed.outputs]);
+      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.stateValue.selected, ...this.parsed.outputs])]);
       const seconds = (performance.now() - started) / 1000;
       const file = `${this.parsed.fileName} on ${input.name}`;
       const layers = this.stateValue.selected.flatMap((name) => {
