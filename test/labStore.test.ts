@@ -136,7 +136,7 @@ describe('lab sessions share the page’s runtime queue', () => {
 });
 
 /** A one-conv model whose weights live in an external-data file, with a 4-D sigmoid output. */
-function externalModel(): { bytes: Uint8Array; weights: Uint8Array } {
+function externalModel(): { bytes: Uint8Array<ArrayBuffer>; weights: Uint8Array<ArrayBuffer> } {
   const weights = new Float32Array(2 * 1 * 3 * 3).map((_, i) => ((i % 5) - 2) / 4);
   const bytes = onnx.ModelProto.encode({
     irVersion: 8,
@@ -149,7 +149,7 @@ function externalModel(): { bytes: Uint8Array; weights: Uint8Array } {
       node: [{ opType: 'Conv', input: ['x', 'w'], output: ['c'] }, { opType: 'Relu', input: ['c'], output: ['r'] }, { opType: 'Sigmoid', input: ['r'], output: ['y'] }],
     },
   }).finish();
-  return { bytes, weights: new Uint8Array(weights.buffer) };
+  return { bytes: new Uint8Array(bytes), weights: new Uint8Array(weights.buffer) };
 }
 
 describe('training view', () => {
