@@ -58,4 +58,38 @@ describe('labels belong to the model', () => {
   });
 });
 
-void onnx;
+describe('candidate feature maps', () => {
+  it('a 4-D float graph output is offered (and chosen when it follows a convolution), and runs as a live layer', async () => {
+    const weights = Float32Array.from({ length: 3 * 1 * 3 * 3 }, (_, i) => ((i * 7) % 5) - 2);
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'backbone',
+        input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [1, 1, 10, 10].map((d) => ({ dimValue: d })) } } } }],
+        output: [{ name: 'features', type: { tensorType: { elemType: 1 } } }],
+        initializer: [{ name: 'w', dims: [3, 1, 3, 3], dataType: 1, rawData: new Uint8Array(weights.buffer) }],
+        node: [{ opType: 'Conv', input: ['x', 'w'], output: ['c'] }, { opType: 'Relu', input: ['c'], output: ['features'] }],
+      },
+    }).finish();
+    const { workspace, model } = pageStores();
+    await model.loadModel([{ name: 'backbone.onnx', blob: new Blob([new Uint8Array(bytes)]) }]);
+    expect(model.state.error).toBeNull();
+    expect(model.state.candidates.map((c) => [c.tensor, c.dims])).toEqual([['c', [1, 3, 8, 8]], ['features', [1, 3, 8, 8]]]);
+    expect(model.state.selected).toEqual(['features']);
+    await model.setTensorFile('A', { name: 'x.npy', blob: new Blob([npy(new Float32Array(100).map((_, i) => i % 10), [1, 1, 10, 10])]) });
+    expect(model.state.error).toBeNull();
+    await workspace.idle();
+    expect(workspace.results('A').map((r) => [r.name, r.shape])).toEqual([['features', [1, 3, 8, 8]]]);
+  });
+});
+
+export function npy(data: Float32Array, shape: number[]): Uint8Array<ArrayBuffer> {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 78, 85, 77, 80, 89, 1, 0, header.length & 255, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}

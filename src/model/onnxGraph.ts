@@ -48,7 +48,7 @@ export interface ParsedModel {
   bytes: Uint8Array;
   inputs: ModelInput[];
   outputs: string[];
-  /** Every float tensor produced by a node that is not already a graph output, in graph order. */
+  /** Every float tensor produced by a node (graph outputs included), in graph order. */
   floatTensors: TensorCandidate[];
   labels: string[] | null;
   producer: string;
@@ -160,11 +160,11 @@ export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
     if (GROUP_OF[p.opType ?? ''] === 'Conv') return true;
     return depth < 2 && (GROUP_OF[p.opType ?? ''] === 'Normalisation' || p.opType === 'Add') && isConvLike(p.input?.[0] ?? '', depth + 1);
   };
-  const outputSet = new Set(outputs);
   const floatTensors: TensorCandidate[] = [];
   graph.node.forEach((node, order) => {
+    // Graph outputs too: a model that ends in a feature map (a backbone, a segmenter) offers it.
     for (const tensor of node.output ?? []) {
-      if (!tensor || outputSet.has(tensor) || types.get(tensor) !== ELEM_FLOAT) continue;
+      if (!tensor || types.get(tensor) !== ELEM_FLOAT) continue;
       const group = GROUP_OF[node.opType ?? ''] ?? 'Other';
       floatTensors.push({
         tensor,
