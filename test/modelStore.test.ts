@@ -84,6 +84,23 @@ describe('candidate feature maps', () => {
   });
 });
 
+describe('a .npy dropped on a pane with a model loaded', () => {
+  it('is the model input when its shape fits, and stays an activation file otherwise; the notice says which', async () => {
+    const { model } = pageStores();
+    await model.loadModel([fileOf(torchModel)]);
+    expect(await model.takeDroppedTensor('B', fileOf(torchInput))).toBe('input');
+    expect(model.state.inputs.B).toMatchObject({ name: 'input.npy', image: null });
+    expect(model.state.inputs.B?.tensor).toHaveLength(3 * 32 * 32);
+    expect(model.state.predictions.B).toHaveLength(5);
+    expect(model.state.notice).toBe("input.npy: shape 1x3x32x32 is the model's input shape; taken as B's model input");
+
+    const acts = { name: 'relu1.npy', blob: new Blob([npy(new Float32Array(8 * 16 * 16), [1, 8, 16, 16])]) };
+    expect(await model.takeDroppedTensor('A', acts)).toBe('activations');
+    expect(model.state.inputs.A).toBeNull();
+    expect(model.state.notice).toBe("relu1.npy: shape 1x8x16x16 is not the model's input shape 1x3x32x32; opened as activations on A");
+  });
+});
+
 export function npy(data: Float32Array, shape: number[]): Uint8Array<ArrayBuffer> {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';

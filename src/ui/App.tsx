@@ -39,7 +39,7 @@ export function App() {
     if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) void loadDemo(modelStore);
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
-  /** Files dropped or picked on a pane: a model, labels, images or tensors for the model, or activations. */
+  /** Files dropped or picked on a pane: a model, labels, images or .npy tensors for the model, or activations. */
   const onFiles = async (side: SideName, files: File[]) => {
     const models = files.filter((f) => /\.onnx$/i.test(f.name));
     if (models.length) {
@@ -58,7 +58,10 @@ export function App() {
           modelStore.reportError((error as Error).message);
         }
       } else if (LABELS_FILE.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
-      else rest.push(f);
+      else if (/\.npy$/i.test(f.name) && modelStore.state.model) {
+        // The model's input when its shape fits (as the input pickers take it), else activations.
+        if ((await modelStore.takeDroppedTensor(side, { name: f.name, blob: f })) === 'activations') rest.push(f);
+      } else rest.push(f);
     }
     if (rest.length) await workspace.addFiles(side, rest);
   };

@@ -309,20 +309,44 @@ export class ModelStore {
 
   /** A .npy tensor of the model's input shape as a side's input. */
   async setTensorFile(side: SideName, file: { name: string; blob: Blob }): Promise<void> {
-    const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
-    if (errors.length || layers.length !== 1) {
-      this.set({ error: errors[0]?.message ?? `${file.name}: not one tensor` });
+    const read = await this.readInputTensor(file);
+    if ('error' in read) {
+      this.set({ error: read.error });
       return;
     }
+    await this.useTensor(side, file.name, read.tensor);
+  }
+
+  /**
+   * A .npy dropped on a pane while a model is loaded: the side's input when its shape is the
+   * model's input shape (as "Input A image" takes it), otherwise an activation file for the pane
+   * (the caller opens it). The notice says which happened.
+   */
+  async takeDroppedTensor(side: SideName, file: { name: string; blob: Blob }): Promise<'input' | 'activations'> {
+    const read = await this.readInputTensor(file);
+    if ('tensor' in read) {
+      await this.useTensor(side, file.name, read.tensor, `${file.name}: shape ${read.shape.join('x')} is the model's input shape; taken as ${side}'s model input`);
+      return 'input';
+    }
+    const p = this.stateValue.preprocessing;
+    const what = read.shape ? `shape ${read.shape.join('x')} is not the model's input shape${p ? ` ${[1, p.channels, p.height, p.width].join('x')}` : ''}` : 'not one tensor';
+    this.set({ notice: `${file.name}: ${what}; opened as activations on ${side}` });
+    return 'activations';
+  }
+
+  private async readInputTensor(file: { name: string; blob: Blob }): Promise<{ tensor: Float32Array; shape: number[] } | { error: string; shape: number[] | null }> {
+    const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
+    if (errors.length || layers.length !== 1) return { error: errors[0]?.message ?? `${file.name}: not one tensor`, shape: null };
     const layer = layers[0];
     const p = this.stateValue.preprocessing;
     const want = p ? [1, p.channels, p.height, p.width] : null;
-    if (want && layer.shape.join('x') !== want.join('x')) {
-      this.set({ error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}` });
-      return;
-    }
-    const tensor = await layer.readMaps(0, layer.shape[0] * layer.shape[1]);
-    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name: file.name, image: null, tensor } }, error: null });
+    if (!want) return { error: `${file.name}: no model is loaded to take it as input`, shape: layer.shape };
+    if (layer.shape.join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}`, shape: layer.shape };
+    return { tensor: await layer.readMaps(0, layer.shape[0] * layer.shape[1]), shape: layer.shape };
+  }
+
+  private async useTensor(side: SideName, name: string, tensor: Float32Array, notice?: string): Promise<void> {
+    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name, image: null, tensor } }, error: null, ...(notice ? { notice } : {}) });
     await this.runSide(side);
   }
 
