@@ -96,6 +96,16 @@ test('the page opens on the demo: the final model, a held-out digit and its occl
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   await expect(page.getByTestId('top5-A').locator('li').first()).toContainText('3:');
   await expect(page.getByTestId('live-B')).toContainText('occluded');
+  // The layer and channel views are filled too: the layer that moved most (largest Wasserstein in
+  // the table) and one of its channels, for A and B.
+  const tableRows = page.getByTestId('comparison-table').locator('tbody tr');
+  const distances = await tableRows.evaluateAll((trs) => trs.map((tr) => ({ layer: tr.getAttribute('data-layer')!, w: Number(tr.querySelectorAll('td')[4].textContent) })));
+  const movedMost = distances.reduce((best, d) => (d.w > best.w ? d : best));
+  await expect(page.getByTestId('layer-detail').locator('h2')).toContainText(`Layer ${movedMost.layer}`);
+  await expect(page.getByTestId('channel-table').locator('tr.selected')).toHaveCount(1);
+  await expect(page.getByTestId('channel-detail').locator('h2')).toContainText(new RegExp(`^Channel \\d+ of ${movedMost.layer.replace(/[/.]/g, '\\$&')}$`));
+  await expect(page.getByTestId('channel-A')).toBeVisible();
+  await expect(page.getByTestId('channel-B')).toBeVisible();
   // Make B from A in one click: a blurred copy replaces B's feature maps.
   await page.getByRole('button', { name: 'Blur' }).click();
   await expect(page.getByTestId('live-B')).toContainText('blurred');

@@ -11,7 +11,7 @@ import { ComparisonTable } from './ComparisonTable';
 import { LayerDetail } from './LayerDetail';
 import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
 import { CpuEngine } from '../engine/cpuEngine';
-import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
+import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, type SideName } from './workspace';
 import { loadDemo, useModelStore } from './useModelStore';
@@ -34,9 +34,13 @@ export function App() {
     (window as unknown as { sropLab: LabStore }).sropLab = l;
     return l;
   });
+  // The demo fills every view: once its runs have settled and both sides are measured, the layer
+  // that moved most and its most changed channel are opened.
+  const [focusPending, setFocusPending] = useState(false);
+  const openDemo = () => void loadDemo(modelStore).then(() => modelStore.settled()).then(() => setFocusPending(!!modelStore.state.model));
   // The page opens on the demo (`?nodemo` opens it empty).
   useEffect(() => {
-    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) void loadDemo(modelStore);
+    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) openDemo();
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   /** Files dropped or picked on a pane: a model, labels, images or .npy tensors for the model, or activations. */
@@ -80,6 +84,15 @@ export function App() {
     return { rows: built, grid: g, yMax: sropAxisMax(built) };
   }, [resultsA, resultsB, inputs.A, inputs.B]);
   const row = rows.find((r) => r.name === selectedLayer) ?? null;
+  useEffect(() => {
+    if (!focusPending || state.progress.running || rows.length === 0 || !rows.every((r) => r.comparison)) return;
+    const focus = defaultFocus(rows, inputs.A, inputs.B);
+    if (focus) {
+      setSelectedLayer(focus.layer);
+      setSelectedChannel(focus.channel);
+    }
+    setFocusPending(false);
+  }, [focusPending, rows, state.progress.running]); // eslint-disable-line react-hooks/exhaustive-deps
   const hasB = resultsB.length > 0;
   const cancelled = SIDES.reduce((n, side) => n + workspace.entries(side).filter((e) => e.status === 'cancelled').length, 0);
 
@@ -125,7 +138,7 @@ export function App() {
           </div>
         </div>
         <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} cancelled={state.progress.running ? 0 : cancelled} />
-        <ModelPanel store={modelStore} state={modelState} onDemo={() => void loadDemo(modelStore)} />
+        <ModelPanel store={modelStore} state={modelState} onDemo={openDemo} />
         <div className="panes">
           {SIDES.map((side) => (
             <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} state={modelState} /> : null} />

@@ -171,6 +171,11 @@ export class ModelStore {
     return this.enqueue(work);
   }
 
+  /** Resolves once everything queued on the runtime so far (loads, runs) has finished. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
   /**
    * Loads an ONNX model (and its external-data files) and finds its 4-D float tensors by a probe run.
    * Its labels are its own `labels` metadata, else `options.labels` (the demo's manifest), else none.
