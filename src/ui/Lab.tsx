@@ -160,7 +160,7 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
   })();
   return (
     <div data-testid="lab-randomisation">
-      <p className="hint">Re-draws weights (Gaussian with each layer's own trained mean and std, fixed seed): cascading from the last weight layer towards the first, or one layer at a time, and compares each feature layer's SROPs with the trained model's on A's image.</p>
+      <p className="hint">Re-draws weights with each tensor's own trained mean and std, from a uniform distribution where the trained values look uniform (excess kurtosis below -0.9) and a Gaussian otherwise (fixed seed): cascading from the last weight layer towards the first, or one layer at a time, and compares each feature layer's SROPs with the trained model's on A's image.</p>
       <div className="lab-controls">
         <label>
           mode{' '}
@@ -171,6 +171,12 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
         </label>
         <button type="button" onClick={() => void lab.runRandomisation(mode)}>Run randomisation</button>
       </div>
+      {result && result.notRandomised.length > 0 && (
+        <div className="notice" role="status" data-testid="randomisation-notice">
+          Not randomised ({result.notRandomised.length}); distances of the layers they feed can read 0 because of them:
+          <ul>{result.notRandomised.map((s) => <li key={`${s.layer}|${s.initializer}`}>{s.layer}{s.initializer ? ` / ${s.initializer}` : ''}: {s.reason}</li>)}</ul>
+        </div>
+      )}
       {result && (
         <>
           <div className="chart-row">{chart}</div>

@@ -12,7 +12,7 @@ import { occlusionGrid, pearson, spearman, sropDistance, type GridPosition } fro
 import { externalDataLocations, onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
-import { randomisedModel, weightLayers, type WeightLayer } from '../model/randomise';
+import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
 import { classProbabilities, classVectorOf, type ModelStore } from './modelStore';
 
 export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
@@ -43,6 +43,9 @@ export interface RandomisationStep {
   label: string;
   /** Weight layers re-drawn in this step. */
   randomised: string[];
+  /** The tensors actually re-drawn (dtype, family) and those that could not be (why). */
+  redrawn: Redrawn[];
+  skipped: Skipped[];
   /** Per feature layer: Wasserstein distance to the trained model's SROPs. */
   distance: Array<number | null>;
   results: LayerResult[];
@@ -54,6 +57,8 @@ export interface RandomisationResult {
   mode: 'cascading' | 'independent';
   layers: string[];
   weightLayers: string[];
+  /** Everything left as trained in any step, with why (normalisation layers, non-float or missing weights). */
+  notRandomised: Skipped[];
   trained: LayerResult[];
   steps: RandomisationStep[];
 }
@@ -402,10 +407,13 @@ export class LabStore {
       this.tick(1, plans.length + 1);
       const steps: RandomisationStep[] = [];
       for (const [k, plan] of plans.entries()) {
-        const results = await runModel(randomisedModel(parsed, plan.layers));
+        const variant = randomisedModel(parsed, plan.layers, externalData);
+        const results = await runModel(variant.bytes);
         steps.push({
-          label: plan.label,
+          label: variant.redrawn.length ? plan.label : `${plan.label} (nothing re-drawn)`,
           randomised: plan.layers.map((l) => l.name),
+          redrawn: variant.redrawn,
+          skipped: variant.skipped,
           distance: trained.map((t) => {
             const r = results.find((x) => x.name === t.name);
             return r ? sropDistance(t.srop, r.srop) : null;
@@ -414,7 +422,9 @@ export class LabStore {
         });
         this.tick(k + 2, plans.length + 1);
       }
-      this.set({ randomisation: { model: parsed.fileName, image: imageName, mode, layers: trained.map((t) => t.name), weightLayers: weights.map((w) => w.name), trained, steps } });
+      const notRandomised = new Map<string, Skipped>();
+      for (const s of [...keptLayers(parsed), ...steps.flatMap((st) => st.skipped)]) notRandomised.set(`${s.layer}|${s.initializer}`, s);
+      this.set({ randomisation: { model: parsed.fileName, image: imageName, mode, layers: trained.map((t) => t.name), weightLayers: weights.map((w) => w.name), notRandomised: [...notRandomised.values()], trained, steps } });
     });
   }
 
