@@ -13,6 +13,8 @@ import { ModelSession, type ModelProvider } from '../src/model/runtime';
 import type { RgbaImage } from '../src/model/preprocess';
 import { checkpointsFrom, LabStore, parseAccuracyTable } from '../src/ui/labStore';
 import { ModelStore } from '../src/ui/modelStore';
+import { occlusionCsv, randomisationCsv, randomisationJson } from '../src/ui/labExports';
+import { mixedModel } from '../src/testing/mixedModel';
 import { Workspace } from '../src/ui/workspace';
 
 const root = join(__dirname, '..');
@@ -208,5 +210,47 @@ describe('occlusion probability drop', () => {
     }
     expect(drops[0].some((d) => Math.abs(d) > 1e-3)).toBe(true);
     drops[1].forEach((d, i) => expect(d).toBeCloseTo(drops[0][i], 5));
+  });
+});
+
+describe('lab exports', () => {
+  it('CSVs open with the model, image and parameters; the randomisation JSON holds every step’s per-layer SROPs; skipped weights are listed', async () => {
+    const { model, lab } = stores();
+    const { bytes, external } = mixedModel();
+    await model.loadModel([{ name: 'mixed.onnx', blob: new Blob([new Uint8Array(bytes)]) }, { name: 'mixed.data', blob: new Blob([new Uint8Array(external[0].data)]) }]);
+    expect(model.state.error).toBeNull();
+    model.setImage('A', 'ring.png', ring(10));
+    await model.runSide('A');
+    await lab.runRandomisation('cascading');
+    await lab.runOcclusion({ patch: 5, stride: 5, fill: 'mean' });
+    expect(lab.state.error).toBeNull();
+    const params = { ...DEFAULT_PARAMS, kappa: 0.9 };
+    const r = lab.state.randomisation!;
+    expect(r.notRandomised.map((s) => `${s.layer}/${s.initializer}`)).toEqual(['bn1/', 'conv3/w3', 'conv2/b2']);
+
+    const csv = randomisationCsv(r, params).trim().split('\n');
+    expect(csv.slice(0, 4)).toEqual(['# experiment: randomisation', '# model: mixed.onnx', '# image: ring.png', '# mode: cascading']);
+    expect(csv).toContain('# not_randomised: conv3/w3: dtype int8 is not a float type (quantised weights are not re-drawn)');
+    expect(csv).toContain('# srop_params: kappa=0.9 dc=keep domain=disc interpolate=true');
+    const header = csv.findIndex((l) => !l.startsWith('# '));
+    expect(csv[header]).toMatch(/^step,label,randomised,redrawn,w1:/);
+    expect(csv.length - header - 1).toBe(r.steps.length);
+
+    const json = JSON.parse(JSON.stringify(randomisationJson(r, params)));
+    expect(json.trained.map((l: { layer: string }) => l.layer)).toEqual(r.layers);
+    expect(json.steps).toHaveLength(r.steps.length);
+    for (const [i, step] of json.steps.entries()) {
+      for (const [k, layer] of step.layers.entries()) {
+        const result = r.steps[i].results[k];
+        expect(layer.srop).toHaveLength(result.shape[0] * result.shape[1]);
+        expect(layer.srop).toEqual(Array.from(result.srop, (v) => (Number.isFinite(v) ? v : null)));
+      }
+    }
+
+    const occ = occlusionCsv(lab.state.occlusion!, params).trim().split('\n');
+    expect(occ.slice(0, 6)).toEqual(['# experiment: occlusion', '# model: mixed.onnx', '# image: ring.png', '# patch: 5', '# stride: 5', '# fill: mean']);
+    const occHeader = occ.findIndex((l) => !l.startsWith('# '));
+    expect(occ[occHeader]).toMatch(/^x,y,srop_change,probability_drop,w1:/);
+    expect(occ.length - occHeader - 1).toBe(lab.state.occlusion!.positions.length);
   });
 });

@@ -11,6 +11,7 @@ import { ChartFrame } from './charts/ChartFrame';
 import { Overview } from './charts/Overview';
 import { AXIS, formatNumber } from './charts/theme';
 import { download } from './exporters';
+import { occlusionCsv, randomisationCsv, randomisationJson } from './labExports';
 
 const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb', '#c23b22', '#1b9e9e'];
 const layerColour = (i: number) => PALETTE[i % PALETTE.length];
@@ -115,10 +116,7 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
           {exportButtons(
             lab,
             'occlusion',
-            () =>
-              [`x,y,srop_change,probability_drop,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`]
-                .concat(result.positions.map((p, i) => [p.x, p.y, result.sropChange[i], result.probabilityDrop[i], ...result.perLayer[i]].map((v) => csvField(v as number | null)).join(',')))
-                .join('\n') + '\n',
+            () => occlusionCsv(result, lab.params()),
             () => ({ experiment: 'occlusion', params: { patch: result.patch, stride: result.stride, fill: result.fill, summed: result.summed }, ...result }),
           )}
         </>
@@ -130,7 +128,8 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
 function RandomisationView({ lab, result }: { lab: LabStore; result: RandomisationResult | null }) {
   const [mode, setMode] = useState<'cascading' | 'independent'>('cascading');
   const [stepIndex, setStepIndex] = useState(0);
-  const step = result?.steps[Math.min(stepIndex, (result?.steps.length ?? 1) - 1)] ?? null;
+  const stepNumber = Math.min(stepIndex, (result?.steps.length ?? 1) - 1) + 1;
+  const step = result?.steps[stepNumber - 1] ?? null;
   const rows = useMemo(() => (result && step ? layerRows(result.trained, step.results, null, null, linearGrid(0, 1.5, 64)) : []), [result, step]);
   const W = 580, H = 240, M = { top: 12, right: 150, bottom: 60, left: 70 };
   const chart = result && (() => {
@@ -186,13 +185,25 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
               {result.steps.map((s, i) => <option key={i} value={i}>{i + 1}: {s.label}</option>)}
             </select>
           </label>
-          <p className="hint">Left half: trained model; right half: randomised ({step?.randomised.join(', ')}).</p>
-          <Overview rows={rows} grid={linearGrid(0, 1.5, 64)} yMax={sropAxisMax(rows)} selected={null} onSelect={() => undefined} />
+          {step && (
+            <Overview
+              rows={rows}
+              grid={linearGrid(0, 1.5, 64)}
+              yMax={sropAxisMax(rows)}
+              selected={null}
+              onSelect={() => undefined}
+              title={`SROP distributions per layer, trained against randomised, step ${stepNumber}: ${step.label}`}
+              description={`left half: trained model; right half: randomised (${step.randomised.join(', ')}); lines join the medians; 1 is the Nyquist radius`}
+              filename={`randomisation-step-${stepNumber}`}
+              testId="randomisation-overview"
+              sideNames={{ a: 'trained', b: 'randomised' }}
+            />
+          )}
           {exportButtons(
             lab,
             'randomisation',
-            () => [`step,label,randomised,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`].concat(result.steps.map((s, i) => [i + 1, csvField(s.label), csvField(s.randomised.join(' ')), ...s.distance.map((d) => csvField(d))].join(','))).join('\n') + '\n',
-            () => ({ experiment: 'randomisation', model: result.model, image: result.image, mode: result.mode, weightLayers: result.weightLayers, layers: result.layers, steps: result.steps.map((s) => ({ label: s.label, randomised: s.randomised, distance: s.distance, medians: s.results.map((r) => r.summary.median) })), trainedMedians: result.trained.map((r) => r.summary.median) }),
+            () => randomisationCsv(result, lab.params()),
+            () => randomisationJson(result, lab.params()),
           )}
         </>
       )}
