@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { mixedModel } from '../src/testing/mixedModel';
 
 // The sanity-check lab on the demo model in real Chromium: occlusion heatmaps at every grid
 // position, cascading randomisation, and the training view over the shipped checkpoints.
@@ -39,8 +40,11 @@ test('occlusion: both heatmaps have a value at every grid position, neither is u
   await expect(page.getByTestId('heatmap-occlusion-probability-drop').locator('.heat-cell')).toHaveCount(144);
   await expect(page.getByTestId('occlusion-correlation')).toContainText(/Pearson -?\d\.\d{3}, Spearman -?\d\.\d{3}/);
   const csv = (await download(page, 'Export occlusion as CSV')).trim().split('\n');
-  expect(csv).toHaveLength(145);
-  expect(csv[0]).toMatch(/^x,y,srop_change,probability_drop,w1:/);
+  // Model, image and parameters as leading comment lines, then the header and one row per position.
+  const header = csv.findIndex((l) => !l.startsWith('# '));
+  expect(csv.slice(0, header)).toEqual(expect.arrayContaining([`# model: ${manifest.final}`, '# image: digit3.png', '# patch: 6', '# stride: 2', '# fill: zero', expect.stringMatching(/^# srop_params: kappa=0\.85 /)]));
+  expect(csv[header]).toMatch(/^x,y,srop_change,probability_drop,w1:/);
+  expect(csv).toHaveLength(header + 1 + 144);
   const json = JSON.parse(await download(page, 'Export occlusion as JSON'));
   expect(json).toMatchObject({ experiment: 'occlusion', model: manifest.final, params: { patch: 6, stride: 2, fill: 'zero' } });
 });
@@ -63,8 +67,49 @@ test('cascading randomisation moves the last layer first', async ({ page }) => {
   expect(steps[first].distance.slice(0, last).every((d) => d === 0)).toBe(true);
   // By the end every layer has moved.
   expect(steps.at(-1)!.distance.every((d) => (d ?? 0) > 0)).toBe(true);
+  // The step plot is its own chart: trained against randomised, the step named.
+  const stepPlot = page.getByTestId('randomisation-overview');
+  await expect(stepPlot).toContainText(`trained against randomised, step 1: ${result.steps[0].label}`);
+  await expect(stepPlot.locator('.overview-layer')).toHaveCount(5);
+  await expect(page.getByTestId('lab-randomisation').getByTestId('overview')).toHaveCount(0);
+  await expect(page.getByTestId('randomisation-notice')).toHaveCount(0); // the demo's weights are all float32, inline
   const csv = (await download(page, 'Export randomisation as CSV')).trim().split('\n');
-  expect(csv).toHaveLength(7);
+  const header = csv.findIndex((l) => !l.startsWith('# '));
+  expect(csv.slice(0, header)).toEqual(expect.arrayContaining([`# model: ${manifest.final}`, '# mode: cascading']));
+  expect(csv[header]).toMatch(/^step,label,randomised,redrawn,w1:/);
+  expect(csv).toHaveLength(header + 1 + 6);
+  const json = JSON.parse(await download(page, 'Export randomisation as JSON'));
+  expect(json.trained).toHaveLength(5);
+  expect(json.steps).toHaveLength(6);
+  expect(json.steps[5].layers.map((l: { srop: unknown[] }) => l.srop.length)).toEqual([24, 24, 48, 48, 96]);
+});
+
+test('randomisation of a model with external-data, float16 and int8 weights and a BatchNorm: what is left is listed and exported', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  const { bytes, external } = mixedModel();
+  await page.getByLabel('Model (ONNX)').setInputFiles([
+    { name: 'mixed.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) },
+    { name: 'mixed.data', mimeType: 'application/octet-stream', buffer: Buffer.from(external[0].data) },
+  ]);
+  await expect(page.getByTestId('model-status')).toContainText('mixed.onnx');
+  await page.getByLabel('Input A image').setInputFiles(join(root, 'public', 'samples', 'digit3.png'));
+  await expect(page.getByTestId('pane-A').locator('[data-status=done]').first()).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /randomisation/ }).click();
+  await page.getByRole('button', { name: 'Run randomisation' }).click();
+  const notice = page.getByTestId('randomisation-notice');
+  await expect(notice).toContainText('Not randomised (3)', { timeout: 60_000 });
+  await expect(notice).toContainText('bn1: BatchNormalization: its scale, shift (and running statistics) are kept as trained');
+  await expect(notice).toContainText('conv3 / w3: dtype int8 is not a float type');
+  await expect(notice).toContainText('conv2 / b2: all 4 values equal');
+  const csv = (await download(page, 'Export randomisation as CSV')).trim().split('\n');
+  expect(csv.filter((l) => l.startsWith('# not_randomised: '))).toHaveLength(3);
+  // The external-data and float16 weights were re-drawn.
+  expect(csv.find((l) => l.startsWith('3,'))).toContain('w1:float32:uniform');
+  const json = JSON.parse(await download(page, 'Export randomisation as JSON'));
+  expect(json.notRandomised).toHaveLength(3);
+  // Cascading: step 1 (conv3, int8 only) re-draws nothing and says so; step 2 adds conv2's float16 weight.
+  expect(json.steps[0].label).toContain('(nothing re-drawn)');
+  expect(json.steps[1].redrawn.map((r: { initializer: string; dtype: string }) => `${r.initializer}:${r.dtype}`)).toEqual(['w2:float16']);
 });
 
 test('training: one point per checkpoint with the manifest accuracies, and a Spearman correlation per layer', async ({ page }) => {
@@ -85,7 +130,13 @@ test('training on the user’s own checkpoint files, ordered by the step in thei
   await openDemo(page);
   await page.getByRole('tab', { name: /Training/ }).click();
   const chosen = [manifest.checkpoints.at(-1), manifest.checkpoints[0], manifest.checkpoints[3]] as Array<{ file: string; step: number; accuracy: number }>;
-  await page.getByLabel('Checkpoints (ONNX)').setInputFiles(chosen.map((c) => join(root, 'public', 'demo', c.file)));
+  await page.getByLabel('Checkpoints (ONNX)').setInputFiles([
+    ...chosen.map((c) => ({ name: c.file, mimeType: 'application/octet-stream', buffer: readFileSync(join(root, 'public', 'demo', c.file)) })),
+    // No step in its name and no manifest: left out, and the page says so.
+    { name: 'best.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(join(root, 'public', 'demo', manifest.final)) },
+  ]);
+  await expect(page.getByTestId('training-left-out')).toContainText('Left out 1 of 4 checkpoint files');
+  await expect(page.getByTestId('training-left-out')).toContainText('best.onnx: no step number in its name (and no manifest gives one)');
   const table = 'file,accuracy\n' + chosen.map((c) => `${c.file},${(c.accuracy * 100).toFixed(2)}%`).join('\n');
   await page.getByLabel('Accuracy table or manifest').setInputFiles({ name: 'accuracy.csv', mimeType: 'text/csv', buffer: Buffer.from(table) });
   await page.getByRole('button', { name: 'Run on these checkpoints' }).click();

@@ -96,6 +96,16 @@ test('the page opens on the demo: the final model, a held-out digit and its occl
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   await expect(page.getByTestId('top5-A').locator('li').first()).toContainText('3:');
   await expect(page.getByTestId('live-B')).toContainText('occluded');
+  // The layer and channel views are filled too: the layer that moved most (largest Wasserstein in
+  // the table) and one of its channels, for A and B.
+  const tableRows = page.getByTestId('comparison-table').locator('tbody tr');
+  const distances = await tableRows.evaluateAll((trs) => trs.map((tr) => ({ layer: tr.getAttribute('data-layer')!, w: Number(tr.querySelectorAll('td')[4].textContent) })));
+  const movedMost = distances.reduce((best, d) => (d.w > best.w ? d : best));
+  await expect(page.getByTestId('layer-detail').locator('h2')).toContainText(`Layer ${movedMost.layer}`);
+  await expect(page.getByTestId('channel-table').locator('tr.selected')).toHaveCount(1);
+  await expect(page.getByTestId('channel-detail').locator('h2')).toContainText(new RegExp(`^Channel \\d+ of ${movedMost.layer.replace(/[/.]/g, '\\$&')}$`));
+  await expect(page.getByTestId('channel-A')).toBeVisible();
+  await expect(page.getByTestId('channel-B')).toBeVisible();
   // Make B from A in one click: a blurred copy replaces B's feature maps.
   await page.getByRole('button', { name: 'Blur' }).click();
   await expect(page.getByTestId('live-B')).toContainText('blurred');
@@ -239,11 +249,31 @@ test('an RGB model with photos of another size: resized, normalised, top-5 shown
 });
 
 async function dropImage(page: Page, testId: string, path: string, name: string) {
-  const base64 = readFileSync(path).toString('base64');
-  const dataTransfer = await page.evaluateHandle(([b, n]) => {
+  await dropFile(page, testId, readFileSync(path), name, 'image/png');
+}
+
+async function dropFile(page: Page, testId: string, bytes: Uint8Array, name: string, type = 'application/octet-stream') {
+  const base64 = Buffer.from(bytes).toString('base64');
+  const dataTransfer = await page.evaluateHandle(([b, n, t]) => {
     const dt = new DataTransfer();
-    dt.items.add(new File([Uint8Array.from(atob(b), (c) => c.charCodeAt(0))], n, { type: 'image/png' }));
+    dt.items.add(new File([Uint8Array.from(atob(b), (c) => c.charCodeAt(0))], n, { type: t }));
     return dt;
-  }, [base64, name] as const);
+  }, [base64, name, type] as const);
   await page.dispatchEvent(`[data-testid=${testId}]`, 'drop', { dataTransfer });
 }
+
+test('a .npy dropped on a pane is the model input when its shape fits it, and activations otherwise', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Model (ONNX)').setInputFiles(join(fixtures, 'torch_cnn.onnx'));
+  await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
+  await dropFile(page, 'pane-A', readFileSync(join(fixtures, 'input.npy')), 'input.npy');
+  await expect(page.getByTestId('model-panel')).toContainText("input.npy: shape 1x3x32x32 is the model's input shape; taken as A's model input");
+  await expect(page.getByTestId('live-A')).toContainText('tensor input input.npy');
+  await waitDone(page, 'A', 4);
+  await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
+  // Another shape: an activation file of pane B, not B's input.
+  await dropFile(page, 'pane-B', npy(Float32Array.from({ length: 8 * 16 * 16 }, (_, i) => Math.sin(i / 3) ** 2), [1, 8, 16, 16]), 'relu1.npy');
+  await expect(page.getByTestId('model-panel')).toContainText("relu1.npy: shape 1x8x16x16 is not the model's input shape 1x3x32x32; opened as activations on B");
+  await expect(page.getByTestId('pane-B')).toContainText('relu1.npy');
+  await expect(page.getByTestId('live-B')).not.toContainText('relu1.npy');
+});

@@ -7,7 +7,7 @@ import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
-  centredLogPower, channelRows, cumulativeBand, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+  centredLogPower, channelRows, cumulativeBand, defaultFocus, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/charts';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { powerSpectrum64 } from '../src/engine/spectrum';
@@ -148,5 +148,24 @@ describe('per-map CSV of the page', () => {
     const sided = mapsCsvRows(r, 'B,').trim().split('\n');
     expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status');
     expect(sided).toEqual(plain.map((line) => `B,${line}`));
+  });
+});
+
+describe('default focus (where the demo opens the layer and channel views)', () => {
+  it('the layer with the largest Wasserstein distance, and its channel whose SROP changed most', async () => {
+    const a = [await result('conv1', [1, 6, 16, 16], 1), await result('conv2', [1, 6, 8, 8], 2), await result('conv3', [1, 6, 8, 8], 3)];
+    const b = [await result('conv1', [1, 6, 16, 16], 1), await result('conv2', [1, 6, 8, 8], 20), await result('conv3', [1, 6, 8, 8], 30)];
+    const rows = layerRows(a, b, 0, 0, linearGrid(0, 1.5, 32));
+    const most = [...rows].sort((x, y) => (y.comparison!.wasserstein ?? -1) - (x.comparison!.wasserstein ?? -1))[0];
+    expect(rows[0].comparison!.wasserstein).toBe(0);
+    const focus = defaultFocus(rows, 0, 0)!;
+    expect(focus.layer).toBe(most.name);
+    const changes = channelRows(most.a!.result, most.b!.result, 0, 0).filter((c) => c.change !== null);
+    expect(Math.abs(changes.find((c) => c.channel === focus.channel)!.change!)).toBe(Math.max(...changes.map((c) => Math.abs(c.change!))));
+    // Without B: the first layer, its first channel with an SROP.
+    const alone = defaultFocus(layerRows(a, [], 0, null, linearGrid(0, 1.5, 8)), 0, null)!;
+    expect(alone.layer).toBe('conv1');
+    expect(channelRows(a[0], null, 0, null)[alone.channel].a).not.toBeNull();
+    expect(defaultFocus([], null, null)).toBeNull();
   });
 });

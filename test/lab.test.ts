@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { occlusionGrid, pearson, ranks, spearman, sropDistance } from '../src/analysis/lab';
 import { onnx, parseModel } from '../src/model/onnxGraph';
-import { randomisedModel, weightLayers } from '../src/model/randomise';
+import { familyOf, floatToHalf, halfToFloat, keptLayers, moments, randomisedModel, weightLayers } from '../src/model/randomise';
+import { ModelSession } from '../src/model/runtime';
+import { mixedModel } from '../src/testing/mixedModel';
 import { parseAccuracyTable, stepOf } from '../src/ui/labStore';
 
 const demo = join(__dirname, '..', 'public', 'demo');
@@ -37,7 +39,7 @@ describe('parameter randomisation', () => {
     const parsed = parseModel(new Uint8Array(readFileSync(join(demo, manifest.final))), manifest.final);
     const layers = weightLayers(parsed);
     expect(layers.map((l) => l.opType)).toEqual(['Conv', 'Conv', 'Conv', 'Conv', 'Conv', 'Gemm']);
-    const edited = onnx.ModelProto.decode(randomisedModel(parsed, [layers[4]]));
+    const edited = onnx.ModelProto.decode(randomisedModel(parsed, [layers[4]]).bytes);
     const original = onnx.ModelProto.decode(parsed.bytes);
     const values = (m: typeof original, name: string) => {
       const t = m.graph!.initializer!.find((i) => i.name === name)!;
@@ -63,7 +65,66 @@ describe('parameter randomisation', () => {
       }
     }
     // Seeded: the same draw twice.
-    expect(randomisedModel(parsed, [layers[4]])).toEqual(randomisedModel(parsed, [layers[4]]));
+    expect(randomisedModel(parsed, [layers[4]]).bytes).toEqual(randomisedModel(parsed, [layers[4]]).bytes);
+  });
+});
+
+describe('randomisation of external-data, float16 and quantised weights', () => {
+  it('re-draws external and float16 weights in their family, lists what it leaves (zeros, int8, BatchNorm), and the result runs', async () => {
+    const { bytes, w1, w2, external } = mixedModel();
+    const parsed = parseModel(bytes, 'mixed.onnx');
+    const layers = weightLayers(parsed);
+    expect(layers.map((l) => [l.name, l.initializers])).toEqual([['conv1', ['w1']], ['conv2', ['w2', 'b2']], ['conv3', ['w3']]]);
+    expect(keptLayers(parsed).map((k) => k.layer)).toEqual(['bn1']);
+    const variant = randomisedModel(parsed, layers, external);
+    expect(variant.redrawn).toEqual([
+      { layer: 'conv1', initializer: 'w1', dtype: 'float32', family: 'uniform', source: 'external' },
+      { layer: 'conv2', initializer: 'w2', dtype: 'float16', family: 'gaussian', source: 'inline' },
+    ]);
+    expect(variant.skipped.map((s) => [s.initializer, s.reason])).toEqual([
+      ['b2', 'all 4 values equal (0): nothing to draw from, left as trained'],
+      ['w3', 'dtype int8 is not a float type (quantised weights are not re-drawn)'],
+    ]);
+    const model = onnx.ModelProto.decode(variant.bytes);
+    const init = (name: string) => model.graph!.initializer!.find((t) => t.name === name)!;
+    // w1 now inline, a uniform draw within the trained mean +- sqrt(3) std, not the trained values.
+    expect(init('w1').dataLocation).toBe(0);
+    const new1 = new Float32Array(Uint8Array.from(init('w1').rawData!).buffer);
+    const m1 = moments(w1);
+    expect(new1).toHaveLength(w1.length);
+    expect(new1).not.toEqual(w1);
+    for (const v of new1) expect(Math.abs(v - m1.mean)).toBeLessThanOrEqual(Math.sqrt(3) * m1.std * (1 + 1e-6));
+    // w2 stays float16, with the trained mean and spread (four standard errors).
+    const raw2 = Uint8Array.from(init('w2').rawData!);
+    expect(raw2).toHaveLength(w2.length * 2);
+    const new2 = Array.from(new Uint16Array(raw2.buffer), halfToFloat), old2 = Array.from(w2, halfToFloat);
+    const s0 = moments(old2), s1 = moments(new2);
+    expect(Math.abs(s1.mean - s0.mean)).toBeLessThan((4 * s0.std) / Math.sqrt(old2.length));
+    expect(Math.abs(s1.std - s0.std)).toBeLessThan((4 * s0.std) / Math.sqrt(2 * old2.length));
+    // Without its external-data file, w1 is listed as left out.
+    expect(randomisedModel(parsed, [layers[0]]).skipped).toEqual([{ layer: 'conv1', initializer: 'w1', reason: 'its external-data file mixed.data was not given with the model' }]);
+    // The randomised model runs, and its output moved.
+    const input = Float32Array.from({ length: 100 }, (_, i) => (i % 7) / 7);
+    const outputs = [];
+    for (const b of [bytes, variant.bytes]) {
+      const session = await ModelSession.create(parsed, b, 'wasm', external);
+      outputs.push((await session.run('mixed.onnx', input, [1, 1, 10, 10], ['y'])).get('y')!.data);
+      await session.release();
+    }
+    expect(outputs[1].every((v) => Number.isFinite(v))).toBe(true);
+    expect(outputs[1]).not.toEqual(outputs[0]);
+  });
+
+  it('half-precision conversion round-trips, and the family follows the excess kurtosis', () => {
+    // Within half a unit in the last place: 2^-11 relative, 2^-25 absolute among the subnormals.
+    for (const v of [0, 1, -2.5, 0.1, 65504, 6e-5, -3e-7]) expect(Math.abs(halfToFloat(floatToHalf(v)) - v)).toBeLessThanOrEqual(Math.max(Math.abs(v) * 2 ** -11, 2 ** -25));
+    expect(floatToHalf(1)).toBe(0x3c00);
+    expect(floatToHalf(-2)).toBe(0xc000);
+    const uniform = Array.from({ length: 1000 }, (_, i) => i / 999);
+    expect(moments(uniform).excessKurtosis).toBeCloseTo(-1.2, 2);
+    expect(familyOf(moments(uniform).excessKurtosis)).toBe('uniform');
+    expect(familyOf(0.1)).toBe('gaussian');
+    expect(familyOf(null)).toBe('gaussian');
   });
 });
 

@@ -273,6 +273,23 @@ function channelValues(result: LayerResult, input: number | null): Float64Array 
 
 export type ChannelKey = 'channel' | 'a' | 'b' | 'change';
 
+/**
+ * Where the layer and channel views open: the layer that moved most (largest Wasserstein distance;
+ * the first layer when none has a comparison) and, in it, the channel whose SROP changed most (the
+ * first channel with an SROP when none changed).
+ */
+export function defaultFocus(rows: LayerRow[], inputA: number | null, inputB: number | null): { layer: string; channel: number } | null {
+  if (rows.length === 0) return null;
+  const scored = rows.filter((r) => r.comparison?.wasserstein != null);
+  const row = scored.length ? scored.reduce((best, r) => (r.comparison!.wasserstein! > best.comparison!.wasserstein! ? r : best)) : rows[0];
+  const channels = channelRows(row.a?.result ?? null, row.b?.result ?? null, inputA, inputB);
+  const changed = channels.filter((c) => c.change !== null);
+  const channel = changed.length
+    ? changed.reduce((best, c) => (Math.abs(c.change!) > Math.abs(best.change!) ? c : best)).channel
+    : (channels.find((c) => c.a !== null || c.b !== null)?.channel ?? 0);
+  return { layer: row.name, channel };
+}
+
 export function channelRows(a: LayerResult | null, b: LayerResult | null, inputA: number | null, inputB: number | null): ChannelRow[] {
   const va = a ? channelValues(a, inputA) : null;
   const vb = b ? channelValues(b, inputB) : null;

@@ -48,7 +48,7 @@ export interface ParsedModel {
   bytes: Uint8Array;
   inputs: ModelInput[];
   outputs: string[];
-  /** Every float tensor produced by a node that is not already a graph output, in graph order. */
+  /** Every float tensor produced by a node (graph outputs included), in graph order. */
   floatTensors: TensorCandidate[];
   labels: string[] | null;
   producer: string;
@@ -160,11 +160,11 @@ export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
     if (GROUP_OF[p.opType ?? ''] === 'Conv') return true;
     return depth < 2 && (GROUP_OF[p.opType ?? ''] === 'Normalisation' || p.opType === 'Add') && isConvLike(p.input?.[0] ?? '', depth + 1);
   };
-  const outputSet = new Set(outputs);
   const floatTensors: TensorCandidate[] = [];
   graph.node.forEach((node, order) => {
+    // Graph outputs too: a model that ends in a feature map (a backbone, a segmenter) offers it.
     for (const tensor of node.output ?? []) {
-      if (!tensor || outputSet.has(tensor) || types.get(tensor) !== ELEM_FLOAT) continue;
+      if (!tensor || types.get(tensor) !== ELEM_FLOAT) continue;
       const group = GROUP_OF[node.opType ?? ''] ?? 'Other';
       floatTensors.push({
         tensor,
@@ -208,6 +208,18 @@ export function defaultSelection(candidates: TensorCandidate[]): string[] {
   const after = candidates.filter((c) => c.followsConv);
   const chosen = after.length ? after : candidates.filter((c) => c.group === 'Conv');
   return chosen.map((c) => c.tensor);
+}
+
+/** The external-data files the model's initializers name (their `location`), each once. */
+export function externalDataLocations(parsed: ParsedModel): string[] {
+  const model = onnx.ModelProto.decode(parsed.bytes);
+  const found = new Set<string>();
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.dataLocation !== 1) continue;
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    if (location) found.add(location);
+  }
+  return [...found];
 }
 
 /** Labels from a dropped text file: one per line, or a JSON array. */

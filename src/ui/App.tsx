@@ -11,7 +11,7 @@ import { ComparisonTable } from './ComparisonTable';
 import { LayerDetail } from './LayerDetail';
 import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
 import { CpuEngine } from '../engine/cpuEngine';
-import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
+import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, type SideName } from './workspace';
 import { loadDemo, useModelStore } from './useModelStore';
@@ -22,6 +22,7 @@ import { LiveInput } from './LiveInput';
 import { IMAGE_FILE, decodeImage } from './decodeImage';
 
 const GRID_POINTS = 64;
+const LABELS_FILE = /\.txt$/i;
 const fallbackSpectrum = new CpuEngine();
 
 export function App() {
@@ -33,16 +34,23 @@ export function App() {
     (window as unknown as { sropLab: LabStore }).sropLab = l;
     return l;
   });
+  // The demo fills every view: once its runs have settled and both sides are measured, the layer
+  // that moved most and its most changed channel are opened.
+  const [focusPending, setFocusPending] = useState(false);
+  const openDemo = () => void loadDemo(modelStore).then(() => modelStore.settled()).then(() => setFocusPending(!!modelStore.state.model));
   // The page opens on the demo (`?nodemo` opens it empty).
   useEffect(() => {
-    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) void loadDemo(modelStore);
+    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) openDemo();
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
-  /** Files dropped or picked on a pane: a model, labels, images or tensors for the model, or activations. */
+  /** Files dropped or picked on a pane: a model, labels, images or .npy tensors for the model, or activations. */
   const onFiles = async (side: SideName, files: File[]) => {
     const models = files.filter((f) => /\.onnx$/i.test(f.name));
     if (models.length) {
-      await modelStore.loadModel(files.filter((f) => !IMAGE_FILE.test(f.name)).map((f) => ({ name: f.name, blob: f })));
+      // A labels file dropped with the model is for that model (after it has loaded), not external data.
+      const labelFiles = files.filter((f) => LABELS_FILE.test(f.name));
+      await modelStore.loadModel(files.filter((f) => !IMAGE_FILE.test(f.name) && !LABELS_FILE.test(f.name)).map((f) => ({ name: f.name, blob: f })));
+      for (const f of labelFiles) await modelStore.loadLabels({ name: f.name, blob: f });
       return;
     }
     const rest: File[] = [];
@@ -53,8 +61,11 @@ export function App() {
         } catch (error) {
           modelStore.reportError((error as Error).message);
         }
-      } else if (/\.txt$/i.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
-      else rest.push(f);
+      } else if (LABELS_FILE.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
+      else if (/\.npy$/i.test(f.name) && modelStore.state.model) {
+        // The model's input when its shape fits (as the input pickers take it), else activations.
+        if ((await modelStore.takeDroppedTensor(side, { name: f.name, blob: f })) === 'activations') rest.push(f);
+      } else rest.push(f);
     }
     if (rest.length) await workspace.addFiles(side, rest);
   };
@@ -73,6 +84,15 @@ export function App() {
     return { rows: built, grid: g, yMax: sropAxisMax(built) };
   }, [resultsA, resultsB, inputs.A, inputs.B]);
   const row = rows.find((r) => r.name === selectedLayer) ?? null;
+  useEffect(() => {
+    if (!focusPending || state.progress.running || rows.length === 0 || !rows.every((r) => r.comparison)) return;
+    const focus = defaultFocus(rows, inputs.A, inputs.B);
+    if (focus) {
+      setSelectedLayer(focus.layer);
+      setSelectedChannel(focus.channel);
+    }
+    setFocusPending(false);
+  }, [focusPending, rows, state.progress.running]); // eslint-disable-line react-hooks/exhaustive-deps
   const hasB = resultsB.length > 0;
   const cancelled = SIDES.reduce((n, side) => n + workspace.entries(side).filter((e) => e.status === 'cancelled').length, 0);
 
@@ -118,7 +138,7 @@ export function App() {
           </div>
         </div>
         <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} cancelled={state.progress.running ? 0 : cancelled} />
-        <ModelPanel store={modelStore} state={modelState} onDemo={() => void loadDemo(modelStore)} />
+        <ModelPanel store={modelStore} state={modelState} onDemo={openDemo} />
         <div className="panes">
           {SIDES.map((side) => (
             <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} state={modelState} /> : null} />

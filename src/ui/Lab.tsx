@@ -5,12 +5,13 @@ import { interpolateViridis, line, scaleLinear, scaleSymlog, area } from 'd3';
 import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { csvField } from '../analysis/format';
 import type { Checkpoint, LabStore, OcclusionFill, OcclusionResult, RandomisationResult, TrainingResult } from './labStore';
-import { parseAccuracyTable, stepOf } from './labStore';
+import { checkpointsFrom, parseAccuracyTable } from './labStore';
 import type { ModelState } from './modelStore';
 import { ChartFrame } from './charts/ChartFrame';
 import { Overview } from './charts/Overview';
 import { AXIS, formatNumber } from './charts/theme';
 import { download } from './exporters';
+import { occlusionCsv, randomisationCsv, randomisationJson } from './labExports';
 
 const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb', '#c23b22', '#1b9e9e'];
 const layerColour = (i: number) => PALETTE[i % PALETTE.length];
@@ -115,10 +116,7 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
           {exportButtons(
             lab,
             'occlusion',
-            () =>
-              [`x,y,srop_change,probability_drop,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`]
-                .concat(result.positions.map((p, i) => [p.x, p.y, result.sropChange[i], result.probabilityDrop[i], ...result.perLayer[i]].map((v) => csvField(v as number | null)).join(',')))
-                .join('\n') + '\n',
+            () => occlusionCsv(result, lab.params()),
             () => ({ experiment: 'occlusion', params: { patch: result.patch, stride: result.stride, fill: result.fill, summed: result.summed }, ...result }),
           )}
         </>
@@ -130,7 +128,8 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
 function RandomisationView({ lab, result }: { lab: LabStore; result: RandomisationResult | null }) {
   const [mode, setMode] = useState<'cascading' | 'independent'>('cascading');
   const [stepIndex, setStepIndex] = useState(0);
-  const step = result?.steps[Math.min(stepIndex, (result?.steps.length ?? 1) - 1)] ?? null;
+  const stepNumber = Math.min(stepIndex, (result?.steps.length ?? 1) - 1) + 1;
+  const step = result?.steps[stepNumber - 1] ?? null;
   const rows = useMemo(() => (result && step ? layerRows(result.trained, step.results, null, null, linearGrid(0, 1.5, 64)) : []), [result, step]);
   const W = 580, H = 240, M = { top: 12, right: 150, bottom: 60, left: 70 };
   const chart = result && (() => {
@@ -160,7 +159,7 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
   })();
   return (
     <div data-testid="lab-randomisation">
-      <p className="hint">Re-draws weights (Gaussian with each layer's own trained mean and std, fixed seed): cascading from the last weight layer towards the first, or one layer at a time, and compares each feature layer's SROPs with the trained model's on A's image.</p>
+      <p className="hint">Re-draws weights with each tensor's own trained mean and std, from a uniform distribution where the trained values look uniform (excess kurtosis below -0.9) and a Gaussian otherwise (fixed seed): cascading from the last weight layer towards the first, or one layer at a time, and compares each feature layer's SROPs with the trained model's on A's image.</p>
       <div className="lab-controls">
         <label>
           mode{' '}
@@ -171,6 +170,12 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
         </label>
         <button type="button" onClick={() => void lab.runRandomisation(mode)}>Run randomisation</button>
       </div>
+      {result && result.notRandomised.length > 0 && (
+        <div className="notice" role="status" data-testid="randomisation-notice">
+          Not randomised ({result.notRandomised.length}); distances of the layers they feed can read 0 because of them:
+          <ul>{result.notRandomised.map((s) => <li key={`${s.layer}|${s.initializer}`}>{s.layer}{s.initializer ? ` / ${s.initializer}` : ''}: {s.reason}</li>)}</ul>
+        </div>
+      )}
       {result && (
         <>
           <div className="chart-row">{chart}</div>
@@ -180,13 +185,25 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
               {result.steps.map((s, i) => <option key={i} value={i}>{i + 1}: {s.label}</option>)}
             </select>
           </label>
-          <p className="hint">Left half: trained model; right half: randomised ({step?.randomised.join(', ')}).</p>
-          <Overview rows={rows} grid={linearGrid(0, 1.5, 64)} yMax={sropAxisMax(rows)} selected={null} onSelect={() => undefined} />
+          {step && (
+            <Overview
+              rows={rows}
+              grid={linearGrid(0, 1.5, 64)}
+              yMax={sropAxisMax(rows)}
+              selected={null}
+              onSelect={() => undefined}
+              title={`SROP distributions per layer, trained against randomised, step ${stepNumber}: ${step.label}`}
+              description={`left half: trained model; right half: randomised (${step.randomised.join(', ')}); lines join the medians; 1 is the Nyquist radius`}
+              filename={`randomisation-step-${stepNumber}`}
+              testId="randomisation-overview"
+              sideNames={{ a: 'trained', b: 'randomised' }}
+            />
+          )}
           {exportButtons(
             lab,
             'randomisation',
-            () => [`step,label,randomised,${result.layers.map((l) => csvField(`w1:${l}`)).join(',')}`].concat(result.steps.map((s, i) => [i + 1, csvField(s.label), csvField(s.randomised.join(' ')), ...s.distance.map((d) => csvField(d))].join(','))).join('\n') + '\n',
-            () => ({ experiment: 'randomisation', model: result.model, image: result.image, mode: result.mode, weightLayers: result.weightLayers, layers: result.layers, steps: result.steps.map((s) => ({ label: s.label, randomised: s.randomised, distance: s.distance, medians: s.results.map((r) => r.summary.median) })), trainedMedians: result.trained.map((r) => r.summary.median) }),
+            () => randomisationCsv(result, lab.params()),
+            () => randomisationJson(result, lab.params()),
           )}
         </>
       )}
@@ -205,14 +222,11 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
     );
     await lab.runTraining(checkpoints);
   };
+  const picked = useMemo(() => checkpointsFrom(files, table), [files, table]);
   const runFiles = () =>
     void lab.runTraining(
-      files.flatMap((f) => {
-        const step = table?.steps?.get(f.name) ?? stepOf(f.name);
-        if (step === null) return [];
-        const accuracy = table?.get(f.name) ?? table?.get(String(step)) ?? null;
-        return [{ name: f.name, step, accuracy, blob: f }];
-      }),
+      picked.checkpoints.map((c) => ({ name: c.name, step: c.step, accuracy: c.accuracy, blob: c.file })),
+      picked.externalFiles.map((f) => ({ name: f.name, blob: f })),
     );
   const W = 620, H = 300, A = 110, M = { top: 12, right: 160, bottom: 36, left: 50 };
   const chart = result && (() => {
@@ -250,11 +264,17 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
       <div className="lab-controls">
         <button type="button" onClick={() => void runDemo()}>Use the demo checkpoints</button>
         <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
-        <input id="checkpoint-files" type="file" multiple accept=".onnx" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
+        <input id="checkpoint-files" type="file" multiple accept=".onnx,.data,.bin,.onnx_data" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
         <label htmlFor="accuracy-table">Accuracy table or manifest</label>
         <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv,.json" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
         <button type="button" disabled={!files.length || !model.inputs.A} onClick={runFiles}>Run on these checkpoints</button>
       </div>
+      {picked.leftOut.length > 0 && (
+        <div className="notice" role="status" data-testid="training-left-out">
+          Left out {picked.leftOut.length} of {picked.leftOut.length + picked.checkpoints.length} checkpoint files:
+          <ul>{picked.leftOut.map((f) => <li key={f.name}>{f.name}: {f.reason}</li>)}</ul>
+        </div>
+      )}
       {result && (
         <>
           <div className="chart-row">{chart}</div>

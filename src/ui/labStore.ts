@@ -9,11 +9,11 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { quantileSorted } from '../analysis/summary';
 import type { SropParams } from '../analysis/srop';
 import { occlusionGrid, pearson, spearman, sropDistance, type GridPosition } from '../analysis/lab';
-import { onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
+import { externalDataLocations, onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
-import { randomisedModel, weightLayers, type WeightLayer } from '../model/randomise';
-import type { ModelStore } from './modelStore';
+import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
+import { classProbabilities, classVectorOf, type ModelStore } from './modelStore';
 
 export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
 
@@ -43,6 +43,9 @@ export interface RandomisationStep {
   label: string;
   /** Weight layers re-drawn in this step. */
   randomised: string[];
+  /** The tensors actually re-drawn (dtype, family) and those that could not be (why). */
+  redrawn: Redrawn[];
+  skipped: Skipped[];
   /** Per feature layer: Wasserstein distance to the trained model's SROPs. */
   distance: Array<number | null>;
   results: LayerResult[];
@@ -54,6 +57,8 @@ export interface RandomisationResult {
   mode: 'cascading' | 'independent';
   layers: string[];
   weightLayers: string[];
+  /** Everything left as trained in any step, with why (normalisation layers, non-float or missing weights). */
+  notRandomised: Skipped[];
   trained: LayerResult[];
   steps: RandomisationStep[];
 }
@@ -92,6 +97,36 @@ export interface Checkpoint {
   blob: Blob;
 }
 
+/** A user's checkpoint file left out of the training view, and why. */
+export interface LeftOut {
+  name: string;
+  reason: string;
+}
+
+/**
+ * The training view's checkpoints from the files the user picked: the .onnx files with a step (from
+ * the manifest, else the file name) and their accuracies from the table; the other files are
+ * external data for them. Files without a step are left out, with the reason.
+ */
+export function checkpointsFrom<F extends { name: string }>(files: F[], table: ReturnType<typeof parseAccuracyTable> | null): { checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }>; externalFiles: F[]; leftOut: LeftOut[] } {
+  const checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }> = [];
+  const leftOut: LeftOut[] = [];
+  const externalFiles: F[] = [];
+  for (const f of files) {
+    if (!/\.onnx$/i.test(f.name)) {
+      externalFiles.push(f);
+      continue;
+    }
+    const step = table?.steps?.get(f.name) ?? stepOf(f.name);
+    if (step === null) {
+      leftOut.push({ name: f.name, reason: table?.steps ? 'no step number in its name, and the manifest does not list it' : 'no step number in its name (and no manifest gives one)' });
+      continue;
+    }
+    checkpoints.push({ name: f.name, step, accuracy: table?.get(f.name) ?? table?.get(String(step)) ?? null, file: f });
+  }
+  return { checkpoints, externalFiles, leftOut };
+}
+
 /** Step number of a checkpoint file: "step1200", "_1200.onnx", "ckpt-1200" (the last number in the name). */
 export function stepOf(name: string): number | null {
   const m = name.match(/step[_-]?(\d+)/i) ?? name.match(/(\d+)(?!.*\d)/);
@@ -124,14 +159,6 @@ export function parseAccuracyTable(text: string): Map<string, number> & { steps?
     out.set(key, value.includes('%') || v > 1 ? v / 100 : v);
   }
   return out;
-}
-
-function softmax(values: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of values) max = Math.max(max, v);
-  const e = Float64Array.from(values, (v) => Math.exp(v - max));
-  const total = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / total);
 }
 
 /** The model with a free batch axis, so that many occluded images go through one run. */
@@ -218,6 +245,27 @@ export class LabStore {
     return out;
   }
 
+  /**
+   * A session whose creation, runs and release all go through the page's runtime queue (the WASM
+   * backend cannot run two sessions' calls at once), released however `use` ends.
+   */
+  private async withSession<T>(parsed: ParsedModel, bytes: Uint8Array, provider: ModelProvider, externalData: Array<{ path: string; data: Uint8Array }>, use: (session: LabSession) => Promise<T>): Promise<T> {
+    const session = await this.openSession(parsed, bytes, provider, externalData);
+    try {
+      return await use(session);
+    } finally {
+      await session.release();
+    }
+  }
+
+  private async openSession(parsed: ParsedModel, bytes: Uint8Array, provider: ModelProvider, externalData: Array<{ path: string; data: Uint8Array }>): Promise<LabSession> {
+    const session = await this.model.exclusive(() => ModelSession.create(parsed, bytes, provider, externalData));
+    return {
+      run: (file, input, dims, outputs) => this.model.exclusive(() => session.run(file, input, dims, outputs)),
+      release: () => this.model.exclusive(() => session.release()),
+    };
+  }
+
   private async guarded(kind: NonNullable<LabState['running']>, work: () => Promise<void>): Promise<void> {
     if (this.stateValue.running) return;
     try {
@@ -236,23 +284,30 @@ export class LabStore {
       const sized = resizeBilinear(image, p.width, p.height);
       const positions = occlusionGrid(p.width, p.height, options.patch, options.stride);
       this.begin('occlusion', positions.length);
-      const outputsWanted = [...layers, ...parsed.outputs];
-      const plain = await ModelSession.create(parsed, withOutputs(parsed, layers), provider, externalData);
+      const outputsWanted = [...new Set([...layers, ...parsed.outputs])];
       const size = p.channels * p.width * p.height;
-      let session = plain;
       let batch = 16;
-      try {
-        const batched = await ModelSession.create(parsed, withOutputs({ ...parsed, bytes: batchable(parsed) }, layers), provider, externalData);
-        await batched.run(parsed.fileName, new Float32Array(2 * size), [2, p.channels, p.height, p.width], outputsWanted);
-        session = batched;
-      } catch {
-        batch = 1; // the graph fixes its batch size: one image per run
+      // Batched where the graph lets the batch axis go free; one image per run where it fixes it.
+      let session: LabSession | null = await this.openSession(parsed, withOutputs({ ...parsed, bytes: batchable(parsed) }, layers), provider, externalData).catch(() => null);
+      if (session) {
+        try {
+          await session.run(parsed.fileName, new Float32Array(2 * size), [2, p.channels, p.height, p.width], outputsWanted);
+        } catch {
+          await session.release();
+          session = null;
+        }
+      }
+      if (!session) {
+        batch = 1;
+        session = await this.openSession(parsed, withOutputs(parsed, layers), provider, externalData);
       }
       try {
         const base = await session.run(parsed.fileName, imageTensor(sized, p), [1, p.channels, p.height, p.width], outputsWanted);
         const baseSrops = await this.srops(base, layers, this.sropEngine);
-        const classVector = parsed.outputs.map((o) => base.get(o)).find((t) => t && t.data.length >= 2);
-        const baseProb = classVector ? softmax(classVector.data) : null;
+        const classVector = classVectorOf(base, parsed.outputs);
+        const classOutput = parsed.outputs.find((o) => base.get(o) === classVector);
+        // Probabilities as given when the model outputs them already, softmax of logits otherwise (as top-5 does).
+        const baseProb = classVector ? classProbabilities(classVector.data) : null;
         const predicted = baseProb ? baseProb.indexOf(Math.max(...baseProb)) : -1;
         const fills = this.fillSource(sized, options.fill);
         const perLayer: Array<Array<number | null>> = [];
@@ -274,10 +329,10 @@ export class LabStore {
             });
             perLayer.push(distances);
             sropChange.push(layers.reduce((sum, name, k) => (summed.includes(name) ? sum + (distances[k] ?? 0) : sum), 0));
-            const cv = parsed.outputs.map((o) => out.get(o)).find((t) => t && t.data.length >= 2 * group.length);
+            const cv = classOutput ? out.get(classOutput) : undefined;
             if (cv && baseProb) {
               const k = cv.data.length / group.length;
-              probabilityDrop.push(baseProb[predicted] - softmax(cv.data.subarray(i * k, (i + 1) * k))[predicted]);
+              probabilityDrop.push(baseProb[predicted] - classProbabilities(cv.data.subarray(i * k, (i + 1) * k))[predicted]);
             } else probabilityDrop.push(NaN);
           });
           this.tick(Math.min(positions.length, start + batch), positions.length);
@@ -293,7 +348,6 @@ export class LabStore {
         });
       } finally {
         await session.release();
-        if (session !== plain) await plain.release();
       }
     });
   }
@@ -337,9 +391,8 @@ export class LabStore {
       this.begin('randomisation', plans.length + 1);
       const tensor = imageTensor(resizeBilinear(image, p.width, p.height), p);
       const dims = [1, p.channels, p.height, p.width];
-      const runModel = async (bytes: Uint8Array) => {
-        const session = await ModelSession.create(parsed, withOutputs({ ...parsed, bytes }, layers), provider, externalData);
-        try {
+      const runModel = (bytes: Uint8Array) =>
+        this.withSession(parsed, withOutputs({ ...parsed, bytes }, layers), provider, externalData, async (session) => {
           const out = await session.run(parsed.fileName, tensor, dims, layers);
           const results: LayerResult[] = [];
           for (const name of layers) {
@@ -349,18 +402,18 @@ export class LabStore {
             results.push(layerResult({ name, file: parsed.fileName, shape: [n, c, h, w] }, await this.sropEngine.profileMaps(t.data, n * c, h, w), this.params()));
           }
           return results;
-        } finally {
-          await session.release();
-        }
-      };
+        });
       const trained = await runModel(parsed.bytes);
       this.tick(1, plans.length + 1);
       const steps: RandomisationStep[] = [];
       for (const [k, plan] of plans.entries()) {
-        const results = await runModel(randomisedModel(parsed, plan.layers));
+        const variant = randomisedModel(parsed, plan.layers, externalData);
+        const results = await runModel(variant.bytes);
         steps.push({
-          label: plan.label,
+          label: variant.redrawn.length ? plan.label : `${plan.label} (nothing re-drawn)`,
           randomised: plan.layers.map((l) => l.name),
+          redrawn: variant.redrawn,
+          skipped: variant.skipped,
           distance: trained.map((t) => {
             const r = results.find((x) => x.name === t.name);
             return r ? sropDistance(t.srop, r.srop) : null;
@@ -369,17 +422,21 @@ export class LabStore {
         });
         this.tick(k + 2, plans.length + 1);
       }
-      this.set({ randomisation: { model: parsed.fileName, image: imageName, mode, layers: trained.map((t) => t.name), weightLayers: weights.map((w) => w.name), trained, steps } });
+      const notRandomised = new Map<string, Skipped>();
+      for (const s of [...keptLayers(parsed), ...steps.flatMap((st) => st.skipped)]) notRandomised.set(`${s.layer}|${s.initializer}`, s);
+      this.set({ randomisation: { model: parsed.fileName, image: imageName, mode, layers: trained.map((t) => t.name), weightLayers: weights.map((w) => w.name), notRandomised: [...notRandomised.values()], trained, steps } });
     });
   }
 
   /** Experiment 3: SROPs of A's image through each checkpoint, against the checkpoints' accuracies. */
-  runTraining(checkpoints: Checkpoint[]): Promise<void> {
+  runTraining(checkpoints: Checkpoint[], externalFiles: Array<{ name: string; blob: Blob }> = []): Promise<void> {
     return this.guarded('training', async () => {
       const s = this.model.state;
       const a = s.inputs.A;
-      if (!a?.image || !s.preprocessing) throw new Error('the lab needs an image on A (and a model for its preprocessing)');
+      const ctx = this.model.labContext();
+      if (!a?.image || !s.preprocessing || !ctx) throw new Error('the lab needs an image on A (and a model for its preprocessing)');
       if (checkpoints.length === 0) throw new Error('no checkpoints');
+      const external = await Promise.all(externalFiles.map(async (f) => ({ path: f.name, data: new Uint8Array(await f.blob.arrayBuffer()) })));
       const p = s.preprocessing;
       const sorted = [...checkpoints].sort((x, y) => x.step - y.step);
       this.begin('training', sorted.length);
@@ -392,13 +449,11 @@ export class LabStore {
         const chosen: string[] | null = layers ?? (s.selected.length && s.selected.every((t) => parsed.floatTensors.some((c) => c.tensor === t)) ? [...s.selected] : null);
         if (!chosen) throw new Error(`${ckpt.name}: the chosen feature maps are not in this checkpoint`);
         layers = chosen;
-        const session = await ModelSession.create(parsed, withOutputs(parsed, chosen), 'wasm');
-        let out: Map<string, OutputTensor>;
-        try {
-          out = await session.run(ckpt.name, tensor, dims, chosen);
-        } finally {
-          await session.release();
-        }
+        // Its external-data files by the names the model gives them (the page's provider, as everywhere).
+        const wanted = externalDataLocations(parsed);
+        const missing = wanted.filter((path) => !external.some((f) => f.path === path));
+        if (missing.length) throw new Error(`${ckpt.name}: its weights are in external-data file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not given; pick ${missing.length > 1 ? 'them' : 'it'} with the checkpoints`);
+        const out = await this.withSession(parsed, withOutputs(parsed, chosen), ctx.provider, external.filter((f) => wanted.includes(f.path)), (session) => session.run(ckpt.name, tensor, dims, chosen));
         const srops = await this.srops(out, chosen, this.sropEngine);
         const stats = chosen.map((name) => {
           const values = Float64Array.from(Array.from(srops.get(name)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
@@ -418,3 +473,9 @@ export class LabStore {
 }
 
 class Cancelled extends Error {}
+
+/** A lab session: every call goes through the page's runtime queue. */
+interface LabSession {
+  run(fileName: string, input: Float32Array, dims: number[], outputs: readonly string[]): Promise<Map<string, OutputTensor>>;
+  release(): Promise<void>;
+}

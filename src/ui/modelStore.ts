@@ -34,7 +34,10 @@ export interface ModelState {
   model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string } | null;
   candidates: Candidate[];
   selected: string[];
+  /** The loaded model's class labels: its own metadata, the demo's manifest, or a labels file dropped for it. */
   labels: string[] | null;
+  /** Length of the model's class vector (found by the probe run), or null when it has none. */
+  classCount: number | null;
   provider: ProviderChoice;
   /** The provider the last session ran on. */
   providerInUse: ModelProvider | null;
@@ -58,11 +61,21 @@ function softmax(values: Float32Array): Float64Array {
   return e.map((v) => v / total);
 }
 
-/** Top five classes of a class vector (softmax unless it already sums to 1 with no negatives). */
-export function topFive(values: Float32Array, labels: string[] | null): Prediction[] {
+/** A class vector as probabilities: as given when it already sums to 1 with no negatives, softmax otherwise. */
+export function classProbabilities(values: Float32Array): Float64Array {
   const sum = values.reduce((a, b) => a + b, 0);
   const isProbability = Math.abs(sum - 1) < 1e-3 && values.every((v) => v >= 0);
-  const p = isProbability ? Float64Array.from(values) : softmax(values);
+  return isProbability ? Float64Array.from(values) : softmax(values);
+}
+
+/** The model's class vector among its graph outputs: one axis longer than 1, at least two values. */
+export function classVectorOf(outputs: Map<string, OutputTensor>, names: readonly string[]): OutputTensor | undefined {
+  return names.map((o) => outputs.get(o)).find((t): t is OutputTensor => !!t && t.dims.filter((d) => d > 1).length === 1 && t.data.length >= 2);
+}
+
+/** Top five classes of a class vector (softmax unless it already sums to 1 with no negatives). */
+export function topFive(values: Float32Array, labels: string[] | null): Prediction[] {
+  const p = classProbabilities(values);
   return Array.from(p, (probability, index) => ({ index, probability, label: labels?.[index] ?? `class ${index}` }))
     .sort((a, b) => b.probability - a.probability)
     .slice(0, 5);
@@ -90,6 +103,7 @@ export class ModelStore {
     candidates: [],
     selected: [],
     labels: null,
+    classCount: null,
     provider: 'auto',
     providerInUse: null,
     preprocessing: null,
@@ -108,6 +122,8 @@ export class ModelStore {
   private sessionKey = '';
   private runToken = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** The WebGPU provider could not take the loaded model (its runs fell back to WASM). */
+  private webgpuFailed = false;
 
   constructor(
     private readonly workspace: Workspace,
@@ -141,18 +157,34 @@ export class ModelStore {
    * Work on the runtime goes one at a time: the WASM backend cannot run two sessions' calls at
    * once ("Session mismatch").
    */
-  private enqueue(work: () => Promise<void>): Promise<void> {
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
+    this.queue = run.then(() => undefined, () => undefined);
     return run;
   }
 
-  /** Loads an ONNX model (and its external-data files) and finds its 4-D float tensors by a probe run. */
-  loadModel(files: Array<{ name: string; blob: Blob }>): Promise<void> {
-    return this.enqueue(() => this.loadModelNow(files));
+  /**
+   * Runs `work` on the runtime queue, after whatever the page has queued: the lab creates, runs and
+   * releases its sessions through this, so that they never overlap the page's.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.enqueue(work);
   }
 
-  private async loadModelNow(files: Array<{ name: string; blob: Blob }>): Promise<void> {
+  /** Resolves once everything queued on the runtime so far (loads, runs) has finished. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  /**
+   * Loads an ONNX model (and its external-data files) and finds its 4-D float tensors by a probe run.
+   * Its labels are its own `labels` metadata, else `options.labels` (the demo's manifest), else none.
+   */
+  loadModel(files: Array<{ name: string; blob: Blob }>, options: { labels?: string[] } = {}): Promise<void> {
+    return this.enqueue(() => this.loadModelNow(files, options));
+  }
+
+  private async loadModelNow(files: Array<{ name: string; blob: Blob }>, options: { labels?: string[] }): Promise<void> {
     const modelFile = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0];
     if (!modelFile) return;
     this.set({ status: 'loading', error: null, notice: null });
@@ -182,21 +214,28 @@ export class ModelStore {
         const t = outputs.get(c.tensor);
         return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
       });
+      const classCount = classVectorOf(outputs, parsed.outputs)?.data.length ?? null;
+      const labels = parsed.labels ?? options.labels ?? null;
+      const labelNotice = labels && classCount !== null && labels.length !== classCount
+        ? `${parsed.fileName}: ${labels.length} labels for ${classCount} classes; the labels are not used`
+        : null;
       if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
       await this.session?.release();
       this.session = null;
       this.sessionKey = '';
       this.parsed = parsed;
       this.externalData = externalData;
+      this.webgpuFailed = false;
       this.set({
         model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer },
         candidates,
         selected: defaultSelection(candidates),
-        labels: parsed.labels ?? this.stateValue.labels,
+        labels: labelNotice ? null : labels,
+        classCount,
         preprocessing,
         predictions: { A: null, B: null },
         status: 'ready',
-        notice,
+        notice: [notice, labelNotice].filter(Boolean).join('; ') || null,
       });
       await this.runSideNow('A');
       await this.runSideNow('B');
@@ -208,22 +247,40 @@ export class ModelStore {
 
   /** What the sanity-check lab needs of the loaded model (null without one). */
   labContext(): { parsed: ParsedModel; externalData: Array<{ path: string; data: Uint8Array }>; provider: ModelProvider } | null {
-    return this.parsed ? { parsed: this.parsed, externalData: this.externalData, provider: this.providerFor() } : null;
+    // The provider the page's own runs use (after a WebGPU fallback, WASM).
+    const provider = this.providerFor() === 'webgpu' && this.webgpuFailed ? 'wasm' : this.providerFor();
+    return this.parsed ? { parsed: this.parsed, externalData: this.externalData, provider } : null;
   }
 
-  setLabels(labels: string[]): void {
-    this.set({ labels });
-    void this.runAll();
-  }
-
+  /**
+   * A labels file for the loaded model: one label per class. Without a model, or with a count that
+   * is not the model's class count, it is refused with the reason.
+   */
   async loadLabels(file: { name: string; blob: Blob }): Promise<void> {
+    let labels: string[];
     try {
-      const labels = parseLabels(await file.blob.text());
+      labels = parseLabels(await file.blob.text());
       if (labels.length === 0) throw new Error('no labels in it');
-      this.setLabels(labels);
     } catch (error) {
       this.set({ error: `${file.name}: not a labels file (${(error as Error).message})` });
+      return;
     }
+    const model = this.stateValue.model;
+    if (!model) {
+      this.set({ error: `${file.name}: no model is loaded to take these labels; load the model first` });
+      return;
+    }
+    const classes = this.stateValue.classCount;
+    if (classes === null) {
+      this.set({ error: `${file.name}: ${model.name} has no class-vector output, so there is nothing to label` });
+      return;
+    }
+    if (labels.length !== classes) {
+      this.set({ error: `${file.name}: ${labels.length} labels, but ${model.name} has ${classes} classes; the labels were not used` });
+      return;
+    }
+    this.set({ labels, error: null, notice: `${file.name}: ${labels.length} labels for ${model.name}` });
+    void this.runAll();
   }
 
   reportError(message: string): void {
@@ -257,20 +314,44 @@ export class ModelStore {
 
   /** A .npy tensor of the model's input shape as a side's input. */
   async setTensorFile(side: SideName, file: { name: string; blob: Blob }): Promise<void> {
-    const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
-    if (errors.length || layers.length !== 1) {
-      this.set({ error: errors[0]?.message ?? `${file.name}: not one tensor` });
+    const read = await this.readInputTensor(file);
+    if ('error' in read) {
+      this.set({ error: read.error });
       return;
     }
+    await this.useTensor(side, file.name, read.tensor);
+  }
+
+  /**
+   * A .npy dropped on a pane while a model is loaded: the side's input when its shape is the
+   * model's input shape (as "Input A image" takes it), otherwise an activation file for the pane
+   * (the caller opens it). The notice says which happened.
+   */
+  async takeDroppedTensor(side: SideName, file: { name: string; blob: Blob }): Promise<'input' | 'activations'> {
+    const read = await this.readInputTensor(file);
+    if ('tensor' in read) {
+      await this.useTensor(side, file.name, read.tensor, `${file.name}: shape ${read.shape.join('x')} is the model's input shape; taken as ${side}'s model input`);
+      return 'input';
+    }
+    const p = this.stateValue.preprocessing;
+    const what = read.shape ? `shape ${read.shape.join('x')} is not the model's input shape${p ? ` ${[1, p.channels, p.height, p.width].join('x')}` : ''}` : 'not one tensor';
+    this.set({ notice: `${file.name}: ${what}; opened as activations on ${side}` });
+    return 'activations';
+  }
+
+  private async readInputTensor(file: { name: string; blob: Blob }): Promise<{ tensor: Float32Array; shape: number[] } | { error: string; shape: number[] | null }> {
+    const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
+    if (errors.length || layers.length !== 1) return { error: errors[0]?.message ?? `${file.name}: not one tensor`, shape: null };
     const layer = layers[0];
     const p = this.stateValue.preprocessing;
     const want = p ? [1, p.channels, p.height, p.width] : null;
-    if (want && layer.shape.join('x') !== want.join('x')) {
-      this.set({ error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}` });
-      return;
-    }
-    const tensor = await layer.readMaps(0, layer.shape[0] * layer.shape[1]);
-    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name: file.name, image: null, tensor } }, error: null });
+    if (!want) return { error: `${file.name}: no model is loaded to take it as input`, shape: layer.shape };
+    if (layer.shape.join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}`, shape: layer.shape };
+    return { tensor: await layer.readMaps(0, layer.shape[0] * layer.shape[1]), shape: layer.shape };
+  }
+
+  private async useTensor(side: SideName, name: string, tensor: Float32Array, notice?: string): Promise<void> {
+    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name, image: null, tensor } }, error: null, ...(notice ? { notice } : {}) });
     await this.runSide(side);
   }
 
@@ -310,6 +391,7 @@ export class ModelStore {
       if (provider !== 'webgpu') throw error;
       // The WebGPU provider cannot take this model here: run it on WASM and say so.
       session = await ModelSession.create(parsed, withOutputs(parsed, this.stateValue.selected), 'wasm', this.externalData);
+      this.webgpuFailed = true;
       this.set({ notice: `WebGPU provider failed (${(error as Error).message}); running on WASM` });
     }
     this.session = session;
@@ -342,7 +424,7 @@ export class ModelStore {
       const tensor = input.tensor ?? imageTensor(input.image!, p);
       const dims = [1, p.channels, p.height, p.width];
       const started = performance.now();
-      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...this.stateValue.selected, ...this.parsed.outputs]);
+      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.stateValue.selected, ...this.parsed.outputs])]);
       const seconds = (performance.now() - started) / 1000;
       const file = `${this.parsed.fileName} on ${input.name}`;
       const layers = this.stateValue.selected.flatMap((name) => {
@@ -350,7 +432,7 @@ export class ModelStore {
         return t && t.dims.length === 4 ? [liveLayer(name, file, t)] : [];
       });
       this.workspace.setLiveLayers(side, file, layers);
-      const classVector = this.parsed.outputs.map((o) => outputs.get(o)).find((t) => t && t.dims.filter((d) => d > 1).length === 1 && t.data.length >= 2);
+      const classVector = classVectorOf(outputs, this.parsed.outputs);
       this.set({
         predictions: { ...this.stateValue.predictions, [side]: classVector ? topFive(classVector.data, this.stateValue.labels) : null },
         timings: { ...this.stateValue.timings, [side]: seconds },

@@ -45,8 +45,7 @@ async function loadDemoNow(s: ModelStore, digit: number): Promise<void> {
   try {
     const manifest = await (await fetch(`${base}demo/manifest.json`)).json();
     const model = await (await fetch(`${base}demo/${manifest.final}`)).blob();
-    if (Array.isArray(manifest.labels)) s.setLabels(manifest.labels.map(String));
-    await s.loadModel([{ name: manifest.final, blob: model }]);
+    await s.loadModel([{ name: manifest.final, blob: model }], { labels: Array.isArray(manifest.labels) ? manifest.labels.map(String) : undefined });
     if (!s.state.model) return; // loadModel reported why
     const name = `digit${digit}.png`;
     const image = await decodeImage(await (await fetch(`${base}samples/${name}`)).blob(), name);

@@ -7,22 +7,28 @@ import type { LayerRow, SideView } from '../../analysis/charts';
 import type { DistributionSummary } from '../../analysis/summary';
 import { ChartFrame } from './ChartFrame';
 import { AXIS, SIDE_STYLE, formatNumber } from './theme';
-import type { SideName } from '../workspace';
 
 const BAND = 64;
 const MARGIN = { top: 16, right: 16, bottom: 78, left: 48 };
 const HEIGHT = 320;
 
-function summaryText(side: SideName, s: DistributionSummary): string {
+function summaryText(side: string, s: DistributionSummary): string {
   return `${side}: ${s.count} SROPs, median ${formatNumber(s.median)}, quartiles ${formatNumber(s.q1)} to ${formatNumber(s.q3)}, mean ${formatNumber(s.mean)}, range ${formatNumber(s.min)} to ${formatNumber(s.max)}; dead ${s.dead}, non-finite ${s.nonfinite}`;
 }
 
-export function Overview({ rows, grid, yMax, selected, onSelect }: {
+export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP distributions per layer', description, filename = 'srop-overview', testId = 'overview', sideNames = { a: 'A', b: 'B' } }: {
   rows: LayerRow[];
   grid: Float64Array;
   yMax: number;
   selected: string | null;
   onSelect: (name: string) => void;
+  /** For another use of the chart (the lab's trained-against-randomised plot): its own title, text, file name and test id. */
+  title?: string;
+  description?: string;
+  filename?: string;
+  testId?: string;
+  /** What the left (A) and right (B) halves are. */
+  sideNames?: { a: string; b: string };
 }) {
   const width = MARGIN.left + MARGIN.right + Math.max(rows.length, 1) * BAND;
   const y = scaleLinear().domain([0, yMax]).range([HEIGHT - MARGIN.bottom, MARGIN.top]).nice();
@@ -44,12 +50,12 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
   const ticks = y.ticks(6);
   return (
     <ChartFrame
-      title="SROP distributions per layer"
-      description={`${rows.length} layers in network order; left half A, right half B; lines join the medians; 1 is the Nyquist radius`}
-      filename="srop-overview"
+      title={title}
+      description={`${rows.length} layers in network order; ${description ?? `left half ${sideNames.a}, right half ${sideNames.b}; lines join the medians; 1 is the Nyquist radius`}`}
+      filename={filename}
       width={width}
       height={HEIGHT}
-      testId="overview"
+      testId={testId}
     >
       {ticks.map((t) => (
         <g key={t}>
@@ -62,8 +68,8 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
       </text>
       {rows.map((row, i) => {
         const centre = x(i);
-        const label = [row.a && summaryText('A', row.a.summary), row.b && summaryText('B', row.b.summary)].filter(Boolean).join('; ');
-        const mark = row.match === 'only-a' ? ' (A only)' : row.match === 'only-b' ? ' (B only)' : row.match === 'shape-differs' ? ' (shapes differ)' : '';
+        const label = [row.a && summaryText(sideNames.a, row.a.summary), row.b && summaryText(sideNames.b, row.b.summary)].filter(Boolean).join('; ');
+        const mark = row.match === 'only-a' ? ` (${sideNames.a} only)` : row.match === 'only-b' ? ` (${sideNames.b} only)` : row.match === 'shape-differs' ? ' (shapes differ)' : '';
         return (
           <g
             key={row.name}
