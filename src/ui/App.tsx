@@ -74,7 +74,6 @@ export function App() {
   }, [resultsA, resultsB, inputs.A, inputs.B]);
   const row = rows.find((r) => r.name === selectedLayer) ?? null;
   const hasB = resultsB.length > 0;
-  const cancelled = SIDES.reduce((n, side) => n + workspace.entries(side).filter((e) => e.status === 'cancelled').length, 0);
 
   const spectrumOf = useCallback<SpectrumOf>(async (map, h, w) => {
     const engine = host?.engine;
@@ -117,7 +116,7 @@ export function App() {
             </button>
           </div>
         </div>
-        <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} cancelled={state.progress.running ? 0 : cancelled} />
+        <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} stalled={workspace.stalled()} />
         <ModelPanel store={modelStore} state={modelState} onDemo={() => void loadDemo(modelStore)} />
         <div className="panes">
           {SIDES.map((side) => (

@@ -52,13 +52,16 @@ export function Parameters({ params, onChange }: { params: SropParams; onChange:
   );
 }
 
-export function ProgressBar({ progress, onCancel, onResume, cancelled }: { progress: Progress; onCancel: () => void; onResume: () => void; cancelled: number }) {
+export function ProgressBar({ progress, onCancel, onResume, stalled }: { progress: Progress; onCancel: () => void; onResume: () => void; stalled: { cancelled: number; failed: number } }) {
   if (!progress.running) {
-    return cancelled > 0 ? (
-      <div className="progress" role="status">
-        {cancelled} layer{cancelled === 1 ? '' : 's'} cancelled <button type="button" onClick={onResume}>Resume</button>
+    const { cancelled, failed } = stalled;
+    if (cancelled === 0 && failed === 0) return null;
+    const parts = [cancelled > 0 && `${cancelled} layer${cancelled === 1 ? '' : 's'} cancelled`, failed > 0 && `${failed} layer${failed === 1 ? '' : 's'} failed`].filter(Boolean);
+    return (
+      <div className="progress" role="status" data-testid="stalled">
+        {parts.join(', ')} <button type="button" onClick={onResume} title="queue the cancelled and failed layers again">Resume</button>
       </div>
-    ) : null;
+    );
   }
   const value = progress.done + progress.current;
   return (
