@@ -7,18 +7,19 @@ import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
-  centredLogPower, channelRows, cumulativeBand, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+  centredLogPower, channelRows, cumulativeBand, displayNames, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/charts';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
+import { sropsCsv } from '../src/ui/exporters';
 import { powerSpectrum64 } from '../src/engine/spectrum';
 
 const engine = new CpuEngine();
 
-async function result(name: string, shape: [number, number, number, number], seed: number): Promise<LayerResult> {
+async function result(name: string, shape: [number, number, number, number], seed: number, file = `${name}.npy`): Promise<LayerResult> {
   const [n, c, h, w] = shape;
   const data = syntheticMaps(n * c, h, w, seed, ['relu', 'random', 'smooth', 'zero']);
   const profiles = await engine.profileMaps(data, n * c, h, w);
-  return layerResult({ name, file: `${name}.npy`, shape }, profiles, DEFAULT_PARAMS);
+  return layerResult({ name, file, shape }, profiles, DEFAULT_PARAMS);
 }
 
 describe('violin density', () => {
@@ -66,6 +67,34 @@ describe('layer rows', () => {
     expect(rows[2].comparison).toBeNull();
     expect(rows[0].a!.summary).toEqual(a[0].summary);
     expect(sropAxisMax(rows)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('same-named layers of a pane are all kept, shown with their file, and matched by occurrence', async () => {
+    const a = [await result('conv1', [1, 4, 6, 6], 1, 'a1.npz'), await result('conv2', [1, 4, 6, 6], 2, 'a1.npz'), await result('conv1', [1, 4, 6, 6], 3, 'a2.npz')];
+    const b = [await result('conv1', [1, 4, 6, 6], 4, 'b1.npz'), await result('conv1', [1, 4, 7, 7], 5, 'b2.npz'), await result('conv1', [1, 4, 6, 6], 6, 'b3.npz')];
+    expect(displayNames(a).map((d) => d.name)).toEqual(['conv1', 'conv2', 'conv1 (a2.npz)']);
+    const rows = layerRows(a, b, null, null, linearGrid(0, 1, 8));
+    expect(rows.map((r) => [r.name, r.match])).toEqual([
+      ['conv1', 'both'], ['conv2', 'only-a'], ['conv1 (a2.npz | b2.npz)', 'shape-differs'], ['conv1 (b3.npz)', 'only-b'],
+    ]);
+    expect(rows[0].b!.result).toBe(b[0]);
+    expect(rows[2].a!.result).toBe(a[2]);
+    expect(rows[2].b!.result).toBe(b[1]);
+    expect(rows[3].b!.result).toBe(b[2]);
+    expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
+    // The per-map export names the layers as the views do.
+    const csv = sropsCsv(a, []).trim().split('\n');
+    expect(csv.filter((l) => l.startsWith('A,conv1 (a2.npz),'))).toHaveLength(4);
+    expect(csv.filter((l) => l.startsWith('A,conv1,'))).toHaveLength(4);
+    // The same file twice under one name still gets distinct names.
+    const twice = [await result('x', [1, 1, 4, 4], 1, 'f.npz'), await result('x', [1, 1, 4, 4], 2, 'f.npz'), await result('x', [1, 1, 4, 4], 3, 'f.npz')];
+    expect(displayNames(twice).map((d) => d.name)).toEqual(['x', 'x (f.npz)', 'x (f.npz, 2)']);
+  });
+
+  it('with one side loaded, nothing is marked one-sided and nothing compared', async () => {
+    const a = [await result('conv1', [1, 4, 6, 6], 1), await result('conv2', [1, 4, 6, 6], 2)];
+    expect(layerRows(a, [], null, null, linearGrid(0, 1, 8)).map((r) => [r.match, r.comparison])).toEqual([['single', null], ['single', null]]);
+    expect(layerRows([], a, null, null, linearGrid(0, 1, 8)).map((r) => [r.match, r.a, r.comparison])).toEqual([['single', null, null], ['single', null, null]]);
   });
 
   it('one input instead of the pooled batch', async () => {

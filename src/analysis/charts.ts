@@ -66,7 +66,30 @@ export function linearGrid(lo: number, hi: number, points: number): Float64Array
   return grid;
 }
 
-export type LayerMatch = 'both' | 'only-a' | 'only-b' | 'shape-differs';
+/**
+ * both: the layer on each side, same shape; only-a / only-b: on one side only; shape-differs: on
+ * both, shapes differ; single: only one side has anything loaded, so there is nothing to compare.
+ */
+export type LayerMatch = 'both' | 'only-a' | 'only-b' | 'shape-differs' | 'single';
+
+/**
+ * How a pane's layers are told apart: the first layer of a name is shown by its name, a later one
+ * of the same name (another file) by the name and its file, "conv1 (b2.npz)"; `occurrence` counts
+ * the layers of that name before it in the pane (A and B are matched by name and occurrence).
+ */
+export function displayNames(results: readonly { name: string; file: string }[]): { name: string; occurrence: number }[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(results.map((r) => r.name));
+  return results.map((r) => {
+    const occurrence = seen.get(r.name) ?? 0;
+    seen.set(r.name, occurrence + 1);
+    if (occurrence === 0) return { name: r.name, occurrence };
+    let name = `${r.name} (${r.file})`;
+    for (let k = 2; taken.has(name); k++) name = `${r.name} (${r.file}, ${k})`;
+    taken.add(name);
+    return { name, occurrence };
+  });
+}
 
 export interface SideView {
   result: LayerResult;
@@ -108,7 +131,10 @@ function remember<V>(cache: WeakMap<LayerResult, Map<string, V>>, result: LayerR
 
 /**
  * Layer rows in network order: A's layers in A's order with B's of the same name beside them,
- * then layers only B has. Layers on one side only, or with different shapes, are kept and marked.
+ * then layers only B has. A layer name met more than once in a pane is matched by occurrence (the
+ * second conv1 of A with the second of B) and shown with its file (displayNames). Layers on one
+ * side only, or with different shapes, are kept and marked; with only one side loaded, no row is
+ * marked and none compared.
  */
 export function layerRows(
   a: LayerResult[],
@@ -117,7 +143,11 @@ export function layerRows(
   inputB: number | null,
   grid: Float64Array,
 ): LayerRow[] {
-  const byName = new Map(b.map((r) => [r.name, r]));
+  const namesA = displayNames(a);
+  const namesB = displayNames(b);
+  const key = (name: string, occurrence: number) => `${occurrence}\u0000${name}`;
+  const byKey = new Map(b.map((r, i) => [key(r.name, namesB[i].occurrence), i]));
+  const single = a.length === 0 || b.length === 0;
   const gridKey = `${grid.length}:${grid[0]}:${grid[grid.length - 1]}`;
   const side = (result: LayerResult, input: number | null): SideView => {
     const key = `${input}|${gridKey}`;
@@ -140,23 +170,27 @@ export function layerRows(
     return c;
   };
   const rows: LayerRow[] = [];
-  const seen = new Set<string>();
-  for (const ra of a) {
-    seen.add(ra.name);
-    const rb = byName.get(ra.name) ?? null;
-    const match: LayerMatch = !rb ? 'only-a' : ra.shape.join('x') === rb.shape.join('x') ? 'both' : 'shape-differs';
-    rows.push({
-      name: ra.name,
-      order: rows.length,
-      match,
-      a: side(ra, inputA),
-      b: rb ? side(rb, inputB) : null,
-      comparison: rb ? compare(ra, rb) : null,
-    });
-  }
-  for (const rb of b) {
-    if (seen.has(rb.name)) continue;
-    rows.push({ name: rb.name, order: rows.length, match: 'only-b', a: null, b: side(rb, inputB), comparison: null });
+  const used = new Set<number>();
+  a.forEach((ra, i) => {
+    const j = byKey.get(key(ra.name, namesA[i].occurrence));
+    const rb = j === undefined ? null : b[j];
+    if (j !== undefined) used.add(j);
+    const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : ra.shape.join('x') === rb.shape.join('x') ? 'both' : 'shape-differs';
+    // A later layer of a name shows its file; when B's file differs, both files.
+    const name = !rb || namesA[i].occurrence === 0 || ra.file === rb.file ? namesA[i].name : `${ra.name} (${ra.file} | ${rb.file})`;
+    rows.push({ name, order: rows.length, match, a: side(ra, inputA), b: rb ? side(rb, inputB) : null, comparison: rb ? compare(ra, rb) : null });
+  });
+  b.forEach((rb, j) => {
+    if (used.has(j)) return;
+    rows.push({ name: namesB[j].name, order: rows.length, match: single ? 'single' : 'only-b', a: null, b: side(rb, inputB), comparison: null });
+  });
+  // Row names identify rows (selection, React keys, exports): a B-only name equal to an A name gets a suffix.
+  const taken = new Set<string>();
+  for (const row of rows) {
+    let name = row.name;
+    for (let k = 2; taken.has(name); k++) name = `${row.name} #${k}`;
+    taken.add(name);
+    row.name = name;
   }
   return rows;
 }
