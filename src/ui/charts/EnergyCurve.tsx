@@ -21,7 +21,7 @@ export function EnergyCurve({ title, filename, curves, kappa }: { title: string;
   const y = scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
   const points = (band: EnergyBand, values: Float64Array) => Array.from(band.radius, (r, i) => ({ r, v: values[i] })).filter((p) => !Number.isNaN(p.v));
   return (
-    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; A solid, B dashed`} filename={filename} width={W} height={H}>
+    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; ${curves.map((c) => `${c.side} ${c.side === 'A' ? 'solid' : 'dashed'}`).join(', ')}`} filename={filename} width={W} height={H}>
       {x.ticks(5).map((t) => (
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} stroke={t === 1 ? '#999' : AXIS.grid} strokeDasharray={t === 1 ? '2 2' : undefined} />
