@@ -2,12 +2,12 @@
 // made by the CPU engine from seeded maps; the spectrum against a direct DFT.
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
-import { layerResult, type LayerResult } from '../src/analysis/layerResult';
+import { layerResult, recomputeLayer, type LayerResult } from '../src/analysis/layerResult';
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
-  centredLogPower, channelRows, cumulativeBand, displayNames, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+  centredLogPower, channelRows, cumulativeBand, displayNames, layerRows, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/charts';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { sropsCsv } from '../src/ui/exporters';
@@ -127,7 +127,46 @@ describe('cumulative ring energy and channels', () => {
       expect(band.median[i]).toBeLessThanOrEqual(band.q3[i] + 1e-15);
       if (i > 0) expect(band.median[i]).toBeGreaterThanOrEqual(band.median[i - 1] - 1e-15);
     }
-    expect(band.radius[0]).toBeCloseTo(0.5 / 6, 12);
+    // The curve starts at (0, 0); ring r's share is reached at its outer edge r + 1/2.
+    expect([band.radius[0], band.median[0], band.q1[0], band.q3[0]]).toEqual([0, 0, 0, 0]);
+    expect(band.radius[1]).toBeCloseTo(0.5 / 6, 12);
+    expect(band.radius[last]).toBeCloseTo((r.profiles.rings - 0.5) / 6, 12);
+  });
+
+  it('the SROP lies on the drawn curve for any kappa, interpolated or not', async () => {
+    const base = await result('conv', [1, 8, 12, 10], 9);
+    let checked = 0;
+    for (const interpolate of [true, false]) {
+      for (const kappa of [0.01, 0.05, 0.3, 0.5, 0.85, 0.99, 0.999]) {
+        const r = recomputeLayer(base, { ...DEFAULT_PARAMS, kappa, interpolate });
+        for (let m = 0; m < r.srop.length; m++) {
+          const curve = mapCurve(r, m);
+          const mark = curve && sropMark(r, m, curve);
+          if (r.status[m] !== 0) {
+            expect(curve).toBeNull();
+            continue;
+          }
+          expect(mark!.x).toBe(r.srop[m]);
+          expect(mark!.span[0]).toBeLessThanOrEqual(mark!.x + 1e-15);
+          expect(mark!.x).toBeLessThanOrEqual(mark!.span[1] + 1e-15);
+          // Independent of curveValueAt: the segment of ring r runs from C[r-1] to C[r].
+          const ring = r.ring[m];
+          const lo = curve!.median[ring], hi = curve!.median[ring + 1];
+          const [x0, x1] = mark!.span;
+          const expected = lo + ((hi - lo) * (mark!.x - x0)) / (x1 - x0);
+          expect(mark!.y).toBeCloseTo(expected, 12);
+          if (interpolate) expect(mark!.y).toBeCloseTo(kappa, 9);
+          else {
+            expect(mark!.x).toBeCloseTo(ring / 6, 12);
+            // The ring is the first to reach kappa: the curve crosses kappa within its span.
+            expect(lo).toBeLessThan(kappa + 1e-12);
+            expect(hi).toBeGreaterThanOrEqual(kappa - 1e-12);
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it('channel rows: batch means or one input, sortable by change', async () => {

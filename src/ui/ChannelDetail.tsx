@@ -4,7 +4,7 @@
 // file (one slice); its spectrum comes from the engine in use (the GPU's FFT on the GPU engine).
 import { useEffect, useRef, useState } from 'react';
 import { color as parseColour, interpolateViridis, interpolateGreys } from 'd3';
-import { centredLogPower, cumulativeShare, sropEllipse, type CentredSpectrum, type LayerRow } from '../analysis/charts';
+import { centredLogPower, mapCurve, sropEllipse, sropMark, type CentredSpectrum, type LayerRow } from '../analysis/charts';
 import { STATUS_NAMES } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
@@ -73,8 +73,8 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
   }, [source, spectrumOf, map, h, w, result.file, result.name]);
   const status = STATUS_NAMES[result.status[map]];
   const srop = result.status[map] === 0 ? result.srop[map] : null;
-  const curve = cumulativeShare(result.profiles, map, result.params, result.status[map]);
-  const nyquist = Math.max(h, w) / 2;
+  const curve = mapCurve(result, map);
+  const mark = curve && sropMark(result, map, curve);
   const scale = PIXELS / Math.max(h, w);
   const ellipse = srop !== null ? sropEllipse(srop, h, w) : null;
   return (
@@ -104,7 +104,7 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
           <EnergyCurve
             title={`Cumulative ring energy, ${side}, channel ${channel}`}
             filename={`srop-energy-${result.name}-${side}-c${channel}`}
-            curves={[{ side, band: { radius: Float64Array.from(curve, (_, r) => (r + 0.5) / nyquist), q1: curve, median: curve, q3: curve, maps: 1 }, srop }]}
+            curves={[{ side, band: curve, mark }]}
             kappa={kappa}
           />
         )}
