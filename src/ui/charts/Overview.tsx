@@ -2,6 +2,7 @@
 // and B's as the right half (y = SROP, 1 = Nyquist), the medians of each side joined across
 // layers, dead and non-finite counts under each layer. With one side loaded, whole violins and no
 // comparison marks. Hover (or focus) shows the summary; a click opens the layer.
+import { useState } from 'react';
 import { area, curveBasis, line, scaleLinear } from 'd3';
 import type { LayerRow, SideView } from '../../analysis/charts';
 import type { DistributionSummary } from '../../analysis/summary';
@@ -17,6 +18,14 @@ function summaryText(side: SideName, s: DistributionSummary): string {
   return `${side}: ${s.count} SROPs, median ${formatNumber(s.median)}, quartiles ${formatNumber(s.q1)} to ${formatNumber(s.q3)}, mean ${formatNumber(s.mean)}, range ${formatNumber(s.min)} to ${formatNumber(s.max)}; dead ${s.dead}, non-finite ${s.nonfinite}`;
 }
 
+function summaryLine(row: LayerRow): string {
+  return [row.a && summaryText('A', row.a.summary), row.b && summaryText('B', row.b.summary)].filter(Boolean).join('; ');
+}
+
+function markOf(row: LayerRow): string {
+  return row.match === 'only-a' ? ' (A only)' : row.match === 'only-b' ? ' (B only)' : row.match === 'shape-differs' ? ' (shapes differ)' : '';
+}
+
 export function Overview({ rows, grid, yMax, selected, onSelect }: {
   rows: LayerRow[];
   grid: Float64Array;
@@ -24,6 +33,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
   selected: string | null;
   onSelect: (name: string) => void;
 }) {
+  const [active, setActive] = useState<string | null>(null);
   const width = MARGIN.left + MARGIN.right + Math.max(rows.length, 1) * BAND;
   const y = scaleLinear().domain([0, yMax]).range([HEIGHT - MARGIN.bottom, MARGIN.top]).nice();
   const x = (i: number) => MARGIN.left + i * BAND + BAND / 2;
@@ -48,7 +58,9 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
       .x((p) => x(p.i) + offset(side))
       .y((p) => y(p.m))(rows.flatMap((r, i) => (r[side]?.summary.median != null ? [{ i, m: r[side]!.summary.median! }] : []))) ?? '';
   const ticks = y.ticks(6);
+  const activeRow = rows.find((r) => r.name === active) ?? null;
   return (
+    <>
     <ChartFrame
       title="SROP distributions per layer"
       description={`${rows.length} layers in network order; ${single ? `input ${shown[0]} only` : 'left half A, right half B'}; lines join the medians; counts of dead and non-finite maps under each layer; 1 is the Nyquist radius`}
@@ -68,8 +80,8 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
       </text>
       {rows.map((row, i) => {
         const centre = x(i);
-        const label = [row.a && summaryText('A', row.a.summary), row.b && summaryText('B', row.b.summary)].filter(Boolean).join('; ');
-        const mark = row.match === 'only-a' ? ' (A only)' : row.match === 'only-b' ? ' (B only)' : row.match === 'shape-differs' ? ' (shapes differ)' : '';
+        const label = summaryLine(row);
+        const mark = markOf(row);
         return (
           <g
             key={row.name}
@@ -80,6 +92,10 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
             aria-label={`Layer ${row.name}${mark}: ${label}`}
             aria-pressed={selected === row.name}
             onClick={() => onSelect(row.name)}
+            onMouseEnter={() => setActive(row.name)}
+            onMouseLeave={() => setActive(null)}
+            onFocus={() => setActive(row.name)}
+            onBlur={() => setActive(null)}
             onKeyDown={(event) => {
               if (event.key === 'Enter' || event.key === ' ') {
                 event.preventDefault();
@@ -112,5 +128,9 @@ export function Overview({ rows, grid, yMax, selected, onSelect }: {
       <text x={2} y={HEIGHT - 18} fontSize={9} fill="#666">{`dead ${shown.join(' | ')}`}</text>
       <text x={2} y={HEIGHT - 6} fontSize={9} fill="#666">{`non-finite ${shown.join(' | ')}`}</text>
     </ChartFrame>
+    <p className="overview-summary" data-testid="overview-summary" aria-live="polite">
+      {activeRow ? `${activeRow.name}${markOf(activeRow)}: ${summaryLine(activeRow)}` : 'Hover over or focus a layer for its summary; click or press Enter to open it.'}
+    </p>
+    </>
   );
 }
