@@ -306,7 +306,7 @@ test('marks: a layout override re-reads the file; shapes that differ, layers on 
   expect(comparison.map((l) => l.split(',')[0]).slice(1)).toEqual(LAYERS);
 });
 
-test('progress bar, Cancel and Resume during a load; a device lost mid-load recomputes without failing a layer', async ({ page }) => {
+test('progress bar, Cancel and Resume during a load', async ({ page }) => {
   await page.goto('/?nodemo&backend=cpu');
   // Twelve layers of 128 maps of 64 x 64: long enough to see the queue and stop it.
   const files = Array.from({ length: 12 }, (_, k) => ({ name: `big${k}.npy`, mimeType: 'application/octet-stream', buffer: npy([2, 64, 64, 64], (i) => Math.sin(i * 0.37 + k) * Math.cos(i * 0.011)) }));
