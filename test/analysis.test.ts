@@ -12,6 +12,8 @@ import {
   STATUS_NONFINITE,
   STATUS_OK,
   checkParams,
+  KAPPA_CHOICES,
+  parseKappa,
   columnEntry,
   emptyColumns,
   keptRingEnergy,
@@ -195,5 +197,21 @@ describe('A vs B vs numpy', () => {
     expect(compareLayers(a, c)).toMatchObject({ pairing: 'none', pairs: 0, paired_median_delta: null, share_rising: null });
     expect(recomputeLayer(a, { ...DEFAULT_PARAMS, interpolate: false }).ring[0]).toBe(1);
     expect(() => layerResult({ name: 'x', file: 'x.npy', shape: [2, 3, 2, 2] }, a.profiles, DEFAULT_PARAMS)).toThrow(/do not match/);
+  });
+});
+
+describe('kappa typed in the page', () => {
+  it('takes exactly the values the slider can show (0.50 to 0.99 in steps of 0.01)', () => {
+    expect(parseKappa('0.5')).toEqual({ kappa: 0.5 });
+    expect(parseKappa(' 0.99 ')).toEqual({ kappa: 0.99 });
+    expect(parseKappa('0.7000000000001')).toEqual({ kappa: 0.7 });
+    expect(parseKappa('0.85')).toEqual({ kappa: 0.85 });
+    for (const refused of ['0.49', '0.01', '0.995', '1', '0.875', '', 'abc', 'NaN']) expect(parseKappa(refused)).toHaveProperty('error');
+    expect((parseKappa('0.3') as { error: string }).error).toMatch(/0\.50 to 0\.99/);
+    // Every slider position is taken back unchanged.
+    for (let i = 0; i <= 49; i++) {
+      const v = Number((KAPPA_CHOICES.min + i * KAPPA_CHOICES.step).toFixed(2));
+      expect(parseKappa(String(v))).toEqual({ kappa: v });
+    }
   });
 });

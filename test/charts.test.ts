@@ -2,23 +2,24 @@
 // made by the CPU engine from seeded maps; the spectrum against a direct DFT.
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
-import { layerResult, type LayerResult } from '../src/analysis/layerResult';
+import { layerResult, recomputeLayer, type LayerResult } from '../src/analysis/layerResult';
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
-  centredLogPower, channelRows, cumulativeBand, defaultFocus, layerRows, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+  centredLogPower, channelRows, cumulativeBand, defaultFocus, displayNames, layerRows, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/charts';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
+import { sropsCsv } from '../src/ui/exporters';
 import { powerSpectrum64 } from '../src/engine/spectrum';
 
 const engine = new CpuEngine();
 
-async function result(name: string, shape: [number, number, number, number], seed: number): Promise<LayerResult> {
+async function result(name: string, shape: [number, number, number, number], seed: number, file = `${name}.npy`): Promise<LayerResult> {
   const [n, c, h, w] = shape;
   const data = syntheticMaps(n * c, h, w, seed, ['relu', 'random', 'smooth', 'zero']);
   const profiles = await engine.profileMaps(data, n * c, h, w);
-  return layerResult({ name, file: `${name}.npy`, shape }, profiles, DEFAULT_PARAMS);
+  return layerResult({ name, file, shape }, profiles, DEFAULT_PARAMS);
 }
 
 describe('violin density', () => {
@@ -68,6 +69,34 @@ describe('layer rows', () => {
     expect(sropAxisMax(rows)).toBeGreaterThanOrEqual(1);
   });
 
+  it('same-named layers of a pane are all kept, shown with their file, and matched by occurrence', async () => {
+    const a = [await result('conv1', [1, 4, 6, 6], 1, 'a1.npz'), await result('conv2', [1, 4, 6, 6], 2, 'a1.npz'), await result('conv1', [1, 4, 6, 6], 3, 'a2.npz')];
+    const b = [await result('conv1', [1, 4, 6, 6], 4, 'b1.npz'), await result('conv1', [1, 4, 7, 7], 5, 'b2.npz'), await result('conv1', [1, 4, 6, 6], 6, 'b3.npz')];
+    expect(displayNames(a).map((d) => d.name)).toEqual(['conv1', 'conv2', 'conv1 (a2.npz)']);
+    const rows = layerRows(a, b, null, null, linearGrid(0, 1, 8));
+    expect(rows.map((r) => [r.name, r.match])).toEqual([
+      ['conv1', 'both'], ['conv2', 'only-a'], ['conv1 (a2.npz | b2.npz)', 'shape-differs'], ['conv1 (b3.npz)', 'only-b'],
+    ]);
+    expect(rows[0].b!.result).toBe(b[0]);
+    expect(rows[2].a!.result).toBe(a[2]);
+    expect(rows[2].b!.result).toBe(b[1]);
+    expect(rows[3].b!.result).toBe(b[2]);
+    expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
+    // The per-map export names the layers as the views do.
+    const csv = sropsCsv(a, []).trim().split('\n');
+    expect(csv.filter((l) => l.startsWith('A,conv1 (a2.npz),'))).toHaveLength(4);
+    expect(csv.filter((l) => l.startsWith('A,conv1,'))).toHaveLength(4);
+    // The same file twice under one name still gets distinct names.
+    const twice = [await result('x', [1, 1, 4, 4], 1, 'f.npz'), await result('x', [1, 1, 4, 4], 2, 'f.npz'), await result('x', [1, 1, 4, 4], 3, 'f.npz')];
+    expect(displayNames(twice).map((d) => d.name)).toEqual(['x', 'x (f.npz)', 'x (f.npz, 2)']);
+  });
+
+  it('with one side loaded, nothing is marked one-sided and nothing compared', async () => {
+    const a = [await result('conv1', [1, 4, 6, 6], 1), await result('conv2', [1, 4, 6, 6], 2)];
+    expect(layerRows(a, [], null, null, linearGrid(0, 1, 8)).map((r) => [r.match, r.comparison])).toEqual([['single', null], ['single', null]]);
+    expect(layerRows([], a, null, null, linearGrid(0, 1, 8)).map((r) => [r.match, r.a, r.comparison])).toEqual([['single', null, null], ['single', null, null]]);
+  });
+
   it('one input instead of the pooled batch', async () => {
     const a = [await result('conv', [3, 6, 7, 7], 7)];
     const rows = layerRows(a, [], 1, null, linearGrid(0, 1, 8));
@@ -98,7 +127,46 @@ describe('cumulative ring energy and channels', () => {
       expect(band.median[i]).toBeLessThanOrEqual(band.q3[i] + 1e-15);
       if (i > 0) expect(band.median[i]).toBeGreaterThanOrEqual(band.median[i - 1] - 1e-15);
     }
-    expect(band.radius[0]).toBeCloseTo(0.5 / 6, 12);
+    // The curve starts at (0, 0); ring r's share is reached at its outer edge r + 1/2.
+    expect([band.radius[0], band.median[0], band.q1[0], band.q3[0]]).toEqual([0, 0, 0, 0]);
+    expect(band.radius[1]).toBeCloseTo(0.5 / 6, 12);
+    expect(band.radius[last]).toBeCloseTo((r.profiles.rings - 0.5) / 6, 12);
+  });
+
+  it('the SROP lies on the drawn curve for any kappa, interpolated or not', async () => {
+    const base = await result('conv', [1, 8, 12, 10], 9);
+    let checked = 0;
+    for (const interpolate of [true, false]) {
+      for (const kappa of [0.01, 0.05, 0.3, 0.5, 0.85, 0.99, 0.999]) {
+        const r = recomputeLayer(base, { ...DEFAULT_PARAMS, kappa, interpolate });
+        for (let m = 0; m < r.srop.length; m++) {
+          const curve = mapCurve(r, m);
+          const mark = curve && sropMark(r, m, curve);
+          if (r.status[m] !== 0) {
+            expect(curve).toBeNull();
+            continue;
+          }
+          expect(mark!.x).toBe(r.srop[m]);
+          expect(mark!.span[0]).toBeLessThanOrEqual(mark!.x + 1e-15);
+          expect(mark!.x).toBeLessThanOrEqual(mark!.span[1] + 1e-15);
+          // Independent of curveValueAt: the segment of ring r runs from C[r-1] to C[r].
+          const ring = r.ring[m];
+          const lo = curve!.median[ring], hi = curve!.median[ring + 1];
+          const [x0, x1] = mark!.span;
+          const expected = lo + ((hi - lo) * (mark!.x - x0)) / (x1 - x0);
+          expect(mark!.y).toBeCloseTo(expected, 12);
+          if (interpolate) expect(mark!.y).toBeCloseTo(kappa, 9);
+          else {
+            expect(mark!.x).toBeCloseTo(ring / 6, 12);
+            // The ring is the first to reach kappa: the curve crosses kappa within its span.
+            expect(lo).toBeLessThan(kappa + 1e-12);
+            expect(hi).toBeGreaterThanOrEqual(kappa - 1e-12);
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it('channel rows: batch means or one input, sortable by change', async () => {

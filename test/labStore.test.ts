@@ -23,7 +23,8 @@ const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8'));
 const demoBytes = new Uint8Array(readFileSync(join(demo, manifest.final)));
 
 function stores() {
-  const model = new ModelStore(new Workspace(() => new CpuEngine()), () => false);
+  const engine = new CpuEngine();
+  const model = new ModelStore(new Workspace(() => engine), () => false);
   const lab = new LabStore(model, () => ({ ...DEFAULT_PARAMS }), () => new CpuEngine());
   return { model, lab };
 }

@@ -17,7 +17,8 @@ const torchModel = join(root, 'test', 'fixtures', 'model', 'torch_cnn.onnx');
 const torchInput = join(root, 'test', 'fixtures', 'model', 'input.npy');
 
 export function pageStores(): { workspace: Workspace; model: ModelStore } {
-  const workspace = new Workspace(() => new CpuEngine());
+  const engine = new CpuEngine();
+  const workspace = new Workspace(() => engine);
   return { workspace, model: new ModelStore(workspace, () => false) };
 }
 

@@ -71,6 +71,7 @@ describe('workspace', () => {
       profileMaps: inner.profileMaps.bind(inner),
       powerSpectrum: inner.powerSpectrum.bind(inner),
       profileLayer: (layer, options) => (layer.name === 'conv3' ? Promise.reject(new Error('device lost')) : inner.profileLayer(layer, options)),
+      released: false,
       destroy: () => undefined,
     };
     const ws = new Workspace(() => failing);
@@ -80,4 +81,131 @@ describe('workspace', () => {
     expect(ws.state.panes.A.errors).toEqual(['b.npz: conv3: device lost']);
     expect(ws.state.progress.running).toBe(false);
   });
+
+  it('a layer interrupted by the engine being released is queued again and finishes on the next engine', async () => {
+    // The first engine is released (device lost) while conv2 runs; its owner then holds the
+    // released engine until the new one is ready, and calls recomputeAll.
+    const first = new ReleasableEngine('conv2');
+    const second = new CountingEngine();
+    let current: ProfileEngine = first;
+    const ws = new Workspace(() => current);
+    await ws.addFiles('A', [file('b.npz')]);
+    await first.reached;
+    first.release();
+    await ws.idle();
+    // Nothing failed, nothing ran on the released engine after the loss, and the queue waits.
+    expect(ws.state.panes.A.errors).toEqual([]);
+    expect(ws.entries('A').map((e) => e.status)).toEqual(['done', 'queued', 'queued', 'queued', 'queued']);
+    expect(first.callsAfterRelease).toBe(0);
+    current = second;
+    ws.recomputeAll();
+    await ws.idle();
+    expect(ws.entries('A').every((e) => e.status === 'done')).toBe(true);
+    expect(ws.state.panes.A.errors).toEqual([]);
+    expect(second.calls).toBe(5);
+  });
+
+  it('a switch of engine during a layer (the old one still usable) re-queues it on the new engine', async () => {
+    const first = new ReleasableEngine('conv3');
+    const second = new CountingEngine();
+    let current: ProfileEngine = first;
+    const ws = new Workspace(() => current);
+    await ws.addFiles('A', [file('b.npz')]);
+    await first.reached;
+    current = second;
+    first.fail(new Error('GPU engine: used after destroy()'));
+    await ws.idle();
+    expect(ws.state.panes.A.errors).toEqual([]);
+    expect(ws.entries('A').every((e) => e.status === 'done')).toBe(true);
+    // conv3 to conv5 ran on the new engine.
+    expect(second.calls).toBe(3);
+  });
+
+  it('recomputeAll after an engine change retries failed layers too', async () => {
+    const inner = new CpuEngine();
+    let failConv3 = true;
+    const engine: ProfileEngine = {
+      backend: 'cpu',
+      adapter: null,
+      released: false,
+      profileMaps: inner.profileMaps.bind(inner),
+      powerSpectrum: inner.powerSpectrum.bind(inner),
+      profileLayer: (layer, options) => (failConv3 && layer.name === 'conv3' ? Promise.reject(new Error('out of memory')) : inner.profileLayer(layer, options)),
+      destroy: () => undefined,
+    };
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('b.npz')]);
+    await ws.idle();
+    expect(ws.state.panes.A.errors).toEqual(['b.npz: conv3: out of memory']);
+    failConv3 = false;
+    ws.recomputeAll();
+    await ws.idle();
+    expect(ws.entries('A').every((e) => e.status === 'done')).toBe(true);
+    expect(ws.state.panes.A.errors).toEqual([]);
+  });
+
+  it('resume retries failed layers as well as cancelled ones; a layer that fails again reports once', async () => {
+    const inner = new CpuEngine();
+    const failures = new Map([['conv2', 1], ['conv4', Infinity]]);
+    const engine: ProfileEngine = {
+      backend: 'cpu',
+      adapter: null,
+      released: false,
+      profileMaps: inner.profileMaps.bind(inner),
+      powerSpectrum: inner.powerSpectrum.bind(inner),
+      profileLayer: (layer, options) => {
+        const left = failures.get(layer.name) ?? 0;
+        if (left > 0) {
+          failures.set(layer.name, left - 1);
+          return Promise.reject(new Error('bad slice'));
+        }
+        return inner.profileLayer(layer, options);
+      },
+      destroy: () => undefined,
+    };
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('b.npz')]);
+    await ws.idle();
+    expect(ws.stalled()).toEqual({ cancelled: 0, failed: 2 });
+    ws.resume();
+    await ws.idle();
+    expect(ws.entries('A').map((e) => e.status)).toEqual(['done', 'done', 'done', 'error', 'done']);
+    expect(ws.state.panes.A.errors).toEqual(['b.npz: conv4: bad slice']);
+    expect(ws.stalled()).toEqual({ cancelled: 0, failed: 1 });
+  });
 });
+
+/**
+ * A CPU engine that stops on one layer until told to finish it, fail it, or be released (as a
+ * device loss does: the layer's promise rejects and the engine reports itself released).
+ */
+class ReleasableEngine extends CpuEngine {
+  override released = false;
+  callsAfterRelease = 0;
+  reached: Promise<void>;
+  private arrive!: () => void;
+  private reject: ((error: Error) => void) | null = null;
+
+  constructor(private readonly stopAt: string) {
+    super();
+    this.reached = new Promise((resolve) => (this.arrive = resolve));
+  }
+
+  override profileLayer(...args: Parameters<CpuEngine['profileLayer']>) {
+    if (this.released) this.callsAfterRelease++;
+    if (args[0].name !== this.stopAt) return super.profileLayer(...args);
+    return new Promise<Awaited<ReturnType<CpuEngine['profileLayer']>>>((_, reject) => {
+      this.reject = reject;
+      this.arrive();
+    });
+  }
+
+  release(): void {
+    this.released = true;
+    this.fail(new Error('GPU engine: the GPU device was lost (simulated)'));
+  }
+
+  fail(error: Error): void {
+    this.reject?.(error);
+  }
+}

@@ -66,7 +66,30 @@ export function linearGrid(lo: number, hi: number, points: number): Float64Array
   return grid;
 }
 
-export type LayerMatch = 'both' | 'only-a' | 'only-b' | 'shape-differs';
+/**
+ * both: the layer on each side, same shape; only-a / only-b: on one side only; shape-differs: on
+ * both, shapes differ; single: only one side has anything loaded, so there is nothing to compare.
+ */
+export type LayerMatch = 'both' | 'only-a' | 'only-b' | 'shape-differs' | 'single';
+
+/**
+ * How a pane's layers are told apart: the first layer of a name is shown by its name, a later one
+ * of the same name (another file) by the name and its file, "conv1 (b2.npz)"; `occurrence` counts
+ * the layers of that name before it in the pane (A and B are matched by name and occurrence).
+ */
+export function displayNames(results: readonly { name: string; file: string }[]): { name: string; occurrence: number }[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(results.map((r) => r.name));
+  return results.map((r) => {
+    const occurrence = seen.get(r.name) ?? 0;
+    seen.set(r.name, occurrence + 1);
+    if (occurrence === 0) return { name: r.name, occurrence };
+    let name = `${r.name} (${r.file})`;
+    for (let k = 2; taken.has(name); k++) name = `${r.name} (${r.file}, ${k})`;
+    taken.add(name);
+    return { name, occurrence };
+  });
+}
 
 export interface SideView {
   result: LayerResult;
@@ -108,7 +131,10 @@ function remember<V>(cache: WeakMap<LayerResult, Map<string, V>>, result: LayerR
 
 /**
  * Layer rows in network order: A's layers in A's order with B's of the same name beside them,
- * then layers only B has. Layers on one side only, or with different shapes, are kept and marked.
+ * then layers only B has. A layer name met more than once in a pane is matched by occurrence (the
+ * second conv1 of A with the second of B) and shown with its file (displayNames). Layers on one
+ * side only, or with different shapes, are kept and marked; with only one side loaded, no row is
+ * marked and none compared.
  */
 export function layerRows(
   a: LayerResult[],
@@ -117,7 +143,11 @@ export function layerRows(
   inputB: number | null,
   grid: Float64Array,
 ): LayerRow[] {
-  const byName = new Map(b.map((r) => [r.name, r]));
+  const namesA = displayNames(a);
+  const namesB = displayNames(b);
+  const key = (name: string, occurrence: number) => `${occurrence}\u0000${name}`;
+  const byKey = new Map(b.map((r, i) => [key(r.name, namesB[i].occurrence), i]));
+  const single = a.length === 0 || b.length === 0;
   const gridKey = `${grid.length}:${grid[0]}:${grid[grid.length - 1]}`;
   const side = (result: LayerResult, input: number | null): SideView => {
     const key = `${input}|${gridKey}`;
@@ -140,23 +170,27 @@ export function layerRows(
     return c;
   };
   const rows: LayerRow[] = [];
-  const seen = new Set<string>();
-  for (const ra of a) {
-    seen.add(ra.name);
-    const rb = byName.get(ra.name) ?? null;
-    const match: LayerMatch = !rb ? 'only-a' : ra.shape.join('x') === rb.shape.join('x') ? 'both' : 'shape-differs';
-    rows.push({
-      name: ra.name,
-      order: rows.length,
-      match,
-      a: side(ra, inputA),
-      b: rb ? side(rb, inputB) : null,
-      comparison: rb ? compare(ra, rb) : null,
-    });
-  }
-  for (const rb of b) {
-    if (seen.has(rb.name)) continue;
-    rows.push({ name: rb.name, order: rows.length, match: 'only-b', a: null, b: side(rb, inputB), comparison: null });
+  const used = new Set<number>();
+  a.forEach((ra, i) => {
+    const j = byKey.get(key(ra.name, namesA[i].occurrence));
+    const rb = j === undefined ? null : b[j];
+    if (j !== undefined) used.add(j);
+    const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : ra.shape.join('x') === rb.shape.join('x') ? 'both' : 'shape-differs';
+    // A later layer of a name shows its file; when B's file differs, both files.
+    const name = !rb || namesA[i].occurrence === 0 || ra.file === rb.file ? namesA[i].name : `${ra.name} (${ra.file} | ${rb.file})`;
+    rows.push({ name, order: rows.length, match, a: side(ra, inputA), b: rb ? side(rb, inputB) : null, comparison: rb ? compare(ra, rb) : null });
+  });
+  b.forEach((rb, j) => {
+    if (used.has(j)) return;
+    rows.push({ name: namesB[j].name, order: rows.length, match: single ? 'single' : 'only-b', a: null, b: side(rb, inputB), comparison: null });
+  });
+  // Row names identify rows (selection, React keys, exports): a B-only name equal to an A name gets a suffix.
+  const taken = new Set<string>();
+  for (const row of rows) {
+    let name = row.name;
+    for (let k = 2; taken.has(name); k++) name = `${row.name} #${k}`;
+    taken.add(name);
+    row.name = name;
   }
   return rows;
 }
@@ -215,13 +249,72 @@ export function cumulativeShare(profiles: RingProfiles, map: number, params: Sro
 }
 
 export interface EnergyBand {
-  /** Outer edge of ring r (r + 0.5) over the Nyquist radius: where the cumulative share is reached. */
+  /**
+   * Radii of the curve's points over the Nyquist radius: 0, then the outer edge r + 1/2 of each
+   * ring r. SPEC.md step 9 lets the cumulative energy rise linearly across ring r's span
+   * [max(r - 1/2, 0), r + 1/2], so the straight segments between these points are exactly the
+   * curve the interpolated SROP is read from.
+   */
   radius: Float64Array;
+  /** One more value than rings: the leading 0 at radius 0. */
   q1: Float64Array;
   median: Float64Array;
   q3: Float64Array;
   /** Maps that entered (those with an SROP). */
   maps: number;
+}
+
+function curveRadii(rings: number, height: number, width: number): Float64Array {
+  const nyquist = Math.max(height, width) / 2;
+  return Float64Array.from({ length: rings + 1 }, (_, i) => (i === 0 ? 0 : (i - 0.5) / nyquist));
+}
+
+/** One map's cumulative curve as a band of one (null without an SROP). */
+export function mapCurve(result: LayerResult, map: number): EnergyBand | null {
+  const { profiles } = result;
+  const share = cumulativeShare(profiles, map, result.params, result.status[map]);
+  if (!share) return null;
+  const values = new Float64Array(profiles.rings + 1);
+  values.set(share, 1);
+  return { radius: curveRadii(profiles.rings, profiles.height, profiles.width), q1: values, median: values, q3: values, maps: 1 };
+}
+
+/** The drawn curve's value at radius x (linear between its points; clamped at its ends). */
+export function curveValueAt(radius: Float64Array, values: Float64Array, x: number): number {
+  if (x <= radius[0]) return values[0];
+  for (let i = 1; i < radius.length; i++) {
+    if (x <= radius[i]) return values[i - 1] + ((values[i] - values[i - 1]) * (x - radius[i - 1])) / (radius[i] - radius[i - 1]);
+  }
+  return values[values.length - 1];
+}
+
+export interface SropMark {
+  /** The SROP (x) and where the drawn curve is there (y): kappa when interpolated. */
+  x: number;
+  y: number;
+  /** The roll-off ring's span over the Nyquist radius, [max(r - 1/2, 0), r + 1/2]. */
+  span: [number, number];
+  /** The curve at the span's ends: the ring's segment of the curve, which crosses kappa. */
+  spanY: [number, number];
+  /** False: the SROP is the ring's centre (interpolate off), drawn with the span it stands for. */
+  interpolated: boolean;
+}
+
+/** Where a map's SROP sits on its curve (mapCurve), or null without an SROP. */
+export function sropMark(result: LayerResult, map: number, curve: EnergyBand): SropMark | null {
+  if (result.status[map] !== STATUS_OK) return null;
+  const { height, width } = result.profiles;
+  const nyquist = Math.max(height, width) / 2;
+  const ring = result.ring[map];
+  const x = result.srop[map];
+  const span: [number, number] = [Math.max(ring - 0.5, 0) / nyquist, (ring + 0.5) / nyquist];
+  return {
+    x,
+    y: curveValueAt(curve.radius, curve.median, x),
+    span,
+    spanY: [curveValueAt(curve.radius, curve.median, span[0]), curveValueAt(curve.radius, curve.median, span[1])],
+    interpolated: result.params.interpolate,
+  };
 }
 
 /** Median cumulative ring-energy curve of the selected maps, with its interquartile band. */
@@ -234,21 +327,25 @@ export function cumulativeBand(result: LayerResult, input: number | null): Energ
     const curve = cumulativeShare(profiles, m, params, result.status[m]);
     if (curve) curves.push(curve);
   }
-  const nyquist = Math.max(profiles.height, profiles.width) / 2;
   const band: EnergyBand = {
-    radius: Float64Array.from({ length: rings }, (_, r) => (r + 0.5) / nyquist),
-    q1: new Float64Array(rings),
-    median: new Float64Array(rings),
-    q3: new Float64Array(rings),
+    radius: curveRadii(rings, profiles.height, profiles.width),
+    q1: new Float64Array(rings + 1),
+    median: new Float64Array(rings + 1),
+    q3: new Float64Array(rings + 1),
     maps: curves.length,
   };
+  if (curves.length === 0) {
+    band.q1.fill(NaN);
+    band.median.fill(NaN);
+    band.q3.fill(NaN);
+  }
   const column = new Float64Array(curves.length);
   for (let r = 0; r < rings; r++) {
     for (let i = 0; i < curves.length; i++) column[i] = curves[i][r];
     column.sort();
-    band.q1[r] = quantileSorted(column, 0.25) ?? NaN;
-    band.median[r] = quantileSorted(column, 0.5) ?? NaN;
-    band.q3[r] = quantileSorted(column, 0.75) ?? NaN;
+    band.q1[r + 1] = quantileSorted(column, 0.25) ?? NaN;
+    band.median[r + 1] = quantileSorted(column, 0.5) ?? NaN;
+    band.q3[r + 1] = quantileSorted(column, 0.75) ?? NaN;
   }
   return band;
 }

@@ -18,9 +18,10 @@ export function csvField(value: string | number | null): string {
 /** The page's per-map export: the command's columns after a `side` column (A or B). */
 export const sideMapsCsvHeader = `side,${mapsCsvHeader}`;
 
-export function mapsCsvRows(result: LayerResult, prefix = ''): string {
+/** Every map's row; `shownAs` names the layer where its pane shows it otherwise (charts.ts displayNames). */
+export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.name): string {
   const [, channels, height, width] = result.shape;
-  const name = csvField(result.name);
+  const name = csvField(shownAs);
   const lines: string[] = [];
   for (let m = 0; m < result.srop.length; m++) {
     const none = result.status[m] !== 0;

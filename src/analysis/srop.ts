@@ -50,6 +50,24 @@ export interface SropColumns {
   status: Uint8Array;
 }
 
+/** The page's range for kappa (slider and number field alike): 0.50 to 0.99 in steps of 0.01. */
+export const KAPPA_CHOICES = Object.freeze({ min: 0.5, max: 0.99, step: 0.01 });
+
+/**
+ * A kappa typed in the page, or why it is refused: only values the slider can show are taken, so
+ * that slider and field never disagree.
+ */
+export function parseKappa(text: string): { kappa: number } | { error: string } {
+  const value = Number(text.trim());
+  const { min, max, step } = KAPPA_CHOICES;
+  const steps = (value - min) / step;
+  if (text.trim() === '' || !Number.isFinite(value) || value < min - 1e-12 || value > max + 1e-12 || Math.abs(steps - Math.round(steps)) > 1e-6) {
+    return { error: `κ must be a number from ${min.toFixed(2)} to ${max.toFixed(2)} in steps of ${step}, not "${text.trim()}"` };
+  }
+  // Snap off binary noise ("0.7000000001") so the value is exactly the slider's.
+  return { kappa: Number((min + Math.round(steps) * step).toFixed(2)) };
+}
+
 /** Throws on parameters SPEC.md does not define. */
 export function checkParams(params: SropParams): void {
   if (!(params.kappa > 0 && params.kappa < 1)) throw new Error(`kappa must lie strictly between 0 and 1, not ${params.kappa}`);

@@ -116,6 +116,8 @@ export interface CpuEngineOptions {
 export class CpuEngine implements ProfileEngine {
   readonly backend = 'cpu' as const;
   readonly adapter = null;
+  /** destroy() only drops scratch memory: the CPU engine always stays usable. */
+  readonly released: boolean = false;
   private readonly workspace = new Workspace();
   private readonly chunkValues: number;
 

@@ -48,5 +48,10 @@ export interface ProfileEngine {
    * values count as zeros.
    */
   powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array>;
+  /**
+   * True once the engine can no longer work (destroyed, or its GPU device lost): a failure then is
+   * an interruption by its owner, not the layer's fault, and the work belongs on the next engine.
+   */
+  readonly released: boolean;
   destroy(): void;
 }

@@ -72,6 +72,22 @@ export function App() {
   const [selectedLayer, setSelectedLayer] = useState<string | null>(null);
   const [selectedChannel, setSelectedChannel] = useState<number | null>(null);
   const [exampleError, setExampleError] = useState<string | null>(null);
+  const [strayDrop, setStrayDrop] = useState(false);
+  // A file dropped outside a pane must not navigate the tab away (losing everything): the window
+  // takes every drag, and a drop no pane handled only says where files go.
+  useEffect(() => {
+    const onDragOver = (event: DragEvent) => event.preventDefault();
+    const onDrop = (event: DragEvent) => {
+      if (!event.defaultPrevented && event.dataTransfer?.types.includes('Files')) setStrayDrop(true);
+      event.preventDefault();
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
 
   const resultsA = useMemo(() => workspace.results('A'), [workspace, state.version]); // eslint-disable-line react-hooks/exhaustive-deps
   const resultsB = useMemo(() => workspace.results('B'), [workspace, state.version]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -94,7 +110,6 @@ export function App() {
     setFocusPending(false);
   }, [focusPending, rows, state.progress.running]); // eslint-disable-line react-hooks/exhaustive-deps
   const hasB = resultsB.length > 0;
-  const cancelled = SIDES.reduce((n, side) => n + workspace.entries(side).filter((e) => e.status === 'cancelled').length, 0);
 
   const spectrumOf = useCallback<SpectrumOf>(async (map, h, w) => {
     const engine = host?.engine;
@@ -137,8 +152,13 @@ export function App() {
             </button>
           </div>
         </div>
-        <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} cancelled={state.progress.running ? 0 : cancelled} />
+        <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} stalled={workspace.stalled()} />
         <ModelPanel store={modelStore} state={modelState} onDemo={openDemo} />
+        {strayDrop && (
+          <div className="notice" role="status" data-testid="stray-drop">
+            Files go on pane A or pane B: drop them there, or use the file pickers. <button type="button" onClick={() => setStrayDrop(false)}>Dismiss</button>
+          </div>
+        )}
         <div className="panes">
           {SIDES.map((side) => (
             <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} state={modelState} /> : null} />

@@ -2,24 +2,27 @@
 // spectrum with the SROP drawn as the ellipse of that radius (each axis scaled by its length, as the
 // rings are), and its cumulative ring-energy curve with the SROP marked. The map is re-read from its
 // file (one slice); its spectrum comes from the engine in use (the GPU's FFT on the GPU engine).
-import { useEffect, useRef, useState } from 'react';
-import { color as parseColour, interpolateViridis, interpolateGreys } from 'd3';
-import { centredLogPower, cumulativeShare, sropEllipse, type CentredSpectrum, type LayerRow } from '../analysis/charts';
+import { useEffect, useState, type ReactNode } from 'react';
+import { color as parseColour, interpolateViridis, interpolateGreys, scaleLinear } from 'd3';
+import { centredLogPower, mapCurve, sropEllipse, sropMark, type LayerRow } from '../analysis/charts';
 import { STATUS_NAMES } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
-import { SIDE_STYLE, formatNumber } from './charts/theme';
+import { AXIS, SIDE_STYLE, formatNumber } from './charts/theme';
+import { ChartFrame } from './charts/ChartFrame';
 import type { Layer } from '../io/types';
 import type { SideName } from './workspace';
 
 const PIXELS = 180;
+const M = { top: 8, right: 10, bottom: 34, left: 40 };
 
-function paint(canvas: HTMLCanvasElement | null, values: ArrayLike<number>, height: number, width: number, lo: number, hi: number, colour: (t: number) => string): void {
-  if (!canvas) return;
+/** Values as an image (a PNG data URL, one pixel per value), scaled from lo to hi through `colour`. */
+function raster(values: ArrayLike<number>, height: number, width: number, lo: number, hi: number, colour: (t: number) => string): string {
+  const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   const context = canvas.getContext('2d');
-  if (!context) return;
+  if (!context) return '';
   const image = context.createImageData(width, height);
   const span = hi > lo ? hi - lo : 1;
   const cache = new Map<number, [number, number, number]>();
@@ -36,19 +39,61 @@ function paint(canvas: HTMLCanvasElement | null, values: ArrayLike<number>, heig
     image.data.set([rgb[0], rgb[1], rgb[2], Number.isFinite(v) ? 255 : 0], i * 4);
   }
   context.putImageData(image, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
+/**
+ * A raster (feature map or spectrum) in a ChartFrame, so it exports as SVG and PNG like every chart:
+ * the image embedded, the axes and any overlay as vectors. `centred`: axes in frequency bins with 0
+ * at bin (floor(H/2), floor(W/2)); otherwise in pixels.
+ */
+function RasterChart({ title, description, filename, image, height, width, centred, children, testId }: {
+  title: string;
+  description: string;
+  filename: string;
+  image: string | null;
+  height: number;
+  width: number;
+  centred: boolean;
+  children?: (place: { cx: number; cy: number; scale: number }) => ReactNode;
+  testId: string;
+}) {
+  const scale = PIXELS / Math.max(height, width);
+  const plotW = width * scale, plotH = height * scale;
+  const [x0, y0] = centred ? [Math.floor(width / 2), Math.floor(height / 2)] : [0, 0];
+  // Bin or pixel k is drawn over [k, k + 1) from the image's corner.
+  const x = scaleLinear().domain([-x0, width - x0]).range([M.left, M.left + plotW]);
+  const y = scaleLinear().domain([-y0, height - y0]).range([M.top, M.top + plotH]);
+  // Whole bins or pixels only, labelled at their centres.
+  const ticks = (axis: typeof x, count: number) => axis.ticks(count).filter((t) => Number.isInteger(t) && t < axis.domain()[1]);
+  return (
+    <ChartFrame title={title} description={description} filename={filename} width={M.left + plotW + M.right} height={M.top + plotH + M.bottom} testId={testId}>
+      {image && <image href={image} x={M.left} y={M.top} width={plotW} height={plotH} preserveAspectRatio="none" style={{ imageRendering: 'pixelated' }} />}
+      <rect x={M.left} y={M.top} width={plotW} height={plotH} fill="none" stroke={AXIS.colour} strokeWidth={0.5} />
+      {ticks(x, 4).map((t) => (
+        <text key={`x${t}`} x={x(t + 0.5)} y={M.top + plotH + 12} textAnchor="middle" fontSize={AXIS.font - 1} fill={AXIS.colour}>{t}</text>
+      ))}
+      {ticks(y, 4).map((t) => (
+        <text key={`y${t}`} x={M.left - 4} y={y(t + 0.5)} dy="0.32em" textAnchor="end" fontSize={AXIS.font - 1} fill={AXIS.colour}>{t}</text>
+      ))}
+      <text x={M.left + plotW / 2} y={M.top + plotH + 28} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{centred ? 'kx (bins)' : 'x (pixels)'}</text>
+      {children?.({ cx: x(0.5), cy: y(0.5), scale })}
+    </ChartFrame>
+  );
 }
 
 function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; spectrumOf: SpectrumOf }) {
   const [n, c, h, w] = result.shape;
   const item = input === null ? 0 : Math.min(input, n - 1);
   const map = item * c + channel;
-  const mapCanvas = useRef<HTMLCanvasElement>(null);
-  const spectrumCanvas = useRef<HTMLCanvasElement>(null);
-  const [spectrum, setSpectrum] = useState<(CentredSpectrum & { backend: string }) | null>(null);
+  const [mapImage, setMapImage] = useState<string | null>(null);
+  const [spectrum, setSpectrum] = useState<{ image: string; backend: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
     setError(null);
+    setMapImage(null);
+    setSpectrum(null);
     if (!source) {
       setError('the map is no longer available (its file was removed)');
       return;
@@ -59,12 +104,11 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
         if (!live) return;
         let lo = Infinity, hi = -Infinity;
         for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-        paint(mapCanvas.current, values, h, w, lo, hi, interpolateGreys);
+        setMapImage(raster(values, h, w, lo, hi, interpolateGreys));
         const { power, backend } = await spectrumOf(values, h, w);
         if (!live) return;
         const s = centredLogPower(power, h, w);
-        paint(spectrumCanvas.current, s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis);
-        setSpectrum({ ...s, backend });
+        setSpectrum({ image: raster(s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis), backend });
       })
       .catch((e: Error) => live && setError(`${result.file}: ${result.name}: ${e.message}`));
     return () => {
@@ -73,10 +117,10 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
   }, [source, spectrumOf, map, h, w, result.file, result.name]);
   const status = STATUS_NAMES[result.status[map]];
   const srop = result.status[map] === 0 ? result.srop[map] : null;
-  const curve = cumulativeShare(result.profiles, map, result.params, result.status[map]);
-  const nyquist = Math.max(h, w) / 2;
-  const scale = PIXELS / Math.max(h, w);
+  const curve = mapCurve(result, map);
+  const mark = curve && sropMark(result, map, curve);
   const ellipse = srop !== null ? sropEllipse(srop, h, w) : null;
+  const file = `${result.name}-${side}-c${channel}`;
   return (
     <div className="side-channel" data-testid={`channel-${side}`}>
       <h3 style={{ color: SIDE_STYLE[side].colour }}>
@@ -84,27 +128,38 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
       </h3>
       {error && <p className="error" role="alert">{error}</p>}
       <div className="chart-row">
-        <figure className="chart">
-          <figcaption>Feature map ({h} x {w})</figcaption>
-          <canvas ref={mapCanvas} role="img" aria-label={`${side} feature map, channel ${channel}, ${h} by ${w}, grey scale from its minimum to its maximum`} style={{ width: w * scale, height: h * scale, imageRendering: 'pixelated' }} />
-        </figure>
-        <figure className="chart">
-          <figcaption>Centred log power spectrum, SROP ellipse{spectrum ? ` (${spectrum.backend === 'gpu' ? 'GPU' : 'CPU'} FFT)` : ''}</figcaption>
-          <div style={{ position: 'relative', width: w * scale, height: h * scale }}>
-            <canvas ref={spectrumCanvas} role="img" aria-label={`${side} centred log power spectrum of channel ${channel}, the SROP drawn as an ellipse`} style={{ width: w * scale, height: h * scale, imageRendering: 'pixelated' }} />
-            {ellipse && spectrum && (
-              <svg width={w * scale} height={h * scale} style={{ position: 'absolute', left: 0, top: 0 }} aria-hidden="true">
-                <ellipse cx={(Math.floor(w / 2) + 0.5) * scale} cy={(Math.floor(h / 2) + 0.5) * scale} rx={ellipse.rx * scale} ry={ellipse.ry * scale} fill="none" stroke="#fff" strokeWidth={2} />
-                <ellipse cx={(Math.floor(w / 2) + 0.5) * scale} cy={(Math.floor(h / 2) + 0.5) * scale} rx={ellipse.rx * scale} ry={ellipse.ry * scale} fill="none" stroke={SIDE_STYLE[side].colour} strokeWidth={1} strokeDasharray="4 2" />
-              </svg>
-            )}
-          </div>
-        </figure>
+        <RasterChart
+          title={`Feature map (${h} x ${w})`}
+          description={`${side} feature map, channel ${channel}, ${h} by ${w}, grey scale from its minimum to its maximum`}
+          filename={`srop-map-${file}`}
+          image={mapImage}
+          height={h}
+          width={w}
+          centred={false}
+          testId={`feature-map-${side}`}
+        />
+        <RasterChart
+          title={`Centred log power spectrum, SROP ellipse${spectrum ? ` (${spectrum.backend === 'gpu' ? 'GPU' : 'CPU'} FFT)` : ''}`}
+          description={`${side} centred log power spectrum of channel ${channel} (viridis, 12 decades), the SROP drawn as an ellipse`}
+          filename={`srop-spectrum-${file}`}
+          image={spectrum?.image ?? null}
+          height={h}
+          width={w}
+          centred
+          testId={`spectrum-${side}`}
+        >
+          {({ cx, cy, scale }) => ellipse && spectrum && (
+            <g>
+              <ellipse cx={cx} cy={cy} rx={ellipse.rx * scale} ry={ellipse.ry * scale} fill="none" stroke="#fff" strokeWidth={2} />
+              <ellipse cx={cx} cy={cy} rx={ellipse.rx * scale} ry={ellipse.ry * scale} fill="none" stroke={SIDE_STYLE[side].colour} strokeWidth={1} strokeDasharray="4 2" />
+            </g>
+          )}
+        </RasterChart>
         {curve && (
           <EnergyCurve
             title={`Cumulative ring energy, ${side}, channel ${channel}`}
-            filename={`srop-energy-${result.name}-${side}-c${channel}`}
-            curves={[{ side, band: { radius: Float64Array.from(curve, (_, r) => (r + 0.5) / nyquist), q1: curve, median: curve, q3: curve, maps: 1 }, srop }]}
+            filename={`srop-energy-${file}`}
+            curves={[{ side, band: curve, mark }]}
             kappa={kappa}
           />
         )}

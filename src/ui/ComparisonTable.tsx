@@ -40,7 +40,8 @@ export function ComparisonTable({ rows, selected, onSelect }: { rows: LayerRow[]
                   </button>
                 </th>
               ))}
-              <th scope="col">dead A | B</th>
+              <th scope="col" title="maps without an SROP because their kept energy is negligible">dead A | B</th>
+              <th scope="col" title="maps without an SROP because they hold a NaN or an infinity">non-finite A | B</th>
             </tr>
           </thead>
           <tbody>
@@ -67,7 +68,8 @@ export function ComparisonTable({ rows, selected, onSelect }: { rows: LayerRow[]
                   <td>{formatNumber(c?.ks)}</td>
                   <td>{formatNumber(c?.paired_median_delta)}</td>
                   <td>{c?.share_rising == null ? '–' : `${(c.share_rising * 100).toFixed(0)} %`}</td>
-                  <td>{`${row.a ? row.a.summary.dead + row.a.summary.nonfinite : '–'} | ${row.b ? row.b.summary.dead + row.b.summary.nonfinite : '–'}`}</td>
+                  <td data-column="dead">{`${row.a?.summary.dead ?? '–'} | ${row.b?.summary.dead ?? '–'}`}</td>
+                  <td data-column="nonfinite">{`${row.a?.summary.nonfinite ?? '–'} | ${row.b?.summary.nonfinite ?? '–'}`}</td>
                 </tr>
               );
             })}

@@ -23,6 +23,8 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
     if (row.b) out.push({ side: 'B', band: cumulativeBand(row.b.result, inputs.B) });
     return out;
   }, [row, inputs.A, inputs.B]);
+  // Columns and charts of the sides this layer has: no B column or change without B.
+  const compared = row.a !== null && row.b !== null;
   const shapes = [row.a && `A ${row.a.result.shape.join('x')}`, row.b && `B ${row.b.result.shape.join('x')}`].filter(Boolean).join(', ');
   const header = (key: ChannelKey, label: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
@@ -45,9 +47,9 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
               <thead>
                 <tr>
                   {header('channel', 'channel')}
-                  {header('a', 'SROP A')}
-                  {header('b', 'SROP B')}
-                  {header('change', 'change')}
+                  {row.a && header('a', 'SROP A')}
+                  {row.b && header('b', 'SROP B')}
+                  {compared && header('change', 'change')}
                 </tr>
               </thead>
               <tbody>
@@ -56,9 +58,9 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
                     <th scope="row">
                       <button type="button" className="link" onClick={() => onChannel(c.channel)} aria-label={`Channel ${c.channel}`}>{c.channel}</button>
                     </th>
-                    <td>{formatNumber(c.a)}</td>
-                    <td>{formatNumber(c.b)}</td>
-                    <td>{formatNumber(c.change)}</td>
+                    {row.a && <td>{formatNumber(c.a)}</td>}
+                    {row.b && <td>{formatNumber(c.b)}</td>}
+                    {compared && <td>{formatNumber(c.change)}</td>}
                   </tr>
                 ))}
               </tbody>

@@ -1,36 +1,46 @@
 // Parameters (kappa slider and field, dc, domain, interpolate), the work's progress with a cancel
 // button, and the exports.
 import { useEffect, useState } from 'react';
-import type { SropParams } from '../analysis/srop';
+import { KAPPA_CHOICES, parseKappa, type SropParams } from '../analysis/srop';
 import type { Progress } from './workspace';
 
 export function Parameters({ params, onChange }: { params: SropParams; onChange: (patch: Partial<SropParams>) => void }) {
   const [kappaText, setKappaText] = useState(String(params.kappa));
+  const [kappaError, setKappaError] = useState<string | null>(null);
   useEffect(() => setKappaText(String(params.kappa)), [params.kappa]);
   const commitKappa = (text: string) => {
-    const value = Number(text);
-    if (Number.isFinite(value) && value > 0 && value < 1) onChange({ kappa: value });
-    else setKappaText(String(params.kappa));
+    const parsed = parseKappa(text);
+    if ('kappa' in parsed) {
+      setKappaError(null);
+      onChange({ kappa: parsed.kappa });
+    } else {
+      setKappaError(parsed.error);
+      setKappaText(String(params.kappa));
+    }
   };
+  const { min, max, step } = KAPPA_CHOICES;
   return (
     <fieldset className="parameters">
       <legend>Parameters</legend>
       <label>
         κ (kappa){' '}
-        <input type="range" aria-label="kappa slider" min={0.5} max={0.99} step={0.01} value={Math.min(0.99, Math.max(0.5, params.kappa))} onChange={(e) => onChange({ kappa: Number(e.target.value) })} />
+        <input type="range" aria-label="kappa slider" min={min} max={max} step={step} value={params.kappa} onChange={(e) => { setKappaError(null); onChange({ kappa: Number(e.target.value) }); }} />
       </label>
       <input
         type="number"
         aria-label="kappa"
-        min={0.01}
-        max={0.99}
-        step={0.01}
+        aria-invalid={kappaError !== null}
+        aria-describedby={kappaError ? 'kappa-error' : undefined}
+        min={min}
+        max={max}
+        step={step}
         value={kappaText}
         onChange={(e) => setKappaText(e.target.value)}
         onBlur={(e) => commitKappa(e.target.value)}
         onKeyDown={(e) => e.key === 'Enter' && commitKappa((e.target as HTMLInputElement).value)}
         style={{ width: '5em' }}
       />
+      {kappaError && <span id="kappa-error" className="error-inline" role="alert">{kappaError}</span>}
       <label>
         DC{' '}
         <select aria-label="dc" value={params.dc} onChange={(e) => onChange({ dc: e.target.value as SropParams['dc'] })}>
@@ -52,13 +62,16 @@ export function Parameters({ params, onChange }: { params: SropParams; onChange:
   );
 }
 
-export function ProgressBar({ progress, onCancel, onResume, cancelled }: { progress: Progress; onCancel: () => void; onResume: () => void; cancelled: number }) {
+export function ProgressBar({ progress, onCancel, onResume, stalled }: { progress: Progress; onCancel: () => void; onResume: () => void; stalled: { cancelled: number; failed: number } }) {
   if (!progress.running) {
-    return cancelled > 0 ? (
-      <div className="progress" role="status">
-        {cancelled} layer{cancelled === 1 ? '' : 's'} cancelled <button type="button" onClick={onResume}>Resume</button>
+    const { cancelled, failed } = stalled;
+    if (cancelled === 0 && failed === 0) return null;
+    const parts = [cancelled > 0 && `${cancelled} layer${cancelled === 1 ? '' : 's'} cancelled`, failed > 0 && `${failed} layer${failed === 1 ? '' : 's'} failed`].filter(Boolean);
+    return (
+      <div className="progress" role="status" data-testid="stalled">
+        {parts.join(', ')} <button type="button" onClick={onResume} title="queue the cancelled and failed layers again">Resume</button>
       </div>
-    ) : null;
+    );
   }
   const value = progress.done + progress.current;
   return (

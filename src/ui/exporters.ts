@@ -3,7 +3,7 @@
 
 import { compareCsvHeader, compareCsvRow, layerJson, mapsCsvRows, sideMapsCsvHeader } from '../analysis/format';
 import type { LayerResult } from '../analysis/layerResult';
-import type { LayerRow } from '../analysis/charts';
+import { displayNames, type LayerRow } from '../analysis/charts';
 import type { SropParams } from '../analysis/srop';
 
 export function download(data: Blob, filename: string): void {
@@ -19,7 +19,12 @@ export function download(data: Blob, filename: string): void {
 
 /** Every map's SROP of both sides: the `srop` command's CSV with a leading side column. */
 export function sropsCsv(a: LayerResult[], b: LayerResult[]): string {
-  return sideMapsCsvHeader + '\n' + a.map((r) => mapsCsvRows(r, 'A,')).join('') + b.map((r) => mapsCsvRows(r, 'B,')).join('');
+  // Layers are named as the views name them (a repeated name carries its file).
+  const rows = (results: LayerResult[], side: string) => {
+    const names = displayNames(results);
+    return results.map((r, i) => mapsCsvRows(r, `${side},`, names[i].name)).join('');
+  };
+  return sideMapsCsvHeader + '\n' + rows(a, 'A') + rows(b, 'B');
 }
 
 /** The comparison table as the `srop compare` command writes it (layers on both sides). */
@@ -28,10 +33,13 @@ export function comparisonCsv(rows: LayerRow[]): string {
 }
 
 export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }): string {
-  const side = (results: LayerResult[]) => results.map((r) => {
-    const { srop: _srop, ring: _ring, status: _status, ...facts } = layerJson(r);
-    return facts;
-  });
+  const side = (results: LayerResult[]) => {
+    const names = displayNames(results);
+    return results.map((r, i) => {
+      const { srop: _srop, ring: _ring, status: _status, ...facts } = layerJson(r);
+      return { layer: names[i].name, ...facts };
+    });
+  };
   return JSON.stringify(
     {
       params,

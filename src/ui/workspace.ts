@@ -217,17 +217,47 @@ export class Workspace {
     this.updateEntries((e) => (e.status === 'queued' || e.status === 'running' ? { ...e, status: 'cancelled' } : e));
   }
 
-  /** Queues every cancelled or failed layer again. */
+  /** Queues every cancelled or failed layer again (a layer that fails again reports again). */
   resume(): void {
-    this.updateEntries((e) => (e.status === 'cancelled' ? { ...e, status: 'queued' } : e));
+    this.requeue((e) => e.status === 'cancelled' || e.status === 'error');
     this.startQueue();
   }
 
-  /** After an engine change (device lost and recovered, backend switched): recompute everything. */
+  /**
+   * After an engine change (device lost and recovered, backend switched): recompute everything on
+   * the new engine, failed layers included (the old engine may have been the cause).
+   */
   recomputeAll(): void {
     this.controller?.abort();
-    this.updateEntries((e) => (e.status === 'error' ? e : { ...e, status: 'queued' }));
+    this.requeue(() => true);
     this.startQueue();
+  }
+
+  /** Layers stopped by Cancel and layers that failed: what Resume takes up again. */
+  stalled(): { cancelled: number; failed: number } {
+    const all = SIDES.flatMap((side) => this.entries(side));
+    return { cancelled: all.filter((e) => e.status === 'cancelled').length, failed: all.filter((e) => e.status === 'error').length };
+  }
+
+  /** Marks the chosen layers queued; a failed layer's message leaves its pane (a new failure adds it again). */
+  private requeue(choose: (e: LayerEntry) => boolean): void {
+    const panes = { ...this.stateValue.panes };
+    for (const side of SIDES) {
+      const errors = [...panes[side].errors];
+      const files = panes[side].files.map((f) => ({
+        ...f,
+        layers: f.layers.map((e) => {
+          if (!choose(e)) return e;
+          if (e.error !== null) {
+            const at = errors.indexOf(e.error);
+            if (at >= 0) errors.splice(at, 1);
+          }
+          return { ...e, status: 'queued' as const, error: null };
+        }),
+      }));
+      panes[side] = { ...panes[side], files, errors };
+    }
+    this.set({ panes }, true);
   }
 
   private updateEntries(change: (e: LayerEntry) => LayerEntry): void {
@@ -254,8 +284,12 @@ export class Workspace {
     while (this.pump) await this.pump;
   }
 
+  /**
+   * Starts the queue unless it runs already, or the engine has been released (its owner is
+   * replacing it and calls recomputeAll when the new one is ready).
+   */
   private startQueue(): void {
-    if (this.pump) return;
+    if (this.pump || this.engine().released) return;
     this.pump = this.runQueue().finally(() => {
       this.pump = null;
       // Work queued while the loop was finishing.
@@ -266,6 +300,9 @@ export class Workspace {
   private async runQueue(): Promise<void> {
     let done = 0;
     for (;;) {
+      const engine = this.engine();
+      // A released engine is being replaced: what is queued waits for the next one.
+      if (engine.released) break;
       const next = this.findQueued();
       if (!next) break;
       const queued = SIDES.reduce((n, side) => n + this.entries(side).filter((e) => e.status === 'queued').length, 0);
@@ -277,16 +314,27 @@ export class Workspace {
       this.set({ progress: { done, total, current: 0, running: true, label } });
       const controller = new AbortController();
       this.controller = controller;
+      // The engine was released (device lost, backend switched) while it worked on this layer.
+      const interrupted = () => engine.released || engine !== this.engine();
       try {
-        const profiles = await this.engine().profileLayer(layer, {
+        const profiles = await engine.profileLayer(layer, {
           signal: controller.signal,
           onProgress: (mapsDone, maps) => this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } }),
         });
         if (controller.signal.aborted) continue;
+        if (interrupted()) {
+          this.patchEntry(entry.id, { status: 'queued' });
+          continue;
+        }
         const result = this.track(layerResult(layer, profiles, this.stateValue.params), layer);
         this.patchEntry(entry.id, { status: 'done', result });
       } catch (error) {
         if (controller.signal.aborted) continue;
+        if (interrupted()) {
+          // Not the layer's fault: it goes back to the queue for the next engine.
+          this.patchEntry(entry.id, { status: 'queued' });
+          continue;
+        }
         const message = `${layer.file}: ${layer.name}: ${(error as Error).message}`;
         this.patchEntry(entry.id, { status: 'error', error: message });
         this.setPane(side, { errors: [...this.stateValue.panes[side].errors, message] });

@@ -144,6 +144,10 @@ export class GpuEngine implements ProfileEngine {
   private lostReason: string | null = null;
   private destroyed = false;
 
+  get released(): boolean {
+    return this.destroyed || this.lostReason !== null;
+  }
+
   constructor(
     private readonly device: GPUDevice,
     readonly adapter: string,

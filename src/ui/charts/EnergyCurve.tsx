@@ -1,7 +1,7 @@
 // Cumulative share of the kept energy against the radius (1 = Nyquist): a layer's median curve with
 // its interquartile band for A and B, or one map's curve with its SROP marked; the kappa line.
 import { area, line, scaleLinear } from 'd3';
-import type { EnergyBand } from '../../analysis/charts';
+import type { EnergyBand, SropMark } from '../../analysis/charts';
 import { ChartFrame } from './ChartFrame';
 import { AXIS, SIDE_STYLE } from './theme';
 import type { SideName } from '../workspace';
@@ -12,7 +12,7 @@ export interface CurveSide {
   side: SideName;
   band: EnergyBand;
   /** For one map: its SROP, marked on the curve. */
-  srop?: number | null;
+  mark?: SropMark | null;
 }
 
 export function EnergyCurve({ title, filename, curves, kappa }: { title: string; filename: string; curves: CurveSide[]; kappa: number }) {
@@ -21,7 +21,7 @@ export function EnergyCurve({ title, filename, curves, kappa }: { title: string;
   const y = scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
   const points = (band: EnergyBand, values: Float64Array) => Array.from(band.radius, (r, i) => ({ r, v: values[i] })).filter((p) => !Number.isNaN(p.v));
   return (
-    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; A solid, B dashed`} filename={filename} width={W} height={H}>
+    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; ${curves.map((c) => `${c.side} ${c.side === 'A' ? 'solid' : 'dashed'}`).join(', ')}`} filename={filename} width={W} height={H}>
       {x.ticks(5).map((t) => (
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} stroke={t === 1 ? '#999' : AXIS.grid} strokeDasharray={t === 1 ? '2 2' : undefined} />
@@ -33,7 +33,7 @@ export function EnergyCurve({ title, filename, curves, kappa }: { title: string;
       ))}
       <line x1={M.left} x2={W - M.right} y1={y(kappa)} y2={y(kappa)} stroke="#333" strokeDasharray="1 3" />
       <text x={W - M.right} y={y(kappa) - 4} textAnchor="end" fontSize={AXIS.font} fill="#333">κ = {kappa}</text>
-      {curves.map(({ side, band, srop }) => {
+      {curves.map(({ side, band, mark }) => {
         const style = SIDE_STYLE[side];
         const iqr = area<{ r: number; lo: number; hi: number }>()
           .x((p) => x(p.r))
@@ -46,10 +46,16 @@ export function EnergyCurve({ title, filename, curves, kappa }: { title: string;
           <g key={side}>
             {band.maps > 1 && <path d={iqr ?? ''} fill={style.fill} fillOpacity={side === 'A' ? 0.3 : 0.25} stroke="none" />}
             <path d={median ?? ''} fill="none" stroke={style.colour} strokeWidth={2} strokeDasharray={style.dash} />
-            {srop != null && (
-              <g>
-                <line x1={x(srop)} x2={x(srop)} y1={y(0)} y2={y(kappa)} stroke={style.colour} strokeDasharray={style.dash} />
-                <circle cx={x(srop)} cy={y(kappa)} r={4} fill={side === 'A' ? style.colour : '#fff'} stroke={style.colour} strokeWidth={1.5} />
+            {mark && (
+              <g data-testid={`srop-mark-${side}`}>
+                {!mark.interpolated && (
+                  // Interpolation off: the SROP is the centre of the ring whose segment crosses kappa.
+                  <line x1={x(mark.span[0])} x2={x(mark.span[1])} y1={y(mark.spanY[0])} y2={y(mark.spanY[1])} stroke={style.colour} strokeOpacity={0.35} strokeWidth={7} strokeLinecap="round">
+                    <title>{`roll-off ring: radius ${mark.span[0].toFixed(3)} to ${mark.span[1].toFixed(3)}; the SROP is its centre`}</title>
+                  </line>
+                )}
+                <line x1={x(mark.x)} x2={x(mark.x)} y1={y(0)} y2={y(mark.y)} stroke={style.colour} strokeDasharray={style.dash} />
+                <circle cx={x(mark.x)} cy={y(mark.y)} r={4} fill={side === 'A' ? style.colour : '#fff'} stroke={style.colour} strokeWidth={1.5} />
               </g>
             )}
           </g>

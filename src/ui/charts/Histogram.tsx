@@ -28,7 +28,7 @@ export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Arra
       />
     ) : null));
   return (
-    <ChartFrame title={`Histogram of SROPs, ${layer}`} description="A filled, B dashed outline; x = SROP, y = maps" filename={`srop-histogram-${layer}`} width={W} height={H}>
+    <ChartFrame title={`Histogram of SROPs, ${layer}`} description={`${[a && 'A filled', b && 'B dashed outline'].filter(Boolean).join(', ')}; x = SROP, y = maps`} filename={`srop-histogram-${layer}`} width={W} height={H}>
       {x.ticks(5).map((t) => (
         <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
       ))}
