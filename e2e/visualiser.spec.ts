@@ -287,8 +287,9 @@ test('marks: a layout override re-reads the file; shapes that differ, layers on 
   await expect(table.locator('tbody tr')).toHaveCount(11);
   await expect(table.locator('tr[data-layer=a_only]')).toContainText('only in A');
   await expect(table.locator('tr[data-layer="conv3 (b_nhwc.safetensors)"]')).toContainText('only in B');
-  // A holds a batch of 2, B of 1.
-  await expect(table.locator('tr[data-layer=conv1]')).toContainText('shapes differ: A 2x8x32x32, B 1x8x32x32');
+  // A holds a batch of 2, B of 1: the same maps, compared (channel means paired), not marked.
+  await expect(table.locator('tr[data-layer=conv1]')).not.toContainText('shapes differ');
+  await expect(overview.locator('[data-layer=conv1]')).not.toHaveAttribute('aria-label', /shapes differ/);
 
   // Read b.npz as NHWC: its [1, 8, 32, 32] layers become 32 channels of 8 x 32, unlike A's.
   const paneB = page.getByTestId('pane-B');
@@ -369,7 +370,7 @@ test('JSON export, and the kappa slider and field agree', async ({ page }) => {
   expect(json.params).toEqual({ kappa: 0.6, dc: 'keep', domain: 'disc', interpolate: true });
   expect(json.A.map((l: { layer: string }) => l.layer)).toEqual(LAYERS);
   expect(json.B.map((l: { name: string }) => l.name)).toEqual(LAYERS);
-  expect(json.shown.map((r: { layer: string; match: string }) => [r.layer, r.match])).toEqual(LAYERS.map((l) => [l, 'shape-differs'])); // batches of 2 and 1
+  expect(json.shown.map((r: { layer: string; match: string }) => [r.layer, r.match])).toEqual(LAYERS.map((l) => [l, 'both'])); // batches of 2 and 1: the same maps
   const table = await page.getByTestId('comparison-table').locator('tr[data-layer=conv2] td').nth(1).textContent();
   expect(json.shown[1].comparison.median_a.toFixed(3)).toBe(table);
   const command = sropCommand(['compare', '--kappa', '0.6', 'a.npz', 'b.npz']);

@@ -69,6 +69,14 @@ describe('layer rows', () => {
     expect(sropAxisMax(rows)).toBeGreaterThanOrEqual(1);
   });
 
+  it('a layer whose batch sizes differ holds the same maps: compared, not marked', async () => {
+    const a = [await result('conv1', [3, 8, 9, 9], 1), await result('wider', [1, 8, 9, 9], 2)];
+    const b = [await result('conv1', [1, 8, 9, 9], 3), await result('wider', [1, 8, 9, 10], 4)];
+    const rows = layerRows(a, b, null, null, linearGrid(0, 1, 16));
+    expect(rows.map((r) => [r.name, r.match])).toEqual([['conv1', 'both'], ['wider', 'shape-differs']]);
+    expect(rows[0].comparison).not.toBeNull();
+  });
+
   it('same-named layers of a pane are all kept, shown with their file, and matched by occurrence', async () => {
     const a = [await result('conv1', [1, 4, 6, 6], 1, 'a1.npz'), await result('conv2', [1, 4, 6, 6], 2, 'a1.npz'), await result('conv1', [1, 4, 6, 6], 3, 'a2.npz')];
     const b = [await result('conv1', [1, 4, 6, 6], 4, 'b1.npz'), await result('conv1', [1, 4, 7, 7], 5, 'b2.npz'), await result('conv1', [1, 4, 6, 6], 6, 'b3.npz')];

@@ -139,6 +139,22 @@ describe(`srop on unseen maps (numpy seed ${seed})`, () => {
     expect(json.layers[1].wasserstein).toBeCloseTo(expected.compare['block.relu'].wasserstein, 9);
   });
 
+  it('compare: batch sizes may differ (channel means paired); only channels or map size make a shape difference', () => {
+    const fixtures = join(root, 'test', 'fixtures', 'visualiser');
+    const out = srop(['compare', '--backend', 'cpu', join(fixtures, 'a.npz'), join(fixtures, 'b.npz')]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).not.toMatch(/shapes differ/);
+    expect(parseCsv(out.stdout).length).toBeGreaterThan(0);
+    execFileSync('python3', ['-c', [
+      'import numpy as np',
+      "r = np.random.default_rng(3)",
+      "np.savez('narrow.npz', conv1=r.random((2, 3, 8, 8), dtype=np.float32))",
+      "np.savez('wide.npz', conv1=r.random((2, 3, 8, 9), dtype=np.float32))",
+    ].join('\n')], { cwd: dir });
+    const reshaped = srop(['compare', '--backend', 'cpu', 'narrow.npz', 'wide.npz']);
+    expect(reshaped.stderr).toMatch(/layer conv1: shapes differ, A 2x3x8x8 and B 2x3x8x9/);
+  });
+
   it('a bad file is one line on stderr, the others are still processed, exit 2', () => {
     const good = readFileSync(join(dir, 'c.npy'));
     writeFileSync(join(dir, 'broken.npy'), good.subarray(0, good.length - 10));

@@ -5,7 +5,7 @@
 import type { RingProfiles } from '../engine/types';
 import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
 import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
-import { channelMeans, compareSrops, type SropComparison } from './compare';
+import { channelMeans, compareSrops, sameMaps, type SropComparison } from './compare';
 import type { LayerResult } from './layerResult';
 
 /** Which maps of a side enter its charts: the pooled batch, or one input. */
@@ -67,8 +67,10 @@ export function linearGrid(lo: number, hi: number, points: number): Float64Array
 }
 
 /**
- * both: the layer on each side, same shape; only-a / only-b: on one side only; shape-differs: on
- * both, shapes differ; single: only one side has anything loaded, so there is nothing to compare.
+ * both: the layer on each side, the same maps (channels, height, width; batch sizes may differ,
+ * SPEC.md pairs channel means then); only-a / only-b: on one side only; shape-differs: on both,
+ * channels or map size differ; single: only one side has anything loaded, so there is nothing to
+ * compare.
  */
 export type LayerMatch = 'both' | 'only-a' | 'only-b' | 'shape-differs' | 'single';
 
@@ -175,7 +177,7 @@ export function layerRows(
     const j = byKey.get(key(ra.name, namesA[i].occurrence));
     const rb = j === undefined ? null : b[j];
     if (j !== undefined) used.add(j);
-    const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : ra.shape.join('x') === rb.shape.join('x') ? 'both' : 'shape-differs';
+    const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : sameMaps(ra.shape, rb.shape) ? 'both' : 'shape-differs';
     // A later layer of a name shows its file; when B's file differs, both files.
     const name = !rb || namesA[i].occurrence === 0 || ra.file === rb.file ? namesA[i].name : `${ra.name} (${ra.file} | ${rb.file})`;
     rows.push({ name, order: rows.length, match, a: side(ra, inputA), b: rb ? side(rb, inputB) : null, comparison: rb ? compare(ra, rb) : null });

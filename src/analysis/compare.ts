@@ -167,3 +167,8 @@ export function compareLayers(a: LayerResult, b: LayerResult): LayerComparison {
   const side = (r: LayerResult): SropSide => ({ inputs: r.shape[0], channels: r.shape[1], srop: r.srop });
   return { layer: a.name, ...compareSrops(side(a), side(b)) };
 }
+
+/** Whether two [N, C, H, W] layers hold the same maps: channels, height and width agree (batch sizes may differ). */
+export function sameMaps(a: readonly number[], b: readonly number[]): boolean {
+  return a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}

@@ -7,7 +7,7 @@ import { ActivationFileError, type Layer } from '../io/types';
 import type { CliEngine } from './engineForCli';
 import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
-import { compareLayers, type LayerComparison } from '../analysis/compare';
+import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
@@ -174,7 +174,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
         await write(io.stderr, `srop: layer ${name}: only in A (${a.file}), not compared\n`);
         continue;
       }
-      if (ra.shape.join('x') !== rb.shape.join('x')) {
+      if (!sameMaps(ra.shape, rb.shape)) {
         await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
       }
       comparisons.push(compareLayers(ra, rb));
