@@ -8,6 +8,7 @@ import { zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { onnx, parseModel, withOutputs } from '../src/model/onnxGraph';
 import { ModelSession } from '../src/model/runtime';
+import { float32Npy } from '../src/testing/npyFile';
 
 // Live feature maps in real Chromium: the demo model on first open, a model and an image through
 // the UI checked against feature maps computed independently in Node (onnxruntime-web's WASM
@@ -51,15 +52,6 @@ function decodeGreyPng(path: string): { width: number; height: number; pixels: U
   return { width, height, pixels };
 }
 
-function npy(data: Float32Array, shape: number[]): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 78, 85, 77, 80, 89, 1, 0, header.length & 255, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
-}
 
 function srop(args: string[], cwd: string): string[] {
   return execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n');
@@ -143,7 +135,7 @@ test('a model and an image through the UI: the exported SROPs equal srop on feat
   const outputs = await session.run(manifest.final, input, [1, 1, 28, 28], RELUS);
   await session.release();
   const dir = mkdtempSync(join(tmpdir(), 'srop-live-'));
-  writeFileSync(join(dir, 'live.npz'), zipSync(Object.fromEntries(RELUS.map((name) => [`${name}.npy`, npy(outputs.get(name)!.data, outputs.get(name)!.dims)])), { level: 0 }));
+  writeFileSync(join(dir, 'live.npz'), zipSync(Object.fromEntries(RELUS.map((name) => [`${name}.npy`, float32Npy(outputs.get(name)!.data, outputs.get(name)!.dims)])), { level: 0 }));
   const command = srop(['--layout', 'nchw', 'live.npz'], dir);
   expect(csv[0]).toBe(`side,${command[0]}`);
   const liveRows = csv.slice(1).filter((l) => l.startsWith('A,')).map((l) => l.slice(2));
@@ -272,7 +264,7 @@ test('a .npy dropped on a pane is the model input when its shape fits it, and ac
   await waitDone(page, 'A', 4);
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   // Another shape: an activation file of pane B, not B's input.
-  await dropFile(page, 'pane-B', npy(Float32Array.from({ length: 8 * 16 * 16 }, (_, i) => Math.sin(i / 3) ** 2), [1, 8, 16, 16]), 'relu1.npy');
+  await dropFile(page, 'pane-B', float32Npy(Float32Array.from({ length: 8 * 16 * 16 }, (_, i) => Math.sin(i / 3) ** 2), [1, 8, 16, 16]), 'relu1.npy');
   await expect(page.getByTestId('model-panel')).toContainText("relu1.npy: shape 1x8x16x16 is not the model's input shape 1x3x32x32; opened as activations on B");
   await expect(page.getByTestId('pane-B')).toContainText('relu1.npy');
   await expect(page.getByTestId('live-B')).not.toContainText('relu1.npy');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { float32Npy } from '../src/testing/npyFile';
 
 // The visualiser in real Chromium, on activation files written by numpy
 // (tools/make_visualiser_fixtures.py): a random CNN's ReLU outputs for a figure (A, batch of 2,
@@ -40,17 +41,7 @@ function sropCommand(args: string[]): string[] {
 
 /** A float32 .npy file of `shape` (C order) with values from `value`. */
 function npy(shape: number[], value: (i: number) => number): Buffer {
-  const count = shape.reduce((a, b) => a * b, 1);
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = value(i);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]);
+  return Buffer.from(float32Npy(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => value(i)), shape));
 }
 
 /** CSV lines equal field by field: text exactly, numbers within `tolerance` (float32 GPU vs float64 command). */

@@ -13,19 +13,10 @@ import type { ProfileEngine } from '../src/engine/types';
 import type { Layer } from '../src/io/types';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { skipGpuTests } from './helpers/dawn';
+import { float32Npy } from '../src/testing/npyFile';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** A little-endian float32 .npy file of this shape (C order). */
-function npy(shape: number[], data: Float32Array): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
 
 function collect(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -52,7 +43,7 @@ describe.skipIf(skipGpuTests)('srop after a lost GPU device (Dawn)', () => {
     if (!process.env.VK_ICD_FILENAMES) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     const dir = mkdtempSync(join(tmpdir(), 'srop-recovery-'));
     const files = [['l1', 5, 13, 17], ['l2', 6, 28, 28], ['l3', 3, 7, 7]] as const;
-    for (const [name, c, h, w] of files) writeFileSync(join(dir, `${name}.npy`), npy([1, c, h, w], syntheticMaps(c, h, w, c * h + w, ['relu', 'smooth', 'random'])));
+    for (const [name, c, h, w] of files) writeFileSync(join(dir, `${name}.npy`), float32Npy(syntheticMaps(c, h, w, c * h + w, ['relu', 'smooth', 'random']), [1, c, h, w]));
     const paths = files.map(([name]) => join(dir, `${name}.npy`));
 
     // (layer, engine) of every profileLayer call

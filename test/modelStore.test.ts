@@ -8,6 +8,7 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import { onnx } from '../src/model/onnxGraph';
 import { ModelStore } from '../src/ui/modelStore';
 import { Workspace } from '../src/ui/workspace';
+import { float32Npy } from '../src/testing/npyFile';
 
 const root = join(__dirname, '..');
 const demo = join(root, 'public', 'demo');
@@ -78,7 +79,7 @@ describe('candidate feature maps', () => {
     expect(model.state.error).toBeNull();
     expect(model.state.candidates.map((c) => [c.tensor, c.dims])).toEqual([['c', [1, 3, 8, 8]], ['features', [1, 3, 8, 8]]]);
     expect(model.state.selected).toEqual(['features']);
-    await model.setTensorFile('A', { name: 'x.npy', blob: new Blob([npy(new Float32Array(100).map((_, i) => i % 10), [1, 1, 10, 10])]) });
+    await model.setTensorFile('A', { name: 'x.npy', blob: new Blob([float32Npy(new Float32Array(100).map((_, i) => i % 10), [1, 1, 10, 10])]) });
     expect(model.state.error).toBeNull();
     await workspace.idle();
     expect(workspace.results('A').map((r) => [r.name, r.shape])).toEqual([['features', [1, 3, 8, 8]]]);
@@ -95,19 +96,9 @@ describe('a .npy dropped on a pane with a model loaded', () => {
     expect(model.state.predictions.B).toHaveLength(5);
     expect(model.state.notice).toBe("input.npy: shape 1x3x32x32 is the model's input shape; taken as B's model input");
 
-    const acts = { name: 'relu1.npy', blob: new Blob([npy(new Float32Array(8 * 16 * 16), [1, 8, 16, 16])]) };
+    const acts = { name: 'relu1.npy', blob: new Blob([float32Npy(new Float32Array(8 * 16 * 16), [1, 8, 16, 16])]) };
     expect(await model.takeDroppedTensor('A', acts)).toBe('activations');
     expect(model.state.inputs.A).toBeNull();
     expect(model.state.notice).toBe("relu1.npy: shape 1x8x16x16 is not the model's input shape 1x3x32x32; opened as activations on A");
   });
 });
-
-export function npy(data: Float32Array, shape: number[]): Uint8Array<ArrayBuffer> {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 78, 85, 77, 80, 89, 1, 0, header.length & 255, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
-}
