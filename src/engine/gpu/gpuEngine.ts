@@ -11,7 +11,7 @@ import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable, type RingTable } from '../ringTable';
 import { checkShape, emptyProfiles } from '../profileMath';
 import { linePlan, type LinePlan } from './linePlan';
-import { MomentStage } from './momentStage';
+import { MomentStage, type MomentReadback } from './momentStage';
 import { PackStage } from './packStage';
 import { LineFftStage } from './lineFftStage';
 import { RingStage } from './ringStage';
@@ -72,6 +72,8 @@ class ChunkPipeline {
   readonly rings: RingStage;
   /** The buffer that holds the 2-D spectra of the pairs after the column pass. */
   readonly spectra: GPUBuffer;
+  /** What comes back of a chunk, in one mappable buffer (one map per chunk): ring energies, then moments. */
+  private readonly readback: GPUBuffer;
   /** Bytes of every GPU buffer this pipeline and its stages hold. */
   readonly bytes: number;
 
@@ -99,6 +101,7 @@ class ChunkPipeline {
     this.columns = new LineFftStage(device, columnPlan, { lines: pairs * W, linesPerMap: W, lineStride: 1, elemStride: W, mapStride: size, lineFastest: true }, data, this.rows.resultIn, work, `${label} columns`);
     this.rings = new RingStage(device, table, data[this.columns.resultIn], 2 * pairs, label);
     this.spectra = data[this.columns.resultIn];
+    this.readback = create('read-back', this.rings.energyBytes + this.moments.copyBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     this.bytes = this.buffers.reduce((sum, b) => sum + b.size, 0) + this.moments.bytes + this.pack.bytes + this.rows.bytes + this.columns.bytes + this.rings.bytes;
   }
 
@@ -112,9 +115,18 @@ class ChunkPipeline {
     this.columns.encode(pass);
     this.rings.encode(pass);
     pass.end();
-    this.rings.encodeCopy(encoder);
-    this.moments.encodeCopy(encoder);
+    this.rings.encodeCopy(encoder, this.readback, 0);
+    this.moments.encodeCopy(encoder, this.readback, this.rings.energyBytes);
     return encoder.finish();
+  }
+
+  /** Once the submitted chunk is done: its ring energies (maps x segments) and the first `count` maps' moments. */
+  async read(count: number): Promise<{ energies: Float32Array; moments: MomentReadback }> {
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const raw = new Float32Array(this.readback.getMappedRange().slice(0));
+    this.readback.unmap();
+    const split = this.rings.energyBytes / 4;
+    return { energies: raw.subarray(0, split), moments: this.moments.decode(raw.subarray(split), count) };
   }
 
   destroy(): void {
@@ -277,7 +289,7 @@ export class GpuEngine implements ProfileEngine {
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     let energies: Float32Array;
-    let moments: Awaited<ReturnType<MomentStage['read']>>;
+    let moments: MomentReadback;
     try {
       const pipeline = this.pipelineFor(table, pairs);
       device.queue.writeBuffer(pipeline.input, 0, data.subarray(0, count * size));
@@ -285,7 +297,7 @@ export class GpuEngine implements ProfileEngine {
       // scale 0, which packs them as zeros, so that no result depends on them.
       pipeline.moments.setCount(count);
       device.queue.submit([pipeline.encode()]);
-      const reading = Promise.all([pipeline.rings.read(), pipeline.moments.read(count)]);
+      const reading = pipeline.read(count);
       // Awaited below; on a lost device the error scopes may fail first, leaving it unawaited.
       reading.catch(() => undefined);
       const validation = await device.popErrorScope();
@@ -294,7 +306,7 @@ export class GpuEngine implements ProfileEngine {
       if (error) {
         throw new Error(`GPU engine: ${error.message}`);
       }
-      [energies, moments] = await reading;
+      ({ energies, moments } = await reading);
     } catch (error) {
       if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
       throw error;
@@ -353,7 +365,7 @@ export class GpuEngine implements ProfileEngine {
       const encoder = device.createCommandEncoder({ label: 'spectrum copy' });
       encoder.copyBufferToBuffer(pipeline.spectra, 0, readback, 0, size * 8);
       device.queue.submit([commands, encoder.finish()]);
-      const [{ packScale }] = await Promise.all([pipeline.moments.read(1), readback.mapAsync(GPUMapMode.READ)]);
+      const [{ moments: { packScale } }] = await Promise.all([pipeline.read(1), readback.mapAsync(GPUMapMode.READ)]);
       const z = new Float32Array(readback.getMappedRange().slice(0));
       readback.unmap();
       // Scale 0: nothing but the DC bin (an all-zero or constant map).

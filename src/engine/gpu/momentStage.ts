@@ -19,14 +19,20 @@ export interface MapMoments {
   sumSquares: number;
 }
 
+export interface MomentReadback {
+  moments: MapMoments[];
+  packScale: Float32Array;
+}
+
 export class MomentStage {
   private readonly params: GPUBuffer;
   private readonly moments: GPUBuffer;
-  private readonly readback: GPUBuffer;
   private readonly pipeline: GPUComputePipeline;
   private readonly bindGroup: GPUBindGroup;
   private readonly momentBytes: number;
   private readonly meanScaleBytes: number;
+  /** Bytes that encodeCopy copies: the moments, then the (mean, scale) pairs. */
+  readonly copyBytes: number;
   private readonly perInvocation: boolean;
 
   /** `maps` map slots of `size` values in `input`; writes (mean, scale) per map into `meanScale`. */
@@ -35,7 +41,7 @@ export class MomentStage {
     this.meanScaleBytes = maps * 8;
     this.params = uniformBuffer(device, `${label} moment params`, [maps, size, maps, 0]);
     this.moments = device.createBuffer({ label: `${label} moments`, size: this.momentBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    this.readback = device.createBuffer({ label: `${label} moments readback`, size: this.momentBytes + Math.max(16, this.meanScaleBytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.copyBytes = this.momentBytes + this.meanScaleBytes;
     this.perInvocation = size <= VALUES_PER_INVOCATION_MAX;
     this.pipeline = computePipeline(device, 'moments.wgsl', momentsCode, this.perInvocation ? 'perMap' : 'main');
     this.bindGroup = bind(device, `${label} moments`, this.pipeline, [this.params, input, this.moments, meanScale]);
@@ -59,20 +65,18 @@ export class MomentStage {
     pass.dispatchWorkgroups(Math.ceil(this.maps / y), y);
   }
 
-  /** After the compute pass: copy the moments and the (mean, scale) pairs to the mappable buffer. */
-  encodeCopy(encoder: GPUCommandEncoder): void {
-    encoder.copyBufferToBuffer(this.moments, 0, this.readback, 0, this.momentBytes);
-    encoder.copyBufferToBuffer(this.meanScale, 0, this.readback, this.momentBytes, this.meanScaleBytes);
+  /** After the compute pass: copy the moments and the (mean, scale) pairs into the chunk's mappable buffer at `offset`. */
+  encodeCopy(encoder: GPUCommandEncoder, readback: GPUBuffer, offset: number): void {
+    encoder.copyBufferToBuffer(this.moments, 0, readback, offset, this.momentBytes);
+    encoder.copyBufferToBuffer(this.meanScale, 0, readback, offset + this.momentBytes, this.meanScaleBytes);
   }
 
   /**
-   * Once the submitted work is done: each map's moments, in float64 (the power-of-two scale
-   * undone), and the pack scale it was packed with (0: nothing but DC, or non-finite).
+   * From the copied values (`raw`, starting where encodeCopy put them): each map's moments, in
+   * float64 (the power-of-two scale undone), and the pack scale it was packed with (0: nothing but
+   * DC, or non-finite).
    */
-  async read(count: number): Promise<{ moments: MapMoments[]; packScale: Float32Array }> {
-    await this.readback.mapAsync(GPUMapMode.READ);
-    const raw = new Float32Array(this.readback.getMappedRange().slice(0));
-    this.readback.unmap();
+  decode(raw: Float32Array, count: number): MomentReadback {
     const moments: MapMoments[] = [];
     const packScale = new Float32Array(count);
     const at = this.momentBytes / 4;
@@ -90,10 +94,10 @@ export class MomentStage {
 
   /** Bytes of GPU buffers this stage owns. */
   get bytes(): number {
-    return this.params.size + this.moments.size + this.readback.size;
+    return this.params.size + this.moments.size;
   }
 
   destroy(): void {
-    for (const b of [this.params, this.moments, this.readback]) b.destroy();
+    for (const b of [this.params, this.moments]) b.destroy();
   }
 }

@@ -35,9 +35,9 @@ export class RingStage {
   private readonly segmentStart: GPUBuffer;
   private readonly bins: GPUBuffer;
   private readonly energies: GPUBuffer;
-  private readonly readback: GPUBuffer;
   private readonly dispatch: Dispatch;
-  private readonly energyBytes: number;
+  /** Bytes of the energies (maps x segments float32 values), as encodeCopy copies them. */
+  readonly energyBytes: number;
 
   constructor(device: GPUDevice, table: RingTable, spectra: GPUBuffer, maps: number, label: string) {
     this.segments = 2 * table.rings;
@@ -47,7 +47,6 @@ export class RingStage {
     this.segmentStart = storageBuffer(device, `${label} ring segment starts`, segmentStart);
     this.bins = storageBuffer(device, `${label} ring bins`, bins);
     this.energies = device.createBuffer({ label: `${label} ring energies`, size: this.energyBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    this.readback = device.createBuffer({ label: `${label} ring energies readback`, size: this.energyBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const pipeline = computePipeline(device, 'rings.wgsl', ringsCode);
     this.dispatch = {
       pipeline,
@@ -60,25 +59,17 @@ export class RingStage {
     encodeDispatches(pass, [this.dispatch]);
   }
 
-  /** After the compute pass: copy the energies to the mappable buffer. */
-  encodeCopy(encoder: GPUCommandEncoder): void {
-    encoder.copyBufferToBuffer(this.energies, 0, this.readback, 0, this.energyBytes);
+  /** After the compute pass: copy the energies into the chunk's mappable buffer at `offset`. */
+  encodeCopy(encoder: GPUCommandEncoder, readback: GPUBuffer, offset: number): void {
+    encoder.copyBufferToBuffer(this.energies, 0, readback, offset, this.energyBytes);
   }
 
-  /** maps x segments energies, once the submitted work is done. */
-  async read(): Promise<Float32Array> {
-    await this.readback.mapAsync(GPUMapMode.READ);
-    const copy = new Float32Array(this.readback.getMappedRange().slice(0));
-    this.readback.unmap();
-    return copy;
-  }
-
-  /** Bytes of GPU buffers this stage owns (the ring table, the energies and their read-back copy). */
+  /** Bytes of GPU buffers this stage owns (the ring table and the energies). */
   get bytes(): number {
-    return [this.params, this.segmentStart, this.bins, this.energies, this.readback].reduce((sum, b) => sum + b.size, 0);
+    return [this.params, this.segmentStart, this.bins, this.energies].reduce((sum, b) => sum + b.size, 0);
   }
 
   destroy(): void {
-    for (const b of [this.params, this.segmentStart, this.bins, this.energies, this.readback]) b.destroy();
+    for (const b of [this.params, this.segmentStart, this.bins, this.energies]) b.destroy();
   }
 }
