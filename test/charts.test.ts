@@ -215,6 +215,19 @@ describe('centred log power spectrum', () => {
     }
     expect(sropEllipse(0.5, 20, 10)).toEqual({ ry: 5, rx: 2.5 });
   });
+
+  it('with dc = remove, shows the map minus its mean: the zero-frequency bin is empty, the rest as it was', () => {
+    const [h, w] = [5, 6];
+    const map = syntheticMaps(1, h, w, 4, ['random']);
+    const kept = centredLogPower(powerSpectrum64(map, h, w), h, w);
+    const mean = map.reduce((a, v) => a + v, 0) / map.length;
+    const centred = centredLogPower(powerSpectrum64(map.map((v) => v - mean), h, w), h, w);
+    const removed = centredLogPower(powerSpectrum64(map, h, w), h, w, 'remove');
+    const dcAt = 2 * w + 3;
+    expect(removed.logPower[dcAt]).toBe(-30);
+    expect(kept.logPower[dcAt]).toBeGreaterThan(-30);
+    for (let i = 0; i < h * w; i++) if (i !== dcAt) expect(removed.logPower[i]).toBeCloseTo(centred.logPower[i], 5);
+  });
 });
 
 describe('per-map CSV of the page', () => {

@@ -422,14 +422,15 @@ export interface CentredSpectrum {
   max: number;
 }
 
-/** The centred log power spectrum from a map's power spectrum (natural order, H x W, from the engine). */
-export function centredLogPower(power: ArrayLike<number>, height: number, width: number): CentredSpectrum {
+/** The centred log power spectrum from a map's power spectrum (natural order, H x W, from the engine), without its DC bin when `dc` is remove. */
+export function centredLogPower(power: ArrayLike<number>, height: number, width: number, dc: SropParams['dc'] = 'keep'): CentredSpectrum {
   const logPower = new Float64Array(height * width);
   let min = Infinity, max = -Infinity;
   const floorValue = 1e-30;
   for (let ky = 0; ky < height; ky++) {
     for (let kx = 0; kx < width; kx++) {
-      const p = power[ky * width + kx];
+      // dc = remove: the map's mean is subtracted first, which empties the zero-frequency bin alone.
+      const p = dc === 'remove' && ky === 0 && kx === 0 ? 0 : power[ky * width + kx];
       const v = Math.log10(Math.max(p, floorValue));
       const sy = (ky + Math.floor(height / 2)) % height;
       const sx = (kx + Math.floor(width / 2)) % width;

@@ -183,7 +183,7 @@ export function App() {
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
             {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
-            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} sourceOf={(r) => workspace.layerOf(r)} spectrumOf={spectrumOf} />}
+            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} dc={state.params.dc} sourceOf={(r) => workspace.layerOf(r)} spectrumOf={spectrumOf} />}
             {modelState.model && <Lab lab={lab} model={modelState} />}
           </>
         )}

@@ -5,7 +5,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { color as parseColour, interpolateViridis, interpolateGreys, scaleLinear } from 'd3';
 import { centredLogPower, mapCurve, sropEllipse, sropMark, type LayerRow } from '../analysis/charts';
-import { STATUS_NAMES } from '../analysis/srop';
+import { STATUS_NAMES, type SropParams } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
 import { AXIS, SIDE_STYLE, formatNumber } from './charts/theme';
@@ -82,7 +82,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
   );
 }
 
-function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; spectrumOf: SpectrumOf }) {
+function SideChannel({ side, result, source, input, channel, kappa, dc, spectrumOf }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; dc: SropParams['dc']; spectrumOf: SpectrumOf }) {
   const [n, c, h, w] = result.shape;
   const item = input === null ? 0 : Math.min(input, n - 1);
   const map = item * c + channel;
@@ -107,14 +107,14 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
         setMapImage(raster(values, h, w, lo, hi, interpolateGreys));
         const { power, backend } = await spectrumOf(values, h, w);
         if (!live) return;
-        const s = centredLogPower(power, h, w);
+        const s = centredLogPower(power, h, w, dc);
         setSpectrum({ image: raster(s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis), backend });
       })
       .catch((e: Error) => live && setError(`${result.file}: ${result.name}: ${e.message}`));
     return () => {
       live = false;
     };
-  }, [source, spectrumOf, map, h, w, result.file, result.name]);
+  }, [source, spectrumOf, map, h, w, dc, result.file, result.name]);
   const status = STATUS_NAMES[result.status[map]];
   const srop = result.status[map] === 0 ? result.srop[map] : null;
   const curve = mapCurve(result, map);
@@ -171,19 +171,20 @@ function SideChannel({ side, result, source, input, channel, kappa, spectrumOf }
 /** One map's power spectrum from the engine in use, and which engine computed it. */
 export type SpectrumOf = (map: Float32Array, height: number, width: number) => Promise<{ power: Float64Array; backend: string }>;
 
-export function ChannelDetail({ row, channel, inputs, kappa, sourceOf, spectrumOf }: {
+export function ChannelDetail({ row, channel, inputs, kappa, dc, sourceOf, spectrumOf }: {
   row: LayerRow;
   channel: number;
   inputs: { A: number | null; B: number | null };
   kappa: number;
+  dc: SropParams['dc'];
   sourceOf: (result: LayerResult) => Layer | null;
   spectrumOf: SpectrumOf;
 }) {
   return (
     <section className="panel" aria-labelledby="channel-heading" data-testid="channel-detail">
       <h2 id="channel-heading">Channel {channel} of {row.name}</h2>
-      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" result={row.a.result} source={sourceOf(row.a.result)} spectrumOf={spectrumOf} input={inputs.A} channel={channel} kappa={kappa} />}
-      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" result={row.b.result} source={sourceOf(row.b.result)} spectrumOf={spectrumOf} input={inputs.B} channel={channel} kappa={kappa} />}
+      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" result={row.a.result} source={sourceOf(row.a.result)} spectrumOf={spectrumOf} input={inputs.A} channel={channel} kappa={kappa} dc={dc} />}
+      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" result={row.b.result} source={sourceOf(row.b.result)} spectrumOf={spectrumOf} input={inputs.B} channel={channel} kappa={kappa} dc={dc} />}
     </section>
   );
 }
