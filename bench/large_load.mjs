@@ -55,7 +55,8 @@ try {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--enable-precise-memory-info'] });
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
-  await page.goto(`http://127.0.0.1:${port}/?backend=cpu`);
+  // ?nodemo: the set alone (the demo model would load beside it otherwise).
+  await page.goto(`http://127.0.0.1:${port}/?nodemo&backend=cpu`);
   // Responsiveness: the longest gap between two animation frames while the set loads.
   await page.evaluate(() => {
     const w = window;
