@@ -132,6 +132,10 @@ describe('checkpoints', () => {
   it('steps from file names, accuracies from a small table', () => {
     expect(stepOf('demo_step0400.onnx')).toBe(400);
     expect(stepOf('resnet-ckpt-12000.onnx')).toBe(12000);
+    // A number in the model's name does not pass for the step when the step is named.
+    expect(stepOf('resnet18_iter300.onnx')).toBe(300);
+    expect(stepOf('vgg16-epoch7.onnx')).toBe(7);
+    expect(stepOf('run_1200.onnx')).toBe(1200);
     expect(stepOf('model.onnx')).toBeNull();
     const table = parseAccuracyTable('file,accuracy\nckpt_100.onnx,0.91\n200,95.5%\n');
     expect(table.get('ckpt_100.onnx')).toBe(0.91);

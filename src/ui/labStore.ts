@@ -127,9 +127,12 @@ export function checkpointsFrom<F extends { name: string }>(files: F[], table: R
   return { checkpoints, externalFiles, leftOut };
 }
 
-/** Step number of a checkpoint file: "step1200", "_1200.onnx", "ckpt-1200" (the last number in the name). */
+/**
+ * Step number of a checkpoint file: the number after "step", "iter", "epoch" or "ckpt"
+ * ("resnet18_step1200.onnx", "ckpt-1200"), else the last number in the name ("run_1200.onnx").
+ */
 export function stepOf(name: string): number | null {
-  const m = name.match(/step[_-]?(\d+)/i) ?? name.match(/(\d+)(?!.*\d)/);
+  const m = name.match(/(?:step|iter(?:ation)?|epoch|ckpt|checkpoint)[_-]?(\d+)/i) ?? name.match(/(\d+)(?!.*\d)/);
   return m ? Number(m[1]) : null;
 }
 
