@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import type { ProfileEngine } from '../src/engine/types';
 import { Workspace } from '../src/ui/workspace';
+import { batchChoice } from '../src/analysis/summary';
 
 const dir = join(__dirname, 'fixtures', 'visualiser');
 const file = (name: string) => ({ name, blob: new Blob([readFileSync(join(dir, name))]) });
@@ -20,6 +21,22 @@ class CountingEngine extends CpuEngine {
 }
 
 describe('workspace', () => {
+  it('shows one input only while every layer of the pane holds it; a smaller batch brings back the pooled batch', async () => {
+    const engine = new CpuEngine();
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('a.npz')]);
+    expect(batchChoice(ws.entries('A').map((e) => e.layer.shape))).toEqual({ inputs: 2, largest: 2 });
+    ws.setInput('A', 1);
+    expect(ws.state.panes.A.input).toBe(1);
+    await ws.addFiles('A', [file('b.npz')]);
+    expect(batchChoice(ws.entries('A').map((e) => e.layer.shape))).toEqual({ inputs: 1, largest: 2 });
+    expect(ws.state.panes.A.input).toBeNull();
+    ws.setInput('A', 0);
+    expect(ws.state.panes.A.input).toBe(0);
+    await ws.idle();
+    expect(batchChoice([])).toEqual({ inputs: 0, largest: 0 });
+  });
+
   it('loads A and B, matches nothing silently, and keeps A when B is bad', async () => {
     const engine = new CountingEngine();
     const ws = new Workspace(() => engine);

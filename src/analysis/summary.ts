@@ -28,6 +28,16 @@ export interface MapSelection {
   input?: number;
 }
 
+/**
+ * The inputs a pane can show one at a time: those every layer holds (the smallest batch), and the
+ * largest batch, from the layers' [N, C, H, W] shapes.
+ */
+export function batchChoice(shapes: ReadonlyArray<readonly number[]>): { inputs: number; largest: number } {
+  if (shapes.length === 0) return { inputs: 0, largest: 0 };
+  const batches = shapes.map((s) => s[0]);
+  return { inputs: Math.min(...batches), largest: Math.max(...batches) };
+}
+
 /** The maps [first, end) a selection covers. */
 export function selectedRange(maps: number, selection?: MapSelection): [number, number] {
   if (!selection || selection.input === undefined) return [0, maps];

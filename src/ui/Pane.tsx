@@ -5,6 +5,7 @@ import { useState, type DragEvent, type ReactNode } from 'react';
 import type { LayoutChoice } from '../io/types';
 import type { PaneState, SideName, Workspace } from './workspace';
 import { SIDE_STYLE } from './charts/theme';
+import { batchChoice } from '../analysis/summary';
 
 export function Pane({ side, pane, workspace, onFiles, top }: {
   side: SideName;
@@ -17,7 +18,7 @@ export function Pane({ side, pane, workspace, onFiles, top }: {
 }) {
   const [dragging, setDragging] = useState(false);
   const inputId = `files-${side}`;
-  const batch = Math.max(0, ...pane.files.flatMap((f) => f.layers.map((e) => e.layer.shape[0])));
+  const { inputs, largest } = batchChoice(pane.files.flatMap((f) => f.layers.map((e) => e.layer.shape)));
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
@@ -61,12 +62,12 @@ export function Pane({ side, pane, workspace, onFiles, top }: {
           <button type="button" onClick={() => workspace.clearErrors(side)}>Dismiss</button>
         </div>
       )}
-      {batch > 1 && (
+      {largest > 1 && (
         <label className="batch-choice">
-          Batch of {batch}:{' '}
+          {inputs === largest ? `Batch of ${largest}` : `Batches of ${inputs} to ${largest} (one input: those every layer holds)`}:{' '}
           <select aria-label={`Input ${side} batch item`} value={pane.input === null ? 'pooled' : String(pane.input)} onChange={(e) => workspace.setInput(side, e.target.value === 'pooled' ? null : Number(e.target.value))}>
             <option value="pooled">all inputs pooled</option>
-            {Array.from({ length: batch }, (_, i) => <option key={i} value={i}>input {i}</option>)}
+            {Array.from({ length: inputs }, (_, i) => <option key={i} value={i}>input {i}</option>)}
           </select>
         </label>
       )}

@@ -9,6 +9,7 @@ import type { Layer, LayoutChoice } from '../io/types';
 import type { ProfileEngine } from '../engine/types';
 import { DEFAULT_PARAMS, checkParams, type SropParams } from '../analysis/srop';
 import { layerResult, recomputeLayer, type LayerResult } from '../analysis/layerResult';
+import { batchChoice } from '../analysis/summary';
 
 export type SideName = 'A' | 'B';
 export const SIDES: readonly SideName[] = ['A', 'B'];
@@ -98,7 +99,11 @@ export class Workspace {
   }
 
   private setPane(side: SideName, pane: Partial<PaneState>, resultsChanged = true): void {
-    this.set({ panes: { ...this.stateValue.panes, [side]: { ...this.stateValue.panes[side], ...pane } } }, resultsChanged);
+    const next = { ...this.stateValue.panes[side], ...pane };
+    // One input is shown only while every layer of the pane holds it: a file with a smaller batch
+    // brings the pane back to the pooled batch rather than showing another input in its place.
+    if (next.input !== null && next.input >= batchChoice(next.files.flatMap((f) => f.layers.map((e) => e.layer.shape))).inputs) next.input = null;
+    this.set({ panes: { ...this.stateValue.panes, [side]: next } }, resultsChanged);
   }
 
   /** Every layer entry of a pane, in file and layer order. */
