@@ -55,12 +55,16 @@ export function storageBuffer(device: GPUDevice, label: string, values: Float32A
   return buffer;
 }
 
-/** Workgroup counts for `invocations` invocations, spread over x and y (shaders rebuild the index from num_workgroups). */
-export function workgroups(invocations: number): [number, number] {
-  const groups = Math.max(1, Math.ceil(invocations / WORKGROUP));
-  if (groups <= MAX_GROUPS_PER_DIMENSION) return [groups, 1];
+/** `groups` workgroups spread over x and y within the per-dimension limit (shaders rebuild the index from num_workgroups). */
+export function groupGrid(groups: number): [number, number] {
+  if (groups <= MAX_GROUPS_PER_DIMENSION) return [Math.max(1, groups), 1];
   const y = Math.ceil(groups / MAX_GROUPS_PER_DIMENSION);
   return [Math.ceil(groups / y), y];
+}
+
+/** Workgroup counts for `invocations` invocations, spread over x and y. */
+export function workgroups(invocations: number): [number, number] {
+  return groupGrid(Math.ceil(invocations / WORKGROUP));
 }
 
 /** One bound dispatch: what a stage records into a compute pass. */

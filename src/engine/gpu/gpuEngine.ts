@@ -33,6 +33,9 @@ const UNIFORM_BYTES = 48;
 /** Buffers whose size grows with the pairs of a chunk (each at least 16 bytes, see ChunkPipeline). */
 const PAIR_BUFFERS = 11;
 
+/** Bytes in MiB for messages. */
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
 /** Bytes of a storage buffer holding `bytes` bytes, as gpuCommon's storageBuffer rounds them. */
 const stored = (bytes: number) => Math.max(16, Math.ceil(bytes / 4) * 4);
 
@@ -185,7 +188,6 @@ export class GpuEngine implements ProfileEngine {
   /** Maps per chunk for this shape under the memory bound and the binding limits (even, at least 2). */
   chunkMaps(height: number, width: number): number {
     const cost = chunkCost(height, width);
-    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     if (cost.largestFixed > this.bufferLimit) {
       throw new Error(`GPU engine: maps of ${height} x ${width} need a ${mib(cost.largestFixed)} table, more than the device's buffer limit of ${mib(this.bufferLimit)}`);
     }
@@ -346,8 +348,7 @@ export class GpuEngine implements ProfileEngine {
     const size = height * width;
     const cost = chunkCost(height, width);
     if (cost.fixed + cost.perPair + size * 8 > this.memoryBound || size * 8 > this.bufferLimit) {
-      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      throw new Error(`GPU engine: the spectrum of a ${height} x ${width} map needs ${mib(cost.fixed + cost.perPair + size * 8)} of GPU memory, more than the bound of ${mib(this.memoryBound)}`);
+        throw new Error(`GPU engine: the spectrum of a ${height} x ${width} map needs ${mib(cost.fixed + cost.perPair + size * 8)} of GPU memory, more than the bound of ${mib(this.memoryBound)}`);
     }
     const finite = Float32Array.from(map.subarray(0, size), (v) => (Number.isFinite(v) ? v : 0));
     let sum = 0;

@@ -2,9 +2,8 @@
 // scale (shaders/moments.wgsl), so that no pass over the values is left to the CPU.
 
 import momentsCode from '../../../shaders/moments.wgsl?raw';
-import { bind, computePipeline, uniformBuffer, workgroups } from './gpuCommon';
+import { bind, computePipeline, groupGrid, uniformBuffer, workgroups } from './gpuCommon';
 
-const MAX_GROUPS_PER_DIMENSION = 65535;
 /**
  * Maps of at most this many values take one invocation each (no barriers); larger ones one
  * workgroup each. On SwiftShader one workgroup per map made ResNet-50's many small maps 2.5 times
@@ -56,13 +55,8 @@ export class MomentStage {
     if (this.maps === 0) return;
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bindGroup);
-    if (this.perInvocation) {
-      pass.dispatchWorkgroups(...workgroups(this.maps));
-      return;
-    }
-    // One workgroup per map.
-    const y = Math.ceil(this.maps / MAX_GROUPS_PER_DIMENSION);
-    pass.dispatchWorkgroups(Math.ceil(this.maps / y), y);
+    // One invocation per map, or one workgroup per map.
+    pass.dispatchWorkgroups(...(this.perInvocation ? workgroups(this.maps) : groupGrid(this.maps)));
   }
 
   /** After the compute pass: copy the moments and the (mean, scale) pairs into the chunk's mappable buffer at `offset`. */
