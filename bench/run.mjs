@@ -145,6 +145,15 @@ for (const { engine, where, results } of rows) {
 for (const { engine, where, results } of rows) {
   for (const w of workloads) if (results[w]?.failed) console.log(`failed: ${engine}, ${where}, ${w}: ${results[w].failed}`);
 }
+// The host side of the GPU engine: time the JS thread spent inside WebGPU calls per image (the
+// best run), which no faster GPU shortens. On a real GPU it is a floor under the time per image.
+const gpuNode = rows.find((r) => r.engine.startsWith('GPU') && r.where === 'Node, Dawn')?.results;
+for (const w of workloads) {
+  const calls = gpuNode?.[w]?.webgpuCalls;
+  if (!calls) continue;
+  const top = Object.entries(calls.byMethod).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(', ');
+  console.log(`GPU engine, Node, ${w}: ${calls.totalMs.toFixed(1)} ms per image inside WebGPU calls on the JS thread (${top}); a floor for a real GPU`);
+}
 
 // The goal "CPU engine within 2x of numpy, whole process": the first workload written to an .npz
 // file (untimed), then, best of ${repeat}, the wall time of a whole `srop --backend cpu` process

@@ -5,7 +5,7 @@
 // Nyquist radius for every parameter set, and the same status (ok, dead, nonfinite) for every map.
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
-import { GpuEngine } from '../src/engine/gpu/gpuEngine';
+import { GpuEngine, IN_FLIGHT } from '../src/engine/gpu/gpuEngine';
 import { linePlan, radixFactors, simulateLine } from '../src/engine/gpu/linePlan';
 import { ringSegments } from '../src/engine/gpu/ringStage';
 import { ringTable } from '../src/engine/ringTable';
@@ -24,6 +24,47 @@ const paramSets: SropParams[] = [
   { kappa: 0.5, dc: 'remove', domain: 'full', interpolate: true },
   { kappa: 0.99, dc: 'remove', domain: 'disc', interpolate: false },
 ];
+
+/**
+ * The device as the engine sees it, with every buffer it creates and destroys counted apart from
+ * the engine's own accounting, and the read-backs (mapAsync) pending at once; the buffer limits
+ * shrunk to `limit` bytes when given.
+ */
+function countingDevice(device: GPUDevice, limit?: number) {
+  const stats = { live: 0, peak: 0, largest: 0, created: 0, mapsPending: 0, maxMapsPending: 0 };
+  const counted = new Proxy(device, {
+    get(target, prop) {
+      if (prop === 'limits' && limit !== undefined) return { maxStorageBufferBindingSize: limit, maxBufferSize: limit };
+      if (prop === 'createBuffer') {
+        return (descriptor: GPUBufferDescriptor) => {
+          const buffer = target.createBuffer(descriptor);
+          const size = buffer.size;
+          stats.created++;
+          stats.live += size;
+          stats.peak = Math.max(stats.peak, stats.live);
+          stats.largest = Math.max(stats.largest, size);
+          const destroy = buffer.destroy.bind(buffer);
+          let gone = false;
+          buffer.destroy = () => {
+            if (!gone) stats.live -= size;
+            gone = true;
+            destroy();
+          };
+          const mapAsync = buffer.mapAsync.bind(buffer);
+          buffer.mapAsync = (...args: Parameters<GPUBuffer['mapAsync']>) => {
+            stats.mapsPending++;
+            stats.maxMapsPending = Math.max(stats.maxMapsPending, stats.mapsPending);
+            return mapAsync(...args).finally(() => stats.mapsPending--);
+          };
+          return buffer;
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { counted, stats };
+}
 
 function profileError(g: RingProfiles, c: RingProfiles): number {
   expect(g.rings).toBe(c.rings);
@@ -168,31 +209,7 @@ describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
     // on a device whose buffer limits are shrunk to 64 KiB.
     const limit = 64 * 1024;
     const bound = 192 * 1024;
-    let live = 0, peak = 0, largest = 0;
-    const counted = new Proxy(device, {
-      get(target, prop) {
-        if (prop === 'limits') return { maxStorageBufferBindingSize: limit, maxBufferSize: limit };
-        if (prop === 'createBuffer') {
-          return (descriptor: GPUBufferDescriptor) => {
-            const buffer = target.createBuffer(descriptor);
-            const size = buffer.size;
-            live += size;
-            peak = Math.max(peak, live);
-            largest = Math.max(largest, size);
-            const destroy = buffer.destroy.bind(buffer);
-            let gone = false;
-            buffer.destroy = () => {
-              if (!gone) live -= size;
-              gone = true;
-              destroy();
-            };
-            return buffer;
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const { counted, stats } = countingDevice(device, limit);
     const engine = new GpuEngine(counted, adapterName, { memoryBound: bound });
     // Several chunks with an odd last one, Bluestein rows, many small maps, maps of which 2 pairs
     // fill the buffer limit, then the first shape again.
@@ -203,17 +220,99 @@ describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
       const c = await cpu.profileMaps(data, maps, h, w);
       expect(profileError(g, c), `${maps} x ${h}x${w}`).toBeLessThanOrEqual(PROFILE_TOLERANCE);
       expectSameSrops(g, c, `${maps} x ${h}x${w}`);
-      expect(engine.heldBytes, `${h}x${w}: the engine's count is the buffers' count`).toBe(live);
+      expect(engine.heldBytes, `${h}x${w}: the engine's count is the buffers' count`).toBe(stats.live);
       const map = data.subarray(0, h * w);
       await engine.powerSpectrum(map, h, w);
     }
     expect(engine.chunkMaps(28, 28)).toBeLessThan(37);
-    expect(peak).toBeGreaterThan(0);
-    expect(peak, 'GPU bytes held at once').toBeLessThanOrEqual(bound);
-    expect(engine.peakHeldBytes).toBe(peak);
-    expect(largest).toBeLessThanOrEqual(limit);
+    expect(stats.peak).toBeGreaterThan(0);
+    expect(stats.peak, 'GPU bytes held at once').toBeLessThanOrEqual(bound);
+    expect(engine.peakHeldBytes).toBe(stats.peak);
+    expect(stats.largest).toBeLessThanOrEqual(limit);
     engine.destroy();
-    expect(live).toBe(0);
+    expect(stats.live).toBe(0);
+  });
+
+  it('keeps the pipelines of the shapes it has seen: a second image makes no buffers', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const { counted, stats } = countingDevice(device);
+    const engine = new GpuEngine(counted, adapterName, { idleReleaseMs: 0 });
+    const image: Array<[number, number, number]> = [[6, 28, 28], [10, 14, 14], [3, 13, 17]];
+    const data = image.map(([maps, h, w]) => syntheticMaps(maps, h, w, maps + h));
+    for (const [i, [maps, h, w]] of image.entries()) await engine.profileMaps(data[i], maps, h, w);
+    const made = stats.created;
+    expect(engine.keptPipelines).toBe(3);
+    for (const [i, [maps, h, w]] of image.entries()) {
+      const g = await engine.profileMaps(data[i], maps, h, w);
+      expect(profileError(g, await cpu.profileMaps(data[i], maps, h, w))).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+    }
+    expect(stats.created, 'buffers made by the second image').toBe(made);
+    engine.destroy();
+    expect(stats.live).toBe(0);
+  });
+
+  it('calls made without waiting overlap their chunks, at most IN_FLIGHT read-backs pending, under the bound, with the results of calls made one by one', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const bound = 160 * 1024;
+    const { counted, stats } = countingDevice(device);
+    const engine = new GpuEngine(counted, adapterName, { memoryBound: bound, idleReleaseMs: 0 });
+    // Multi-chunk layers with odd last chunks, shapes changing from call to call (pipelines made
+    // room for while chunks of others are in flight), a layer of one map, a shape seen again.
+    const layers: Array<[number, number, number]> = [[37, 28, 28], [9, 17, 34], [1, 5, 3], [101, 7, 7], [23, 28, 28], [5, 56, 56]];
+    const data = layers.map(([maps, h, w]) => syntheticMaps(maps, h, w, 3 * maps + h));
+    const progress: number[][] = layers.map(() => []);
+    const all = layers.map(([maps, h, w], i) => engine.profileMaps(data[i], maps, h, w, { onProgress: (done) => progress[i].push(done) }));
+    const results = await Promise.all(all);
+    for (const [i, [maps, h, w]] of layers.entries()) {
+      const c = await cpu.profileMaps(data[i], maps, h, w);
+      expect(profileError(results[i], c), `${maps} x ${h}x${w}`).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+      expectSameSrops(results[i], c, `${maps} x ${h}x${w}`);
+      expect(progress[i].at(-1)).toBe(maps);
+      expect(progress[i]).toEqual([...progress[i]].sort((a, b) => a - b));
+    }
+    expect(stats.maxMapsPending, 'read-backs pending at once').toBeGreaterThan(1);
+    expect(stats.maxMapsPending).toBeLessThanOrEqual(IN_FLIGHT);
+    expect(stats.peak, 'GPU bytes held at once').toBeLessThanOrEqual(bound);
+    engine.destroy();
+    expect(stats.live).toBe(0);
+  });
+
+  it('a failing call does not fail the calls around it', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const before = syntheticMaps(8, 13, 17, 91);
+    const after = syntheticMaps(6, 9, 11, 92);
+    const broken = {
+      name: 'broken', file: 'broken.npy', shape: [1, 8, 13, 17],
+      readMaps: async (first: number) => {
+        if (first > 0) throw new Error('the disk went away');
+        return before.slice(0, 2 * 13 * 17);
+      },
+    } as unknown as Layer;
+    const small = new GpuEngine(device, adapterName, { memoryBound: 4 * 13 * 17 * 8 * 4, idleReleaseMs: 0 });
+    const runs = [small.profileMaps(before, 8, 13, 17), small.profileLayer(broken), small.profileMaps(after, 6, 9, 11)];
+    const [a, b, c] = await Promise.allSettled(runs);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status).toBe('rejected');
+    expect(String((b as PromiseRejectedResult).reason)).toMatch(/the disk went away/);
+    expect(c.status).toBe('fulfilled');
+    if (c.status === 'fulfilled') expect(profileError(c.value, await cpu.profileMaps(after, 6, 9, 11))).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+    small.destroy();
+  });
+
+  it('gives its kept pipelines back after a while without work, and works again after', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const { counted, stats } = countingDevice(device);
+    const engine = new GpuEngine(counted, adapterName, { idleReleaseMs: 30 });
+    const data = syntheticMaps(4, 13, 17, 93);
+    await engine.profileMaps(data, 4, 13, 17);
+    expect(engine.keptPipelines).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(engine.keptPipelines).toBe(0);
+    expect(engine.heldBytes).toBe(0);
+    expect(stats.live).toBe(0);
+    const again = await engine.profileMaps(data, 4, 13, 17);
+    expect(profileError(again, await cpu.profileMaps(data, 4, 13, 17))).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+    engine.destroy();
   });
 
   it('zeroes the spare slot of an odd chunk: results never depend on the chunk before', async () => {

@@ -93,8 +93,8 @@ async function compare(cases: SizeCase[], paramSets: SropParams[] = [DEFAULT_PAR
 /** Seconds per image for a workload of [C, H, W] layers, engine only (data made beforehand). */
 async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'cpu', repeat = 1) {
   const engine = backend === 'gpu' ? await gpu() : new CpuEngine();
-  const best = await timeWorkload(engine, shapes, repeat);
-  return { seconds: best, adapter: backend === 'gpu' ? adapterFacts : null };
+  const { seconds } = await timeWorkload(engine, shapes, repeat);
+  return { seconds, adapter: backend === 'gpu' ? adapterFacts : null };
 }
 
 declare global {

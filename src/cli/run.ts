@@ -71,24 +71,43 @@ export function layerErrorLine(layer: Layer, error: unknown): string {
 /**
  * Profiles a layer on the engine of the moment and turns them into per-map SROPs. A failure
  * after which the engine was replaced (a lost GPU device) runs the layer once more on the new
- * one; any other failure is reported, not thrown.
+ * one; any other failure is reported, not thrown. The lines for stderr come back with the result,
+ * so that they are written in layer order however the layers overlap.
  */
-async function analyse(layer: Layer, engines: CliEngine, params: SropParams, io: CliIo): Promise<LayerResult | null> {
+async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Promise<{ result: LayerResult | null; messages: string[] }> {
+  const messages: string[] = [];
   for (let attempt = 0; ; attempt++) {
     const engine = engines.engine();
     try {
       const profiles = await engine.profileLayer(layer);
-      return layerResult(layer, profiles, params);
+      return { result: layerResult(layer, profiles, params), messages };
     } catch (error) {
       const replaced = attempt === 0 && !(error instanceof ActivationFileError) ? await engines.replaced(engine) : null;
       if (replaced) {
         const next = engines.engine();
-        await write(io.stderr, `srop: warning: ${replaced}; ${layer.file}: ${layer.name} runs again on the ${next.backend.toUpperCase()} engine\n`);
+        messages.push(`srop: warning: ${replaced}; ${layer.file}: ${layer.name} runs again on the ${next.backend.toUpperCase()} engine\n`);
         continue;
       }
-      await write(io.stderr, layerErrorLine(layer, error));
-      return null;
+      messages.push(layerErrorLine(layer, error));
+      return { result: null, messages };
     }
+  }
+}
+
+/**
+ * Each layer's result, in order, its stderr lines written first. On the GPU engine the next
+ * layer is started before this one is awaited, so that its reading and upload overlap this one's
+ * GPU work and read-back (the engine serialises submissions and bounds what is in flight); the
+ * CPU engine takes one layer at a time, so that only one layer's maps are in memory.
+ */
+async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams, io: CliIo): AsyncGenerator<[Layer, LayerResult | null]> {
+  let next: ReturnType<typeof analyse> | null = null;
+  for (let i = 0; i < layers.length; i++) {
+    const current = next ?? analyse(layers[i], engines, params);
+    next = i + 1 < layers.length && engines.engine().backend === 'gpu' ? analyse(layers[i + 1], engines, params) : null;
+    const { result, messages } = await current;
+    for (const line of messages) await write(io.stderr, line);
+    yield [layers[i], result];
   }
 }
 
@@ -141,16 +160,13 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     if (options.command === 'maps') {
       const jsonLayers: unknown[] = [];
       if (options.format === 'csv') await write(io.stdout, mapsCsvHeader + '\n');
-      for (const { layers } of opened) {
-        for (const layer of layers) {
-          const result = await analyse(layer, engines, params, io);
-          if (!result) {
-            failures++;
-            continue;
-          }
-          if (options.format === 'csv') await write(io.stdout, mapsCsvRows(result));
-          else jsonLayers.push(layerJson(result));
+      for await (const [, result] of analysed(opened.flatMap((o) => o.layers), engines, params, io)) {
+        if (!result) {
+          failures++;
+          continue;
         }
+        if (options.format === 'csv') await write(io.stdout, mapsCsvRows(result));
+        else jsonLayers.push(layerJson(result));
       }
       if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), layers: jsonLayers }) + '\n');
       return failures > 0 ? 2 : 0;
@@ -161,8 +177,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     const resultsA = new Map<string, LayerResult>();
     const resultsB = new Map<string, LayerResult>();
     for (const [side, results] of [[a, resultsA], [b, resultsB]] as const) {
-      for (const layer of side.layers) {
-        const result = await analyse(layer, engines, params, io);
+      for await (const [layer, result] of analysed(side.layers, engines, params, io)) {
         if (result) results.set(layer.name, result);
         else failures++;
       }
