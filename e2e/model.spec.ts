@@ -88,6 +88,12 @@ test('the page opens on the demo: the final model, a held-out digit and its occl
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   await expect(page.getByTestId('top5-A').locator('li').first()).toContainText('3:');
   await expect(page.getByTestId('live-B')).toContainText('occluded');
+  // The model runtime works in its own worker (onnxruntime-web's proxy), not on the page's main
+  // thread. (A busy runtime thread may not answer: it counts as another worker.)
+  const workerNames = await Promise.all(
+    page.workers().map((w) => Promise.race([w.evaluate(() => self.name), new Promise<string>((resolve) => setTimeout(() => resolve(''), 2000))])),
+  );
+  expect(workerNames).toContain('ort-wasm-proxy-worker');
   // The layer and channel views are filled too: the layer that moved most (largest Wasserstein in
   // the table) and one of its channels, for A and B.
   const tableRows = page.getByTestId('comparison-table').locator('tbody tr');
