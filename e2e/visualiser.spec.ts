@@ -151,7 +151,17 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
   // The map's SROP is marked on its curve (that it lies on it: test/charts.test.ts).
   await expect(channel.getByTestId('channel-A').getByTestId('srop-mark-A')).toHaveCount(1);
-  // The batch of two on A: pick one input.
+  // The batch of two on A, pooled: the view says which input's map it shows, and shows another.
+  await expect(channel.getByTestId('channel-A')).toContainText('A: input 0 of 2, channel 5');
+  await expect(channel.getByLabel('Channel view B input')).toHaveCount(0); // B holds one input
+  const shownBefore = await channel.getByTestId('feature-map-A').locator('image').getAttribute('href');
+  await channel.getByLabel('Channel view A input').fill('1');
+  await expect(channel.getByTestId('channel-A')).toContainText('A: input 1 of 2, channel 5');
+  await expect(channel.getByTestId('feature-map-A').locator('image')).not.toHaveAttribute('href', shownBefore!);
+  // One input picked for the pane: the view follows it, with no picker of its own.
+  await page.getByLabel('Input A batch item').selectOption('0');
+  await expect(channel.getByTestId('channel-A')).toContainText('A: input 0, channel 5');
+  await expect(channel.getByLabel('Channel view A input')).toHaveCount(0);
   await page.getByLabel('Input A batch item').selectOption('1');
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 1, channel 5');
 });

@@ -84,7 +84,10 @@ function RasterChart({ title, description, filename, image, height, width, centr
 
 function SideChannel({ side, result, source, input, channel, kappa, dc, spectrumOf }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; dc: SropParams['dc']; spectrumOf: SpectrumOf }) {
   const [n, c, h, w] = result.shape;
-  const item = input === null ? 0 : Math.min(input, n - 1);
+  // The pane pools its batch: the distributions hold every input's maps, and the map shown here is
+  // picked in this view (input 0 at first).
+  const [pooledItem, setPooledItem] = useState(0);
+  const item = Math.min(input ?? pooledItem, n - 1);
   const map = item * c + channel;
   const [mapImage, setMapImage] = useState<string | null>(null);
   const [spectrum, setSpectrum] = useState<{ image: string; backend: string } | null>(null);
@@ -124,8 +127,27 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
   return (
     <div className="side-channel" data-testid={`channel-${side}`}>
       <h3 style={{ color: SIDE_STYLE[side].colour }}>
-        {side}: input {item}, channel {channel}: SROP {formatNumber(srop)} {status !== 'ok' && <span className="tag warn">{status}</span>}
+        {side}: input {item}{input === null && n > 1 ? ` of ${n}` : ''}, channel {channel}: SROP {formatNumber(srop)} {status !== 'ok' && <span className="tag warn">{status}</span>}
       </h3>
+      {input === null && n > 1 && (
+        <p className="hint">
+          <label>
+            The pane pools its {n} inputs; map shown: input{' '}
+            <input
+              type="number"
+              aria-label={`Channel view ${side} input`}
+              min={0}
+              max={n - 1}
+              step={1}
+              value={item}
+              onChange={(e) => {
+                const v = Math.round(Number(e.target.value));
+                if (Number.isFinite(v)) setPooledItem(Math.max(0, Math.min(n - 1, v)));
+              }}
+            />
+          </label>
+        </p>
+      )}
       {error && <p className="error" role="alert">{error}</p>}
       <div className="chart-row">
         <RasterChart
