@@ -5,7 +5,7 @@
 // Nyquist radius for every parameter set, and the same status (ok, dead, nonfinite) for every map.
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
-import { GpuEngine, IN_FLIGHT } from '../src/engine/gpu/gpuEngine';
+import { GpuEngine, IN_FLIGHT, chunkCost } from '../src/engine/gpu/gpuEngine';
 import { linePlan, radixFactors, simulateLine } from '../src/engine/gpu/linePlan';
 import { ringSegments } from '../src/engine/gpu/ringStage';
 import { ringTable } from '../src/engine/ringTable';
@@ -297,6 +297,93 @@ describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
     expect(c.status).toBe('fulfilled');
     if (c.status === 'fulfilled') expect(profileError(c.value, await cpu.profileMaps(after, 6, 9, 11))).toBeLessThanOrEqual(PROFILE_TOLERANCE);
     small.destroy();
+  });
+
+  it('a chunk failing on the GPU fails its own call only: the calls made beside it run', async () => {
+    const { device, adapterName } = await dawnDevice();
+    // The first chunk's error scopes report an error, as an out-of-memory upload would, at once:
+    // before the chunk's read-back has come back.
+    let popped = 0;
+    const failing = new Proxy(device, {
+      get(target, prop) {
+        if (prop === 'popErrorScope') {
+          return () => {
+            const real = target.popErrorScope();
+            if (++popped > 2) return real;
+            real.catch(() => undefined);
+            return Promise.resolve(popped === 1 ? ({ message: 'injected out of memory' } as GPUError) : null);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const [h, w] = [13, 17];
+    const engine = new GpuEngine(failing, adapterName, { memoryBound: 4 * h * w * 8 * 4, idleReleaseMs: 0 });
+    expect(engine.chunkMaps(h, w)).toBe(2);
+    const two = syntheticMaps(2, h, w, 94);
+    const six = syntheticMaps(6, h, w, 95);
+    const runs = await Promise.allSettled([
+      engine.profileMaps(two, 2, h, w),
+      engine.profileMaps(six, 6, h, w),
+      engine.powerSpectrum(six.subarray(0, h * w), h, w),
+      engine.powerSpectrum(two.subarray(0, h * w), h, w),
+    ]);
+    expect(runs[0].status).toBe('rejected');
+    expect(String((runs[0] as PromiseRejectedResult).reason)).toMatch(/injected out of memory/);
+    expect(runs.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const six2 = (runs[1] as PromiseFulfilledResult<RingProfiles>).value;
+    expect(profileError(six2, await cpu.profileMaps(six, 6, h, w))).toBeLessThanOrEqual(PROFILE_TOLERANCE);
+    engine.destroy();
+    expect(engine.heldBytes).toBe(0);
+  });
+
+  it('after an abort, no progress is reported and nothing of the call is left in flight', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const { counted, stats } = countingDevice(device);
+    const [h, w] = [28, 28];
+    const engine = new GpuEngine(counted, adapterName, { idleReleaseMs: 0 });
+    const cost = chunkCost(h, w);
+    const small = new GpuEngine(counted, adapterName, { memoryBound: cost.fixed + 10 * cost.perPair, idleReleaseMs: 0 });
+    expect(small.chunkMaps(h, w)).toBe(20);
+    const controller = new AbortController();
+    const progress: number[] = [];
+    let settledAt = -1;
+    const run = small.profileMaps(syntheticMaps(64, h, w, 96), 64, h, w, {
+      signal: controller.signal,
+      onProgress: (done) => {
+        progress.push(done);
+        controller.abort();
+      },
+    });
+    await expect(run.finally(() => (settledAt = progress.length))).rejects.toThrow(/abort/i);
+    expect(stats.mapsPending, 'read-backs still pending when the call ended').toBe(0);
+    // Whatever else runs on the device afterwards, the aborted call reports nothing more.
+    await engine.profileMaps(syntheticMaps(4, h, w, 97), 4, h, w);
+    expect(progress.length).toBe(settledAt);
+    expect(progress).toEqual([16]); // 64 maps in 4 chunks of 16
+    small.destroy();
+    engine.destroy();
+  });
+
+  it('a spectrum on a kept pipeline still makes room for its read-back under the bound', async () => {
+    const { device, adapterName } = await dawnDevice();
+    const { counted, stats } = countingDevice(device);
+    const big = chunkCost(28, 28);
+    const small = chunkCost(14, 14);
+    const extra = 28 * 28 * 8;
+    // Room for both pipelines (28x28 for one pair, 14x14 for ten), but not with the read-back too.
+    const bound = big.fixed + big.perPair + small.fixed + 10 * small.perPair + extra / 2;
+    const engine = new GpuEngine(counted, adapterName, { memoryBound: bound, idleReleaseMs: 0 });
+    const map = syntheticMaps(1, 28, 28, 98);
+    const first = await engine.powerSpectrum(map, 28, 28);
+    await engine.profileMaps(syntheticMaps(20, 14, 14, 99), 20, 14, 14);
+    expect(engine.keptPipelines).toBe(2);
+    const again = await engine.powerSpectrum(map, 28, 28);
+    expect(Array.from(again)).toEqual(Array.from(first));
+    expect(stats.peak, 'GPU bytes held at once').toBeLessThanOrEqual(bound);
+    expect(engine.peakHeldBytes).toBeLessThanOrEqual(bound);
+    engine.destroy();
   });
 
   it('gives its kept pipelines back after a while without work, and works again after', async () => {

@@ -98,16 +98,23 @@ async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Pr
  * Each layer's result, in order, its stderr lines written first. On the GPU engine the next
  * layer is started before this one is awaited, so that its reading and upload overlap this one's
  * GPU work and read-back (the engine serialises submissions and bounds what is in flight); the
- * CPU engine takes one layer at a time, so that only one layer's maps are in memory.
+ * CPU engine takes one layer at a time, so that only one layer's maps are in memory (apart from
+ * the two layers under way when a lost device hands over to the CPU engine). A consumer that stops
+ * early (a failed write) waits for the layer started ahead, so that nothing runs after the engine
+ * is closed.
  */
 async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams, io: CliIo): AsyncGenerator<[Layer, LayerResult | null]> {
   let next: ReturnType<typeof analyse> | null = null;
-  for (let i = 0; i < layers.length; i++) {
-    const current = next ?? analyse(layers[i], engines, params);
-    next = i + 1 < layers.length && engines.engine().backend === 'gpu' ? analyse(layers[i + 1], engines, params) : null;
-    const { result, messages } = await current;
-    for (const line of messages) await write(io.stderr, line);
-    yield [layers[i], result];
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      const current = next ?? analyse(layers[i], engines, params);
+      next = i + 1 < layers.length && engines.engine().backend === 'gpu' ? analyse(layers[i + 1], engines, params) : null;
+      const { result, messages } = await current;
+      for (const line of messages) await write(io.stderr, line);
+      yield [layers[i], result];
+    }
+  } finally {
+    if (next) await next;
   }
 }
 

@@ -72,9 +72,9 @@ export function reluLayer(channels: number, height: number, width: number, seed 
 
 /**
  * Seconds per image of `engine` on a workload of [C, H, W] layers (ReLU-like maps made before the
- * clock), profiles plus default SROPs, best of `repeat`. The layers of an image are asked for
- * without waiting (an engine may overlap them: the GPU engine uploads a layer while the one
- * before computes and is read back) and taken in order. One whole image first, untimed, so that
+ * clock), profiles plus default SROPs, best of `repeat`. The GPU engine is asked for all layers
+ * of an image without waiting (it uploads a layer while the one before computes and is read
+ * back), and they are taken in order; the CPU engine takes one layer after another. One whole image first, untimed, so that
  * pipelines, buffers, plans and ring tables are made outside the timing. `probe`, if given, is
  * started before each timed image and its reading for the best one is returned beside the time.
  * Shared by the Node and page benchmarks.
@@ -87,6 +87,10 @@ export async function timeWorkload<T = never>(
 ): Promise<{ seconds: number; probed: T | null }> {
   const layers = shapes.map(([c, h, w], i) => reluLayer(c, h, w, i + 1));
   const image = async () => {
+    if (engine.backend !== 'gpu') {
+      for (const [i, [c, h, w]] of shapes.entries()) layerSrops(await engine.profileMaps(layers[i], c, h, w), DEFAULT_PARAMS);
+      return;
+    }
     const calls = shapes.map(([c, h, w], i) => engine.profileMaps(layers[i], c, h, w));
     for (const call of calls) call.catch(() => undefined); // each is awaited below, in order
     for (const call of calls) layerSrops(await call, DEFAULT_PARAMS);

@@ -139,6 +139,11 @@ class ChunkPipeline {
     return readback;
   }
 
+  /** A read-back buffer taken for a chunk that was never submitted. */
+  giveBack(readback: GPUBuffer): void {
+    this.readbacks.push(readback);
+  }
+
   /** Records the whole chunk: moments, pack, row and column transforms, rings, and the copies into `readback`. */
   encode(readback: GPUBuffer): GPUCommandBuffer {
     const encoder = this.device.createCommandEncoder({ label: 'srop chunk' });
@@ -320,7 +325,11 @@ export class GpuEngine implements ProfileEngine {
     }
   }
 
-  /** Submits every chunk of a layer; `done` resolves with the profiles once they are all read back. */
+  /**
+   * Submits every chunk of a layer; `done` resolves with the profiles once they are all read back.
+   * However the call ends (a failed chunk or read, an abort), it settles only after every chunk it
+   * submitted has, and reports no progress after that: nothing of it is left running on the GPU.
+   */
   private async submitLayer(total: number, height: number, width: number, read: (first: number, count: number) => Promise<Float32Array>, options: ProfileOptions): Promise<{ done: Promise<RingProfiles> }> {
     this.checkUsable();
     options.signal?.throwIfAborted();
@@ -335,35 +344,45 @@ export class GpuEngine implements ProfileEngine {
     const reads: Promise<void>[] = [];
     let failure: unknown = null;
     let finished = 0;
-    // The next chunk is read while the GPU works on this one.
-    let pending = read(0, Math.min(chunk, total));
-    for (let first = 0; first < total; first += chunk) {
-      const count = Math.min(chunk, total - first);
-      const data = await pending;
-      const next = first + chunk;
-      if (next < total) {
-        pending = read(next, Math.min(chunk, total - next));
-        pending.catch(() => undefined); // a failed read is reported when awaited, not as an unhandled rejection
-      }
-      await this.freeSlot();
-      if (failure) throw failure;
-      options.signal?.throwIfAborted();
-      this.checkUsable();
-      const done = this.submitChunk(pipeline, table, data, count, profiles, first).then(() => {
-        finished += count;
-        options.onProgress?.(finished, total);
-      });
-      done.catch((error) => {
-        failure ??= error;
-      });
-      reads.push(done);
-    }
-    const all = Promise.all(reads).then(() => {
+    const stopped = () => failure !== null || options.signal?.aborted === true;
+    /** Once everything submitted has settled: the first failure, or the profiles. */
+    const settle = async (): Promise<RingProfiles> => {
+      await Promise.allSettled(reads);
+      if (failure !== null) throw failure;
       options.signal?.throwIfAborted();
       return profiles;
-    });
-    all.catch(() => undefined); // awaited by the caller
-    return { done: all };
+    };
+    try {
+      // The next chunk is read while the GPU works on this one.
+      let pending = read(0, Math.min(chunk, total));
+      for (let first = 0; first < total; first += chunk) {
+        const count = Math.min(chunk, total - first);
+        const data = await pending;
+        const next = first + chunk;
+        if (next < total) {
+          pending = read(next, Math.min(chunk, total - next));
+          pending.catch(() => undefined); // a failed read is reported when awaited, not as an unhandled rejection
+        }
+        await this.freeSlot();
+        if (stopped()) break;
+        this.checkUsable();
+        const done = this.submitChunk(pipeline, table, data, count, profiles, first).then(
+          () => {
+            finished += count;
+            if (!stopped()) options.onProgress?.(finished, total);
+          },
+          (error) => {
+            failure ??= error;
+          },
+        );
+        reads.push(done);
+      }
+    } catch (error) {
+      failure ??= error;
+    }
+    const done = settle();
+    done.catch(() => undefined); // awaited by the caller
+    return { done };
   }
 
   /** The pipeline for chunks of `pairs` pairs of this shape, made room for under the bound (with `extra` bytes beside it) if new. */
@@ -374,18 +393,19 @@ export class GpuEngine implements ProfileEngine {
       // Most recently used last.
       this.pipelines.delete(key);
       this.pipelines.set(key, kept);
-      return kept;
     }
     const cost = chunkCost(table.height, table.width);
-    const need = cost.fixed + pairs * cost.perPair + extra;
+    const need = (kept ? 0 : cost.fixed + pairs * cost.perPair) + extra;
     for (const [oldKey, old] of this.pipelines) {
       if (this.heldBytes + need <= this.memoryBound) break;
+      if (old === kept) continue;
       // Its chunks in flight are read back before its buffers go.
       await old.idle();
       this.pipelines.delete(oldKey);
       old.destroy();
     }
     this.checkUsable();
+    if (kept) return kept;
     const chunk = new ChunkPipeline(this.device, table, pairs);
     this.pipelines.set(key, chunk);
     this.notePeak();
@@ -427,26 +447,31 @@ export class GpuEngine implements ProfileEngine {
     const size = table.height * table.width;
     const device = this.device;
     const readback = pipeline.takeReadback();
-    let reading: ReturnType<ChunkPipeline['read']>;
-    let errors: Promise<GPUError | null>[];
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
+    let thrown: unknown = null;
     try {
       device.queue.writeBuffer(pipeline.input, 0, data.subarray(0, count * size));
       // The spare slots still hold an earlier chunk's maps: the moment stage gives them mean and
       // scale 0, which packs them as zeros, so that no result depends on them.
       pipeline.moments.setCount(count);
       device.queue.submit([pipeline.encode(readback)]);
-    } finally {
-      errors = [device.popErrorScope(), device.popErrorScope()];
-      reading = pipeline.read(readback, count);
+    } catch (error) {
+      thrown = error;
     }
+    const errors = [device.popErrorScope(), device.popErrorScope()];
+    for (const e of errors) e.catch(() => undefined); // awaited below, when submitted
+    if (thrown !== null) {
+      pipeline.giveBack(readback);
+      return Promise.reject(thrown);
+    }
+    const reading = pipeline.read(readback, count);
+    // Awaited below; an error scope may fail first, leaving it unawaited.
+    reading.catch(() => undefined);
     const done = (async () => {
       let energies: Float32Array;
       let moments: MomentReadback;
       try {
-        // Awaited below; on a lost device the error scopes may fail first, leaving it unawaited.
-        reading.catch(() => undefined);
         const [validation, memory] = await Promise.all(errors);
         const error = validation ?? memory;
         if (error) throw new Error(`GPU engine: ${error.message}`);
@@ -475,7 +500,9 @@ export class GpuEngine implements ProfileEngine {
         }
       }
     })();
-    const settled = done.catch(() => undefined);
+    // The slot is free once the chunk is done and its read-back buffer given back (after an error
+    // scope's error, the read-back is still pending).
+    const settled = Promise.allSettled([done, reading]);
     this.inFlight.push(settled);
     void settled.then(() => this.inFlight.splice(this.inFlight.indexOf(settled), 1));
     return done;
@@ -508,8 +535,10 @@ export class GpuEngine implements ProfileEngine {
     const readback = device.createBuffer({ label: 'spectrum readback', size: size * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.transientBytes += readback.size;
     this.notePeak();
-    const chunkReadback = pipeline.takeReadback();
+    let chunkReadback: GPUBuffer | null = null;
+    let chunkRead: ReturnType<ChunkPipeline['read']> | null = null;
     try {
+      chunkReadback = pipeline.takeReadback();
       device.queue.writeBuffer(pipeline.input, 0, finite);
       // The second slot of the pair is spare: the moment stage packs it as zeros.
       pipeline.moments.setCount(1);
@@ -517,7 +546,9 @@ export class GpuEngine implements ProfileEngine {
       const encoder = device.createCommandEncoder({ label: 'spectrum copy' });
       encoder.copyBufferToBuffer(pipeline.spectra, 0, readback, 0, size * 8);
       device.queue.submit([commands, encoder.finish()]);
-      const [{ moments: { packScale } }] = await Promise.all([pipeline.read(chunkReadback, 1), readback.mapAsync(GPUMapMode.READ)]);
+      chunkRead = pipeline.read(chunkReadback, 1);
+      chunkRead.catch(() => undefined); // awaited below and in finally
+      const [{ moments: { packScale } }] = await Promise.all([chunkRead, readback.mapAsync(GPUMapMode.READ)]);
       const z = new Float32Array(readback.getMappedRange().slice(0));
       readback.unmap();
       // Scale 0: nothing but the DC bin (an all-zero or constant map).
@@ -530,6 +561,9 @@ export class GpuEngine implements ProfileEngine {
       if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
       throw error;
     } finally {
+      // The pipeline's read-back buffer is back before the call ends, whatever happened.
+      if (chunkRead) await chunkRead.catch(() => undefined);
+      else if (chunkReadback) pipeline.giveBack(chunkReadback);
       this.transientBytes -= readback.size;
       readback.destroy();
     }
