@@ -34,14 +34,39 @@ describe('ONNX graph', () => {
     const parsed = parseModel(torchModel, 'torch_cnn.onnx');
     const chosen = defaultSelection(parsed.floatTensors);
     const edited = withOutputs(parsed, chosen);
-    expect(onnx.ModelProto.decode(edited).graph!.output!.map((o) => o.name)).toEqual(['scores', ...chosen]);
+    // Not re-encoded: the model's own bytes come first, untouched, and only the outputs follow.
+    expect(Buffer.from(edited.subarray(0, torchModel.length)).equals(Buffer.from(torchModel))).toBe(true);
+    expect(edited.length - torchModel.length).toBeLessThan(60 * chosen.length);
+    expect(withOutputs(parsed, ['scores'])).toBe(parsed.bytes);
     const session = await ModelSession.create(parsed, edited, 'wasm');
+    // The runtime merges the appended outputs into the graph (protobufjs would not: its decode
+    // keeps the last graph message met, so the runtime is the judge here).
+    expect(session.outputNames).toEqual(['scores', ...chosen]);
     const input = readFileSync(join(root, 'test', 'fixtures', 'model', 'input.npy'));
     const values = new Float32Array(input.buffer.slice(input.byteOffset + input.length - 3 * 32 * 32 * 4, input.byteOffset + input.length));
     const out = await session.run('torch_cnn.onnx', values, [1, 3, 32, 32], [...chosen, 'scores']);
     expect(out.get('/stem/relu/Relu_output_0')!.dims).toEqual([1, 8, 32, 32]);
     expect(out.get('/block3/relu/Relu_output_0')!.dims).toEqual([1, 16, 8, 8]);
     expect(out.get('scores')!.dims).toEqual([1, 5]);
+    await session.release();
+  });
+
+  it('keeps fields the protobuf schema here does not know (a newer IR): the runtime still runs the model with the added outputs', async () => {
+    // Field 100 of ModelProto (unknown to every IR so far: skipped by the runtime, dropped by a
+    // decode and encode through onnx-proto), a varint, appended to the PyTorch export.
+    const unknown = new Uint8Array([0xa0, 0x06, 0x2a]);
+    const bytes = new Uint8Array(torchModel.length + unknown.length);
+    bytes.set(torchModel);
+    bytes.set(unknown, torchModel.length);
+    const parsed = parseModel(bytes, 'newer.onnx');
+    const chosen = defaultSelection(parsed.floatTensors).slice(0, 2);
+    const edited = withOutputs(parsed, chosen);
+    expect(Buffer.from(edited.subarray(0, bytes.length)).equals(Buffer.from(bytes))).toBe(true);
+    expect(Buffer.from(onnx.ModelProto.encode(onnx.ModelProto.decode(bytes)).finish()).includes(Buffer.from(unknown)), 'a decode and encode drops it').toBe(false);
+    const session = await ModelSession.create(parsed, edited, 'wasm');
+    expect(session.outputNames).toEqual(['scores', ...chosen]);
+    const out = await session.run('newer.onnx', new Float32Array(3 * 32 * 32).fill(0.5), [1, 3, 32, 32], chosen);
+    expect(out.get(chosen[0])!.dims).toEqual([1, 8, 32, 32]);
     await session.release();
   });
 

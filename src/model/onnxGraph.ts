@@ -1,7 +1,8 @@
 // An ONNX model as the page needs it: its inputs, the float tensors produced inside the graph
 // (candidate feature maps, grouped by the kind of node that makes them), labels from its metadata,
 // and a copy of the model with chosen tensors added to the graph's outputs so that the runtime
-// returns them. Parsing and editing go through onnx-proto (protobufjs), not hand-rolled wire code.
+// returns them. Parsing and encoding go through onnx-proto (protobufjs), not hand-rolled wire
+// code; the added outputs are appended to the model's own bytes (see withOutputs).
 
 import * as onnxProto from 'onnx-proto';
 
@@ -15,6 +16,7 @@ export declare namespace onnx {
   type IGraphProto = onnxProto.onnx.IGraphProto;
   type INodeProto = onnxProto.onnx.INodeProto;
   type ITensorProto = onnxProto.onnx.ITensorProto;
+  type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
 }
 
 export const ELEM_FLOAT = 1;
@@ -189,18 +191,28 @@ export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
   return { fileName, bytes, inputs, outputs, floatTensors, labels, producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') };
 }
 
-/** The model's bytes with `tensors` added to the graph's outputs (declared float, shape left open). */
+/**
+ * The model's bytes with `tensors` added to the graph's outputs (declared float, shape left open).
+ * The model is not re-encoded: the new outputs are a second, small ModelProto appended to the
+ * original bytes, which protobuf parsers merge into the first (an embedded message met twice is
+ * merged, a repeated field appended). So every byte of the model stays as it was, fields that
+ * `onnx-proto` (IR 8 era) does not know included, such as IR 10's node metadata and function
+ * overloads, which a decode and encode through it would drop.
+ */
 export function withOutputs(parsed: ParsedModel, tensors: string[]): Uint8Array {
-  const model = onnx.ModelProto.decode(parsed.bytes);
-  const graph = model.graph!;
-  graph.output ??= [];
-  const present = new Set(graph.output.map((o) => o.name));
+  const present = new Set(parsed.outputs);
+  const added: onnx.IValueInfoProto[] = [];
   for (const tensor of tensors) {
     if (present.has(tensor)) continue;
-    graph.output.push(onnx.ValueInfoProto.create({ name: tensor, type: { tensorType: { elemType: ELEM_FLOAT } } }));
+    added.push({ name: tensor, type: { tensorType: { elemType: ELEM_FLOAT } } });
     present.add(tensor);
   }
-  return onnx.ModelProto.encode(model).finish();
+  if (added.length === 0) return parsed.bytes;
+  const tail = onnx.ModelProto.encode({ graph: { output: added } }).finish();
+  const bytes = new Uint8Array(parsed.bytes.length + tail.length);
+  bytes.set(parsed.bytes);
+  bytes.set(tail, parsed.bytes.length);
+  return bytes;
 }
 
 /** The default selection: activations that follow convolutions; without any, the convolutions. */
