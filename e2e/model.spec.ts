@@ -180,6 +180,29 @@ test('bad models, images and tensors get clear errors, and nothing already loade
   await page.getByLabel('Input B image').setInputFiles(join(fixtures, 'input.npy'));
   await expect(page.getByTestId('model-error')).toContainText("input.npy: shape 1x3x32x32 is not the model's input shape 1x1x28x28");
 
+  // Preprocessing the model cannot take is refused beside its field; the values in use stay.
+  const top5 = page.getByTestId('top5-A');
+  const before = await top5.textContent();
+  for (const [text, why] of [['0', 'std needs values above 0 (the input is divided by it)'], ['abc', 'std needs numbers'], ['0.5, 0.5, 0.5', 'one value, or one per channel (1); got 3']]) {
+    await page.getByLabel('Std').fill(text);
+    await page.getByLabel('Std').blur();
+    await expect(page.getByTestId('std-problem')).toContainText(`${why}; still using 1`);
+  }
+  await expect(page.getByLabel('Std')).toHaveAttribute('aria-invalid', 'true');
+  await expect(top5).toHaveText(before!);
+  await expect(top5).not.toContainText('NaN');
+  // The demo model fixes its input at 1x1x28x28: size and colour cannot be changed.
+  await expect(page.getByLabel('Input height')).toBeDisabled();
+  await expect(page.getByLabel('Input width')).toBeDisabled();
+  await expect(page.getByLabel('Colour')).toBeDisabled();
+  // A click on A's image without a drag leaves an empty rectangle: Occlude refuses it.
+  const frame = page.getByTestId('live-A').locator('.image-frame');
+  await frame.scrollIntoViewIfNeeded();
+  const box = (await frame.boundingBox())!;
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.getByRole('button', { name: 'Occlude the rectangle' }).click();
+  await expect(page.getByTestId('model-error')).toContainText("Occlude: the rectangle drawn on A's image is empty");
+
   const twoInputs = onnx.ModelProto.encode({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSelection, ModelError, onnx, parseLabels, parseModel, withOutputs } from '../src/model/onnxGraph';
-import { ModelSession } from '../src/model/runtime';
-import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, resizeBilinear, type RgbaImage } from '../src/model/preprocess';
+import { ModelSession, runtimeMessage } from '../src/model/runtime';
+import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, resizeBilinear, type RgbaImage } from '../src/model/preprocess';
 import { topFive } from '../src/ui/modelStore';
 
 const root = join(__dirname, '..');
@@ -142,6 +142,27 @@ describe('preprocessing', () => {
     expect(p3).toMatchObject({ channels: 3, height: 224, width: 224 });
     const t3 = imageTensor(img, { ...p3, height: 3, width: 3 });
     expect(t3[9 + 4]).toBeCloseTo((81 / 255 - 0.456) / 0.224, 6);
+  });
+
+  it('one mean or std applies to every channel; unusable lists are refused with the reason', () => {
+    const img = grey(3, 3, (x, y) => x * 80 + y);
+    const p3 = { ...defaultPreprocessing([1, 3, 3, 3]), mean: [0.5], std: [0.25] };
+    const t = imageTensor(img, p3);
+    for (const c of [0, 1, 2]) expect(t[c * 9 + 4]).toBeCloseTo((81 / 255 - 0.5) / 0.25, 6);
+    expect(normalisationProblem('std', [0.2, 0.2, 0.2], 3)).toBeNull();
+    expect(normalisationProblem('mean', [0.1], 3)).toBeNull();
+    expect(normalisationProblem('std', [0], 1)).toMatch(/std needs values above 0/);
+    expect(normalisationProblem('std', [-1, 1, 1], 3)).toMatch(/above 0/);
+    expect(normalisationProblem('mean', [Number.NaN], 1)).toMatch(/mean needs numbers/);
+    expect(normalisationProblem('mean', [0.5, 0.5, 0.5], 1)).toMatch(/one value, or one per channel \(1\); got 3/);
+    expect(normalisationProblem('std', [1, 1], 3)).toMatch(/one per channel \(3\); got 2/);
+  });
+
+  it("the runtime's message keeps its detail lines, on one line", () => {
+    const error = new Error('failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: Got invalid dimensions for input: input for the following indices\n index: 2 Got: 56 Expected: 28\n\n Please fix either the inputs/outputs or the model.');
+    expect(runtimeMessage(error)).toBe('failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: Got invalid dimensions for input: input for the following indices index: 2 Got: 56 Expected: 28 Please fix either the inputs/outputs or the model.');
+    expect(runtimeMessage(new Error('x'.repeat(1000)))).toHaveLength(600);
+    expect(runtimeMessage('')).toBe('unknown error');
   });
 
   it('variants for B: occlusion, blank, seeded noise, blur keeping the mean', () => {

@@ -61,21 +61,36 @@ export function resizeBilinear(image: RgbaImage, width: number, height: number):
   return { width, height, data: out };
 }
 
-/** The input tensor [1, C, H, W] (NCHW) of an image under these settings. */
+/**
+ * Why a mean or std list cannot be used for `channels` channels, or null when it can: one value
+ * (for every channel) or one per channel, every one a finite number, and a std above 0.
+ */
+export function normalisationProblem(kind: 'mean' | 'std', values: number[], channels: number): string | null {
+  if (values.length !== 1 && values.length !== channels) {
+    return `${kind} needs one value, or one per channel (${channels}); got ${values.length}`;
+  }
+  if (!values.every(Number.isFinite)) return `${kind} needs numbers`;
+  if (kind === 'std' && !values.every((v) => v > 0)) return 'std needs values above 0 (the input is divided by it)';
+  return null;
+}
+
+/** The input tensor [1, C, H, W] (NCHW) of an image under these settings (a single mean or std applies to every channel). */
 export function imageTensor(image: RgbaImage, p: Preprocessing): Float32Array {
   const sized = resizeBilinear(image, p.width, p.height);
   const size = p.width * p.height;
   const out = new Float32Array(p.channels * size);
   const scale = p.scaleTo01 ? 1 / 255 : 1;
+  const mean = (c: number) => (p.mean.length === 1 ? p.mean[0] : (p.mean[c] ?? 0));
+  const std = (c: number) => (p.std.length === 1 ? p.std[0] : (p.std[c] ?? 1));
   for (let i = 0; i < size; i++) {
     const r = sized.data[i * 4], g = sized.data[i * 4 + 1], b = sized.data[i * 4 + 2];
     if (p.channels === 1) {
       const grey = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-      out[i] = (grey * scale - (p.mean[0] ?? 0)) / (p.std[0] ?? 1);
+      out[i] = (grey * scale - mean(0)) / std(0);
     } else {
-      out[i] = (r * scale - (p.mean[0] ?? 0)) / (p.std[0] ?? 1);
-      out[size + i] = (g * scale - (p.mean[1] ?? 0)) / (p.std[1] ?? 1);
-      out[2 * size + i] = (b * scale - (p.mean[2] ?? 0)) / (p.std[2] ?? 1);
+      out[i] = (r * scale - mean(0)) / std(0);
+      out[size + i] = (g * scale - mean(1)) / std(1);
+      out[2 * size + i] = (b * scale - mean(2)) / std(2);
     }
   }
   return out;

@@ -45,7 +45,7 @@ export class ModelSession {
       });
       return new ModelSession(session, provider, parsed.inputs[0].name);
     } catch (error) {
-      throw new ModelError(parsed.fileName, `the runtime cannot run this model (${firstLine(error)})`);
+      throw new ModelError(parsed.fileName, `the runtime cannot run this model (${runtimeMessage(error)})`);
     }
   }
 
@@ -59,7 +59,7 @@ export class ModelSession {
     try {
       results = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input.slice(), dims) }, outputs as string[]);
     } catch (error) {
-      throw new ModelError(fileName, `the model failed to run (${firstLine(error)})`);
+      throw new ModelError(fileName, `the model failed to run (${runtimeMessage(error)})`);
     }
     const out = new Map<string, OutputTensor>();
     for (const name of outputs) {
@@ -75,7 +75,12 @@ export class ModelSession {
   }
 }
 
-function firstLine(error: unknown): string {
+/**
+ * The runtime's message on one line: its lines joined, so that the detail it gives after the first
+ * line (which input index, what size it expected) is kept; at most 600 characters.
+ */
+export function runtimeMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').find((l) => l.trim().length > 0)?.trim().slice(0, 300) ?? 'unknown error';
+  const joined = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0).join(' ');
+  return joined.length > 600 ? `${joined.slice(0, 599)}…` : joined || 'unknown error';
 }

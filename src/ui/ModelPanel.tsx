@@ -3,16 +3,48 @@
 // "Make B from A".
 import { useState } from 'react';
 import { CANDIDATE_GROUPS } from '../model/onnxGraph';
+import { normalisationProblem, type Preprocessing } from '../model/preprocess';
 import type { ModelState, ModelStore, ProviderChoice } from './modelStore';
 
-function numberList(text: string): number[] | null {
-  const values = text.split(',').map((s) => Number(s.trim()));
-  return values.length && values.every((v) => Number.isFinite(v)) ? values : null;
+function numberList(text: string): number[] {
+  return text.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s.trim())));
+}
+
+/**
+ * The mean or std field: taken on blur when it is usable for the model's channels; otherwise it
+ * says why beside the field, and that the values in use stay.
+ */
+function NormalisationField({ kind, p, store }: { kind: 'mean' | 'std'; p: Preprocessing; store: ModelStore }) {
+  const inUse = p[kind].join(', ');
+  const [problem, setProblem] = useState<string | null>(null);
+  const label = kind === 'mean' ? 'Mean' : 'Std';
+  return (
+    <label>
+      {kind}{' '}
+      <input
+        aria-label={label}
+        aria-invalid={problem !== null}
+        defaultValue={inUse}
+        key={`${kind}${inUse}`}
+        onBlur={(e) => {
+          const values = numberList(e.target.value);
+          const why = normalisationProblem(kind, values, p.channels);
+          setProblem(why === null ? null : `${why}; still using ${inUse}`);
+          if (why === null && values.join(', ') !== inUse) store.setPreprocessing({ [kind]: values });
+        }}
+        style={{ width: '10em' }}
+      />
+      {problem && <span className="error" role="alert" data-testid={`${kind}-problem`}> {problem}</span>}
+    </label>
+  );
 }
 
 export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state: ModelState; onDemo: () => void }) {
   const [sigma, setSigma] = useState(1.5);
   const p = state.preprocessing;
+  // Axes the model fixes cannot be changed here (a run would only fail): [N, C, H, W].
+  const fixed = (axis: number) => typeof state.model?.inputDims[axis] === 'number';
+  const fixedTitle = 'fixed by the model';
   return (
     <section className="panel model-panel" aria-labelledby="model-heading" data-testid="model-panel">
       <h2 id="model-heading">Live feature maps</h2>
@@ -68,19 +100,19 @@ export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state:
         <>
           <fieldset className="preprocessing">
             <legend>Preprocessing (to NCHW)</legend>
-            <label>height <input type="number" aria-label="Input height" min={1} value={p.height} onChange={(e) => Number(e.target.value) > 0 && store.setPreprocessing({ height: Number(e.target.value) })} style={{ width: '5em' }} /></label>
-            <label>width <input type="number" aria-label="Input width" min={1} value={p.width} onChange={(e) => Number(e.target.value) > 0 && store.setPreprocessing({ width: Number(e.target.value) })} style={{ width: '5em' }} /></label>
+            <label>height <input type="number" aria-label="Input height" min={1} value={p.height} disabled={fixed(2)} title={fixed(2) ? fixedTitle : undefined} onChange={(e) => Number(e.target.value) > 0 && store.setPreprocessing({ height: Number(e.target.value) })} style={{ width: '5em' }} /></label>
+            <label>width <input type="number" aria-label="Input width" min={1} value={p.width} disabled={fixed(3)} title={fixed(3) ? fixedTitle : undefined} onChange={(e) => Number(e.target.value) > 0 && store.setPreprocessing({ width: Number(e.target.value) })} style={{ width: '5em' }} /></label>
             <span className="hint">resize: bilinear (none when the image is already this size)</span>
             <label>
               colour{' '}
-              <select aria-label="Colour" value={p.channels} onChange={(e) => store.setPreprocessing({ channels: Number(e.target.value) as 1 | 3 })}>
+              <select aria-label="Colour" value={p.channels} disabled={fixed(1)} title={fixed(1) ? fixedTitle : undefined} onChange={(e) => store.setPreprocessing({ channels: Number(e.target.value) as 1 | 3 })}>
                 <option value={3}>RGB</option>
                 <option value={1}>greyscale</option>
               </select>
             </label>
             <label><input type="checkbox" checked={p.scaleTo01} onChange={(e) => store.setPreprocessing({ scaleTo01: e.target.checked })} /> scale to [0, 1]</label>
-            <label>mean <input aria-label="Mean" defaultValue={p.mean.join(', ')} key={`m${p.mean.join()}`} onBlur={(e) => { const v = numberList(e.target.value); if (v) store.setPreprocessing({ mean: v }); }} style={{ width: '10em' }} /></label>
-            <label>std <input aria-label="Std" defaultValue={p.std.join(', ')} key={`s${p.std.join()}`} onBlur={(e) => { const v = numberList(e.target.value); if (v) store.setPreprocessing({ std: v }); }} style={{ width: '10em' }} /></label>
+            <NormalisationField kind="mean" p={p} store={store} />
+            <NormalisationField kind="std" p={p} store={store} />
           </fieldset>
           <fieldset className="make-b">
             <legend>Make B from A</legend>

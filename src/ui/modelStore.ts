@@ -365,6 +365,12 @@ export class ModelStore {
     }
     const base = a.image;
     const value = options.value ?? 0;
+    const drawn = options.rect ?? this.stateValue.rect;
+    if (kind === 'occlude' && drawn && (drawn.width < 1 || drawn.height < 1)) {
+      // A click without a drag: nothing to occlude (B would be A under another name).
+      this.set({ error: `Occlude: the rectangle drawn on A's image is empty (${Math.round(drawn.width)} x ${Math.round(drawn.height)} pixels); drag on the image to draw one` });
+      return;
+    }
     const made =
       kind === 'occlude'
         ? occlude(base, options.rect ?? this.stateValue.rect ?? { x: base.width * 0.25, y: base.height * 0.25, width: base.width * 0.5, height: base.height * 0.5 }, value)
@@ -439,7 +445,8 @@ export class ModelStore {
         error: null,
       });
     } catch (error) {
-      this.set({ error: error instanceof ModelError ? error.message : `${this.parsed.fileName}: ${(error as Error).message}` });
+      const message = error instanceof ModelError ? error.message : `${this.parsed.fileName}: ${(error as Error).message}`;
+      this.set({ error: `${message}. ${side}'s views still show its last run that worked.` });
     } finally {
       if (token === this.runToken) this.set({ status: 'ready' });
     }
