@@ -121,6 +121,17 @@ test('training: one point per checkpoint with the manifest accuracies, and a Spe
   expect(result.points.map((p: { step: number }) => p.step)).toEqual(manifest.checkpoints.map((c: { step: number }) => c.step));
   expect(result.points.map((p: { accuracy: number }) => p.accuracy)).toEqual(manifest.checkpoints.map((c: { accuracy: number }) => c.accuracy));
   await expect(page.getByTestId('training-chart').locator('.accuracy-point')).toHaveCount(manifest.checkpoints.length);
+  // The x-axis title lies below the step labels and inside the chart (the PNG is drawn from this SVG).
+  const steps = manifest.checkpoints.map((c: { step: number }) => String(c.step));
+  const layout = await page.getByTestId('training-chart').locator('svg').evaluate((svg, labels) => {
+    const texts = [...svg.querySelectorAll('text[text-anchor=middle]')] as SVGTextElement[];
+    const title = texts.find((t) => t.textContent === 'training step (symlog)')!.getBBox();
+    const ticks = texts.filter((t) => labels.includes(t.textContent ?? '')).map((t) => t.getBBox());
+    return { ticks: ticks.length, ticksBottom: Math.max(...ticks.map((b) => b.y + b.height)), titleTop: title.y, titleBottom: title.y + title.height, height: (svg as SVGSVGElement).viewBox.baseVal.height };
+  }, steps);
+  expect(layout.ticks).toBe(steps.length);
+  expect(layout.titleTop).toBeGreaterThanOrEqual(layout.ticksBottom);
+  expect(layout.titleBottom).toBeLessThanOrEqual(layout.height);
   await expect(page.getByTestId('training-spearman').locator('tbody tr')).toHaveCount(5);
   const json = JSON.parse(await download(page, 'Export training as JSON'));
   expect(json.points).toHaveLength(manifest.checkpoints.length);

@@ -135,6 +135,8 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
   await detail.getByRole('button', { name: /^change/ }).click();
   const changes = (await detail.getByTestId('channel-table').locator('tbody tr td:nth-child(4)').allTextContents()).filter((t) => t !== '–').map(Number);
   expect(changes).toEqual([...changes].sort((x, y) => y - x));
+  // A's column is the mean over its 2 inputs, B's is its one input: the heading says so.
+  await expect(detail.getByRole('heading', { level: 3, name: /^Channels/ })).toHaveText('Channels (A: batch means of 2 inputs)');
   await detail.getByRole('button', { name: 'Channel 5', exact: true }).click();
   const channel = page.getByTestId('channel-detail');
   await expect(channel.getByTestId('channel-A')).toContainText('channel 5: SROP');
@@ -147,7 +149,8 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
   expect(text).toMatch(/<image [^>]*href="data:image\/png;base64,/);
   expect(text).toContain('<ellipse');
   const [png] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-A').getByRole('button', { name: 'PNG' }).click()]);
-  expect(png.suggestedFilename()).toBe('srop-map-conv3-A-c5.png');
+  // A holds 2 inputs: the file says which one's map it is; B holds one, its names stay as they were.
+  expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5.png');
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
   // The map's SROP is marked on its curve (that it lies on it: test/charts.test.ts).
   await expect(channel.getByTestId('channel-A').getByTestId('srop-mark-A')).toHaveCount(1);
@@ -158,12 +161,58 @@ test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) 
   await channel.getByLabel('Channel view A input').fill('1');
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 1 of 2, channel 5');
   await expect(channel.getByTestId('feature-map-A').locator('image')).not.toHaveAttribute('href', shownBefore!);
+  const [svg1] = await Promise.all([page.waitForEvent('download'), spectrum.getByRole('button', { name: 'SVG' }).click()]);
+  expect(svg1.suggestedFilename()).toBe('srop-spectrum-conv3-A-i1-c5.svg');
+  const text1 = readFileSync(await svg1.path(), 'utf8');
+  expect(text1).toContain('<desc>A centred log power spectrum of input 1, channel 5 ');
+  // Both axes of the spectrum are titled, in the page and in the export.
+  expect(text1).toContain('>kx (bins)</text>');
+  expect(text1).toContain('>ky (bins)</text>');
+  await expect(channel.getByTestId('feature-map-A').locator('svg')).toHaveAttribute('aria-label', /A feature map, input 1, channel 5, /);
+  const [energy] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('channel-A').locator('figure').filter({ hasText: 'Cumulative ring energy' }).getByRole('button', { name: 'PNG' }).click()]);
+  expect(energy.suggestedFilename()).toBe('srop-energy-conv3-A-i1-c5.png');
+  const [mapB] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-B').getByRole('button', { name: 'SVG' }).click()]);
+  expect(mapB.suggestedFilename()).toBe('srop-map-conv3-B-c5.svg');
+  expect(readFileSync(await mapB.path(), 'utf8')).toContain('<desc>B feature map, channel 5, 16 by 16,');
   // One input picked for the pane: the view follows it, with no picker of its own.
   await page.getByLabel('Input A batch item').selectOption('0');
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 0, channel 5');
   await expect(channel.getByLabel('Channel view A input')).toHaveCount(0);
   await page.getByLabel('Input A batch item').selectOption('1');
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 1, channel 5');
+  await expect(detail.getByRole('heading', { level: 3, name: /^Channels/ })).toHaveText('Channels (A: input 1 of 2)');
+});
+
+test('the channel table says whose values are batch means; the comparison table shows no -0 and sorts by its counts', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  // B is A's file: two inputs on each side.
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+  await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'a.npz'));
+  await waitIdle(page, 10);
+  await page.getByTestId('overview').locator('[data-layer=conv5]').click();
+  const heading = page.getByTestId('layer-detail').getByRole('heading', { level: 3, name: /^Channels/ });
+  await expect(heading).toHaveText('Channels (A: batch means of 2 inputs; B: batch means of 2 inputs)');
+  await page.getByLabel('Input A batch item').selectOption('1');
+  await expect(heading).toHaveText('Channels (A: input 1 of 2; B: batch means of 2 inputs)');
+
+  // conv5's paired median difference between a.npz and b.npz is -0.00024: shown as 0.000.
+  await page.getByLabel('Input A batch item').selectOption('pooled');
+  await page.getByTestId('pane-B').getByRole('button', { name: /^Remove/ }).first().click();
+  await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
+  await waitIdle(page, 10);
+  const table = page.getByTestId('comparison-table');
+  await expect(table.locator('tr[data-layer=conv5] td').nth(6)).toHaveText('0.000');
+  for (const cell of await table.locator('tbody td').allTextContents()) expect(cell).not.toMatch(/^-0\.0*$/);
+
+  // The count columns sort like the others, and say how.
+  for (const name of ['dead A | B', 'non-finite A | B']) {
+    const button = table.getByRole('button', { name: new RegExp(`^${name.replace(/[|]/g, '\\|')}`) });
+    await expect(button).toHaveAttribute('title', /sorts by A's count, ties by B's/);
+    await button.click();
+    await expect(table.locator('thead th').filter({ hasText: name })).toHaveAttribute('aria-sort', 'descending');
+    await button.click();
+    await expect(table.locator('thead th').filter({ hasText: name })).toHaveAttribute('aria-sort', 'ascending');
+  }
 });
 
 test('a bad file on B leaves A intact, and its error names the file', async ({ page }) => {
@@ -178,6 +227,17 @@ test('a bad file on B leaves A intact, and its error names the file', async ({ p
   await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
   await waitIdle(page, 10);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
+});
+
+test('a member that breaks mid-read: its error names the file and the member once, as the command does', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Input A activations').setInputFiles(join(root, 'test', 'fixtures', 'readers', 'bad_deflate_data.npz'));
+  const errors = page.getByTestId('errors-A');
+  await expect(errors).toContainText('bad_deflate_data.npz: member cut.npy: the compressed data is corrupt or cut short (');
+  const text = (await errors.textContent())!;
+  expect(text.split('bad_deflate_data.npz').length - 1, text).toBe(1);
+  // The archive's good member still loads.
+  await waitIdle(page, 1);
 });
 
 test('without WebGPU the CPU engine computes the same views', async ({ page }) => {
@@ -199,6 +259,9 @@ test('the example loads from the app itself and fills every view', async ({ page
   await waitIdle(page, 10);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
+  // One input on each side: nothing is averaged, and the heading does not say so.
+  await page.getByTestId('overview').locator('[data-layer=conv5]').click();
+  await expect(page.getByTestId('layer-detail').getByRole('heading', { level: 3, name: /^Channels/ })).toHaveText('Channels');
 });
 
 test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }) => {

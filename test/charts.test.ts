@@ -7,11 +7,13 @@ import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
-  centredLogPower, channelRows, cumulativeBand, defaultFocus, displayNames, layerRows, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+  centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, displayNames, layerRows, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/charts';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { sropsCsv } from '../src/ui/exporters';
 import { powerSpectrum64 } from '../src/engine/spectrum';
+import { formatNumber } from '../src/ui/charts/theme';
+import type { LayerRow } from '../src/analysis/charts';
 
 const engine = new CpuEngine();
 
@@ -123,6 +125,44 @@ describe('layer rows', () => {
   });
 });
 
+describe('counts of maps without an SROP', () => {
+  /** A row with only what sorting by counts reads: each side's dead and non-finite counts. */
+  const row = (name: string, order: number, a: [number, number] | null, b: [number, number] | null) =>
+    ({
+      name,
+      order,
+      match: 'both',
+      a: a && { summary: { dead: a[0], nonfinite: a[1] } },
+      b: b && { summary: { dead: b[0], nonfinite: b[1] } },
+      comparison: null,
+    }) as unknown as LayerRow;
+
+  it("sort by A's count, ties by B's, a side the layer lacks last", () => {
+    const rows = [row('p', 0, [1, 0], [5, 2]), row('q', 1, [3, 1], [0, 0]), row('r', 2, [1, 4], [7, 1]), row('s', 3, null, [9, 9]), row('t', 4, [1, 0], [5, 0]), row('u', 5, [0, 0], null)];
+    expect(sortRows(rows, 'dead', true).map((r) => r.name)).toEqual(['q', 'r', 'p', 't', 'u', 's']);
+    expect(sortRows(rows, 'dead', false).map((r) => r.name)).toEqual(['u', 'p', 't', 'r', 'q', 's']);
+    expect(sortRows(rows, 'nonfinite', true).map((r) => r.name)).toEqual(['r', 'q', 'p', 't', 'u', 's']);
+    // Rows without A at all are ordered among themselves by B's count.
+    const onlyB = [row('x', 0, null, [1, 0]), row('y', 1, null, [4, 0]), row('z', 2, [2, 0], [0, 0])];
+    expect(sortRows(onlyB, 'dead', true).map((r) => r.name)).toEqual(['z', 'y', 'x']);
+  });
+});
+
+describe('number formatting', () => {
+  it('shows no minus sign on a value that rounds to zero', () => {
+    expect(formatNumber(-0)).toBe('0.000');
+    expect(formatNumber(-0.0004)).toBe('0.000');
+    expect(formatNumber(-1e-12, 4)).toBe('0.0000');
+    expect(formatNumber(-0.004, 2)).toBe('0.00');
+    expect(formatNumber(-0.4, 0)).toBe('0');
+    expect(formatNumber(-0.0006)).toBe('-0.001');
+    expect(formatNumber(-1.5, 2)).toBe('-1.50');
+    expect(formatNumber(0.25)).toBe('0.250');
+    expect(formatNumber(null)).toBe('–');
+    expect(formatNumber(NaN)).toBe('–');
+  });
+});
+
 describe('cumulative ring energy and channels', () => {
   it('the band rises to 1 at the last ring, quartiles ordered', async () => {
     const r = await result('conv', [2, 8, 12, 10], 9);
@@ -189,6 +229,11 @@ describe('cumulative ring energy and channels', () => {
     const pooled = channelRows(a, null, null, null);
     const c0 = [a.srop[0], a.srop[4]].filter((v) => !Number.isNaN(v));
     if (c0.length) expect(pooled[0].a).toBeCloseTo(c0.reduce((s, v) => s + v, 0) / c0.length, 15);
+    // The table's heading says whose values are batch means: a pooled side of several inputs.
+    expect(channelValuesNote('A', a, null)).toBe('A: batch means of 2 inputs');
+    expect(channelValuesNote('B', b, 1)).toBe('B: input 1 of 2');
+    expect(channelValuesNote('A', await result('one', [1, 4, 7, 7], 3), null)).toBeNull();
+    expect(channelValuesNote('B', null, null)).toBeNull();
     const byChange = sortChannels(rows, 'change', true);
     const changes = byChange.map((r) => r.change).filter((v): v is number => v !== null);
     expect(changes).toEqual([...changes].sort((x, y) => y - x));

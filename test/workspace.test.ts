@@ -7,6 +7,8 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import type { ProfileEngine } from '../src/engine/types';
 import { Workspace } from '../src/ui/workspace';
 import { batchChoice } from '../src/analysis/summary';
+import { ActivationFileError, layerErrorMessage } from '../src/io/types';
+import { layerErrorLine } from '../src/cli/run';
 
 const dir = join(__dirname, 'fixtures', 'visualiser');
 const file = (name: string) => ({ name, blob: new Blob([readFileSync(join(dir, name))]) });
@@ -97,6 +99,32 @@ describe('workspace', () => {
     expect(ws.results('A')).toHaveLength(4);
     expect(ws.state.panes.A.errors).toEqual(['b.npz: conv3: device lost']);
     expect(ws.state.progress.running).toBe(false);
+  });
+
+  it('a member that breaks mid-read is reported with the file and the member named once, as the command words it', async () => {
+    const bad = join(__dirname, 'fixtures', 'readers', 'bad_deflate_data.npz');
+    const engine = new CpuEngine();
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [{ name: 'bad_deflate_data.npz', blob: new Blob([readFileSync(bad)]) }]);
+    await ws.idle();
+    expect(ws.results('A').map((r) => r.name)).toEqual(['fine']);
+    expect(ws.state.panes.A.errors).toHaveLength(1);
+    const [message] = ws.state.panes.A.errors;
+    expect(message).toMatch(/^bad_deflate_data\.npz: member cut\.npy: the compressed data is corrupt or cut short \(.+\)$/);
+    expect(message.split('bad_deflate_data.npz').length - 1, 'the file is named once').toBe(1);
+    // The line the command prints for the same layer: one formatter for both.
+    const layer = ws.entries('A').find((e) => e.status === 'error')!.layer;
+    expect(ws.entries('A').find((e) => e.status === 'error')!.error).toBe(message);
+    expect(layerErrorLine(layer, await layer.readMaps(0, layer.shape[0] * layer.shape[1]).catch((e: unknown) => e))).toBe(`srop: ${message}\n`);
+  });
+
+  it('an error not from a reader is put under the layer, without repeating the file or the layer', () => {
+    const layer = { file: 'a.npz', name: 'conv1' };
+    expect(layerErrorMessage(layer, new Error('device lost'))).toBe('a.npz: conv1: device lost');
+    expect(layerErrorMessage(layer, new Error('a.npz: conv1: device lost'))).toBe('a.npz: conv1: device lost');
+    expect(layerErrorMessage(layer, new Error('a.npz: out of memory\n  while reading'))).toBe('a.npz: conv1: out of memory while reading');
+    expect(layerErrorMessage(layer, new ActivationFileError('a.npz', 'bad dtype', 'member conv1.npy'))).toBe('a.npz: member conv1.npy: bad dtype');
+    expect(layerErrorMessage(layer, new ActivationFileError('a.npz', 'bad dtype'))).toBe('a.npz: conv1: bad dtype');
   });
 
   it('a layer interrupted by the engine being released is queued again and finishes on the next engine', async () => {

@@ -204,23 +204,32 @@ export function sropAxisMax(rows: LayerRow[]): number {
   return max;
 }
 
-export type ComparisonKey = 'order' | 'name' | 'median_a' | 'median_b' | 'delta_median' | 'wasserstein' | 'ks' | 'paired_median_delta' | 'share_rising';
+export type ComparisonKey = 'order' | 'name' | 'median_a' | 'median_b' | 'delta_median' | 'wasserstein' | 'ks' | 'paired_median_delta' | 'share_rising' | 'dead' | 'nonfinite';
 
-/** Rows sorted by a comparison figure (missing figures last), or in network order. */
+/**
+ * Rows sorted by a comparison figure (missing figures last), in network order, or by a count of
+ * maps without an SROP (dead, nonfinite): A's count, ties broken by B's (a side the layer lacks
+ * counts as missing).
+ */
 export function sortRows(rows: LayerRow[], key: ComparisonKey, descending: boolean): LayerRow[] {
   const indexed = rows.map((row) => ({ row, index: row.order }));
-  const value = (row: LayerRow, index: number): number | string | null => {
-    if (key === 'order') return index;
-    if (key === 'name') return row.name;
-    return row.comparison ? (row.comparison[key] as number | null) : null;
+  const values = (row: LayerRow, index: number): Array<number | string | null> => {
+    if (key === 'order') return [index];
+    if (key === 'name') return [row.name];
+    if (key === 'dead' || key === 'nonfinite') return [row.a?.summary[key] ?? null, row.b?.summary[key] ?? null];
+    return [row.comparison ? (row.comparison[key] as number | null) : null];
   };
   indexed.sort((x, y) => {
-    const vx = value(x.row, x.index), vy = value(y.row, y.index);
-    if (vx === null && vy === null) return x.index - y.index;
-    if (vx === null) return 1;
-    if (vy === null) return -1;
-    const order = typeof vx === 'string' ? vx.localeCompare(vy as string) : vx - (vy as number);
-    return (descending ? -order : order) || x.index - y.index;
+    const vx = values(x.row, x.index), vy = values(y.row, y.index);
+    for (let k = 0; k < vx.length; k++) {
+      const p = vx[k], q = vy[k];
+      if (p === null && q === null) continue;
+      if (p === null) return 1;
+      if (q === null) return -1;
+      const order = typeof p === 'string' ? p.localeCompare(q as string) : p - (q as number);
+      if (order) return descending ? -order : order;
+    }
+    return x.index - y.index;
   });
   return indexed.map((x) => x.row);
 }
@@ -368,6 +377,17 @@ function channelValues(result: LayerResult, input: number | null): Float64Array 
     return result.srop.subarray(i * c, (i + 1) * c);
   }
   return channelMeans({ inputs: n, channels: c, srop: result.srop });
+}
+
+/**
+ * What a side's column of the channel table holds, for its heading: the batch means when the pane
+ * pools the batch and the layer holds more than one input, the input shown when one is picked
+ * from several; null for a layer of one input (its values are that input's, nothing averaged).
+ */
+export function channelValuesNote(side: 'A' | 'B', result: Pick<LayerResult, 'shape'> | null, input: number | null): string | null {
+  const n = result?.shape[0] ?? 0;
+  if (n <= 1) return null;
+  return input === null ? `${side}: batch means of ${n} inputs` : `${side}: input ${Math.min(input, n - 1)} of ${n}`;
 }
 
 export type ChannelKey = 'channel' | 'a' | 'b' | 'change';

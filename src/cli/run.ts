@@ -3,7 +3,7 @@
 
 import type { Writable } from 'node:stream';
 import { openActivationPath } from '../io/node';
-import { ActivationFileError, type Layer } from '../io/types';
+import { ActivationFileError, layerErrorMessage, type Layer } from '../io/types';
 import type { CliEngine } from './engineForCli';
 import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
@@ -54,18 +54,10 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
 
 /**
  * The line for a layer that could not be done: `srop: <file>: <reason>`, the reason naming the
- * member, tensor or layer once, on one line.
+ * member, tensor or layer once, on one line (the page words it the same: layerErrorMessage).
  */
 export function layerErrorLine(layer: Layer, error: unknown): string {
-  let reason: string;
-  if (error instanceof ActivationFileError) {
-    reason = `${error.part ?? layer.name}: ${error.reason}`;
-  } else {
-    reason = error instanceof Error ? error.message : String(error);
-    if (reason.startsWith(`${layer.file}: `)) reason = reason.slice(layer.file.length + 2);
-    if (!reason.startsWith(`${layer.name}: `)) reason = `${layer.name}: ${reason}`;
-  }
-  return `srop: ${layer.file}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`;
+  return `srop: ${layerErrorMessage(layer, error)}\n`;
 }
 
 /**

@@ -39,3 +39,20 @@ export class ActivationFileError extends Error {
     this.name = 'ActivationFileError';
   }
 }
+
+/**
+ * What went wrong with one layer, on one line: "<file>: <member or layer>: <reason>", the file and
+ * the member named once however the error was worded (the command and the page both report so).
+ * A reader's error names its own part ("member cut.npy"); any other error is put under the layer.
+ */
+export function layerErrorMessage(layer: Pick<Layer, 'file' | 'name'>, error: unknown): string {
+  let reason: string;
+  if (error instanceof ActivationFileError) {
+    reason = `${error.part ?? layer.name}: ${error.reason}`;
+  } else {
+    reason = error instanceof Error ? error.message : String(error);
+    if (reason.startsWith(`${layer.file}: `)) reason = reason.slice(layer.file.length + 2);
+    if (!reason.startsWith(`${layer.name}: `)) reason = `${layer.name}: ${reason}`;
+  }
+  return `${layer.file}: ${reason.replace(/\s*\n\s*/g, ' ')}`;
+}

@@ -10,11 +10,12 @@ import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
 import { AXIS, SIDE_STYLE, formatNumber } from './charts/theme';
 import { ChartFrame } from './charts/ChartFrame';
-import type { Layer } from '../io/types';
+import { layerErrorMessage, type Layer } from '../io/types';
 import type { SideName } from './workspace';
 
 const PIXELS = 180;
-const M = { top: 8, right: 10, bottom: 34, left: 40 };
+// left: the tick labels (up to four characters) and the rotated y-axis title beside them.
+const M = { top: 8, right: 10, bottom: 34, left: 50 };
 
 /** Values as an image (a PNG data URL, one pixel per value), scaled from lo to hi through `colour`. */
 function raster(values: ArrayLike<number>, height: number, width: number, lo: number, hi: number, colour: (t: number) => string): string {
@@ -77,6 +78,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
         <text key={`y${t}`} x={M.left - 4} y={y(t + 0.5)} dy="0.32em" textAnchor="end" fontSize={AXIS.font - 1} fill={AXIS.colour}>{t}</text>
       ))}
       <text x={M.left + plotW / 2} y={M.top + plotH + 28} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{centred ? 'kx (bins)' : 'x (pixels)'}</text>
+      <text x={12} y={M.top + plotH / 2} transform={`rotate(-90 12 ${M.top + plotH / 2})`} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{centred ? 'ky (bins)' : 'y (pixels)'}</text>
       {children?.({ cx: x(0.5), cy: y(0.5), scale })}
     </ChartFrame>
   );
@@ -113,7 +115,7 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
         const s = centredLogPower(power, h, w, dc);
         setSpectrum({ image: raster(s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis), backend });
       })
-      .catch((e: Error) => live && setError(`${result.file}: ${result.name}: ${e.message}`));
+      .catch((e: unknown) => live && setError(layerErrorMessage(result, e)));
     return () => {
       live = false;
     };
@@ -123,7 +125,9 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
   const curve = mapCurve(result, map);
   const mark = curve && sropMark(result, map, curve);
   const ellipse = srop !== null ? sropEllipse(srop, h, w) : null;
-  const file = `${result.name}-${side}-c${channel}`;
+  // With several inputs in the layer, the exports and descriptions say whose map it is.
+  const file = `${result.name}-${side}${n > 1 ? `-i${item}` : ''}-c${channel}`;
+  const which = n > 1 ? `input ${item}, channel ${channel}` : `channel ${channel}`;
   return (
     <div className="side-channel" data-testid={`channel-${side}`}>
       <h3 style={{ color: SIDE_STYLE[side].colour }}>
@@ -152,7 +156,7 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
       <div className="chart-row">
         <RasterChart
           title={`Feature map (${h} x ${w})`}
-          description={`${side} feature map, channel ${channel}, ${h} by ${w}, grey scale from its minimum to its maximum`}
+          description={`${side} feature map, ${which}, ${h} by ${w}, grey scale from its minimum to its maximum`}
           filename={`srop-map-${file}`}
           image={mapImage}
           height={h}
@@ -162,7 +166,7 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
         />
         <RasterChart
           title={`Centred log power spectrum, SROP ellipse${spectrum ? ` (${spectrum.backend === 'gpu' ? 'GPU' : 'CPU'} FFT)` : ''}`}
-          description={`${side} centred log power spectrum of channel ${channel} (viridis, 12 decades), the SROP drawn as an ellipse`}
+          description={`${side} centred log power spectrum of ${which} (viridis, 12 decades), the SROP drawn as an ellipse`}
           filename={`srop-spectrum-${file}`}
           image={spectrum?.image ?? null}
           height={h}
@@ -179,7 +183,7 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
         </RasterChart>
         {curve && (
           <EnergyCurve
-            title={`Cumulative ring energy, ${side}, channel ${channel}`}
+            title={`Cumulative ring energy, ${side}, ${which}`}
             filename={`srop-energy-${file}`}
             curves={[{ side, band: curve, mark }]}
             kappa={kappa}

@@ -1,5 +1,6 @@
-// One row per layer with the `srop compare` figures; sortable by any column; the layers that moved
-// most (top quarter by Wasserstein distance) are marked. A click opens the layer.
+// One row per layer with the `srop compare` figures and each side's dead and non-finite counts;
+// sortable by any column; the layers that moved most (top quarter by Wasserstein distance) are
+// marked. A click opens the layer.
 import { useMemo, useState } from 'react';
 import { movedMost, sortRows, type ComparisonKey, type LayerRow } from '../analysis/charts';
 import { formatNumber } from './charts/theme';
@@ -14,6 +15,8 @@ const COLUMNS: Array<{ key: ComparisonKey; label: string; title: string }> = [
   { key: 'ks', label: 'KS', title: 'Kolmogorov-Smirnov statistic' },
   { key: 'paired_median_delta', label: 'paired Δ', title: 'median over channels of SROP B minus SROP A' },
   { key: 'share_rising', label: 'rising', title: 'share of channels whose SROP rose' },
+  { key: 'dead', label: 'dead A | B', title: "maps without an SROP because their kept energy is negligible; sorts by A's count, ties by B's" },
+  { key: 'nonfinite', label: 'non-finite A | B', title: "maps without an SROP because they hold a NaN or an infinity; sorts by A's count, ties by B's" },
 ];
 
 export function ComparisonTable({ rows, selected, onSelect }: { rows: LayerRow[]; selected: string | null; onSelect: (name: string) => void }) {
@@ -40,8 +43,6 @@ export function ComparisonTable({ rows, selected, onSelect }: { rows: LayerRow[]
                   </button>
                 </th>
               ))}
-              <th scope="col" title="maps without an SROP because their kept energy is negligible">dead A | B</th>
-              <th scope="col" title="maps without an SROP because they hold a NaN or an infinity">non-finite A | B</th>
             </tr>
           </thead>
           <tbody>

@@ -228,7 +228,8 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
       picked.checkpoints.map((c) => ({ name: c.name, step: c.step, accuracy: c.accuracy, blob: c.file })),
       picked.externalFiles.map((f) => ({ name: f.name, blob: f })),
     );
-  const W = 620, H = 300, A = 110, M = { top: 12, right: 160, bottom: 36, left: 50 };
+  // bottom: the step labels, and the axis title below them.
+  const W = 620, H = 310, A = 110, M = { top: 12, right: 160, bottom: 42, left: 50 };
   const chart = result && (() => {
     const steps = result.points.map((p) => p.step);
     const x = scaleSymlog().constant(10).domain([Math.min(...steps), Math.max(...steps)]).range([M.left, W - M.right]);
@@ -253,8 +254,8 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
         {result.points.filter((p) => p.accuracy !== null).map((p) => <circle key={p.step} className="accuracy-point" cx={x(p.step)} cy={ya(p.accuracy!)} r={3} fill="#222"><title>{`step ${p.step}: accuracy ${p.accuracy}`}</title></circle>)}
         {[0, 0.5, 1].map((t) => <text key={t} x={M.left - 4} y={ya(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
         <text x={W - M.right + 6} y={ya(0.5)} fontSize={10} fill="#222">accuracy</text>
-        {result.points.map((p) => <text key={p.step} x={x(p.step)} y={H - 8} textAnchor="middle" fontSize={9} fill={AXIS.colour}>{p.step}</text>)}
-        <text x={(M.left + W - M.right) / 2} y={H + 0} fontSize={AXIS.font} fill={AXIS.colour} textAnchor="middle" dy={-22}>training step (symlog)</text>
+        {result.points.map((p) => <text key={p.step} x={x(p.step)} y={H - M.bottom + 14} textAnchor="middle" fontSize={9} fill={AXIS.colour}>{p.step}</text>)}
+        <text x={(M.left + W - M.right) / 2} y={H - 6} fontSize={AXIS.font} fill={AXIS.colour} textAnchor="middle">training step (symlog)</text>
       </ChartFrame>
     );
   })();

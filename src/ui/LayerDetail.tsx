@@ -1,7 +1,7 @@
 // One layer in detail: histograms of A and B, the median cumulative ring-energy curves with their
 // interquartile bands and the kappa line, and the channels, sortable by SROP of A, of B or change.
 import { useMemo, useState } from 'react';
-import { channelRows, cumulativeBand, sortChannels, type ChannelKey, type LayerRow } from '../analysis/charts';
+import { channelRows, channelValuesNote, cumulativeBand, sortChannels, type ChannelKey, type LayerRow } from '../analysis/charts';
 import { Histogram } from './charts/Histogram';
 import { EnergyCurve, type CurveSide } from './charts/EnergyCurve';
 import { formatNumber } from './charts/theme';
@@ -26,6 +26,8 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
   // Columns and charts of the sides this layer has: no B column or change without B.
   const compared = row.a !== null && row.b !== null;
   const shapes = [row.a && `A ${row.a.result.shape.join('x')}`, row.b && `B ${row.b.result.shape.join('x')}`].filter(Boolean).join(', ');
+  // Which side's values are batch means (pooled pane, several inputs) and which one input's.
+  const notes = [channelValuesNote('A', row.a?.result ?? null, inputs.A), channelValuesNote('B', row.b?.result ?? null, inputs.B)].filter(Boolean);
   const header = (key: ChannelKey, label: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
       <button type="button" onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : key !== 'channel' }))}>
@@ -41,7 +43,7 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
         <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />
         <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />
         <div className="channel-list">
-          <h3>Channels {inputs.A === null && inputs.B === null ? '(batch means)' : ''}</h3>
+          <h3>Channels{notes.length ? ` (${notes.join('; ')})` : ''}</h3>
           <div className="table-scroll short">
             <table data-testid="channel-table">
               <thead>

@@ -5,7 +5,7 @@
 // reads it through subscribe/snapshot, and nothing here touches the DOM.
 
 import { openActivationFile } from '../io/open';
-import type { Layer, LayoutChoice } from '../io/types';
+import { layerErrorMessage, type Layer, type LayoutChoice } from '../io/types';
 import type { ProfileEngine } from '../engine/types';
 import { DEFAULT_PARAMS, checkParams, type SropParams } from '../analysis/srop';
 import { layerResult, recomputeLayer, type LayerResult } from '../analysis/layerResult';
@@ -340,7 +340,7 @@ export class Workspace {
           this.patchEntry(entry.id, { status: 'queued' });
           continue;
         }
-        const message = `${layer.file}: ${layer.name}: ${(error as Error).message}`;
+        const message = layerErrorMessage(layer, error);
         this.patchEntry(entry.id, { status: 'error', error: message });
         this.setPane(side, { errors: [...this.stateValue.panes[side].errors, message] });
       } finally {

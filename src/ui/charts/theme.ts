@@ -9,7 +9,12 @@ export const SIDE_STYLE: Record<SideName, { colour: string; fill: string; dash: 
 
 export const AXIS = { colour: '#444', grid: '#e3e3e3', font: 11 };
 
+/**
+ * A value with `digits` decimals, '–' when there is none. A value that rounds to zero shows no
+ * sign (toFixed writes -0 and -0.0001 as "-0.000", which reads as a change that is not there).
+ */
 export function formatNumber(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
-  return Number(value).toFixed(digits);
+  const text = Number(value).toFixed(digits);
+  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
