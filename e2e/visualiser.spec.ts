@@ -369,6 +369,14 @@ test('marks: a layout override re-reads the file; shapes that differ, layers on 
   expect(csv.filter((l) => l.startsWith('B,conv5,'))).toHaveLength(8);
   const comparison = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
   expect(comparison.map((l) => l.split(',')[0]).slice(1)).toEqual(LAYERS);
+  // So do the channel view's charts: the second conv5 of B exports under its own name.
+  // (Its long rotated label reaches under its neighbours: the keyboard opens it.)
+  await overview.getByRole('button', { name: /^Layer conv5 \(b_nhwc\.safetensors\)/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('Layer conv5 (b_nhwc.safetensors)');
+  await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 2', exact: true }).click();
+  const [map] = await Promise.all([page.waitForEvent('download'), page.getByTestId('feature-map-B').getByRole('button', { name: 'PNG' }).click()]);
+  expect(map.suggestedFilename()).toBe('srop-map-conv5 (b_nhwc.safetensors)-B-c2.png');
 });
 
 test('progress bar, Cancel and Resume during a load', async ({ page }) => {

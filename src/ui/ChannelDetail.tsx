@@ -84,7 +84,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
   );
 }
 
-function SideChannel({ side, result, source, input, channel, kappa, dc, spectrumOf }: { side: SideName; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; dc: SropParams['dc']; spectrumOf: SpectrumOf }) {
+function SideChannel({ side, layerName, result, source, input, channel, kappa, dc, spectrumOf }: { side: SideName; layerName: string; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; dc: SropParams['dc']; spectrumOf: SpectrumOf }) {
   const [n, c, h, w] = result.shape;
   // The pane pools its batch: the distributions hold every input's maps, and the map shown here is
   // picked in this view (input 0 at first).
@@ -126,7 +126,8 @@ function SideChannel({ side, result, source, input, channel, kappa, dc, spectrum
   const mark = curve && sropMark(result, map, curve);
   const ellipse = srop !== null ? sropEllipse(srop, h, w) : null;
   // With several inputs in the layer, the exports and descriptions say whose map it is.
-  const file = `${result.name}-${side}${n > 1 ? `-i${item}` : ''}-c${channel}`;
+  // Named as the views name the layer (a second conv1 of a pane is `conv1 (b2.npz)`).
+  const file = `${layerName}-${side}${n > 1 ? `-i${item}` : ''}-c${channel}`;
   const which = n > 1 ? `input ${item}, channel ${channel}` : `channel ${channel}`;
   return (
     <div className="side-channel" data-testid={`channel-${side}`}>
@@ -209,8 +210,8 @@ export function ChannelDetail({ row, channel, inputs, kappa, dc, sourceOf, spect
   return (
     <section className="panel" aria-labelledby="channel-heading" data-testid="channel-detail">
       <h2 id="channel-heading">Channel {channel} of {row.name}</h2>
-      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" result={row.a.result} source={sourceOf(row.a.result)} spectrumOf={spectrumOf} input={inputs.A} channel={channel} kappa={kappa} dc={dc} />}
-      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" result={row.b.result} source={sourceOf(row.b.result)} spectrumOf={spectrumOf} input={inputs.B} channel={channel} kappa={kappa} dc={dc} />}
+      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" layerName={row.name} result={row.a.result} source={sourceOf(row.a.result)} spectrumOf={spectrumOf} input={inputs.A} channel={channel} kappa={kappa} dc={dc} />}
+      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" layerName={row.name} result={row.b.result} source={sourceOf(row.b.result)} spectrumOf={spectrumOf} input={inputs.B} channel={channel} kappa={kappa} dc={dc} />}
     </section>
   );
 }
