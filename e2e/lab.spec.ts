@@ -115,6 +115,13 @@ test('randomisation of a model with external-data, float16 and int8 weights and 
 test('training: one point per checkpoint with the manifest accuracies, and a Spearman correlation per layer', async ({ page }) => {
   await openDemo(page);
   await page.getByRole('tab', { name: /Training/ }).click();
+  // Each file picker's label sits on its picker's line, however the row wraps.
+  for (const name of ['Checkpoints (ONNX)', 'Accuracy table or manifest']) {
+    const label = (await page.locator('label', { hasText: name }).boundingBox())!;
+    const picker = (await page.getByLabel(name).boundingBox())!;
+    expect(Math.abs(label.y + label.height / 2 - (picker.y + picker.height / 2)), name).toBeLessThan(picker.height / 2);
+    expect(picker.x, name).toBeGreaterThan(label.x);
+  }
   await page.getByRole('button', { name: 'Use the demo checkpoints' }).click();
   await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 120_000 });
   const result = await labState(page, 'training');

@@ -264,10 +264,15 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
       <p className="hint">Runs A's image through a series of checkpoints and plots each layer's median SROP (band: quartiles) and the accuracy against the step, with their Spearman correlation per layer.</p>
       <div className="lab-controls">
         <button type="button" onClick={() => void runDemo()}>Use the demo checkpoints</button>
-        <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
-        <input id="checkpoint-files" type="file" multiple accept=".onnx,.data,.bin,.onnx_data" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
-        <label htmlFor="accuracy-table">Accuracy table or manifest</label>
-        <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv,.json" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
+        {/* Each label stays on the line of its picker when the row wraps. */}
+        <span className="field">
+          <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
+          <input id="checkpoint-files" type="file" multiple accept=".onnx,.data,.bin,.onnx_data" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
+        </span>
+        <span className="field">
+          <label htmlFor="accuracy-table">Accuracy table or manifest</label>
+          <input id="accuracy-table" type="file" accept=".csv,.txt,.tsv,.json" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setTable(parseAccuracyTable(await f.text())); }} />
+        </span>
         <button type="button" disabled={!files.length || !model.inputs.A} onClick={runFiles}>Run on these checkpoints</button>
       </div>
       {picked.leftOut.length > 0 && (
