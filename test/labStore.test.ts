@@ -14,7 +14,7 @@ import type { RgbaImage } from '../src/model/preprocess';
 import { checkpointsFrom, LabStore, parseAccuracyTable } from '../src/ui/labStore';
 import { ModelStore } from '../src/ui/modelStore';
 import { occlusionCsv, randomisationCsv, randomisationJson } from '../src/ui/labExports';
-import { mixedModel } from '../src/testing/mixedModel';
+import { externalConvModel, mixedModel } from '../src/testing/mixedModel';
 import { Workspace } from '../src/ui/workspace';
 
 const root = join(__dirname, '..');
@@ -140,19 +140,8 @@ describe('lab sessions share the page’s runtime queue', () => {
 
 /** A one-conv model whose weights live in an external-data file, with a 4-D sigmoid output. */
 function externalModel(): { bytes: Uint8Array<ArrayBuffer>; weights: Uint8Array<ArrayBuffer> } {
-  const weights = new Float32Array(2 * 1 * 3 * 3).map((_, i) => ((i % 5) - 2) / 4);
-  const bytes = onnx.ModelProto.encode({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'external',
-      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [1, 1, 12, 12].map((d) => ({ dimValue: d })) } } } }],
-      output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
-      initializer: [{ name: 'w', dims: [2, 1, 3, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '0' }, { key: 'length', value: String(weights.byteLength) }] }],
-      node: [{ opType: 'Conv', input: ['x', 'w'], output: ['c'] }, { opType: 'Relu', input: ['c'], output: ['r'] }, { opType: 'Sigmoid', input: ['r'], output: ['y'] }],
-    },
-  }).finish();
-  return { bytes: new Uint8Array(bytes), weights: new Uint8Array(weights.buffer) };
+  const { bytes, weights } = externalConvModel(12, 1 / 4);
+  return { bytes, weights: new Uint8Array(weights.buffer) };
 }
 
 describe('training view', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSelection, ModelError, onnx, parseLabels, parseModel, withOutputs } from '../src/model/onnxGraph';
 import { ModelSession, runtimeMessage } from '../src/model/runtime';
+import { externalConvModel } from '../src/testing/mixedModel';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, resizeBilinear, type RgbaImage } from '../src/model/preprocess';
 import { topFive } from '../src/ui/modelStore';
 
@@ -92,18 +93,7 @@ describe('ONNX graph', () => {
   });
 
   it('a model whose weights are in an external-data file runs with that file given beside it', async () => {
-    const weights = new Float32Array(2 * 1 * 3 * 3).map((_, i) => (i % 5) - 2);
-    const model = onnx.ModelProto.encode({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 13 }],
-      graph: {
-        name: 'external',
-        input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [1, 1, 6, 6].map((d) => ({ dimValue: d })) } } } }],
-        output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
-        initializer: [{ name: 'w', dims: [2, 1, 3, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '0' }, { key: 'length', value: String(weights.byteLength) }] }],
-        node: [{ opType: 'Conv', input: ['x', 'w'], output: ['c'] }, { opType: 'Relu', input: ['c'], output: ['r'] }, { opType: 'Sigmoid', input: ['r'], output: ['y'] }],
-      },
-    }).finish();
+    const { bytes: model, weights } = externalConvModel(6);
     const parsed = parseModel(model, 'external.onnx');
     expect(defaultSelection(parsed.floatTensors)).toEqual(['r']);
     const session = await ModelSession.create(parsed, withOutputs(parsed, ['r']), 'wasm', [{ path: 'weights.bin', data: new Uint8Array(weights.buffer) }]);

@@ -43,3 +43,24 @@ export function mixedModel() {
   }).finish();
   return { bytes, w1, w2, external: [{ path: 'mixed.data', data: new Uint8Array(w1.buffer) }] };
 }
+
+/**
+ * x [1, 1, size, size] -> Conv(w: 2 kernels of 3x3, float32 in the external-data file
+ * `weights.bin`) -> r = Relu -> y = Sigmoid. Weight i is ((i % 5) - 2) * scale; `weights` holds the
+ * file's bytes.
+ */
+export function externalConvModel(size: number, scale = 1): { bytes: Uint8Array<ArrayBuffer>; weights: Float32Array<ArrayBuffer> } {
+  const weights = new Float32Array(2 * 1 * 3 * 3).map((_, i) => ((i % 5) - 2) * scale);
+  const bytes = onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'external',
+      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [1, 1, size, size].map((d) => ({ dimValue: d })) } } } }],
+      output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
+      initializer: [{ name: 'w', dims: [2, 1, 3, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '0' }, { key: 'length', value: String(weights.byteLength) }] }],
+      node: [{ opType: 'Conv', input: ['x', 'w'], output: ['c'] }, { opType: 'Relu', input: ['c'], output: ['r'] }, { opType: 'Sigmoid', input: ['r'], output: ['y'] }],
+    },
+  }).finish();
+  return { bytes: new Uint8Array(bytes), weights };
+}

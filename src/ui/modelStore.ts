@@ -373,7 +373,7 @@ export class ModelStore {
     }
     const made =
       kind === 'occlude'
-        ? occlude(base, options.rect ?? this.stateValue.rect ?? { x: base.width * 0.25, y: base.height * 0.25, width: base.width * 0.5, height: base.height * 0.5 }, value)
+        ? occlude(base, drawn ?? { x: base.width * 0.25, y: base.height * 0.25, width: base.width * 0.5, height: base.height * 0.5 }, value)
         : kind === 'blur'
           ? blur(base, options.sigma ?? 1.5)
           : kind === 'noise'

@@ -394,8 +394,8 @@ export class GpuEngine implements ProfileEngine {
       this.pipelines.delete(key);
       this.pipelines.set(key, kept);
     }
-    const cost = chunkCost(table.height, table.width);
-    const need = (kept ? 0 : cost.fixed + pairs * cost.perPair) + extra;
+    const cost = kept ? null : chunkCost(table.height, table.width);
+    const need = (cost ? cost.fixed + pairs * cost.perPair : 0) + extra;
     for (const [oldKey, old] of this.pipelines) {
       if (this.heldBytes + need <= this.memoryBound) break;
       if (old === kept) continue;
