@@ -201,7 +201,7 @@ test('bad models, images and tensors get clear errors, and nothing already loade
   const box = (await frame.boundingBox())!;
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await page.getByRole('button', { name: 'Occlude the rectangle' }).click();
-  await expect(page.getByTestId('model-error')).toContainText("Occlude: the rectangle drawn on A's image is empty");
+  await expect(page.getByTestId('model-error')).toContainText("Occlude: the rectangle on A's image is empty");
 
   const twoInputs = onnx.ModelProto.encode({
     irVersion: 8,

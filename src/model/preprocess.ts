@@ -103,6 +103,21 @@ export interface Rect {
   height: number;
 }
 
+/**
+ * Why a rectangle cannot be occluded on an image of this size (none, empty, not finite, or wholly
+ * outside it), or null when it can. A rectangle partly outside is clipped by `occlude`.
+ */
+export function rectProblem(rect: Rect | null, image: { width: number; height: number }): string | null {
+  if (!rect) return "no rectangle: drag on A's image to draw one, or type its x, y, width and height";
+  const values = [rect.x, rect.y, rect.width, rect.height];
+  if (!values.every(Number.isFinite)) return 'the rectangle needs four numbers (x, y, width, height)';
+  if (rect.width < 1 || rect.height < 1) return `the rectangle on A's image is empty (${Math.round(rect.width)} x ${Math.round(rect.height)} pixels); drag on the image to draw one, or type a width and height of at least 1`;
+  if (rect.x >= image.width || rect.y >= image.height || rect.x + rect.width <= 0 || rect.y + rect.height <= 0) {
+    return `the rectangle (${rect.x}, ${rect.y}, ${rect.width} x ${rect.height}) lies outside A's image (${image.width} x ${image.height} pixels)`;
+  }
+  return null;
+}
+
 /** A copy with the rectangle filled with one grey value (0: black). */
 export function occlude(image: RgbaImage, rect: Rect, value = 0): RgbaImage {
   const data = new Uint8ClampedArray(image.data);

@@ -14,15 +14,14 @@ import { CpuEngine } from '../engine/cpuEngine';
 import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, type SideName } from './workspace';
-import { loadDemo, useModelStore } from './useModelStore';
+import { useModelStore } from './useModelStore';
+import { PageContent } from './pageContent';
 import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
 import { LabStore } from './labStore';
 import { LiveInput } from './LiveInput';
-import { IMAGE_FILE, decodeImage } from './decodeImage';
 
 const GRID_POINTS = 64;
-const LABELS_FILE = /\.txt$/i;
 const fallbackSpectrum = new CpuEngine();
 
 export function App() {
@@ -34,40 +33,31 @@ export function App() {
     (window as unknown as { sropLab: LabStore }).sropLab = l;
     return l;
   });
+  // Everything that reaches the page (the demo, the example, the user's files) goes through one
+  // place, where the newest action wins and defaults give way to the user's content.
+  const [content] = useState(() => new PageContent(modelStore, workspace, import.meta.env.BASE_URL));
+  const [contentNotice, setContentNotice] = useState<string | null>(null);
+  useEffect(() => content.onNotice(setContentNotice), [content]);
   // The demo fills every view: once its runs have settled and both sides are measured, the layer
-  // that moved most and its most changed channel are opened.
+  // that moved most and its most changed channel are opened (unless the user's content replaced it).
   const [focusPending, setFocusPending] = useState(false);
-  const openDemo = () => void loadDemo(modelStore).then(() => modelStore.settled()).then(() => setFocusPending(!!modelStore.state.model));
+  const openDemo = (byUser: boolean) => {
+    setContentNotice(null);
+    void content.openDemo({ byUser }).then(async (shown) => {
+      if (!shown) return;
+      await modelStore.settled();
+      setFocusPending(modelStore.state.model?.origin === 'demo');
+    });
+  };
   // The page opens on the demo (`?nodemo` opens it empty).
   useEffect(() => {
-    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) openDemo();
+    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) openDemo(false);
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
-  /** Files dropped or picked on a pane: a model, labels, images or .npy tensors for the model, or activations. */
-  const onFiles = async (side: SideName, files: File[]) => {
-    const models = files.filter((f) => /\.onnx$/i.test(f.name));
-    if (models.length) {
-      // A labels file dropped with the model is for that model (after it has loaded), not external data.
-      const labelFiles = files.filter((f) => LABELS_FILE.test(f.name));
-      await modelStore.loadModel(files.filter((f) => !IMAGE_FILE.test(f.name) && !LABELS_FILE.test(f.name)).map((f) => ({ name: f.name, blob: f })));
-      for (const f of labelFiles) await modelStore.loadLabels({ name: f.name, blob: f });
-      return;
-    }
-    const rest: File[] = [];
-    for (const f of files) {
-      if (IMAGE_FILE.test(f.name) || f.type.startsWith('image/')) {
-        try {
-          modelStore.setImage(side, f.name, await decodeImage(f, f.name));
-        } catch (error) {
-          modelStore.reportError((error as Error).message);
-        }
-      } else if (LABELS_FILE.test(f.name)) await modelStore.loadLabels({ name: f.name, blob: f });
-      else if (/\.npy$/i.test(f.name) && modelStore.state.model) {
-        // The model's input when its shape fits (as the input pickers take it), else activations.
-        if ((await modelStore.takeDroppedTensor(side, { name: f.name, blob: f })) === 'activations') rest.push(f);
-      } else rest.push(f);
-    }
-    if (rest.length) await workspace.addFiles(side, rest);
+  /** Files dropped on a pane: a model, labels, images or .npy tensors for the model, or activations. */
+  const onFiles = (side: SideName, files: File[]) => {
+    setContentNotice(null);
+    return content.drop(side, files.map((f) => ({ name: f.name, blob: f })));
   };
   const [selectedLayer, setSelectedLayer] = useState<string | null>(null);
   const [selectedChannel, setSelectedChannel] = useState<number | null>(null);
@@ -119,15 +109,8 @@ export function App() {
 
   const loadExample = async () => {
     setExampleError(null);
-    try {
-      for (const [side, name] of [['A', 'figure_a.npz'], ['B', 'figure_b.npz']] as const) {
-        const response = await fetch(`${import.meta.env.BASE_URL}examples/${name}`);
-        if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
-        await workspace.addFiles(side, [{ name, blob: await response.blob() }]);
-      }
-    } catch (error) {
-      setExampleError(`The example could not be loaded: ${(error as Error).message}`);
-    }
+    setContentNotice(null);
+    setExampleError(await content.openExample());
   };
 
   return (
@@ -153,7 +136,12 @@ export function App() {
           </div>
         </div>
         <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} stalled={workspace.stalled()} />
-        <ModelPanel store={modelStore} state={modelState} onDemo={openDemo} />
+        <ModelPanel store={modelStore} state={modelState} content={content} onDemo={() => openDemo(true)} />
+        {contentNotice && (
+          <div className="notice" role="status" data-testid="content-notice">
+            {contentNotice} <button type="button" onClick={() => setContentNotice(null)}>Dismiss</button>
+          </div>
+        )}
         {strayDrop && (
           <div className="notice" role="status" data-testid="stray-drop">
             Files go on pane A or pane B: drop them there, or use the file pickers. <button type="button" onClick={() => setStrayDrop(false)}>Dismiss</button>
@@ -161,7 +149,7 @@ export function App() {
         )}
         <div className="panes">
           {SIDES.map((side) => (
-            <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} state={modelState} /> : null} />
+            <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} content={content} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} content={content} state={modelState} /> : null} />
           ))}
         </div>
         {rows.length === 0 ? (

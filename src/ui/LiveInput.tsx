@@ -2,13 +2,23 @@
 // PNG, JPEG, WebP, BMP, or a .npy tensor of the model's input shape), shown at the model's input
 // size; on A a rectangle can be drawn for "Occlude"; and the model's top-5 classes for the side.
 import { useEffect, useRef, useState, type PointerEvent } from 'react';
-import type { ModelState, ModelStore } from './modelStore';
+import type { ModelState, ModelStore, SideInput } from './modelStore';
 import type { SideName } from './workspace';
-import { decodeImage } from './decodeImage';
+import type { PageContent } from './pageContent';
 
 const SHOWN = 168;
 
-export function LiveInput({ side, store, state }: { side: SideName; store: ModelStore; state: ModelState }) {
+/** How an input was made, in words: "made from cat.png: blurred (sigma 1.5 px)". */
+function recipeText(input: SideInput): string | null {
+  const r = input.recipe;
+  if (!r) return null;
+  const how = r.kind === 'occlude' && r.rect
+    ? `rectangle (${Math.round(r.rect.x)}, ${Math.round(r.rect.y)}) ${Math.round(r.rect.width)} x ${Math.round(r.rect.height)} px filled with ${r.value}`
+    : r.kind === 'blur' ? `blurred, sigma ${r.sigma} px` : r.kind === 'noise' ? `Gaussian noise, sigma ${r.sigma} grey levels` : `blank (${r.value})`;
+  return `made from ${r.from}: ${how}`;
+}
+
+export function LiveInput({ side, store, content, state }: { side: SideName; store: ModelStore; content: PageContent; state: ModelState }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const input = state.inputs[side];
   const [drag, setDrag] = useState<{ x: number; y: number } | null>(null);
@@ -38,12 +48,8 @@ export function LiveInput({ side, store, state }: { side: SideName; store: Model
           const f = e.target.files?.[0];
           e.target.value = '';
           if (!f) return;
-          if (/\.npy$/i.test(f.name)) return void store.setTensorFile(side, { name: f.name, blob: f });
-          try {
-            store.setImage(side, f.name, await decodeImage(f, f.name));
-          } catch (error) {
-            store.reportError((error as Error).message);
-          }
+          if (/\.npy$/i.test(f.name)) return void content.openTensor(side, { name: f.name, blob: f });
+          void content.openImage(side, { name: f.name, blob: f });
         }}
       />
       {input && (
@@ -75,7 +81,13 @@ export function LiveInput({ side, store, state }: { side: SideName; store: Model
             <p className="hint">tensor input {input.name}</p>
           )}
           <div>
-            <p className="hint">{input.name}</p>
+            <p className="hint">{input.name}{input.origin === 'demo' && <span className="tag">demo</span>}</p>
+            {recipeText(input) && <p className="hint" data-testid={`recipe-${side}`}>{recipeText(input)}</p>}
+            {input.stale && (
+              <p className="error" role="alert" data-testid={`stale-${side}`}>
+                <span className="tag">stale</span> {input.stale}; not in the views or the comparison.
+              </p>
+            )}
             {predictions && (
               <ol className="top5" aria-label={`Top 5 classes for ${side}`} data-testid={`top5-${side}`}>
                 {predictions.map((p) => (

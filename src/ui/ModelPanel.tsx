@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { CANDIDATE_GROUPS } from '../model/onnxGraph';
 import { normalisationProblem, type Preprocessing } from '../model/preprocess';
 import type { ModelState, ModelStore, ProviderChoice } from './modelStore';
+import type { PageContent } from './pageContent';
 
 function numberList(text: string): number[] {
   return text.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s.trim())));
@@ -39,7 +40,41 @@ function NormalisationField({ kind, p, store }: { kind: 'mean' | 'std'; p: Prepr
   );
 }
 
-export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state: ModelState; onDemo: () => void }) {
+/**
+ * The occlusion rectangle as four fields (A's image pixels), so that the whole flow works from the
+ * keyboard; a drag on A's image fills them, and typing moves the drawn rectangle.
+ */
+function RectFields({ store, state }: { store: ModelStore; state: ModelState }) {
+  const image = state.inputs.A?.image;
+  const rect = state.rect;
+  const fields = [['x', 'x'], ['y', 'y'], ['width', 'width'], ['height', 'height']] as const;
+  return (
+    <span className="rect-fields" role="group" aria-label="Occlusion rectangle (A's image pixels)">
+      {fields.map(([key, word]) => (
+        <label key={key}>
+          {word}{' '}
+          <input
+            type="number"
+            aria-label={`Rectangle ${word}`}
+            min={0}
+            max={image ? (key === 'x' || key === 'width' ? image.width : image.height) : undefined}
+            disabled={!image}
+            value={rect ? Math.round(rect[key] * 100) / 100 : ''}
+            onChange={(e) => {
+              const v = e.target.value === '' ? Number.NaN : Number(e.target.value);
+              const base = rect ?? { x: 0, y: 0, width: 0, height: 0 };
+              store.setRect({ ...base, [key]: v });
+            }}
+            style={{ width: '4.5em' }}
+          />
+        </label>
+      ))}
+      {image && <span className="hint"> of {image.width} x {image.height}</span>}
+    </span>
+  );
+}
+
+export function ModelPanel({ store, state, content, onDemo }: { store: ModelStore; state: ModelState; content: PageContent; onDemo: () => void }) {
   const [sigma, setSigma] = useState(1.5);
   const p = state.preprocessing;
   // Axes the model fixes cannot be changed here (a run would only fail): [N, C, H, W].
@@ -57,7 +92,7 @@ export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state:
           accept=".onnx,.data,.bin,.onnx_data"
           onChange={(e) => {
             const files = Array.from(e.target.files ?? []);
-            if (files.length) void store.loadModel(files.map((f) => ({ name: f.name, blob: f })));
+            if (files.length) void content.openModel(files.map((f) => ({ name: f.name, blob: f })));
             e.target.value = '';
           }}
         />
@@ -83,16 +118,21 @@ export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state:
         </label>
       </div>
       <p className="hint" data-testid="model-status" role="status">
-        {state.status === 'loading' && 'Loading the model…'}
-        {state.model && (
+        {state.loading && (
           <>
-            <strong>{state.model.name}</strong>: input {state.model.inputName} [{state.model.inputDims.map((d) => d ?? '?').join(', ')}]
+            Loading {state.loading}…
+            {state.model && <> (the views show {state.model.name}{state.model.origin === 'demo' ? ', the demo,' : ''} until it has loaded)</>}
+          </>
+        )}
+        {state.model && !state.loading && (
+          <>
+            <strong>{state.model.name}</strong>{state.model.origin === 'demo' && ' (the demo)'}: input {state.model.inputName} [{state.model.inputDims.map((d) => d ?? '?').join(', ')}]
             {state.providerInUse && <>; runs on {state.providerInUse === 'webgpu' ? 'WebGPU' : 'WASM'}</>}
-            {state.timings.A !== null && <>; forward pass A {(state.timings.A * 1000).toFixed(0)} ms</>}
+            {(['A', 'B'] as const).map((side) => state.timings[side] !== null && state.inputs[side] && <span key={side}>; forward pass {side} ({state.inputs[side]!.name}) {(state.timings[side]! * 1000).toFixed(0)} ms</span>)}
             {state.status === 'running' && ' (running…)'}
           </>
         )}
-        {!state.model && state.status !== 'loading' && 'No model: drop an .onnx file (with its external-data file, if any) on a pane, pick one here, or load the demo.'}
+        {!state.model && !state.loading && 'No model: drop an .onnx file (with its external-data file, if any) on a pane, pick one here, or load the demo.'}
       </p>
       {state.error && <p className="error" role="alert" data-testid="model-error">{state.error}</p>}
       {state.notice && <p className="notice" role="status">{state.notice}</p>}
@@ -121,7 +161,8 @@ export function ModelPanel({ store, state, onDemo }: { store: ModelStore; state:
             <button type="button" onClick={() => store.makeB('noise', { sigma: sigma * 20 })}>Add noise</button>
             <button type="button" onClick={() => store.makeB('blank')}>Blank</button>
             <label>strength <input type="number" aria-label="Strength" min={0.1} step={0.5} value={sigma} onChange={(e) => setSigma(Number(e.target.value) || 1)} style={{ width: '4em' }} /></label>
-            <span className="hint">draw the rectangle on A's image (drag); blur sigma = strength pixels, noise sigma = 20 x strength grey levels</span>
+            <RectFields store={store} state={state} />
+            <span className="hint">drag on A's image to draw the rectangle, or type it; a new A image clears it. Blur sigma = strength pixels, noise sigma = 20 x strength grey levels. A B made from A follows A: a new A re-makes a blurred, noisy or blank B, and marks an occluded B stale.</span>
           </fieldset>
           <details className="candidates" open>
             <summary>Feature maps: {state.selected.length} of {state.candidates.length} 4-D tensors chosen</summary>

@@ -4,13 +4,16 @@
 import { useState, type DragEvent, type ReactNode } from 'react';
 import type { LayoutChoice } from '../io/types';
 import type { PaneState, SideName, Workspace } from './workspace';
+import type { PageContent } from './pageContent';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
 
-export function Pane({ side, pane, workspace, onFiles, top }: {
+export function Pane({ side, pane, workspace, content, onFiles, top }: {
   side: SideName;
   pane: PaneState;
   workspace: Workspace;
+  /** Where the side's activation files and Remove go (they replace defaults and the side's live maps). */
+  content: PageContent;
   /** Dropped files go here (a model, images, labels or activations). */
   onFiles: (side: SideName, files: File[]) => Promise<void>;
   /** The live input of the side (its image and top-5), when a model is loaded. */
@@ -48,7 +51,7 @@ export function Pane({ side, pane, workspace, onFiles, top }: {
           accept=".npz,.npy,.safetensors"
           onChange={(event) => {
             const files = event.target.files;
-            if (files?.length) void workspace.addFiles(side, Array.from(files));
+            if (files?.length) void content.openActivations(side, Array.from(files, (f) => ({ name: f.name, blob: f })));
             event.target.value = '';
           }}
         />
@@ -75,15 +78,15 @@ export function Pane({ side, pane, workspace, onFiles, top }: {
         <div key={file.id} className="file" data-testid={`file-${side}`}>
           <div className="file-head">
             <strong>{file.name}</strong>
-            {file.blob === null ? <span className="tag">live feature maps</span> : <label>
+            {file.blob === null ? <span className="tag">live feature maps</span> : <>{file.origin === 'example' && <span className="tag">example</span>}<label>
               layout{' '}
               <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
                 <option value="auto">auto</option>
                 <option value="nchw">NCHW</option>
                 <option value="nhwc">NHWC</option>
               </select>
-            </label>}
-            <button type="button" onClick={() => workspace.removeFile(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
+            </label></>}
+            <button type="button" onClick={() => content.remove(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
           </div>
           <table className="layers">
             <thead>

@@ -13,7 +13,7 @@ import { externalDataLocations, onnx, parseModel, withOutputs, type ParsedModel 
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
 import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
-import { classProbabilities, classVectorOf, type ModelStore } from './modelStore';
+import { classProbabilities, classVectorOf, type ModelState, type ModelStore } from './modelStore';
 
 export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
 
@@ -182,13 +182,43 @@ export class LabStore {
   private stateValue: LabState = { running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null };
   private listeners = new Set<() => void>();
   private cancelled = false;
+  /** Why the running experiment was stopped by a change under it (null: the user's Cancel). */
+  private stopReason: string | null = null;
+  private watched: { model: ModelState['model']; a: number | null };
   constructor(
     private readonly model: ModelStore,
     /** Current SROP parameters (the page's). */
     readonly params: () => SropParams,
     /** The SROP engine in use (the page's: GPU on a hardware adapter, CPU otherwise). */
     private readonly engine: () => ProfileEngine = () => new CpuEngine(),
-  ) {}
+  ) {
+    this.watched = { model: model.state.model, a: model.state.inputs.A?.id ?? null };
+    model.subscribe(() => this.followModel());
+  }
+
+  /**
+   * The lab's experiments belong to the model and A's image they ran on: when either changes, a
+   * running experiment stops (saying why), and the results of the old model or image leave the
+   * views (the training view's checkpoints are the user's, but its image was A's).
+   */
+  private followModel(): void {
+    const s = this.model.state;
+    const now = { model: s.model, a: s.inputs.A?.id ?? null };
+    const modelChanged = now.model !== this.watched.model;
+    const imageChanged = now.a !== this.watched.a;
+    this.watched = now;
+    if (!modelChanged && !imageChanged) return;
+    const why = modelChanged ? `the model changed${now.model ? ` (now ${now.model.name})` : ''}` : `A's image changed${s.inputs.A ? ` (now ${s.inputs.A.name})` : ''}`;
+    if (this.stateValue.running) {
+      this.stopReason = why;
+      this.cancelled = true;
+    }
+    const patch: Partial<LabState> = {};
+    if (this.stateValue.occlusion) patch.occlusion = null;
+    if (this.stateValue.randomisation) patch.randomisation = null;
+    if (imageChanged && this.stateValue.training) patch.training = null;
+    if (Object.keys(patch).length) this.set({ ...patch, error: `Results cleared: ${why}.` });
+  }
 
   private get sropEngine(): ProfileEngine {
     return this.engine();
@@ -216,6 +246,7 @@ export class LabStore {
 
   private begin(kind: NonNullable<LabState['running']>, total: number): void {
     this.cancelled = false;
+    this.stopReason = null;
     this.set({ running: kind, progress: { done: 0, total }, error: null });
   }
 
@@ -275,6 +306,7 @@ export class LabStore {
       await work();
     } catch (error) {
       if (!(error instanceof Cancelled)) this.set({ error: `${kind}: ${(error as Error).message}` });
+      else if (this.stopReason) this.set({ error: `${kind} stopped: ${this.stopReason}; nothing of the run is kept` });
     } finally {
       this.set({ running: null });
     }

@@ -6,8 +6,30 @@ import { openActivationFile } from '../io/open';
 import type { Layer } from '../io/types';
 import { defaultSelection, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 import type { SideName, Workspace } from './workspace';
+import { Latest } from './latest';
+
+/** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
+export type Origin = 'user' | 'demo';
+
+export type BChange = 'occlude' | 'blur' | 'noise' | 'blank';
+
+/** How B was made from A: the change, its parameters, and which input of A it was made from. */
+export interface BRecipe {
+  kind: BChange;
+  /** The occluded rectangle, in the pixels of the A image it was drawn on. */
+  rect: Rect | null;
+  /** Blur sigma (pixels) or noise sigma (grey levels). */
+  sigma: number | null;
+  /** The fill value of an occlusion or a blank. */
+  value: number;
+  /** A's input it was made from: its name and id. */
+  from: string;
+  fromId: number;
+}
+
+const CHANGE_WORDS: Record<BChange, string> = { occlude: 'occluded', blur: 'blurred', noise: 'with noise', blank: 'blank' };
 
 export interface Candidate extends TensorCandidate {
   /** Shape found by the probe run ([N, C, H, W]). */
@@ -15,7 +37,17 @@ export interface Candidate extends TensorCandidate {
 }
 
 export interface SideInput {
+  /** Unique per input set on the page (a B made from A records A's). */
+  id: number;
   name: string;
+  origin: Origin;
+  /** For a B made from A: how. */
+  recipe: BRecipe | null;
+  /**
+   * Why this input no longer stands (a B whose A changed and could not be re-made): it is shown,
+   * marked, and left out of the views and the comparison until the user acts.
+   */
+  stale: string | null;
   /** The image as decoded (shown at the top of the pane), or null for a tensor input. */
   image: RgbaImage | null;
   /** A tensor given directly (.npy of the model's input shape). */
@@ -31,7 +63,9 @@ export interface Prediction {
 export type ProviderChoice = 'auto' | ModelProvider;
 
 export interface ModelState {
-  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string } | null;
+  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string; origin: Origin } | null;
+  /** The model file being loaded (the views show `model` until it has loaded), or null. */
+  loading: string | null;
   candidates: Candidate[];
   selected: string[];
   /** The loaded model's class labels: its own metadata, the demo's manifest, or a labels file dropped for it. */
@@ -47,7 +81,7 @@ export interface ModelState {
   status: 'empty' | 'loading' | 'ready' | 'running';
   error: string | null;
   notice: string | null;
-  /** The rectangle drawn on A's image (image pixels), for "Occlude". */
+  /** The rectangle drawn or typed on A's image (its pixels), for "Occlude"; a new A clears it. */
   rect: Rect | null;
   /** Seconds of the last forward pass per side. */
   timings: Record<SideName, number | null>;
@@ -97,9 +131,12 @@ export function liveLayer(name: string, file: string, tensor: OutputTensor): Lay
   };
 }
 
+const SIDE_NAMES: readonly SideName[] = ['A', 'B'];
+
 export class ModelStore {
   private stateValue: ModelState = {
     model: null,
+    loading: null,
     candidates: [],
     selected: [],
     labels: null,
@@ -121,6 +158,11 @@ export class ModelStore {
   private session: ModelSession | null = null;
   private sessionKey = '';
   private runToken = 0;
+  private nextInputId = 1;
+  private loadSeq = 0;
+  /** The newest model load wins; each side's newest run wins. */
+  private readonly modelLoads = new Latest();
+  private readonly runs: Record<SideName, Latest> = { A: new Latest(), B: new Latest() };
   private queue: Promise<void> = Promise.resolve();
   /** The WebGPU provider could not take the loaded model (its runs fell back to WASM). */
   private webgpuFailed = false;
@@ -179,37 +221,48 @@ export class ModelStore {
   /**
    * Loads an ONNX model (and its external-data files) and finds its 4-D float tensors by a probe run.
    * Its labels are its own `labels` metadata, else `options.labels` (the demo's manifest), else none.
+   * The newest load wins: one superseded by a later load (or aborted through `options.signal`)
+   * drops its result, releasing its session. Resolves true when this model was loaded.
    */
-  loadModel(files: Array<{ name: string; blob: Blob }>, options: { labels?: string[] } = {}): Promise<void> {
-    return this.enqueue(() => this.loadModelNow(files, options));
+  loadModel(files: Array<{ name: string; blob: Blob }>, options: { labels?: string[]; origin?: Origin; signal?: AbortSignal } = {}): Promise<boolean> {
+    const modelFile = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0];
+    if (!modelFile) return Promise.resolve(false);
+    const signal = this.modelLoads.begin(options.signal);
+    const seq = ++this.loadSeq;
+    this.set({ loading: modelFile.name });
+    return this.enqueue(() => this.loadModelNow(modelFile, files, options, signal)).finally(() => {
+      if (seq === this.loadSeq) this.set({ loading: null });
+    });
   }
 
-  private async loadModelNow(files: Array<{ name: string; blob: Blob }>, options: { labels?: string[] }): Promise<void> {
-    const modelFile = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0];
-    if (!modelFile) return;
+  private async loadModelNow(modelFile: { name: string; blob: Blob }, files: Array<{ name: string; blob: Blob }>, options: { labels?: string[]; origin?: Origin }, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false;
     this.set({ status: 'loading', error: null, notice: null });
     try {
       const bytes = new Uint8Array(await modelFile.blob.arrayBuffer());
       const parsed = parseModel(bytes, modelFile.name);
       const externalData = await Promise.all(files.filter((f) => f !== modelFile).map(async (f) => ({ path: f.name, data: new Uint8Array(await f.blob.arrayBuffer()) })));
+      if (signal.aborted) return false;
       const input = parsed.inputs[0];
       if (input.elemType !== 1) throw new ModelError(parsed.fileName, `input '${input.name}' is not float32 (ONNX element type ${input.elemType}); only float inputs can take an image`);
       if (input.dims.length !== 4) throw new ModelError(parsed.fileName, `input '${input.name}' has ${input.dims.length} axes, not 4 (N, C, H, W)`);
       if (parsed.inputs.length > 1) throw new ModelError(parsed.fileName, `the model has ${parsed.inputs.length} inputs (${parsed.inputs.map((i) => i.name).join(', ')}); one image input is supported`);
       const preprocessing = defaultPreprocessing(input.dims);
       const dynamic = input.dims.slice(1).some((d) => typeof d !== 'number');
-      const notice = dynamic
-        ? `${parsed.fileName}: input '${input.name}' has a dynamic shape [${input.dims.map((d) => d ?? '?').join(', ')}]; it needs a size: ${preprocessing.height} x ${preprocessing.width} is used, change it below`
-        : null;
+      const notices = [
+        dynamic ? `${parsed.fileName}: input '${input.name}' has a dynamic shape [${input.dims.map((d) => d ?? '?').join(', ')}]; it needs a size: ${preprocessing.height} x ${preprocessing.width} is used, change it below` : null,
+      ];
       // Probe: every float tensor as an output, on a zero input; the 4-D ones are the candidates.
       const probe = await ModelSession.create(parsed, withOutputs(parsed, parsed.floatTensors.map((c) => c.tensor)), 'wasm', externalData);
       const dims = [1, preprocessing.channels, preprocessing.height, preprocessing.width];
       let outputs: Map<string, OutputTensor>;
       try {
+        if (signal.aborted) return false;
         outputs = await probe.run(parsed.fileName, new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, probe.outputNames);
       } finally {
         await probe.release();
       }
+      if (signal.aborted) return false;
       const candidates: Candidate[] = parsed.floatTensors.flatMap((c) => {
         const t = outputs.get(c.tensor);
         return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
@@ -219,6 +272,7 @@ export class ModelStore {
       const labelNotice = labels && classCount !== null && labels.length !== classCount
         ? `${parsed.fileName}: ${labels.length} labels for ${classCount} classes; the labels are not used`
         : null;
+      notices.push(labelNotice);
       if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
       await this.session?.release();
       this.session = null;
@@ -226,23 +280,79 @@ export class ModelStore {
       this.parsed = parsed;
       this.externalData = externalData;
       this.webgpuFailed = false;
+      const origin = options.origin ?? 'user';
+      // The user's model replaces the demo: the demo's inputs (and their feature maps) go with it.
+      const inputs = { ...this.stateValue.inputs };
+      if (origin === 'user') {
+        const demoSides = SIDE_NAMES.filter((side) => inputs[side]?.origin === 'demo');
+        for (const side of demoSides) {
+          inputs[side] = null;
+          this.runs[side].abort();
+          this.workspace.clearLiveLayers(side);
+        }
+        if (this.stateValue.model?.origin === 'demo' || demoSides.length) notices.unshift(`${parsed.fileName} replaces the demo`);
+      }
       this.set({
-        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer },
+        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin },
         candidates,
         selected: defaultSelection(candidates),
         labels: labelNotice ? null : labels,
         classCount,
         preprocessing,
+        inputs,
         predictions: { A: null, B: null },
+        timings: { A: null, B: null },
+        providerInUse: null,
         status: 'ready',
-        notice: [notice, labelNotice].filter(Boolean).join('; ') || null,
+        notice: notices.filter(Boolean).join('; ') || null,
       });
-      await this.runSideNow('A');
-      await this.runSideNow('B');
+      await this.runSideNow('A', this.runs.A.begin());
+      await this.runSideNow('B', this.runs.B.begin());
+      return true;
     } catch (error) {
-      // Whatever was loaded before stays.
+      // Whatever was loaded before stays; a superseded load says nothing.
+      if (signal.aborted) {
+        this.set({ status: this.parsed ? 'ready' : 'empty' });
+        return false;
+      }
       this.set({ status: this.parsed ? 'ready' : 'empty', error: error instanceof ModelError ? error.message : `${modelFile.name}: ${(error as Error).message}` });
+      return false;
     }
+  }
+
+  /**
+   * Removes the model (its session released) and both sides' inputs and feature maps, when the model
+   * is `origin`'s (the demo dismissed by the user's own content); a model loaded since stays.
+   */
+  unload(origin: Origin, notice: string | null = null): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.stateValue.model?.origin !== origin) return;
+      for (const side of SIDE_NAMES) {
+        this.runs[side].abort();
+        this.workspace.clearLiveLayers(side);
+      }
+      await this.session?.release();
+      this.session = null;
+      this.sessionKey = '';
+      this.parsed = null;
+      this.externalData = [];
+      this.set({
+        model: null,
+        candidates: [],
+        selected: [],
+        labels: null,
+        classCount: null,
+        providerInUse: null,
+        preprocessing: null,
+        inputs: { A: null, B: null },
+        predictions: { A: null, B: null },
+        timings: { A: null, B: null },
+        rect: null,
+        status: 'empty',
+        error: null,
+        notice,
+      });
+    });
   }
 
   /** What the sanity-check lab needs of the loaded model (null without one). */
@@ -287,6 +397,10 @@ export class ModelStore {
     this.set({ error: message });
   }
 
+  /**
+   * The rectangle for "Occlude", in the pixels of A's image (drawn by a drag or typed); null clears
+   * it. It belongs to A's image: a new A clears it.
+   */
   setRect(rect: Rect | null): void {
     this.set({ rect });
   }
@@ -307,19 +421,20 @@ export class ModelStore {
     void this.runAll();
   }
 
-  setImage(side: SideName, name: string, image: RgbaImage): void {
-    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name, image, tensor: null } }, error: null });
-    void this.runSide(side);
+  /** An image as a side's input (the user's unless `origin` says it is the demo's). */
+  setImage(side: SideName, name: string, image: RgbaImage, origin: Origin = 'user'): void {
+    this.setInput(side, { name, image, tensor: null, origin, recipe: null });
   }
 
   /** A .npy tensor of the model's input shape as a side's input. */
-  async setTensorFile(side: SideName, file: { name: string; blob: Blob }): Promise<void> {
+  async setTensorFile(side: SideName, file: { name: string; blob: Blob }): Promise<boolean> {
     const read = await this.readInputTensor(file);
     if ('error' in read) {
       this.set({ error: read.error });
-      return;
+      return false;
     }
     await this.useTensor(side, file.name, read.tensor);
+    return true;
   }
 
   /**
@@ -351,36 +466,108 @@ export class ModelStore {
   }
 
   private async useTensor(side: SideName, name: string, tensor: Float32Array, notice?: string): Promise<void> {
-    this.set({ inputs: { ...this.stateValue.inputs, [side]: { name, image: null, tensor } }, error: null, ...(notice ? { notice } : {}) });
-    await this.runSide(side);
+    await this.setInput(side, { name, image: null, tensor, origin: 'user', recipe: null }, notice);
   }
 
-  /** B from A: occluded, blurred, noisy or blank (on the image at the model's input size). */
-  makeB(kind: 'occlude' | 'blur' | 'noise' | 'blank', options: { rect?: Rect; sigma?: number; value?: number } = {}): void {
+  /**
+   * A side's new input: it runs through the model (the newest run of the side wins). A new A clears
+   * the rectangle drawn on the old one, and a B made from the old A follows: re-made with the same
+   * recipe where the recipe does not depend on the old image (blur, noise, blank), otherwise marked
+   * stale and left out of the views until the user makes B again.
+   */
+  private setInput(side: SideName, input: Omit<SideInput, 'id' | 'stale'>, notice?: string): Promise<void> {
+    const made: SideInput = { ...input, id: this.nextInputId++, stale: null };
+    const inputs = { ...this.stateValue.inputs, [side]: made };
+    const patch: Partial<ModelState> = { inputs, error: null, ...(notice ? { notice } : {}) };
+    let followB: SideInput | null = null;
+    if (side === 'A') {
+      patch.rect = null;
+      const b = inputs.B;
+      if (b?.recipe && b.recipe.fromId !== made.id) {
+        const remade = this.derive(b.recipe, made);
+        if (remade) {
+          followB = remade;
+          patch.notice = `B made again from ${made.name} (${CHANGE_WORDS[b.recipe.kind]}), as it was made from ${b.recipe.from}`;
+        } else {
+          inputs.B = { ...b, stale: this.staleReason(b.recipe, made.name) };
+          this.dropSideResults('B', patch);
+        }
+      }
+    }
+    this.set(patch);
+    const runs = [this.runSide(side)];
+    if (followB) runs.push(this.setInput('B', followB, patch.notice ?? undefined));
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  private staleReason(recipe: BRecipe, now: string | null): string {
+    const was = `made from ${recipe.from} (${CHANGE_WORDS[recipe.kind]})`;
+    return now === null ? `${was}; A's input was removed: make B again` : `${was}; A is now ${now}${recipe.kind === 'occlude' ? ', and the rectangle belonged to the old image' : ''}: make B again`;
+  }
+
+  /** A side's run results leave the page (its feature maps, top-5 and timing); a pending run is dropped. */
+  private dropSideResults(side: SideName, patch: Partial<ModelState>): void {
+    this.runs[side].abort();
+    this.workspace.clearLiveLayers(side);
+    patch.predictions = { ...(patch.predictions ?? this.stateValue.predictions), [side]: null };
+    patch.timings = { ...(patch.timings ?? this.stateValue.timings), [side]: null };
+  }
+
+  /**
+   * Removes a side's input and its feature maps (activation files took the pane, or the demo was
+   * dismissed). A B made from a removed A is marked stale.
+   */
+  clearInput(side: SideName): void {
+    const inputs = { ...this.stateValue.inputs, [side]: null };
+    const patch: Partial<ModelState> = { inputs };
+    this.dropSideResults(side, patch);
+    if (side === 'A') {
+      patch.rect = null;
+      const b = inputs.B;
+      if (b?.recipe && !b.stale) {
+        inputs.B = { ...b, stale: this.staleReason(b.recipe, null) };
+        this.dropSideResults('B', patch);
+      }
+    }
+    this.set(patch);
+  }
+
+  /** B's input made from A's by a recipe, or null when the recipe cannot apply to it. */
+  private derive(recipe: BRecipe, a: SideInput): SideInput | null {
+    const base = a.image;
+    if (!base) return null;
+    let image: RgbaImage;
+    if (recipe.kind === 'occlude') {
+      if (!recipe.rect || recipe.fromId !== a.id) return null;
+      image = occlude(base, recipe.rect, recipe.value);
+    } else if (recipe.kind === 'blur') image = blur(base, recipe.sigma ?? 1.5);
+    else if (recipe.kind === 'noise') image = addNoise(base, recipe.sigma ?? 40, 7);
+    else image = blank(base, recipe.value);
+    return { id: 0, name: `${a.name} (${CHANGE_WORDS[recipe.kind]})`, image, tensor: null, origin: a.origin, recipe: { ...recipe, from: a.name, fromId: a.id }, stale: null };
+  }
+
+  /**
+   * B from A: occluded (the rectangle drawn or typed on A's image), blurred, noisy or blank. B
+   * records how it was made, so that it follows A. An occlusion without a rectangle is refused.
+   */
+  makeB(kind: BChange, options: { rect?: Rect; sigma?: number; value?: number; origin?: Origin } = {}): Promise<void> {
     const a = this.stateValue.inputs.A;
     const p = this.stateValue.preprocessing;
     if (!a?.image || !p) {
       this.set({ error: 'Make B from A needs an image on A (and a model for its input size)' });
-      return;
+      return Promise.resolve();
     }
-    const base = a.image;
-    const value = options.value ?? 0;
-    const drawn = options.rect ?? this.stateValue.rect;
-    if (kind === 'occlude' && drawn && (drawn.width < 1 || drawn.height < 1)) {
-      // A click without a drag: nothing to occlude (B would be A under another name).
-      this.set({ error: `Occlude: the rectangle drawn on A's image is empty (${Math.round(drawn.width)} x ${Math.round(drawn.height)} pixels); drag on the image to draw one` });
-      return;
+    const rect = kind === 'occlude' ? options.rect ?? this.stateValue.rect : null;
+    if (kind === 'occlude') {
+      const problem = rectProblem(rect, a.image);
+      if (problem) {
+        this.set({ error: `Occlude: ${problem}` });
+        return Promise.resolve();
+      }
     }
-    const made =
-      kind === 'occlude'
-        ? occlude(base, drawn ?? { x: base.width * 0.25, y: base.height * 0.25, width: base.width * 0.5, height: base.height * 0.5 }, value)
-        : kind === 'blur'
-          ? blur(base, options.sigma ?? 1.5)
-          : kind === 'noise'
-            ? addNoise(base, options.sigma ?? 40, 7)
-            : blank(base, value);
-    const words = { occlude: 'occluded', blur: 'blurred', noise: 'with noise', blank: 'blank' } as const;
-    this.setImage('B', `${a.name} (${words[kind]})`, made);
+    const recipe: BRecipe = { kind, rect, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, from: a.name, fromId: a.id };
+    const b = this.derive(recipe, a)!;
+    return this.setInput('B', { ...b, origin: options.origin ?? 'user' });
   }
 
   private async sessionFor(): Promise<ModelSession> {
@@ -407,22 +594,25 @@ export class ModelStore {
   }
 
   async runAll(): Promise<void> {
-    await this.runSide('A');
-    await this.runSide('B');
+    await Promise.all([this.runSide('A'), this.runSide('B')]);
   }
 
   /**
    * Runs the model on a side's input; its selected feature maps become the side's live layers.
-   * Runs are queued: one session cannot run twice at once (the WASM backend refuses).
+   * Runs are queued: one session cannot run twice at once (the WASM backend refuses). A run
+   * superseded by a newer one of the same side (a new input, a new choice of maps) is skipped, or
+   * its result dropped when it was already under way.
    */
   runSide(side: SideName): Promise<void> {
-    return this.enqueue(() => this.runSideNow(side));
+    const signal = this.runs[side].begin();
+    return this.enqueue(() => this.runSideNow(side, signal));
   }
 
-  private async runSideNow(side: SideName): Promise<void> {
+  private async runSideNow(side: SideName, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
     const input = this.stateValue.inputs[side];
     const p = this.stateValue.preprocessing;
-    if (!this.parsed || !input || !p) return;
+    if (!this.parsed || !input || input.stale || !p) return;
     const token = ++this.runToken;
     this.set({ status: 'running' });
     try {
@@ -432,6 +622,8 @@ export class ModelStore {
       const started = performance.now();
       const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.stateValue.selected, ...this.parsed.outputs])]);
       const seconds = (performance.now() - started) / 1000;
+      // Superseded while it ran (a new input, another choice of maps, the side cleared): dropped.
+      if (signal.aborted) return;
       const file = `${this.parsed.fileName} on ${input.name}`;
       const layers = this.stateValue.selected.flatMap((name) => {
         const t = outputs.get(name);
@@ -445,6 +637,7 @@ export class ModelStore {
         error: null,
       });
     } catch (error) {
+      if (signal.aborted) return;
       const message = error instanceof ModelError ? error.message : `${this.parsed.fileName}: ${(error as Error).message}`;
       this.set({ error: `${message}. ${side}'s views still show its last run that worked.` });
     } finally {

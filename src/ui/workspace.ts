@@ -29,6 +29,8 @@ export interface FileEntry {
   name: string;
   /** The file the layers are read from; null for live feature maps (computed in the page). */
   blob: Blob | null;
+  /** Who put it there: the user, or "Load the example" (a default that the user's files replace). */
+  origin: 'user' | 'example';
   layout: LayoutChoice;
   layers: LayerEntry[];
 }
@@ -72,6 +74,8 @@ export class Workspace {
   private nextId = 1;
   private controller: AbortController | null = null;
   private pump: Promise<void> | null = null;
+  /** The layer entry being profiled now (its run is aborted when the entry leaves the page). */
+  private runningId: number | null = null;
   /** The layer each result came from, to re-read one map for the channel view. */
   private sources = new WeakMap<LayerResult, Layer>();
 
@@ -104,6 +108,14 @@ export class Workspace {
     // brings the pane back to the pooled batch rather than showing another input in its place.
     if (next.input !== null && next.input >= batchChoice(next.files.flatMap((f) => f.layers.map((e) => e.layer.shape))).inputs) next.input = null;
     this.set({ panes: { ...this.stateValue.panes, [side]: next } }, resultsChanged);
+    this.abortIfGone();
+  }
+
+  /** A layer removed while it is profiled: its run stops (its result would describe nothing loaded). */
+  private abortIfGone(): void {
+    if (this.runningId === null) return;
+    const id = this.runningId;
+    if (!SIDES.some((side) => this.entries(side).some((e) => e.id === id))) this.controller?.abort();
   }
 
   /** Every layer entry of a pane, in file and layer order. */
@@ -129,12 +141,19 @@ export class Workspace {
     return this.entries(side).flatMap((e) => (e.result ? [e.result] : []));
   }
 
-  /** Opens files into a pane (each .npy a layer named by the file); bad files are reported on the pane, the rest stays. */
-  async addFiles(side: SideName, files: ArrayLike<File | { name: string; blob: Blob }>, layout: LayoutChoice = 'auto'): Promise<void> {
+  /**
+   * Opens files into a pane (each .npy a layer named by the file); bad files are reported on the
+   * pane, the rest stays. Files opened after `options.signal` aborted are dropped (a newer action
+   * superseded the load). Resolves with the entries added.
+   */
+  async addFiles(side: SideName, files: ArrayLike<File | { name: string; blob: Blob }>, layout: LayoutChoice = 'auto', options: { origin?: FileEntry['origin']; signal?: AbortSignal } = {}): Promise<FileEntry[]> {
+    const added: FileEntry[] = [];
     for (const file of Array.from(files)) {
+      if (options.signal?.aborted) break;
       const blob = 'blob' in file ? file.blob : file;
       const name = file.name;
       const opened = await openActivationFile(blob, name, layout);
+      if (options.signal?.aborted) break;
       const pane = this.stateValue.panes[side];
       const errors = [...pane.errors, ...opened.errors.map((e) => e.message)];
       if (opened.layers.length === 0) {
@@ -143,10 +162,20 @@ export class Workspace {
       }
       // A file of the same name replaces the earlier one (a re-export of the same activations).
       const kept = pane.files.filter((f) => f.name !== name);
-      const entry: FileEntry = { id: this.nextId++, name, blob, layout, layers: opened.layers.map((layer) => this.newEntry(layer)) };
+      const entry: FileEntry = { id: this.nextId++, name, blob, layout, origin: options.origin ?? 'user', layers: opened.layers.map((layer) => this.newEntry(layer)) };
+      added.push(entry);
       this.setPane(side, { files: [...kept, entry], errors });
     }
     this.startQueue();
+    return added;
+  }
+
+  /** Removes the files of a pane that `which` picks (live feature maps included); their running layer stops. */
+  removeFiles(side: SideName, which: (file: FileEntry) => boolean): FileEntry[] {
+    const pane = this.stateValue.panes[side];
+    const removed = pane.files.filter(which);
+    if (removed.length) this.setPane(side, { files: pane.files.filter((f) => !which(f)) });
+    return removed;
   }
 
   private newEntry(layer: Layer): LayerEntry {
@@ -160,15 +189,14 @@ export class Workspace {
   setLiveLayers(side: SideName, name: string, layers: Layer[]): void {
     const pane = this.stateValue.panes[side];
     const kept = pane.files.filter((f) => f.blob !== null);
-    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: 'nchw', layers: layers.map((layer) => this.newEntry(layer)) };
+    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: 'nchw', origin: 'user', layers: layers.map((layer) => this.newEntry(layer)) };
     this.setPane(side, { files: [entry, ...kept] });
     this.startQueue();
   }
 
   /** Removes a side's live feature maps. */
   clearLiveLayers(side: SideName): void {
-    const pane = this.stateValue.panes[side];
-    this.setPane(side, { files: pane.files.filter((f) => f.blob !== null) });
+    this.removeFiles(side, (f) => f.blob === null);
   }
 
   /** Re-reads a file with another layout (its layers are recomputed). */
@@ -187,8 +215,7 @@ export class Workspace {
   }
 
   removeFile(side: SideName, fileId: number): void {
-    const pane = this.stateValue.panes[side];
-    this.setPane(side, { files: pane.files.filter((f) => f.id !== fileId) });
+    this.removeFiles(side, (f) => f.id === fileId);
   }
 
   clearErrors(side: SideName): void {
@@ -319,6 +346,7 @@ export class Workspace {
       this.set({ progress: { done, total, current: 0, running: true, label } });
       const controller = new AbortController();
       this.controller = controller;
+      this.runningId = entry.id;
       // The engine was released (device lost, backend switched) while it worked on this layer.
       const interrupted = () => engine.released || engine !== this.engine();
       try {
@@ -345,6 +373,7 @@ export class Workspace {
         this.setPane(side, { errors: [...this.stateValue.panes[side].errors, message] });
       } finally {
         if (this.controller === controller) this.controller = null;
+        if (this.runningId === entry.id) this.runningId = null;
       }
       done++;
     }
