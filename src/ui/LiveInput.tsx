@@ -56,7 +56,7 @@ export function LiveInput({ side, store, content, state }: { side: SideName; sto
         <div className="live-row">
           {image ? (
             <div
-              className="image-frame"
+              className={`image-frame${input.stale ? ' stale' : ''}`}
               style={{ width: image.width * scale, height: image.height * scale, position: 'relative', cursor: side === 'A' ? 'crosshair' : 'default' }}
               onPointerDown={(e) => {
                 if (side !== 'A') return;

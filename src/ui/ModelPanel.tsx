@@ -50,6 +50,7 @@ function RectFields({ store, state }: { store: ModelStore; state: ModelState }) 
   const fields = [['x', 'x'], ['y', 'y'], ['width', 'width'], ['height', 'height']] as const;
   return (
     <span className="rect-fields" role="group" aria-label="Occlusion rectangle (A's image pixels)">
+      <span className="hint">rectangle:</span>
       {fields.map(([key, word]) => (
         <label key={key}>
           {word}{' '}
