@@ -286,7 +286,7 @@ async function dropFile(page: Page, testId: string, bytes: Uint8Array, name: str
 test('a .npy dropped on a pane is the model input when its shape fits it, and activations otherwise', async ({ page }) => {
   await page.goto('/?nodemo&backend=cpu');
   await page.getByLabel('Model (ONNX)').setInputFiles(join(fixtures, 'torch_cnn.onnx'));
-  await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
+  await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx: input');
   await dropFile(page, 'pane-A', readFileSync(join(fixtures, 'input.npy')), 'input.npy');
   await expect(page.getByTestId('model-panel')).toContainText("input.npy: shape 1x3x32x32 is the model's input shape; taken as A's model input");
   await expect(page.getByTestId('live-A')).toContainText('tensor input input.npy');

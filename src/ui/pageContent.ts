@@ -138,6 +138,7 @@ export class PageContent {
     if (signal.aborted) return;
     this.takePaneForModel(side);
     this.model.setImage(side, file.name, image);
+    if (!this.model.state.model && !this.model.state.loading) this.notify(`${file.name} is kept as ${side}'s model input: load a model (or the demo) to see its feature maps`);
   }
 
   /** A .npy tensor of the model's input shape for a side (the input picker). */
