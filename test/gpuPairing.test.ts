@@ -8,7 +8,7 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import { GpuEngine } from '../src/engine/gpu/gpuEngine';
 import { layerSrops, type SropParams } from '../src/analysis/srop';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
-import { dawnDevice, skipGpuTests } from './helpers/dawn';
+import { dawnDevice, gpuSkipNote, skipGpuTests } from './helpers/dawn';
 
 const params: SropParams[] = [
   { kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true },
@@ -31,7 +31,7 @@ function mixedLayer(h: number, w: number): Float32Array {
   return data;
 }
 
-describe.skipIf(skipGpuTests)('GPU engine: a map does not borrow energy from its pair partner', () => {
+describe.skipIf(skipGpuTests)(`GPU engine: a map does not borrow energy from its pair partner${gpuSkipNote}`, () => {
   const cpu = new CpuEngine();
   let engine: GpuEngine | null = null;
   afterAll(() => engine?.destroy());
