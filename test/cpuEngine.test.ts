@@ -1,5 +1,5 @@
 // The CPU engine plus the SROP step against the numpy reference (tools/make_fixtures.py ->
-// spec/srop_ref.py, spec/SROP.md section 2), for every fixture map and every parameter set.
+// spec/srop_ref.py, spec/SROP.md §2), for every fixture map and every parameter set.
 //
 // Stated tolerances: status and ring identical; SROP within 1e-9 relative; kept energy T within
 // 1e-9 relative for maps with an SROP, and below 1e-9 of the whole spectrum's energy for dead maps

@@ -1,6 +1,6 @@
 // The GPU engine packs maps two by two into one complex FFT. A map's profile must not depend on
 // the map it shares a pair with: an all-zero or constant map beside a live one must come out
-// dead where the float64 CPU engine says dead (SPEC.md step 7), and a small variation on a large
+// dead where the float64 CPU engine says dead (spec/SROP.md §2 step 7), and a small variation on a large
 // offset must keep its own spectrum with dc = remove. Error here is measured against each map's
 // own energy without the DC bin, which is what dc = remove leaves.
 import { afterAll, describe, expect, it } from 'vitest';

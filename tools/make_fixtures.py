@@ -11,7 +11,7 @@ which writes test/fixtures/srop/:
                      (kappa 0.5, 0.85, 0.99 x dc keep, remove x domain disc, full x interpolate on, off),
                      ring-energy profiles (srop_ref.ring_energy) of a few maps, and exact ring tables
                      (srop_ref.ring_table) of a few shapes, ties included
-  analysis.json      summaries (numpy mean, std, quantiles, median; spec/SROP.md section 4),
+  analysis.json      summaries (numpy mean, std, quantiles, median; spec/SROP.md §4),
                      histograms (numpy.histogram), Wasserstein-1 and KS statistics (sorted-CDF
                      integration and searchsorted, as scipy does) and A-vs-B layer comparisons
                      (section 6), all computed in numpy by the reference, not by the code under test

@@ -44,7 +44,7 @@ def main():
             x = to_nchw(x, layout)
             maps = x.reshape(-1, x.shape[-2], x.shape[-1])
             expected['files'][fname][name] = [[srop(m, **p) for m in maps] for p in PARAMS]
-    # compare figures (spec/SROP.md section 6) for the default parameters, from the reference's SROPs
+    # compare figures (spec/SROP.md §6) for the default parameters, from the reference's SROPs
     comp = {}
     for name in a:
         N, C = a[name].shape[:2]
