@@ -49,7 +49,7 @@ Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status
 Output (compare), CSV: layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,
   ks,paired_median_delta,share_rising
   layers matched by name; differences are B - A; dead_a/dead_b count maps with no SROP.
-JSON: {"params", "backend", "adapter", "layers": [...]}, see README.md.
+JSON: {"params", "backend", "adapter", "layers": [...]}, see spec/SROP.md section 8.
 
 The engine that ran is reported on stderr ("srop: backend ...") and in the JSON output.
 Exit status: 0 on success; 2 for bad options or when any file or layer could not be read (the
