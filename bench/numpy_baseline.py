@@ -30,7 +30,7 @@ def ring_table(H, W):
     ky = np.fft.fftfreq(H) * H
     kx = np.arange(W // 2 + 1)
     Q = (ky[:, None] * W) ** 2 + (kx[None, :] * H) ** 2
-    # floor(2 s) with s = M sqrt(Q) / (H W), settled exactly with integers (as SPEC.md step 5 asks)
+    # floor(2 s) with s = M sqrt(Q) / (H W), settled exactly with integers (as spec/SROP.md §2 step 5 asks)
     two_s = np.array([math.isqrt(int(4 * M * M * q)) // HW for q in Q.ravel().astype(np.int64)]).reshape(Q.shape)
     ring = (two_s + 1) // 2
     disc = 4 * Q <= HW * HW

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-// The GPU engine (WGSL, forced onto SwiftShader) against the float64 CPU engine, in Chromium, on
+// The GPU engine (WGSL, forced; SwiftShader where there is no GPU) against the float64 CPU engine, in Chromium, on
 // the same seeded maps (ReLU-like, smooth, constant, all-zero, NaN-holding, random), at awkward
 // sizes. Tolerance: every ring's energy within 1e-5 of the map's whole energy, SROPs within 1e-3
 // (of the Nyquist radius), and the same status (ok, dead, nonfinite) for every map.

@@ -111,7 +111,7 @@ test('load A by the labelled picker and B by a drop (another format), GPU engine
   expect([...origins]).toEqual([new URL(baseURL!).origin]);
 });
 
-test('drill into a layer and a channel; GPU engine forced (WGSL on SwiftShader) agrees with the command', async ({ page }) => {
+test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader where there is no GPU) agrees with the command', async ({ page }) => {
   await page.goto('/?nodemo&backend=gpu');
   await expect(page.getByTestId('engine-backend')).toHaveText('GPU engine');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));

@@ -1,4 +1,4 @@
-// Per map, on the GPU, what the CPU engine takes from the values in float64 (SPEC.md steps 1 and
+// Per map, on the GPU, what the CPU engine takes from the values in float64 (spec/SROP.md section 2, steps 1 and
 // 7): a non-finite flag, the sum and the sum of squares; plus the pack stage's mean and the scale
 // that brings the map's centred part to unit RMS. Three passes over a map's values: the smallest
 // and largest values (whether the map is constant, and its largest magnitude, so that the values,

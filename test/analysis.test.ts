@@ -1,5 +1,5 @@
-// The analysis layer against numpy (tools/make_fixtures.py -> analysis.json) and against SPEC.md's
-// formulas worked by hand on small ring profiles.
+// The analysis layer against numpy (tools/make_fixtures.py -> analysis.json) and against spec/SROP.md's
+// formulas (§2 steps 7-9, §4, §6) worked by hand on small ring profiles.
 //
 // Stated tolerances: order statistics (min, max, quartiles, median) and counts exact; mean, std,
 // Wasserstein-1, KS, and paired figures within 1e-12 relative; histogram edges within 1e-15.
@@ -51,7 +51,7 @@ function profileOf(height: number, width: number, inDisc: number[], outDisc: num
   return p;
 }
 
-describe('SROP from ring profiles (SPEC.md steps 7-9, worked by hand)', () => {
+describe('SROP from ring profiles (spec/SROP.md §2 steps 7-9, worked by hand)', () => {
   // An 8 x 8 map (M/2 = 4) with a made-up six-ring profile; values chosen so the arithmetic is exact.
   const prof = profileOf(8, 8, [0, 10, 20, 10, 0, 0], [0, 0, 0, 0, 8, 2], 40, 100);
   const params = (p: Partial<SropParams>): SropParams => ({ ...DEFAULT_PARAMS, ...p });

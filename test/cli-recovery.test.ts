@@ -1,4 +1,4 @@
-// The `srop` command when the GPU device is lost mid-run (Dawn, SwiftShader here): the layer that
+// The `srop` command when the GPU device is lost mid-run (Dawn; SwiftShader where there is no GPU): the layer that
 // was interrupted runs again on the host's new engine, and every later layer runs on that engine,
 // not on the destroyed one. The loss is made through the host's own test hook, as the page's
 // "simulate device loss" control does (e2e/app.spec.ts).
@@ -12,10 +12,9 @@ import { engineForCli, type CliEngine } from '../src/cli/engineForCli';
 import type { ProfileEngine } from '../src/engine/types';
 import type { Layer } from '../src/io/types';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
-import { skipGpuTests } from './helpers/dawn';
+import { gpuSkipNote, skipGpuTests } from './helpers/dawn';
 import { float32Npy } from '../src/testing/npyFile';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 
 function collect(): { stream: PassThrough; text: () => string } {
@@ -38,9 +37,8 @@ function rows(csv: string): Record<string, string>[] {
   return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [keys[i], v])));
 }
 
-describe.skipIf(skipGpuTests)('srop after a lost GPU device (Dawn)', () => {
+describe.skipIf(skipGpuTests)(`srop after a lost GPU device (Dawn)${gpuSkipNote}`, () => {
   it('reruns the interrupted layer and the rest on the recovered engine; results as the CPU engine’s', async () => {
-    if (!process.env.VK_ICD_FILENAMES) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     const dir = mkdtempSync(join(tmpdir(), 'srop-recovery-'));
     const files = [['l1', 5, 13, 17], ['l2', 6, 28, 28], ['l3', 3, 7, 7]] as const;
     for (const [name, c, h, w] of files) writeFileSync(join(dir, `${name}.npy`), float32Npy(syntheticMaps(c, h, w, c * h + w, ['relu', 'smooth', 'random']), [1, c, h, w]));

@@ -1,11 +1,11 @@
 // The CPU engine plus the SROP step against the numpy reference (tools/make_fixtures.py ->
-// ../shared/srop-spec/srop_ref.py), for every fixture map and every parameter set.
+// spec/srop_ref.py, spec/SROP.md §2), for every fixture map and every parameter set.
 //
 // Stated tolerances: status and ring identical; SROP within 1e-9 relative; kept energy T within
 // 1e-9 relative for maps with an SROP, and below 1e-9 of the whole spectrum's energy for dead maps
 // (both sides then hold round-off only); ring-energy profiles within 1e-12 of T per ring.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import type { RingProfiles } from '../src/engine/types';
 import type { Layer } from '../src/io/types';
 import { keptRingEnergy, layerSrops, mapSrop } from '../src/analysis/srop';
 import { FIXTURE_DIR, readJson, readNpy, type SropFixtures } from './fixtures/srop/fixtures';
+import { requireNumpy, skipReason, skipping } from './helpers/prerequisites';
 
 const fixtures = readJson<SropFixtures>('srop.json');
 const files = [...new Set(fixtures.maps.map((m) => m.file))];
@@ -221,16 +222,11 @@ describe('fixtures', () => {
     expect(bytes).toBeLessThan(2_000_000);
   });
 
-  // The committed fixtures must be what tools/make_fixtures.py makes (needs python3 with numpy, and
-  // the reference beside the spec: ../shared/srop-spec, or SROP_SPEC_DIR).
-  const specDir = process.env.SROP_SPEC_DIR || join(FIXTURE_DIR, '../../../../shared/srop-spec');
-  let python = existsSync(join(specDir, 'srop_ref.py'));
-  try {
-    if (python) execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-  } catch {
-    python = false;
-  }
-  it.skipIf(!python)('are what tools/make_fixtures.py makes', () => {
+  // The committed fixtures must be what tools/make_fixtures.py makes from spec/srop_ref.py. Needs
+  // python3 with numpy: fails without it, unless SROP_SKIP_NUMPY=1 (test/helpers/prerequisites.ts).
+  it('are what tools/make_fixtures.py makes from the reference (spec/srop_ref.py)', (ctx) => {
+    if (skipping('numpy')) ctx.skip(skipReason('numpy'));
+    requireNumpy();
     const out = mkdtempSync(join(tmpdir(), 'srop-fixtures-'));
     try {
       execFileSync('python3', [join(FIXTURE_DIR, '../../../tools/make_fixtures.py'), '--out', out], { stdio: 'pipe' });

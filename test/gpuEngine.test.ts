@@ -14,7 +14,7 @@ import { layerSrops, type SropParams } from '../src/analysis/srop';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import type { RingProfiles } from '../src/engine/types';
 import type { Layer } from '../src/io/types';
-import { dawnDevice, skipGpuTests } from './helpers/dawn';
+import { dawnDevice, gpuSkipNote, skipGpuTests } from './helpers/dawn';
 
 const PROFILE_TOLERANCE = 1e-5;
 const SROP_TOLERANCE = 1e-3;
@@ -138,7 +138,7 @@ describe('GPU line plans (tables and index arithmetic, simulated in float64)', (
   });
 });
 
-describe.skipIf(skipGpuTests)('GPU engine vs the CPU engine (Dawn)', () => {
+describe.skipIf(skipGpuTests)(`GPU engine vs the CPU engine (Dawn)${gpuSkipNote}`, () => {
   const cpu = new CpuEngine();
   let engine: GpuEngine | null = null;
   async function gpu(options = {}): Promise<GpuEngine> {

@@ -1,6 +1,6 @@
 // The GPU engine packs maps two by two into one complex FFT. A map's profile must not depend on
 // the map it shares a pair with: an all-zero or constant map beside a live one must come out
-// dead where the float64 CPU engine says dead (SPEC.md step 7), and a small variation on a large
+// dead where the float64 CPU engine says dead (spec/SROP.md §2 step 7), and a small variation on a large
 // offset must keep its own spectrum with dc = remove. Error here is measured against each map's
 // own energy without the DC bin, which is what dc = remove leaves.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import { GpuEngine } from '../src/engine/gpu/gpuEngine';
 import { layerSrops, type SropParams } from '../src/analysis/srop';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
-import { dawnDevice, skipGpuTests } from './helpers/dawn';
+import { dawnDevice, gpuSkipNote, skipGpuTests } from './helpers/dawn';
 
 const params: SropParams[] = [
   { kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true },
@@ -31,7 +31,7 @@ function mixedLayer(h: number, w: number): Float32Array {
   return data;
 }
 
-describe.skipIf(skipGpuTests)('GPU engine: a map does not borrow energy from its pair partner', () => {
+describe.skipIf(skipGpuTests)(`GPU engine: a map does not borrow energy from its pair partner${gpuSkipNote}`, () => {
   const cpu = new CpuEngine();
   let engine: GpuEngine | null = null;
   afterAll(() => engine?.destroy());

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Test fixtures for the CPU engine and the analysis layer, from the numpy reference beside SPEC.md.
+"""Test fixtures for the CPU engine and the analysis layer, from the numpy reference spec/srop_ref.py.
 
 Made with (from the repository root, numpy 2.4):
 
@@ -11,34 +11,33 @@ which writes test/fixtures/srop/:
                      (kappa 0.5, 0.85, 0.99 x dc keep, remove x domain disc, full x interpolate on, off),
                      ring-energy profiles (srop_ref.ring_energy) of a few maps, and exact ring tables
                      (srop_ref.ring_table) of a few shapes, ties included
-  analysis.json      summaries (numpy mean, std, quantiles, median, histogram), Wasserstein-1 and KS
-                     statistics (sorted-CDF integration and searchsorted, as scipy does) and A-vs-B
-                     layer comparisons, all computed here in numpy, not by the code under test
+  analysis.json      summaries (numpy mean, std, quantiles, median; spec/SROP.md §4),
+                     histograms (numpy.histogram), Wasserstein-1 and KS statistics (sorted-CDF
+                     integration and searchsorted, as scipy does) and A-vs-B layer comparisons
+                     (section 6), all computed in numpy by the reference, not by the code under test
 
 The maps are drawn as float32 and the reference is computed in float64 from those float32 values.
 `--out DIR` writes elsewhere (the tests use it to check that the committed fixtures are what this
-script makes); SROP_SPEC_DIR overrides where srop_ref.py is found (default ../shared/srop-spec
-beside the repository).
+script makes).
 """
 import argparse
 import functools
 import itertools
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-SPEC_DIR = Path(os.environ.get('SROP_SPEC_DIR') or Path(__file__).resolve().parents[2] / 'shared' / 'srop-spec')
-sys.path.insert(0, str(SPEC_DIR))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / 'spec'))
 import srop_ref  # noqa: E402
+from srop_ref import compare, ks, summary, wasserstein  # noqa: E402
 
 # ring_table is pure and slow (Python loops); srop() calls it once per map and parameter set.
 srop_ref.ring_table = functools.lru_cache(maxsize=None)(srop_ref.ring_table)
 
-REPO = Path(__file__).resolve().parents[1]
 KAPPAS = [0.5, 0.85, 0.99]
 PARAMS = [
     {'kappa': k, 'dc': dc, 'domain': dom, 'interpolate': interp}
@@ -126,69 +125,7 @@ def srop_fixtures(out):
     return {'params': PARAMS, 'maps': maps_out, 'ringEnergy': energies, 'ringTables': tables}
 
 
-# ---- analysis: independent numpy versions of the statistics
-
-def summary(values):
-    v = np.asarray([x for x in values if x is not None and not math.isnan(x)], dtype=np.float64)
-    if v.size == 0:
-        return {'count': 0, 'mean': None, 'std': None, 'min': None, 'q1': None, 'median': None, 'q3': None, 'max': None}
-    return {'count': int(v.size), 'mean': float(np.mean(v)), 'std': float(np.std(v)), 'min': float(np.min(v)),
-            'q1': float(np.quantile(v, 0.25)), 'median': float(np.median(v)), 'q3': float(np.quantile(v, 0.75)),
-            'max': float(np.max(v))}
-
-
-def wasserstein(u, v):
-    """1-D Wasserstein-1: integral of |F_u - F_v| over the merged sorted values (scipy's method)."""
-    u = np.sort(np.asarray(u, dtype=np.float64))
-    v = np.sort(np.asarray(v, dtype=np.float64))
-    if u.size == 0 or v.size == 0:
-        return None
-    allv = np.sort(np.concatenate([u, v]))
-    deltas = np.diff(allv)
-    cu = np.searchsorted(u, allv[:-1], side='right') / u.size
-    cv = np.searchsorted(v, allv[:-1], side='right') / v.size
-    return float(np.sum(np.abs(cu - cv) * deltas))
-
-
-def ks(u, v):
-    """Two-sample Kolmogorov-Smirnov statistic sup |F_u - F_v|, over every data point (searchsorted)."""
-    u = np.sort(np.asarray(u, dtype=np.float64))
-    v = np.sort(np.asarray(v, dtype=np.float64))
-    if u.size == 0 or v.size == 0:
-        return None
-    allv = np.concatenate([u, v])
-    cu = np.searchsorted(u, allv, side='right') / u.size
-    cv = np.searchsorted(v, allv, side='right') / v.size
-    return float(np.max(np.abs(cu - cv)))
-
-
-def compare(a, na, b, nb, C):
-    """A-vs-B figures of SPEC.md "Two inputs compared"; a and b are [N*C] arrays with NaN for no SROP."""
-    a = np.asarray(a, dtype=np.float64).reshape(na, C)
-    b = np.asarray(b, dtype=np.float64).reshape(nb, C)
-    va, vb = a[~np.isnan(a)], b[~np.isnan(b)]
-    med_a = float(np.median(va)) if va.size else None
-    med_b = float(np.median(vb)) if vb.size else None
-    if na == nb:
-        pairing = 'maps'
-        pa, pb = a.ravel(), b.ravel()
-    else:
-        pairing = 'channel-means'
-        with np.errstate(invalid='ignore'):
-            pa = np.array([np.mean(col[~np.isnan(col)]) if (~np.isnan(col)).any() else np.nan for col in a.T])
-            pb = np.array([np.mean(col[~np.isnan(col)]) if (~np.isnan(col)).any() else np.nan for col in b.T])
-    keep = ~np.isnan(pa) & ~np.isnan(pb)
-    d = pb[keep] - pa[keep]
-    return {
-        'channels': C, 'dead_a': int(np.isnan(a).sum()), 'dead_b': int(np.isnan(b).sum()),
-        'median_a': med_a, 'median_b': med_b,
-        'delta_median': None if med_a is None or med_b is None else med_b - med_a,
-        'wasserstein': wasserstein(va, vb), 'ks': ks(va, vb),
-        'pairing': pairing, 'pairs': int(keep.sum()),
-        'paired_median_delta': float(np.median(d)) if d.size else None,
-        'share_rising': float(np.mean(d > 0)) if d.size else None,
-    }
-
+# ---- analysis: the statistics come from the reference (summary, wasserstein, ks, compare)
 
 def side(rng, n, c, dead_share, shift=0.0, ties=False):
     v = rng.uniform(0.1, 0.9, n * c) + shift
@@ -249,7 +186,7 @@ def main():
     ap.add_argument('--out', type=Path, default=REPO / 'test' / 'fixtures' / 'srop')
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
-    meta = {'generator': 'tools/make_fixtures.py', 'numpy': np.__version__, 'reference': 'srop_ref.py (SPEC.md)'}
+    meta = {'generator': 'tools/make_fixtures.py', 'numpy': np.__version__, 'reference': 'spec/srop_ref.py (spec/SROP.md)'}
     srop = srop_fixtures(a.out)
     (a.out / 'srop.json').write_text(json.dumps({**meta, **srop}, separators=(',', ':')) + '\n')
     (a.out / 'analysis.json').write_text(json.dumps({**meta, **analysis_fixtures()}, separators=(',', ':')) + '\n')

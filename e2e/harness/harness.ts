@@ -1,4 +1,4 @@
-// Engine check page (built with the app): runs the GPU engine (forced, SwiftShader included)
+// Engine check page (built with the app): runs the GPU engine (forced, on any adapter, SwiftShader included)
 // and the CPU engine on the same seeded maps, for the end-to-end tests and `npm run bench`.
 
 import { CpuEngine } from '../../src/engine/cpuEngine';

@@ -68,7 +68,7 @@ export function linearGrid(lo: number, hi: number, points: number): Float64Array
 
 /**
  * both: the layer on each side, the same maps (channels, height, width; batch sizes may differ,
- * SPEC.md pairs channel means then); only-a / only-b: on one side only; shape-differs: on both,
+ * spec/SROP.md §6 pairs channel means then); only-a / only-b: on one side only; shape-differs: on both,
  * channels or map size differ; single: only one side has anything loaded, so there is nothing to
  * compare.
  */
@@ -262,7 +262,7 @@ export function cumulativeShare(profiles: RingProfiles, map: number, params: Sro
 export interface EnergyBand {
   /**
    * Radii of the curve's points over the Nyquist radius: 0, then the outer edge r + 1/2 of each
-   * ring r. SPEC.md step 9 lets the cumulative energy rise linearly across ring r's span
+   * ring r. spec/SROP.md §2 step 9 lets the cumulative energy rise linearly across ring r's span
    * [max(r - 1/2, 0), r + 1/2], so the straight segments between these points are exactly the
    * curve the interpolated SROP is read from.
    */

@@ -1,4 +1,4 @@
-// A-vs-B statistics per layer (SPEC.md "Two inputs compared"): medians and their difference, the
+// A-vs-B statistics per layer (spec/SROP.md §6): medians and their difference, the
 // Wasserstein-1 distance and the Kolmogorov-Smirnov statistic between the two SROP distributions,
 // and the paired per-channel figures (channel c of A and of B are the same filter).
 
@@ -14,7 +14,7 @@ export interface SropSide {
 
 export type Pairing = 'maps' | 'channel-means' | 'none';
 
-/** Field names as in the command's output (SPEC.md); differences are B - A; null where undefined. */
+/** Field names as in the command's output (spec/SROP.md §6, §8); differences are B - A; null where undefined. */
 export interface SropComparison {
   /** C, the layer's channel count (A's, when the two differ; then there are no paired figures). */
   channels: number;

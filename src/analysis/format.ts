@@ -1,4 +1,4 @@
-// CSV and JSON of the `srop` command and of the page's exports (README, "Output"). Numbers are
+// CSV and JSON of the `srop` command and of the page's exports (spec/SROP.md §8). Numbers are
 // written in JavaScript's shortest round-trip form, so the page and the command agree to the digit.
 
 import { STATUS_NAMES } from './srop';

@@ -1,4 +1,4 @@
-// Every map's SROP from its ring profile (SPEC.md steps 7-9): the parameters act after the FFT, so
+// Every map's SROP from its ring profile (spec/SROP.md §2 steps 7-9): the parameters act after the FFT, so
 // a change of kappa, dc, domain or interpolation is answered from the profiles alone.
 
 import type { RingProfiles } from '../engine/types';
@@ -68,14 +68,14 @@ export function parseKappa(text: string): { kappa: number } | { error: string } 
   return { kappa: Number((min + Math.round(steps) * step).toFixed(2)) };
 }
 
-/** Throws on parameters SPEC.md does not define. */
+/** Throws on parameters spec/SROP.md §1 does not define. */
 export function checkParams(params: SropParams): void {
   if (!(params.kappa > 0 && params.kappa < 1)) throw new Error(`kappa must lie strictly between 0 and 1, not ${params.kappa}`);
   if (params.dc !== 'keep' && params.dc !== 'remove') throw new Error(`dc must be keep or remove, not ${String(params.dc)}`);
   if (params.domain !== 'disc' && params.domain !== 'full') throw new Error(`domain must be disc or full, not ${String(params.domain)}`);
 }
 
-/** E[r], r < rings, of one map: the energy per ring of the bins `params` keeps (SPEC.md step 7). */
+/** E[r], r < rings, of one map: the energy per ring of the bins `params` keeps (spec/SROP.md §2 step 7). */
 export function keptRingEnergy(profiles: RingProfiles, map: number, params: Pick<SropParams, 'dc' | 'domain'>, out?: Float64Array): Float64Array {
   const { rings } = profiles;
   const energy = out && out.length >= rings ? out : new Float64Array(rings);
@@ -87,7 +87,7 @@ export function keptRingEnergy(profiles: RingProfiles, map: number, params: Pick
 }
 
 /**
- * The roll-off of a ring-energy profile E[0..rings) with total T > 0 (SPEC.md steps 8-9): the first
+ * The roll-off of a ring-energy profile E[0..rings) with total T > 0 (spec/SROP.md §2 steps 8-9): the first
  * ring whose cumulative energy reaches kappa T, and s* in ring units (interpolated or the centre).
  */
 export function rollOff(energy: Float64Array, rings: number, total: number, kappa: number, interpolate: boolean): { ring: number; radius: number } {

@@ -1,4 +1,4 @@
-// Per-layer summaries of an SROP distribution (SPEC.md "One layer, one input"): counts, moments,
+// Per-layer summaries of an SROP distribution (spec/SROP.md §4): counts, moments,
 // quartiles as numpy computes them, and histograms. Maps without an SROP are counted, not summarised.
 
 import { STATUS_DEAD, STATUS_NONFINITE, type SropColumns } from './srop';

@@ -49,12 +49,12 @@ Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status
 Output (compare), CSV: layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,
   ks,paired_median_delta,share_rising
   layers matched by name; differences are B - A; dead_a/dead_b count maps with no SROP.
-JSON: {"params", "backend", "adapter", "layers": [...]}, see README.md.
+JSON: {"params", "backend", "adapter", "layers": [...]}, see spec/SROP.md section 8.
 
 The engine that ran is reported on stderr ("srop: backend ...") and in the JSON output.
 Exit status: 0 on success; 2 for bad options or when any file or layer could not be read (the
 other files are still processed, one line "srop: <file>: <reason>" per problem on stderr).
-The definition is ../shared/srop-spec/SPEC.md (summarised in README.md).`;
+The definition is spec/SROP.md in the repository (numpy reference: spec/srop_ref.py).`;
 
 function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
   if (value === undefined) throw new UsageError(`${flag} needs a value (${allowed.join('|')})`);

@@ -1,4 +1,4 @@
-// The float64 CPU engine: every map's ring-energy profile (SPEC.md steps 1-7) through fft64. It is
+// The float64 CPU engine: every map's ring-energy profile (spec/SROP.md §2 steps 1-7) through fft64. It is
 // the oracle for the GPU engine and the fallback where WebGPU is missing.
 //
 // Per group of maps: the columns are transformed two at a time (column 2l as the real part, 2l + 1
@@ -242,7 +242,7 @@ function lineCounts(plan: ShapePlan, group: number): { columnLines: number; rowL
 /**
  * Column 2l of map g as the real part and column 2l + 1 as the imaginary part of complex line
  * g * pairs + l, element y at y * columnLines. The mean is taken out first: that only changes
- * the DC bin (SPEC.md step 1), whose energy comes from the sum, and it keeps the round-off of the
+ * the DC bin (spec/SROP.md §2 step 1), whose energy comes from the sum, and it keeps the round-off of the
  * other bins relative to the map's variation rather than its offset. Non-finite maps pack as zeros.
  */
 function packColumnPairs(plan: ShapePlan, data: Float32Array, group: number, sums: Float64Array, nonFinite: Uint8Array, first: number, ar: Float64Array, ai: Float64Array): void {

@@ -1,5 +1,5 @@
 // Helpers on RingProfiles shared by the engines: allocation, and the float64 per-map moments (DC
-// energy, sum of squares, non-finite flag) that SPEC.md steps 1 and 7 take from the values directly.
+// energy, sum of squares, non-finite flag) that spec/SROP.md §2 steps 1 and 7 take from the values directly.
 
 import type { RingProfiles } from './types';
 

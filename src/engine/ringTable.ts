@@ -1,5 +1,5 @@
 // Ring index, disc membership and half-spectrum weight of every rfft2 bin of an H x W map
-// (SPEC.md steps 2-6), decided in exact integer arithmetic and cached per shape.
+// (spec/SROP.md §2 steps 2-6), decided in exact integer arithmetic and cached per shape.
 
 export interface RingTable {
   height: number;

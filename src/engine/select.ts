@@ -1,4 +1,4 @@
-// Which engine runs: one rule for the page and the command (DEVELOPERS.md: software adapters are
+// Which engine runs: one rule for the page and the command (docs/engine.md: software adapters are
 // slower than the CPU engine, so `auto` takes the GPU only when the adapter is real hardware).
 
 import type { BackendChoice, BackendName } from './types';

@@ -1,12 +1,12 @@
-// The engine contract: for a layer, every map's ring-energy profile (SPEC.md, "One map", steps 2-7),
+// The engine contract: for a layer, every map's ring-energy profile (spec/SROP.md §2 steps 2-7, §3),
 // kept in a form from which any (kappa, dc, domain, interpolate) is answered without another FFT.
 
 import type { Layer } from '../io/types';
 
 /**
  * Ring-energy profiles of `maps` maps of one H x W shape, flat and map-major.
- * Energies are |DFT2|^2 summed over the full spectrum (half-spectrum columns weighted as SPEC.md
- * step 2 says), without normalisation.
+ * Energies are |DFT2|^2 summed over the full spectrum (half-spectrum columns weighted as spec/SROP.md
+ * §2 step 2 says), without normalisation.
  */
 export interface RingProfiles {
   height: number;
@@ -20,7 +20,7 @@ export interface RingProfiles {
   outDisc: Float64Array;
   /** Energy of the DC bin, |sum of the map|^2 (ring 0; always inside the disc). */
   dc: Float64Array;
-  /** Sum of squares of the map's values (for the dead-map test, SPEC.md step 7). */
+  /** Sum of squares of the map's values (for the dead-map test, spec/SROP.md §2 step 7). */
   sumSquares: Float64Array;
   /** 1 where the map holds a NaN or an infinity. */
   nonFinite: Uint8Array;

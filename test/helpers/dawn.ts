@@ -1,33 +1,33 @@
-// A WebGPU device in Node through Dawn (the `webgpu` package), on SwiftShader where the machine has
-// no GPU. GPU tests fail loudly when none can be had, unless SROP_SKIP_GPU_TESTS=1 says to skip them.
-import { existsSync } from 'node:fs';
+// A WebGPU device in Node through Dawn (the `webgpu` package): the system's adapter when it has one,
+// Chromium's SwiftShader otherwise (as `srop --backend gpu` finds it, src/cli/nodeGpu.ts). GPU tests
+// fail loudly when no adapter can be had, unless SROP_SKIP_GPU=1 says to skip them
+// (test/helpers/prerequisites.ts).
+import { nodeAdapter } from '../../src/cli/nodeGpu';
+import { adapterIsFallback, adapterName } from '../../src/engine/host';
+import { orSkip, skipping } from './prerequisites';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-export const skipGpuTests = process.env.SROP_SKIP_GPU_TESTS === '1';
+/** True when the user has set SROP_SKIP_GPU=1 (said on stderr). */
+export const skipGpuTests = skipping('gpu');
+/** Appended to the title of a GPU test group, so that a skipped group says why. */
+export const gpuSkipNote = skipGpuTests ? ' [skipped: SROP_SKIP_GPU=1]' : '';
 
 export interface DawnDevice {
   device: GPUDevice;
   adapterName: string;
+  isFallback: boolean;
 }
 
 let pending: Promise<DawnDevice> | null = null;
-// Dawn's GPU object must outlive its devices: once garbage-collected, the process crashes.
-let keepAlive: GPU | null = null;
 
 async function open(): Promise<DawnDevice> {
-  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  const webgpu = await import('webgpu');
-  Object.assign(globalThis, webgpu.globals);
-  const gpu = webgpu.create([]) as unknown as GPU;
-  keepAlive = gpu;
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) {
+  const found = await nodeAdapter(true);
+  if (!('adapter' in found)) {
     throw new Error(
-      'no WebGPU adapter through Dawn (install chromium for its SwiftShader Vulkan driver, or set VK_ICD_FILENAMES); ' +
-        'set SROP_SKIP_GPU_TESTS=1 to skip the GPU tests',
+      `no WebGPU adapter through Dawn: ${found.missingReason}. Install chromium (its SwiftShader Vulkan driver) and ` +
+        `libvulkan1, or set VK_ICD_FILENAMES; ${orSkip('gpu')}`,
     );
   }
+  const { adapter } = found;
   const limits = adapter.limits;
   const device = await adapter.requestDevice({
     requiredLimits: {
@@ -35,8 +35,7 @@ async function open(): Promise<DawnDevice> {
       maxBufferSize: limits.maxBufferSize,
     },
   });
-  const info = adapter.info;
-  return { device, adapterName: [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'WebGPU adapter' };
+  return { device, adapterName: adapterName(adapter), isFallback: adapterIsFallback(adapter) };
 }
 
 /** One device per test file (Dawn start-up costs about a second). */

@@ -1,4 +1,4 @@
-// The WebGPU engine: every map's ring-energy profile (SPEC.md steps 1-7) with WGSL compute
+// The WebGPU engine: every map's ring-energy profile (spec/SROP.md §2 steps 1-7) with WGSL compute
 // shaders. Per chunk of maps: upload, take each map's moments (MomentStage: non-finite flag, sum,
 // sum of squares, and the centring and scaling for the next stage), pack pairs of maps into complex
 // maps (PackStage), FFT the rows and then the columns (LineFftStage), and sum the power per ring

@@ -1,0 +1,50 @@
+// What some tests need from outside Node: python3 with numpy (the reference, spec/srop_ref.py) and
+// a WebGPU adapter through Dawn (SwiftShader where there is no GPU). A test whose prerequisite is
+// missing FAILS, with a message saying what to install. Only the user can say to skip such tests,
+// with SROP_SKIP_NUMPY=1 or SROP_SKIP_GPU=1; they are then reported as skipped, and the reason is
+// printed on stderr and kept as the skipped test's note.
+import { execFileSync } from 'node:child_process';
+
+const SKIP_VARIABLE = { numpy: 'SROP_SKIP_NUMPY', gpu: 'SROP_SKIP_GPU' } as const;
+const NEEDS = {
+  numpy: 'python3 with numpy (the numpy reference, spec/srop_ref.py)',
+  gpu: 'a WebGPU adapter through Dawn (SwiftShader where there is no GPU)',
+} as const;
+
+export type Prerequisite = keyof typeof SKIP_VARIABLE;
+
+const announced = new Set<Prerequisite>();
+
+/** Whether the user has asked to skip the tests that need `what`; said once per test file on stderr. */
+export function skipping(what: Prerequisite): boolean {
+  const on = process.env[SKIP_VARIABLE[what]] === '1';
+  if (on && !announced.has(what)) {
+    announced.add(what);
+    console.warn(`SKIPPED: ${skipReason(what)}`);
+  }
+  return on;
+}
+
+/** The note a skipped test carries. */
+export function skipReason(what: Prerequisite): string {
+  return `${SKIP_VARIABLE[what]}=1 is set: the tests that need ${NEEDS[what]} are skipped`;
+}
+
+/** How to get past a missing prerequisite, for failure messages. */
+export function orSkip(what: Prerequisite): string {
+  return `or set ${SKIP_VARIABLE[what]}=1 to skip the tests that need it`;
+}
+
+/** Throws, saying what to install, when `python3` cannot import numpy. */
+export function requireNumpy(): void {
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'pipe' });
+  } catch (error) {
+    const e = error as { code?: string; stderr?: Buffer; message: string };
+    const why = e.code === 'ENOENT' ? 'there is no python3 on PATH' : (e.stderr?.toString().trim().split('\n').pop() ?? e.message);
+    throw new Error(
+      `this test needs ${NEEDS.numpy}, and ${why}. Install numpy (Debian: apt-get install python3-numpy; ` +
+        `.ci/run does), ${orSkip('numpy')}.`,
+    );
+  }
+}
