@@ -236,7 +236,7 @@ describe('bad files: one line naming the file, the entry and the reason; the oth
     const error = await layer.readMaps(1, 2).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(ActivationFileError);
     expect((error as ActivationFileError).part).toBe('dataset /x');
-    expect(layerErrorMessage(layer, error)).toMatch(/^.*bad_chunk\.h5: dataset \/x: reading maps 1\.\.2 failed \(HDF5 could not read the slice: [a-z].+\)$/);
+    expect(layerErrorMessage(layer, error)).toMatch(/^.*bad_chunk\.h5: dataset \/x: reading maps 1\.\.2 failed \(HDF5 could not read the slice: filter returned failure during read\)$/);
   });
 });
 

@@ -19,7 +19,7 @@ let kept: string[] | null = null;
 export async function loadQuietly<T>(load: () => Promise<T>): Promise<T> {
   const original = console.error;
   console.error = (...args: unknown[]) => {
-    if (kept) kept.push(args.map(String).join(' '));
+    if (kept) kept.push(`${args.map(String).join(' ')}\n`);
     else original.apply(console, args);
   };
   try {
@@ -51,16 +51,24 @@ export function quietly<T>(fn: () => T): T {
   }
 }
 
-/** The innermost "minor:" reason of HDF5's first error stack ("file has been truncated"). */
+/**
+ * The innermost frame of HDF5's first error stack, in words: its description ("filter returned
+ * failure during read"), or its minor reason ("file has been truncated") where the description
+ * shows the library's internals.
+ */
 function diagnosis(lines: string[]): string | null {
-  let last: string | null = null;
+  let frame: { description: string; minor?: string } | null = null;
   let stacks = 0;
-  for (const line of lines.join('\n').split('\n')) {
+  for (const line of lines.join('').split('\n')) {
     if (/HDF5-DIAG/.test(line) && ++stacks > 1) break;
+    const described = /#\d+:.* in [\w.]+\(\): (.+?)\s*$/.exec(line);
+    if (described) frame = { description: described[1] };
     const minor = /^\s*minor:\s*(.+?)\s*$/.exec(line);
-    if (minor) last = minor[1];
+    if (minor && frame) frame.minor = minor[1];
   }
-  return last ? last.charAt(0).toLowerCase() + last.slice(1) : null;
+  if (!frame) return null;
+  const text = /->|=/.test(frame.description) && frame.minor ? frame.minor : frame.description;
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** A dataset as the reader sees it: its path, shape and element type, or why it cannot be read. */
