@@ -264,3 +264,67 @@ describe('the unpickler executes nothing', () => {
     expect(() => unpickle(bytes([0x80, 0x02, 0x68, 0x05, 0x2e]), () => null)).toThrow(/memo entry 5 is missing/);
   });
 });
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Opens and reads everything; anything thrown that is not an ActivationFileError fails the test. */
+async function openAndReadAll(open: () => Promise<{ layers: Layer[]; errors: ActivationFileError[] }>, name: string) {
+  const { layers, errors } = await open();
+  for (const e of errors) {
+    expect(e).toBeInstanceOf(ActivationFileError);
+    expect(e.message.startsWith(`${name}: `), e.message).toBe(true);
+    expect(e.message).not.toMatch(/\n/);
+  }
+  for (const layer of layers) {
+    const [n, c] = layer.shape;
+    await layer.readMaps(0, n * c).then(
+      (v) => expect(v.length).toBe(layer.shape.reduce((a, b) => a * b, 1)),
+      (e: unknown) => expect(e).toBeInstanceOf(ActivationFileError),
+    );
+  }
+}
+
+describe('nothing throws, nothing hangs', () => {
+  it('truncations and flipped bytes of .pt files', async () => {
+    const next = random(16);
+    for (const file of ['hooks.pt', 'nested.pth', 'views.pt', 'bad_mixed.pt']) {
+      const bytes = readFileSync(at(file));
+      for (let k = 0; k < 25; k++) {
+        const cut = bytes.subarray(0, Math.floor(next() * bytes.length));
+        await openAndReadAll(() => openActivationFile(new Blob([cut]), `cut${k}-${file}`), `cut${k}-${file}`);
+        const flipped = Uint8Array.from(bytes);
+        // bias the damage towards the pickle (small, at the start) and the directory (at the end)
+        for (let f = 0; f < 1 + Math.floor(next() * 8); f++) {
+          const r = next();
+          const p = r < 0.4 ? Math.floor(next() * Math.min(600, bytes.length)) : r < 0.7 ? bytes.length - 1 - Math.floor(next() * Math.min(400, bytes.length)) : Math.floor(next() * bytes.length);
+          flipped[p] = Math.floor(next() * 256);
+        }
+        await openAndReadAll(() => openActivationFile(new Blob([flipped]), `flip${k}-${file}`), `flip${k}-${file}`);
+      }
+    }
+  }, 60_000);
+
+  it('truncations of an .h5 file', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const tmp = mkdtempSync(join(tmpdir(), 'srop-h5-'));
+    const bytes = readFileSync(at('acts.h5'));
+    const next = random(5);
+    for (let k = 0; k < 12; k++) {
+      const path = join(tmp, `cut${k}.h5`);
+      writeFileSync(path, bytes.subarray(0, Math.floor(next() * bytes.length)));
+      await openAndReadAll(() => openActivationPath(path), path);
+    }
+    // the library still reads a good file afterwards
+    const { layers } = await openActivationPath(at('acts.h5'));
+    expect(layers.length).toBe(5);
+  }, 60_000);
+});

@@ -4,29 +4,38 @@
 import type { Hdf5Handle } from './hdf5';
 import type { Hdf5DatasetInfo } from './hdf5Walk';
 
-type Reply = { id: number; error?: string; handle?: number; datasets?: Hdf5DatasetInfo[]; skipped?: number; bytes?: Uint8Array };
+type Reply = { id: number; error?: string; fatal?: boolean; handle?: number; datasets?: Hdf5DatasetInfo[]; skipped?: number; bytes?: Uint8Array };
 
 let worker: Worker | null = null;
+/** Counts the workers started: a file opened by an earlier one is no longer open. */
+let generation = 0;
 let nextId = 1;
 const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+
+/** Ends the worker; whatever still waits on it fails with `error`. */
+function stop(w: Worker, error: Error): void {
+  for (const waiting of pending.values()) waiting.reject(error);
+  pending.clear();
+  if (worker === w) worker = null;
+  w.terminate();
+}
 
 function start(): Worker {
   if (worker) return worker;
   const w = new Worker(new URL('./hdf5Worker.ts', import.meta.url), { type: 'module', name: 'hdf5' });
+  generation++;
   w.onmessage = (event: MessageEvent<Reply>) => {
     const waiting = pending.get(event.data.id);
-    if (!waiting) return;
-    pending.delete(event.data.id);
-    if (event.data.error !== undefined) waiting.reject(new Error(event.data.error));
-    else waiting.resolve(event.data);
+    if (waiting) pending.delete(event.data.id);
+    if (event.data.error !== undefined) {
+      const error = new Error(event.data.error);
+      waiting?.reject(error);
+      if (event.data.fatal) stop(w, new Error(`the HDF5 reader stopped (${event.data.error})`));
+    } else waiting?.resolve(event.data);
   };
   w.onerror = (event) => {
     event.preventDefault();
-    const error = new Error(`the HDF5 reader stopped (${event.message || 'it could not start'})`);
-    for (const waiting of pending.values()) waiting.reject(error);
-    pending.clear();
-    worker = null;
-    w.terminate();
+    stop(w, new Error(`the HDF5 reader stopped (${event.message || 'it could not start'})`));
   };
   worker = w;
   return w;
@@ -44,9 +53,13 @@ function ask(message: Record<string, unknown>): Promise<Reply> {
 export async function openHdf5Blob(blob: Blob): Promise<Hdf5Handle> {
   const opened = await ask({ op: 'open', blob });
   const handle = opened.handle!;
+  const openedBy = generation;
   return {
     datasets: opened.datasets!,
     skipped: opened.skipped!,
-    read: async (path, offset, count, itemSize) => (await ask({ op: 'read', handle, path, offset, count, itemSize })).bytes!,
+    read: async (path, offset, count, itemSize) => {
+      if (generation !== openedBy || !worker) throw new Error('the HDF5 reader was restarted after a failure; open the file again');
+      return (await ask({ op: 'read', handle, path, offset, count, itemSize })).bytes!;
+    },
   };
 }

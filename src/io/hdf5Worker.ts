@@ -2,6 +2,7 @@
 // which reads the File by slices (FileReaderSync, available in workers only). Requests:
 //   { id, op: 'open', blob, name }                           -> { id, datasets, skipped } or { id, error }
 //   { id, op: 'read', handle, path, offset, count, itemSize } -> { id, bytes } or { id, error }
+// An error with `fatal` set means the library aborted: the page then replaces the worker.
 
 import type * as H5 from 'h5wasm';
 import { listDatasets, loadQuietly, openFile, readHyperslab, type H5Lib } from './hdf5Walk';
@@ -44,6 +45,9 @@ self.onmessage = async (event: MessageEvent<Request>) => {
       (self as unknown as Worker).postMessage({ id: request.id, bytes }, [bytes.buffer]);
     }
   } catch (error) {
-    self.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+    const message = error instanceof Error ? error.message : String(error);
+    // the library aborted (a WASM trap): it cannot be used again; the page starts a new worker
+    const fatal = error instanceof WebAssembly.RuntimeError || /^Aborted/.test(message);
+    self.postMessage({ id: request.id, error: message, fatal });
   }
 };
