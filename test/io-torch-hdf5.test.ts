@@ -1,7 +1,7 @@
 // The PyTorch (torch.save) and HDF5 readers on the fixtures tools/make_torch_hdf5_fixtures.py
 // writes with Debian's python3-torch and python3-h5py: every value against numpy's float32
 // conversion, partial map ranges, reads by slices, and every bad case's one-line message.
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openActivationPath } from '../src/io/node';
@@ -152,6 +152,29 @@ describe('reads by slices', () => {
     expect(reads[0][1] - reads[0][0]).toBe(2 * 15 * 15 * 4);
   });
 
+  it('an .h5 in Node: opening reads its metadata, a map reads the chunks it lies in (h5wasm reads the path by slices)', async () => {
+    const file = at('dtypes.hdf5');
+    const size = fs.statSync(file).size;
+    const original = fs.readSync;
+    const reads: number[] = [];
+    fs.readSync = function (this: unknown, ...args: unknown[]) {
+      const n = (original as (...a: unknown[]) => number).apply(fs, args);
+      reads.push(n);
+      return n;
+    } as typeof fs.readSync;
+    try {
+      const { layers } = await openActivationPath(file);
+      expect(reads.reduce((a, b) => a + b, 0)).toBeLessThan(size / 3);
+      reads.length = 0;
+      // 'big' is [1, 12, 24, 24] float32 in gzip chunks of (1, 3, 12, 12): map 0 lies in 4 of its 16 chunks
+      await layers.find((l) => l.name === 'big')!.readMaps(0, 1);
+      expect(reads.length).toBeGreaterThanOrEqual(4);
+      expect(reads.reduce((a, b) => a + b, 0)).toBeLessThan(size / 3);
+    } finally {
+      fs.readSync = original;
+    }
+  });
+
   it('a single tensor is named by the file; a top-level list by index; nested dicts by dotted names', async () => {
     expect((await openActivationPath(at('single.pt'))).layers.map((l) => l.name)).toEqual(['single']);
     expect((await openActivationPath(at('list.pt'))).layers.map((l) => l.name)).toEqual(['0', '1']);
@@ -189,7 +212,7 @@ const BAD: Array<[string, string | undefined, RegExp, string[]?]> = [
   ['bad_legacy.pt', undefined, /^a legacy torch\.save file \(before PyTorch 1\.6, or _use_new_zipfile_serialization=False\) is not supported/],
   ['bad_pickle.pt', undefined, /^a plain Python pickle, not a torch\.save zip archive/],
   ['bad_truncated.pt', undefined, /^truncated zip archive: its central directory is missing$/],
-  ['bad_no_tensors.pt', undefined, /^the saved object is a dict of 2 entries without tensors, not tensors$/],
+  ['bad_no_tensors.pt', undefined, /^the saved object is a dict of 2 entries without tensors$/],
   ['bad_torchscript.pt', undefined, /^a TorchScript module \(torch\.jit\.save\), not tensors saved by torch\.save/],
   ['bad_mixed.h5', 'dataset /five', /^shape \(1, 2, 2, 3, 3\) has 5 axes; a feature map needs 1 to 4$/, ['good', 'other']],
   ['bad_mixed.h5', 'dataset /cplx', /^dtype complex64 is not a real number type$/, ['good', 'other']],

@@ -165,7 +165,8 @@ export async function openTorch(blob: Blob, file: string, layout: LayoutChoice, 
     const single = typeof saved === 'object' && saved !== null && ((saved as TensorRef).kind === 'tensor' || saved instanceof Refused);
     collect(saved, single ? baseName(file) : '', found, 0);
     if (found.length === 1 && found[0].name === '' && found[0].problem) {
-      throw fail(where, `the saved object is ${found[0].problem.replace(/, not a tensor$/, '')}, not tensors`);
+      const problem = found[0].problem;
+      throw fail(where, `the saved object is ${problem.endsWith(', not a tensor') ? `${problem.slice(0, -', not a tensor'.length)}, not tensors` : problem}`);
     }
 
     const sources = new Map<string, Promise<ByteSource>>();
