@@ -30,7 +30,7 @@ const BAD: Array<[string, string | undefined, RegExp, string[]?]> = [
   ['bad_header_syntax.npy', undefined, /^the \.npy header is not a Python dict literal \(unexpected character at character \d+\)$/],
   ['bad_header_noshape.npy', undefined, /^the \.npy header lacks 'shape'$/],
   ['empty.npy', undefined, /^not a \.npy file \(the file is empty\)$/],
-  ['unknown.bin', undefined, /^unknown file format \(not \.npy, \.npz or \.safetensors; first bytes 00 01 02 03 04 05 06 07\)$/],
+  ['unknown.bin', undefined, /^unknown file format \(not \.npy, \.npz, \.safetensors, \.pt or \.h5; first bytes 00 01 02 03 04 05 06 07\)$/],
   ['bad_truncated.npz', undefined, /^truncated zip archive: its central directory is missing$/],
   ['bad_notzip.npz', undefined, /^not a zip archive \(no end-of-central-directory record\)$/],
   ['bad_bzip2.npz', 'member x.npy', /^compression method 12 \(bzip2\) is not supported/],

@@ -24,7 +24,9 @@ export const USAGE = `Usage:
   srop compare [options] <A> <B>     per-layer A-vs-B statistics (A and B: one file each)
 
 Files: .npy (one layer, named by the file), .npz (one layer per member, in archive order),
-.safetensors (one layer per tensor, in data-offset order). Arrays are [N,C,H,W] or [N,H,W,C]
+.safetensors (one layer per tensor, in data-offset order), .pt/.pth/.bin written by torch.save
+(one layer per tensor of a dict, OrderedDict, list or tuple; nested names dotted), .h5/.hdf5
+(one layer per dataset of 2 to 4 axes, named by its path). Arrays are [N,C,H,W] or [N,H,W,C]
 (4-D), one input [C,H,W] or [H,W,C] (3-D), or one map [H,W] (2-D).
 
 Options:

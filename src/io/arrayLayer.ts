@@ -159,6 +159,12 @@ export interface ArraySpec {
   storedShape: number[];
   fortranOrder: boolean;
   layoutChoice: LayoutChoice;
+  /**
+   * A strided view (a PyTorch tensor): element strides of the stored axes, and the element offset
+   * of its first element in `source`'s elements. The source may hold more than the view needs
+   * (other views of a shared storage); `fortranOrder` is then ignored.
+   */
+  view?: { strides: number[]; offset: number };
 }
 
 /** Normalised [N, C, H, W] and, for each of n, c, h, w, the stored axis it comes from (-1: none). */
@@ -178,8 +184,22 @@ export function normalise(storedShape: readonly number[], layout: Layout): { sha
 
 /** Makes the layer; checks shape and data size first (throws ActivationFileError). */
 export function arrayLayer(spec: ArraySpec, holder: string): Layer {
-  const { where, source, dataOffset, dtype, storedShape } = spec;
-  checkBytes(where, storedShape, dtype.size, source.size - dataOffset, holder);
+  const { where, source, dtype, storedShape, view } = spec;
+  let dataOffset = spec.dataOffset;
+  if (view) {
+    checkShape(where, storedShape);
+    const available = Math.floor((source.size - dataOffset) / dtype.size);
+    if (view.strides.length !== storedShape.length || view.strides.some((s) => !Number.isSafeInteger(s) || s < 0) || !Number.isSafeInteger(view.offset) || view.offset < 0) {
+      throw fail(where, `strides ${formatShape(view.strides)} and offset ${view.offset} do not fit shape ${formatShape(storedShape)}`);
+    }
+    const last = view.offset + storedShape.reduce((sum, n, i) => sum + (n - 1) * view.strides[i], 0);
+    if (last >= available) {
+      throw fail(where, `the view (shape ${formatShape(storedShape)}, strides ${formatShape(view.strides)}, offset ${view.offset}) reaches element ${last} but ${holder} holds ${available}`);
+    }
+    dataOffset += view.offset * dtype.size;
+  } else {
+    checkBytes(where, storedShape, dtype.size, source.size - dataOffset, holder);
+  }
   const guess = spec.layoutChoice === 'auto' ? guessLayout(storedShape) : null;
   const layout: Layout = guess ? guess.layout : (spec.layoutChoice as Layout);
   const { shape, axes } = normalise(storedShape, layout);
@@ -187,7 +207,9 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
   // element strides of the stored axes
   const k = storedShape.length;
   const strides = new Array<number>(k);
-  if (spec.fortranOrder) {
+  if (view) {
+    for (let i = 0; i < k; i++) strides[i] = view.strides[i];
+  } else if (spec.fortranOrder) {
     for (let i = 0, st = 1; i < k; st *= storedShape[i], i++) strides[i] = st;
   } else {
     for (let i = k - 1, st = 1; i >= 0; st *= storedShape[i], i--) strides[i] = st;
@@ -237,6 +259,11 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
           }
           for (let h = 0; h < H; h++) {
             const row = base + h * sH;
+            if (sW === 0) {
+              // a broadcast row (an expanded view): one element repeated
+              if (row >= lo && row < hi) out.fill(decoded[row - lo], outMap + h * W, outMap + h * W + W);
+              continue;
+            }
             const w0 = row >= lo ? 0 : Math.ceil((lo - row) / sW);
             const w1 = Math.min(W - 1, Math.floor((hi - 1 - row) / sW));
             if (w1 < w0) continue;

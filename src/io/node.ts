@@ -1,5 +1,5 @@
 // Opening an activation file by path in Node (>= 20): fs.openAsBlob, so reads are slices of the
-// file, never the whole file. A missing or unreadable path is an error entry, not a throw.
+// file, never the whole file (HDF5: h5wasm reads the path by slices). A missing or unreadable path is an error entry, not a throw.
 
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -32,5 +32,6 @@ export async function openActivationPath(path: string, layout: LayoutChoice = 'a
   } catch (error) {
     return { layers: [], errors: [cannotRead(path, error)] };
   }
-  return openActivationFile(blob, path, layout);
+  // HDF5 is read by h5wasm on the path itself (loaded only when such a file is opened)
+  return openActivationFile(blob, path, layout, { hdf5: () => import('./hdf5Node').then((m) => m.openHdf5Path(path)) });
 }

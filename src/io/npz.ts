@@ -127,7 +127,7 @@ export async function readZipDirectory(blob: Blob, where: Where): Promise<ZipEnt
 }
 
 /** The member's data, as bytes of its decoded contents. Throws ActivationFileError. */
-async function memberSource(blob: Blob, entry: ZipEntry, where: Where): Promise<ByteSource> {
+export async function memberSource(blob: Blob, entry: ZipEntry, where: Where): Promise<ByteSource> {
   if (entry.flags & 0x1) throw fail(where, 'the member is encrypted; encrypted archives are not supported');
   if (entry.method !== 0 && entry.method !== 8) {
     throw fail(where, `compression method ${entry.method}${METHODS[entry.method] ? ` (${METHODS[entry.method]})` : ''} is not supported (stored and deflate are)`);

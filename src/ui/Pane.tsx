@@ -48,14 +48,14 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
           id={inputId}
           type="file"
           multiple
-          accept=".npz,.npy,.safetensors"
+          accept=".npz,.npy,.safetensors,.pt,.pth,.bin,.h5,.hdf5"
           onChange={(event) => {
             const files = event.target.files;
             if (files?.length) void content.openActivations(side, Array.from(files, (f) => ({ name: f.name, blob: f })));
             event.target.value = '';
           }}
         />
-        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code> or <code>.npy</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model or an image goes to the live model</p>
+        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code>, <code>.npy</code>, PyTorch <code>.pt</code> or HDF5 <code>.h5</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model or an image goes to the live model</p>
       </div>
       {pane.errors.length > 0 && (
         <div className="error" role="alert" data-testid={`errors-${side}`}>

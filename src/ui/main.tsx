@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import './app.css';
+import '../io/browser';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

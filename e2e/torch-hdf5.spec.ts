@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+
+// PyTorch (torch.save) and HDF5 activation files in the page, written by Debian's python3-torch and
+// python3-h5py (tools/make_torch_hdf5_fixtures.py): picked and dropped, they give the SROPs the
+// `srop` command gives for the same arrays in .npz (each fixture's twin, <file>.npz); HDF5's
+// reader (a worker with h5wasm) is fetched only when an HDF5 file is opened; bad entries are one
+// line each, and the good ones load.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const fixtures = join(root, 'test', 'fixtures', 'torch_hdf5');
+
+async function dropFiles(page: Page, selector: string, names: string[]) {
+  const files = names.map((name) => ({ name, base64: readFileSync(join(fixtures, name)).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const { name, base64 } of list) dt.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name));
+    return dt;
+  }, files);
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer });
+}
+
+async function waitIdle(page: Page, layers: number) {
+  await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
+  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.locator('[data-status=queued], [data-status=running]')).toHaveCount(0);
+}
+
+function sropCommand(args: string[]): string[] {
+  const out = execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', ...args], { cwd: fixtures, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return out.trim().split('\n');
+}
+
+/** CSV lines equal field by field: text exactly, numbers within `tolerance` (relative). */
+function expectCsvClose(got: string[], want: string[], tolerance: number) {
+  expect(got).toHaveLength(want.length);
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i].split(','), w = want[i].split(',');
+    expect(g.length, got[i]).toBe(w.length);
+    for (let k = 0; k < g.length; k++) {
+      const a = Number(g[k]), b = Number(w[k]);
+      if (g[k] !== '' && w[k] !== '' && Number.isFinite(a) && Number.isFinite(b)) expect(Math.abs(a - b), `${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(b)));
+      else expect(g[k], `${got[i]} vs ${want[i]}`).toBe(w[k]);
+    }
+  }
+}
+
+async function downloadText(page: Page, button: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+test('a .pt picked on A and an .h5 dropped on B give the SROPs the command gives for the same arrays in .npz; the HDF5 reader loads only then', async ({ page }) => {
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+  await page.goto('/?nodemo&backend=cpu');
+  await expect(page.getByLabel('Input A activations')).toHaveAttribute('accept', /\.pt,.*\.h5/);
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'views.pt'));
+  await waitIdle(page, 9);
+  expect(requested.filter((p) => /hdf5/i.test(p)), 'nothing of the HDF5 reader before an HDF5 file').toEqual([]);
+
+  await dropFiles(page, '[data-testid=pane-B]', ['acts.h5']);
+  await waitIdle(page, 14);
+  expect(requested.filter((p) => /hdf5Worker/.test(p)).length).toBeGreaterThan(0);
+  await expect(page.getByTestId('pane-B')).toContainText('block1/deep/x');
+  await expect(page.getByTestId('pane-B')).toContainText('NHWC'); // the channels-last dataset
+
+  const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
+  const a = sropCommand(['views.pt.npz']);
+  const b = sropCommand(['acts.h5.npz']);
+  expect(csv[0]).toBe(`side,${a[0]}`);
+  expectCsvClose(csv.slice(1), [...a.slice(1).map((l) => `A,${l}`), ...b.slice(1).map((l) => `B,${l}`)], 1e-9);
+  // and the command reads the .pt and the .h5 themselves the same way
+  expect(sropCommand(['views.pt'])).toEqual(a);
+  expect(sropCommand(['acts.h5'])).toEqual(b);
+});
+
+test('bad entries of a .pt and an .h5 are one line each, the good ones load; a damaged HDF5 chunk names its dataset', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  await dropFiles(page, '[data-testid=pane-A]', ['bad_mixed.pt', 'bad_mixed.h5', 'bad_legacy.pt']);
+  const errors = page.getByTestId('errors-A');
+  await expect(errors).toContainText("bad_mixed.pt: entry layer3: global 'numpy.core.multiarray._reconstruct' is not allowed");
+  await expect(errors).toContainText("bad_mixed.pt: entry sub: tensor subclass '__main__.Subclassed' is not supported");
+  await expect(errors).toContainText('bad_mixed.pt: entry five: shape (1, 2, 2, 3, 3) has 5 axes; a feature map needs 1 to 4');
+  await expect(errors).toContainText('bad_mixed.h5: dataset /flags: dtype bool (an HDF5 enum) is not a real number type');
+  await expect(errors).toContainText('bad_legacy.pt: a legacy torch.save file');
+  await waitIdle(page, 4); // good and other, of each file
+  expect(await errors.locator('li').count()).toBe(5 + 6 + 1);
+
+  await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'bad_chunk.h5'));
+  await expect(page.getByTestId('errors-B')).toContainText('bad_chunk.h5: dataset /x: reading maps 0..3 failed (HDF5 could not read the slice: filter returned failure during read)');
+  await expect(page.getByTestId('pane-A').locator('[data-status=done]')).toHaveCount(4);
+});
