@@ -4,6 +4,7 @@
 import { fail, type ByteSource, type Where } from './blobSource';
 import { guessLayout } from './layout';
 import { ActivationFileError, type Layer, type Layout, type LayoutChoice } from './types';
+import { halfValues } from '../numeric/float16';
 
 /** A real element type: float, signed or unsigned integer, bool, or bfloat16. */
 export interface DType {
@@ -45,26 +46,6 @@ export function checkBytes(where: Where, shape: readonly number[], itemSize: num
 
 // ---- element decoding ----
 
-let halfTable: Float32Array | null = null;
-
-/** Every IEEE half-precision value, exactly, as float32. */
-function halves(): Float32Array {
-  if (halfTable) return halfTable;
-  const table = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    let v: number;
-    if (exp === 0) v = mant * 2 ** -24;
-    else if (exp === 31) v = mant ? NaN : Infinity;
-    else v = (1024 + mant) * 2 ** (exp - 25);
-    table[h] = sign * v;
-  }
-  halfTable = table;
-  return table;
-}
-
 /** A 64-bit integer rounded once, to nearest even, to float32 (as numpy's cast does). */
 export function bigIntToFloat32(value: bigint): number {
   const negative = value < 0n;
@@ -94,7 +75,7 @@ export function decodeElements(bytes: Uint8Array, dtype: DType, out: Float32Arra
       } else if (dtype.size === 8) {
         for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, le);
       } else {
-        const table = halves();
+        const table = halfValues();
         for (let i = 0; i < n; i++) out[i] = table[view.getUint16(i * 2, le)];
       }
       return;

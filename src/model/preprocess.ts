@@ -1,6 +1,8 @@
 // Images into model input tensors, and the variants "Make B from A" makes: plain functions on RGBA
 // pixels (decoded by the browser), so that every step is visible, editable and testable in Node.
 
+import { gaussian, seededRandom } from '../numeric/random';
+
 export interface RgbaImage {
   width: number;
   height: number;
@@ -163,17 +165,10 @@ export function blur(image: RgbaImage, sigma: number): RgbaImage {
 
 /** Gaussian noise of standard deviation sigma (grey levels), the same on every channel, seeded. */
 export function addNoise(image: RgbaImage, sigma: number, seed = 1): RgbaImage {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const data = new Uint8ClampedArray(image.data);
   for (let i = 0; i < image.width * image.height; i++) {
-    const n = sigma * Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
+    const n = sigma * gaussian(random);
     for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.round(image.data[i * 4 + c] + n);
   }
   return { ...image, data };

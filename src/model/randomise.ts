@@ -7,7 +7,8 @@
 // files (the re-drawn values are then stored inline); whatever cannot be is reported, with why.
 
 import { onnx, type ParsedModel } from './onnxGraph';
-import { seededRandom } from '../testing/syntheticMaps';
+import { gaussian, seededRandom } from '../numeric/random';
+import { bfloatToFloat, floatToBfloat, floatToHalf, halfToFloat } from '../numeric/float16';
 
 export interface WeightLayer {
   /** Node name (or op type and position). */
@@ -87,54 +88,6 @@ export function keptLayers(parsed: ParsedModel): Skipped[] {
       ? [{ layer: nodeName(node, order), initializer: '', reason: `${node.opType}: its scale, shift (and running statistics) are kept as trained; only weight layers are re-drawn` }]
       : [],
   );
-}
-
-// IEEE half and bfloat16 to and from float32 (round to nearest even).
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
-export function floatToHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rest = mant & ((1 << shift) - 1), halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = sign | (e << 10) | (mant >> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return half;
-}
-
-function bfloatToFloat(b: number): number {
-  u32[0] = b << 16;
-  return f32[0];
-}
-
-function floatToBfloat(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 /** The stored bytes of a tensor: inline raw data, or its slice of an external-data file. */
@@ -239,7 +192,7 @@ export function randomisedModel(parsed: ParsedModel, layers: WeightLayer[], exte
       const drawn = new Float64Array(read.values.length);
       for (let i = 0; i < drawn.length; i++) {
         if (family === 'uniform') drawn[i] = mean + halfWidth * (2 * random() - 1);
-        else drawn[i] = mean + std * Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+        else drawn[i] = mean + std * gaussian(random);
       }
       writeValues(t, drawn);
       redrawn.push({ layer: layer.name, initializer: name, dtype: dtypeName(t.dataType), family, source: read.source });

@@ -1,8 +1,8 @@
 // A small model for the randomisation tests (unit and end-to-end): weights in an external-data
 // file, in float16 behind a Cast, int8 behind a DequantizeLinear, and a BatchNormalization.
 import { onnx } from '../model/onnxGraph';
-import { floatToHalf } from '../model/randomise';
-import { seededRandom } from './syntheticMaps';
+import { floatToHalf } from '../numeric/float16';
+import { gaussian, seededRandom } from '../numeric/random';
 
 /**
  * x -> Conv(w1: float32 in an external-data file, uniform values) -> BatchNorm -> Relu, then
@@ -11,7 +11,7 @@ import { seededRandom } from './syntheticMaps';
 export function mixedModel() {
   const random = seededRandom(5);
   const w1 = Float32Array.from({ length: 8 * 9 }, () => 0.4 * (2 * random() - 1) + 0.05);
-  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+  const gauss = () => gaussian(random);
   const w2 = Uint16Array.from({ length: 4 * 8 * 9 }, () => floatToHalf(0.1 * gauss() - 0.02));
   const f = (name: string, dims: number[], values: number[]) => ({ name, dims, dataType: 1, rawData: new Uint8Array(Float32Array.from(values).buffer) });
   const dim = (d: number[]) => ({ dim: d.map((v) => ({ dimValue: v })) });

@@ -3,26 +3,12 @@
 
 import type { ProfileEngine } from '../engine/types';
 import { layerSrops, DEFAULT_PARAMS } from '../analysis/srop';
+import { gaussian, seededRandom } from '../numeric/random';
+
+export { seededRandom };
 
 export type MapKind = 'relu' | 'smooth' | 'constant' | 'zero' | 'nan' | 'random';
 export const MAP_KINDS: MapKind[] = ['relu', 'smooth', 'constant', 'zero', 'nan', 'random'];
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
 
 /** `count` maps of H x W, kinds taken in turn from `kinds`, as one float32 array. */
 export function syntheticMaps(count: number, height: number, width: number, seed = 1, kinds: MapKind[] = MAP_KINDS): Float32Array {
