@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-// End-to-end tests drive the built app, served on 127.0.0.1 (a secure context, so navigator.gpu
+// End-to-end tests drive the test build of the app (`npm run build:e2e`: the app with its test
+// hooks, and the engine check page), served on 127.0.0.1 (a secure context, so navigator.gpu
 // exists), in Debian's Chromium with WebGPU on (SwiftShader where there is no GPU).
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const port = Number(process.env.E2E_PORT ?? 4173);
@@ -32,7 +33,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+      command: `npx vite preview --mode e2e --host 127.0.0.1 --port ${port} --strictPort`,
       url: `http://127.0.0.1:${port}/`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,

@@ -57,16 +57,24 @@ function onnxRuntimeFiles(): Plugin {
 /** Cross-origin isolation, so that the WASM runtime may use threads (everything is same-origin anyway). */
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
-export default defineConfig({
+/**
+ * `--mode e2e` is the test build (`npm run build:e2e`, into dist-e2e/): the app with its test hooks
+ * (`exposeForTests`) and the engine check page (e2e/harness), for the end-to-end tests and the
+ * benchmark. The production build (`npm run build`, dist/) carries neither.
+ */
+export const E2E_MODE = 'e2e';
+
+export default defineConfig(({ mode }) => ({
   plugins: [react(), contentSecurityPolicy(), onnxRuntimeFiles()],
   server: { host: '127.0.0.1', port: 5173, headers: { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   preview: { host: '127.0.0.1', port: 4173, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   build: {
     target: 'es2022',
     sourcemap: true,
+    outDir: mode === E2E_MODE ? 'dist-e2e' : 'dist',
     rolldownOptions: {
-      // The engine check page (e2e/harness) is built beside the app for the end-to-end tests and the benchmark.
-      input: { main: 'index.html', harness: 'e2e/harness/index.html' },
+      // The engine check page (e2e/harness) is built beside the app in the test build only.
+      input: { main: 'index.html', ...(mode === E2E_MODE ? { harness: 'e2e/harness/index.html' } : {}) } as Record<string, string>,
       // onnxruntime-web starts its WASM threads as module workers on its own chunk's URL
       // (import.meta.url): that chunk must hold the runtime alone, since a worker that loaded the
       // app's code with it would fail on `document` and the model would never finish loading.
@@ -81,4 +89,4 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
   },
-});
+}));

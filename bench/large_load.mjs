@@ -44,7 +44,7 @@ const bytes = statSync(file).size;
 
 const { chromium } = await import('playwright-core');
 const port = 4900 + Math.floor(Math.random() * 90);
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--mode', 'e2e', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
 try {
   for (let i = 0; i < 100; i++) {
     try {

@@ -45,7 +45,7 @@ const lastJson = (text) => JSON.parse(text.trim().split('\n').filter((l) => l.st
 
 function ensureBuilt() {
   if (!existsSync(join(root, 'dist-cli', 'bench.mjs')) || !existsSync(join(root, 'dist-cli', 'srop.mjs'))) run('npm', ['run', 'build:cli']);
-  if (!existsSync(join(root, 'dist', 'e2e', 'harness', 'index.html'))) run('npx', ['vite', 'build']);
+  if (!existsSync(join(root, 'dist-e2e', 'e2e', 'harness', 'index.html'))) run('npx', ['vite', 'build', '--mode', 'e2e']);
 }
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -67,7 +67,7 @@ async function chromium(workloadShapes, backend, extra = null) {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) return extra ? { skipped: true } : Object.fromEntries(Object.keys(workloadShapes).map((w) => [w, { skipped: `no Chromium at ${executablePath}` }]));
   const port = 4400 + Math.floor(Math.random() * 500);
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
+  const server = spawn('npx', ['vite', 'preview', '--mode', 'e2e', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
   try {
     const url = `http://127.0.0.1:${port}/e2e/harness/`;
     for (let i = 0; i < 100; i++) {
@@ -232,8 +232,8 @@ if (!skip.has('models')) {
     spawnSync(python, [join(root, 'tools', 'make_resnet18.py'), resnet], { stdio: 'ignore' });
   }
   if (existsSync(resnet)) {
-    mkdirSync(join(root, 'dist', 'bench-models'), { recursive: true });
-    copyFileSync(resnet, join(root, 'dist', 'bench-models', 'resnet18.onnx'));
+    mkdirSync(join(root, 'dist-e2e', 'bench-models'), { recursive: true });
+    copyFileSync(resnet, join(root, 'dist-e2e', 'bench-models', 'resnet18.onnx'));
     models.push({ name: 'ResNet-18 (random weights)', url: '/bench-models/resnet18.onnx', providers: ['wasm', 'webgpu'] });
   } else console.log('ResNet-18: skipped (tmp/resnet18.onnx is missing and python3-torch could not make it)');
   for (const m of models) {

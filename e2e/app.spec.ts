@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 
 /** The adapter this browser offers the page (asked as the page asks), with the page's own naming. */
@@ -76,4 +79,15 @@ test('nothing is requested from any origin but the page’s own, and a CSP forbi
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(csp).toContain("default-src 'self'");
   expect(csp).toContain("connect-src 'self'");
+});
+
+test('the production build (dist/) carries no test hooks and no engine check page; the test build does', async () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const scripts = (dir: string) => readdirSync(join(root, dir, 'assets')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(root, dir, 'assets', f), 'utf8'));
+  for (const hook of ['sropWorkspace', 'sropModel', 'sropLab']) {
+    expect(scripts('dist').some((code) => code.includes(hook)), `${hook} in dist/`).toBe(false);
+    expect(scripts('dist-e2e').some((code) => code.includes(hook)), `${hook} in dist-e2e/`).toBe(true);
+  }
+  expect(existsSync(join(root, 'dist', 'e2e'))).toBe(false);
+  expect(existsSync(join(root, 'dist-e2e', 'e2e', 'harness', 'index.html'))).toBe(true);
 });

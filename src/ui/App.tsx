@@ -20,6 +20,7 @@ import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
 import { LabStore } from './labStore';
 import { LiveInput } from './LiveInput';
+import { exposeForTests } from './testHooks';
 
 const GRID_POINTS = 64;
 const fallbackSpectrum = new CpuEngine();
@@ -30,7 +31,7 @@ export function App() {
   const { store: modelStore, state: modelState } = useModelStore(workspace, host);
   const [lab] = useState(() => {
     const l = new LabStore(modelStore, () => workspace.state.params, () => workspace.currentEngine());
-    (window as unknown as { sropLab: LabStore }).sropLab = l;
+    exposeForTests('sropLab', l);
     return l;
   });
   // Everything that reaches the page (the demo, the example, the user's files) goes through one

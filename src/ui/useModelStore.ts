@@ -5,6 +5,7 @@ import type { EngineHost } from '../engine/host';
 import { configureRuntime } from '../model/runtime';
 import { ModelStore, type ModelState } from './modelStore';
 import type { Workspace } from './workspace';
+import { exposeForTests } from './testHooks';
 
 let store: ModelStore | null = null;
 let currentHost: EngineHost | null = null;
@@ -16,7 +17,7 @@ export function pageModelStore(workspace: Workspace): ModelStore {
       const adapter = currentHost?.state.adapter;
       return !!adapter?.name && !adapter.isFallback;
     });
-    (window as unknown as { sropModel: ModelStore }).sropModel = store;
+    exposeForTests('sropModel', store);
   }
   return store;
 }

@@ -4,6 +4,7 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { CpuEngine } from '../engine/cpuEngine';
 import type { EngineHost, HostState } from '../engine/host';
 import { Workspace, type WorkspaceState } from './workspace';
+import { exposeForTests } from './testHooks';
 
 let page: { workspace: Workspace; host: EngineHost | null } | null = null;
 
@@ -13,7 +14,7 @@ function pageWorkspace() {
     const holder: { workspace: Workspace; host: EngineHost | null } = { workspace: null as unknown as Workspace, host: null };
     holder.workspace = new Workspace(() => holder.host?.engine ?? fallback);
     page = holder;
-    (window as unknown as { sropWorkspace: Workspace }).sropWorkspace = holder.workspace;
+    exposeForTests('sropWorkspace', holder.workspace);
   }
   return page;
 }
