@@ -3,16 +3,42 @@
 // layers of the workspace and into top-5 predictions. Plain TypeScript; React subscribes.
 
 import { openActivationFile } from '../io/open';
-import type { Layer } from '../io/types';
-import { defaultSelection, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
+import type { Layer, Layout } from '../io/types';
+import { guessLayout } from '../io/layout';
+import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 import type { SideName, Workspace } from './workspace';
 
 export interface Candidate extends TensorCandidate {
-  /** Shape found by the probe run ([N, C, H, W]). */
+  /** Shape found by the probe run, as the runtime returns it (4 axes). */
   dims: number[];
+  /** The same in [N, C, H, W] order, read in the layout below. */
+  shape: [number, number, number, number];
+  /** How its maps are read: the graph's layout, else the shape rule. */
+  readAs: Layout;
+  /** Why (shown as the layer's layout reason). */
+  readReason: string;
 }
+
+/** A candidate with its probe shape: read as the graph says, else by the shape rule. */
+export function withShape(c: TensorCandidate, dims: number[]): Candidate {
+  let readAs: Layout, readReason: string;
+  if (c.layout) {
+    readAs = c.layout;
+    readReason = c.layoutReason;
+  } else {
+    const guess = guessLayout(dims);
+    readAs = guess.layout;
+    readReason = `${c.layoutReason}; by shape: ${guess.reason}`;
+  }
+  const [n, a, b, d] = dims;
+  const shape: [number, number, number, number] = readAs === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
+  return { ...c, dims, shape, readAs, readReason };
+}
+
+/** Whether a candidate's maps are 1 x 1 (no spatial frequencies: the SROP is kappa by construction). */
+export const isSinglePixel = (c: Pick<Candidate, 'shape'>) => c.shape[2] === 1 && c.shape[3] === 1;
 
 export interface SideInput {
   name: string;
@@ -81,19 +107,34 @@ export function topFive(values: Float32Array, labels: string[] | null): Predicti
     .slice(0, 5);
 }
 
-/** A live feature map as a layer: read from memory, NCHW as the runtime returns it. */
-export function liveLayer(name: string, file: string, tensor: OutputTensor): Layer {
-  const [n, c, h, w] = tensor.dims;
+/**
+ * A live feature map as a layer, read from memory: NCHW as the runtime returns a convolution's
+ * output, or channels-last ([N, H, W, C], each map gathered) where the graph says so.
+ */
+export function liveLayer(name: string, file: string, tensor: OutputTensor, layout: Layout = 'nchw', layoutReason = 'NCHW: model output'): Layer {
+  const [n, a, b, d] = tensor.dims;
+  const shape: [number, number, number, number] = layout === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
+  const [, c, h, w] = shape;
   const size = h * w;
+  const data = tensor.data;
   return {
     name,
     file,
-    shape: [n, c, h, w],
+    shape,
     storedShape: [...tensor.dims],
     dtype: 'float32',
-    layout: 'nchw',
-    layoutReason: 'model output (NCHW)',
-    readMaps: async (first, count) => tensor.data.subarray(first * size, (first + count) * size),
+    layout,
+    layoutReason,
+    readMaps: async (first, count) => {
+      if (layout === 'nchw') return data.subarray(first * size, (first + count) * size);
+      const out = new Float32Array(count * size);
+      for (let j = 0; j < count; j++) {
+        const m = first + j;
+        const base = Math.floor(m / c) * size * c + (m % c);
+        for (let p = 0; p < size; p++) out[j * size + p] = data[base + p * c];
+      }
+      return out;
+    },
   };
 }
 
@@ -212,7 +253,7 @@ export class ModelStore {
       }
       const candidates: Candidate[] = parsed.floatTensors.flatMap((c) => {
         const t = outputs.get(c.tensor);
-        return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
+        return t && t.dims.length === 4 ? [withShape(c, t.dims)] : [];
       });
       const classCount = classVectorOf(outputs, parsed.outputs)?.data.length ?? null;
       const labels = parsed.labels ?? options.labels ?? null;
@@ -291,8 +332,9 @@ export class ModelStore {
     this.set({ rect });
   }
 
+  /** The chosen feature maps: kept in network order, whatever order they were ticked in. */
   setSelected(selected: string[]): void {
-    this.set({ selected });
+    this.set({ selected: inNetworkOrder(selected.filter((t) => this.stateValue.candidates.some((c) => c.tensor === t)), this.stateValue.candidates) });
     void this.runAll();
   }
 
@@ -433,9 +475,11 @@ export class ModelStore {
       const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.stateValue.selected, ...this.parsed.outputs])]);
       const seconds = (performance.now() - started) / 1000;
       const file = `${this.parsed.fileName} on ${input.name}`;
+      const candidates = new Map(this.stateValue.candidates.map((c) => [c.tensor, c]));
       const layers = this.stateValue.selected.flatMap((name) => {
         const t = outputs.get(name);
-        return t && t.dims.length === 4 ? [liveLayer(name, file, t)] : [];
+        const c = candidates.get(name);
+        return t && t.dims.length === 4 ? [liveLayer(name, file, t, c?.readAs, c?.readReason)] : [];
       });
       this.workspace.setLiveLayers(side, file, layers);
       const classVector = classVectorOf(outputs, this.parsed.outputs);
