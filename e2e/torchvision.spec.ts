@@ -159,6 +159,13 @@ test('MobileNetV3-small (opset 13): Hardswish outputs and residual Adds chosen, 
   const value = tensors.get(record.member)![3];
   await expect(page.getByTestId('single-pixel-A')).toContainText(`value ${value.toFixed(6) === '-0.000000' ? '0.000000' : value.toFixed(6)}`);
   await expect(page.getByTestId('feature-map-A')).toHaveCount(0);
+
+  // With A and B loaded, the long tensor names wrap: the page is no wider than the window.
+  await page.getByLabel('Input B image').setInputFiles(m.input);
+  await expect(page.getByTestId('pane-B').locator('[data-status=done]')).toHaveCount(expected.length + 1, { timeout: 240_000 });
+  await page.getByLabel('Filter feature maps').fill('');
+  const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+  expect(widths.page).toBeLessThanOrEqual(widths.window);
 });
 
 test('ConvNeXt-tiny: channels-last GELU outputs read as NHWC and every block output chosen, as PyTorch computes them', async ({ page }) => {
