@@ -301,6 +301,30 @@ describe('layout from the graph', () => {
     expect(y).toMatchObject({ dims: [1, 6, 6, 3], readAs: 'nhwc' });
     expect(y.readReason).toBe('the graph does not tell (after Reshape Reshape_2); by shape: nhwc: last axis 3 looks like channels (axes 1, 2 are 6 x 6)');
   });
+
+  it("the pane's layout control applies to the live tensors the graph does not place, and stays for the next runs", async () => {
+    const bytes = graphModel(
+      [['Conv', ['x', 'w'], ['c'], SAME], ['Relu', ['c'], ['r']], ['Reshape', ['r', 'to'], ['y']]],
+      { input: [1, 3, 6, 6], floats: { w: conv3(3, 3) }, ints: { to: [1, 6, 6, 3] } },
+    );
+    const { store, workspace } = await loaded(bytes);
+    store.setSelected(['r', 'y']);
+    const input = float32Npy(Float32Array.from({ length: 108 }, (_, i) => Math.cos(i)), [1, 3, 6, 6]);
+    await store.setTensorFile('A', { name: 'x.npy', blob: new Blob([input]) });
+    await workspace.idle();
+    const live = () => workspace.state.panes.A.files[0];
+    const layouts = () => live().layers.map((e) => [e.layer.name, e.layer.layout, e.layer.shape.join('x')]);
+    expect(live().layout).toBe('auto');
+    expect(layouts()).toEqual([['r', 'nchw', '1x3x6x6'], ['y', 'nhwc', '1x3x6x6']]);
+    await workspace.setLayout('A', live().id, 'nchw');
+    await workspace.idle();
+    expect(layouts()).toEqual([['r', 'nchw', '1x3x6x6'], ['y', 'nchw', '1x6x6x3']]);
+    expect(live().layers[1].layer.layoutReason).toBe('given (the graph does not tell (after Reshape Reshape_2))');
+    expect(workspace.results('A').map((r) => r.shape.join('x'))).toEqual(['1x3x6x6', '1x6x6x3']);
+    await store.runSide('A');
+    expect(live().layout).toBe('nchw');
+    expect(layouts()).toEqual([['r', 'nchw', '1x3x6x6'], ['y', 'nchw', '1x6x6x3']]);
+  });
 });
 
 describe('network order', () => {

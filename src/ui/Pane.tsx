@@ -7,6 +7,9 @@ import type { PaneState, SideName, Workspace } from './workspace';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
 
+/** A live layer whose layout the graph gave (its reason says so), as against the shape rule or the user's choice. */
+const isGraphLayout = (reason: string) => !reason.includes('the graph does not tell');
+
 export function Pane({ side, pane, workspace, onFiles, top }: {
   side: SideName;
   pane: PaneState;
@@ -75,7 +78,16 @@ export function Pane({ side, pane, workspace, onFiles, top }: {
         <div key={file.id} className="file" data-testid={`file-${side}`}>
           <div className="file-head">
             <strong>{file.name}</strong>
-            {file.blob === null ? <span className="tag">live feature maps</span> : <label>
+            {file.blob === null && <span className="tag">live feature maps</span>}
+            {file.blob === null && file.relayout && file.layers.some((e) => !isGraphLayout(e.layer.layoutReason)) && <label title="for the tensors whose layout the graph does not give">
+              layout where the graph does not tell{' '}
+              <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
+                <option value="auto">auto</option>
+                <option value="nchw">NCHW</option>
+                <option value="nhwc">NHWC</option>
+              </select>
+            </label>}
+            {file.blob !== null && <label>
               layout{' '}
               <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
                 <option value="auto">auto</option>

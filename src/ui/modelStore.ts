@@ -3,7 +3,7 @@
 // layers of the workspace and into top-5 predictions. Plain TypeScript; React subscribes.
 
 import { openActivationFile } from '../io/open';
-import type { Layer, Layout } from '../io/types';
+import type { Layer, Layout, LayoutChoice } from '../io/types';
 import { guessLayout } from '../io/layout';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
@@ -163,6 +163,8 @@ export class ModelStore {
   private sessionKey = '';
   private runToken = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** The layout of live tensors whose layout the graph does not give (the pane's control). */
+  private liveLayout: LayoutChoice = 'auto';
   /** The WebGPU provider could not take the loaded model (its runs fell back to WASM). */
   private webgpuFailed = false;
 
@@ -267,6 +269,7 @@ export class ModelStore {
       this.parsed = parsed;
       this.externalData = externalData;
       this.webgpuFailed = false;
+      this.liveLayout = 'auto';
       this.set({
         model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer },
         candidates,
@@ -476,12 +479,23 @@ export class ModelStore {
       const seconds = (performance.now() - started) / 1000;
       const file = `${this.parsed.fileName} on ${input.name}`;
       const candidates = new Map(this.stateValue.candidates.map((c) => [c.tensor, c]));
-      const layers = this.stateValue.selected.flatMap((name) => {
-        const t = outputs.get(name);
-        const c = candidates.get(name);
-        return t && t.dims.length === 4 ? [liveLayer(name, file, t, c?.readAs, c?.readReason)] : [];
+      const selected = this.stateValue.selected;
+      // The graph's layout where it gives one; elsewhere the pane's layout control (auto: the shape rule).
+      const build = (choice: LayoutChoice) =>
+        selected.flatMap((name) => {
+          const t = outputs.get(name);
+          const c = candidates.get(name);
+          if (!t || t.dims.length !== 4 || !c) return [];
+          const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
+          return [liveLayer(name, file, t, layout, reason)];
+        });
+      this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
+        layout: this.liveLayout,
+        relayout: (choice) => {
+          this.liveLayout = choice;
+          return build(choice);
+        },
       });
-      this.workspace.setLiveLayers(side, file, layers);
       const classVector = classVectorOf(outputs, this.parsed.outputs);
       this.set({
         predictions: { ...this.stateValue.predictions, [side]: classVector ? topFive(classVector.data, this.stateValue.labels) : null },
