@@ -9,7 +9,8 @@ import { topologicalOrder } from '../src/model/featureMaps';
 import { ModelSession } from '../src/model/runtime';
 import { conv3, graphModel, SAME, type NodeSpec } from '../src/testing/smallGraphs';
 import { float32Npy } from '../src/testing/npyFile';
-import { isSinglePixel, ModelStore } from '../src/ui/modelStore';
+import { isSinglePixel, ModelStore, nhwcToNchw } from '../src/ui/modelStore';
+import { LabStore } from '../src/ui/labStore';
 import { Workspace } from '../src/ui/workspace';
 
 const parse = (bytes: Uint8Array, name = 'small.onnx') => parseModel(bytes, name);
@@ -264,6 +265,24 @@ describe('layout from the graph', () => {
     expect(layer.layoutReason).toBe('channels-last: MatMul over the last axis of a channels-last tensor (MatMul_3)');
     expect(Array.from(await layer.readMaps(0, 6))).toEqual(Array.from(want.data));
     expect(Array.from(await layer.readMaps(4, 1))).toEqual(Array.from(want.data.subarray(4 * 35, 5 * 35)));
+  });
+
+  it('the lab reads channels-last tensors as the page does (its trained SROPs are the page’s)', async () => {
+    const { store, workspace } = await loaded(island(17), 'island.onnx');
+    const lab = new LabStore(store, () => workspace.state.params, () => new CpuEngine());
+    const data = new Uint8ClampedArray(7 * 5 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+    store.setImage('A', 'noise.png', { width: 7, height: 5, data });
+    await store.runSide('A');
+    await workspace.idle();
+    expect(store.state.selected).toEqual(['act', 'y']);
+    await lab.runRandomisation('cascading');
+    expect(lab.state.error).toBeNull();
+    const trained = lab.state.randomisation!.trained;
+    const page = workspace.results('A');
+    expect(trained.map((r) => [r.name, r.shape])).toEqual(page.map((r) => [r.name, r.shape]));
+    expect(trained[0].shape).toEqual([1, 6, 5, 7]);
+    trained.forEach((r, i) => expect(Array.from(r.srop)).toEqual(Array.from(page[i].srop)));
+    expect(nhwcToNchw({ dims: [2, 1, 2, 3], data: Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) })).toEqual({ dims: [2, 3, 1, 2], data: Float32Array.from([0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11]) });
   });
 
   it('LayerNorm as opset 14 exports it (ReduceMean, Sub, Pow, Sqrt, Div, scale, shift) is normalisation, channels-last, and no activation', () => {

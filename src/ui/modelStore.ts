@@ -138,6 +138,18 @@ export function liveLayer(name: string, file: string, tensor: OutputTensor, layo
   };
 }
 
+/** A channels-last runtime tensor [N, H, W, C] as [N, C, H, W] (a copy). */
+export function nhwcToNchw(tensor: OutputTensor): OutputTensor {
+  const [n, h, w, c] = tensor.dims;
+  const size = h * w;
+  const data = new Float32Array(tensor.data.length);
+  for (let b = 0; b < n; b++) {
+    const at = b * size * c;
+    for (let p = 0; p < size; p++) for (let k = 0; k < c; k++) data[at + k * size + p] = tensor.data[at + p * c + k];
+  }
+  return { dims: [n, c, h, w], data };
+}
+
 export class ModelStore {
   private stateValue: ModelState = {
     model: null,
@@ -287,6 +299,18 @@ export class ModelStore {
       // Whatever was loaded before stays.
       this.set({ status: this.parsed ? 'ready' : 'empty', error: error instanceof ModelError ? error.message : `${modelFile.name}: ${(error as Error).message}` });
     }
+  }
+
+  /** How the page reads a live tensor of the loaded model: the graph's layout, else the layout control's choice. */
+  layoutOf(tensor: string): Layout {
+    const c = this.stateValue.candidates.find((x) => x.tensor === tensor);
+    if (!c) return 'nchw';
+    return c.layout ?? (this.liveLayout === 'auto' ? c.readAs : this.liveLayout);
+  }
+
+  /** A 4-D runtime tensor of the loaded model in [N, C, H, W], read as the page reads it (for the lab). */
+  asNchw(tensor: string, value: OutputTensor): OutputTensor {
+    return value.dims.length === 4 && this.layoutOf(tensor) === 'nhwc' ? nhwcToNchw(value) : value;
   }
 
   /** What the sanity-check lab needs of the loaded model (null without one). */
