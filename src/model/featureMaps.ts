@@ -224,7 +224,7 @@ export function analyseGraph(graph: onnx.IGraphProto, types: Map<string, number>
 
   // Layout, node by node.
   const layout = new Map<string, { layout: GraphLayout; reason: string }>();
-  for (const i of graphInputs) layout.set(i, { layout: 'nchw', reason: 'NCHW: the model input' });
+  for (const i of graphInputs) layout.set(i, { layout: 'nchw', reason: 'the model input' });
   const layoutOf = (t: string) => layout.get(t) ?? { layout: null, reason: '' };
   for (const node of nodes) {
     const op = node.opType ?? '';
@@ -232,11 +232,11 @@ export function analyseGraph(graph: onnx.IGraphProto, types: Map<string, number>
     const ins = live(node);
     const first = layoutOf(ins[0] ?? '');
     let result: { layout: GraphLayout; reason: string } = { layout: null, reason: `the graph does not tell (after ${op} ${name})` };
-    if (NCHW_OPS.has(op)) result = { layout: 'nchw', reason: `NCHW: ${op} output (NCHW by the ONNX operator)` };
+    if (NCHW_OPS.has(op)) result = { layout: 'nchw', reason: `${op} output, as ONNX defines it` };
     else if (op === 'Transpose') {
       const perm = intsAttr(node, 'perm');
       if (first.layout === 'nchw' && samePerm(perm, [0, 2, 3, 1])) result = { layout: 'nhwc', reason: `channels-last: Transpose [0, 2, 3, 1] of an NCHW tensor (${name})` };
-      else if (first.layout === 'nhwc' && samePerm(perm, [0, 3, 1, 2])) result = { layout: 'nchw', reason: `NCHW: Transpose [0, 3, 1, 2] of a channels-last tensor (${name})` };
+      else if (first.layout === 'nhwc' && samePerm(perm, [0, 3, 1, 2])) result = { layout: 'nchw', reason: `Transpose [0, 3, 1, 2] of a channels-last tensor (${name})` };
     } else if (op === 'LayerNormalization') {
       const axis = intAttr(node, 'axis') ?? -1;
       if (first.layout === 'nhwc' && (axis === -1 || axis === 3)) result = { layout: 'nhwc', reason: `channels-last: LayerNorm over the last axis of a channels-last tensor (${name})` };
@@ -245,7 +245,7 @@ export function analyseGraph(graph: onnx.IGraphProto, types: Map<string, number>
       if (first.layout === 'nhwc' && linearWeights(node)) result = { layout: 'nhwc', reason: `channels-last: ${op} over the last axis of a channels-last tensor (${name})` };
     } else if (isShuffle(node)) {
       const before = layoutOf(producer.get(producer.get(node.input?.[0] ?? '')?.input?.[0] ?? '')?.input?.[0] ?? '');
-      if (before.layout === 'nchw') result = { layout: 'nchw', reason: `NCHW: channel shuffle of an NCHW tensor (${name})` };
+      if (before.layout === 'nchw') result = { layout: 'nchw', reason: `channel shuffle of an NCHW tensor (${name})` };
     } else if (LAYOUT_KEEPING.has(op) && ins.length > 0 && (op.startsWith('Reduce') ? intAttr(node, 'keepdims') !== 0 : true)) {
       const layouts = new Set(ins.map((i) => layoutOf(i).layout));
       if (layouts.size === 1 && first.layout) result = first;

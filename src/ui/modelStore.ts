@@ -111,7 +111,7 @@ export function topFive(values: Float32Array, labels: string[] | null): Predicti
  * A live feature map as a layer, read from memory: NCHW as the runtime returns a convolution's
  * output, or channels-last ([N, H, W, C], each map gathered) where the graph says so.
  */
-export function liveLayer(name: string, file: string, tensor: OutputTensor, layout: Layout = 'nchw', layoutReason = 'NCHW: model output'): Layer {
+export function liveLayer(name: string, file: string, tensor: OutputTensor, layout: Layout = 'nchw', layoutReason = 'model output'): Layer {
   const [n, a, b, d] = tensor.dims;
   const shape: [number, number, number, number] = layout === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
   const [, c, h, w] = shape;

@@ -20,6 +20,16 @@ function summaryText(side: string, s: DistributionSummary): string {
 
 type SideNames = { a: string; b: string };
 
+/**
+ * A layer's label under its violin: short names whole; long ones by their end, which is what tells
+ * them apart (ONNX tensor names share long prefixes: "/features/features.3/…"), without the
+ * exporter's "_output_0".
+ */
+export function shortName(name: string): string {
+  const bare = name.length > 16 ? name.replace(/_output_0$/, '') : name;
+  return bare.length > 16 ? `…${bare.slice(-15)}` : bare;
+}
+
 function summaryLine(row: LayerRow, names: SideNames): string {
   if (singlePixelRow(row)) return SINGLE_PIXEL_NOTE;
   return [row.a && summaryText(names.a, row.a.summary), row.b && summaryText(names.b, row.b.summary)].filter(Boolean).join('; ');
@@ -129,7 +139,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
             {row.b && single && !flat && <path d={violin(row.b, -1, centre)} fill={SIDE_STYLE.B.fill} fillOpacity={0.6} stroke={SIDE_STYLE.B.colour} strokeDasharray={SIDE_STYLE.B.dash} strokeWidth={1} />}
             <line x1={centre} x2={centre} y1={MARGIN.top} y2={HEIGHT - MARGIN.bottom} stroke="#bbb" strokeWidth={0.5} />
             <text x={centre} y={HEIGHT - MARGIN.bottom + 12} textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-35 ${centre} ${HEIGHT - MARGIN.bottom + 12})`}>
-              {row.name.length > 16 ? `${row.name.slice(0, 15)}…` : row.name}
+              {shortName(row.name)}
               {mark ? ' *' : ''}
             </text>
             <text x={centre} y={HEIGHT - 18} textAnchor="middle" fontSize={9} fill="#666" data-count="dead">{counts(row, 'dead')}</text>
