@@ -152,6 +152,11 @@ test('a PyTorch export: the live path and the forward-hook activations give the 
   await page.goto('/?nodemo&backend=cpu');
   await page.getByLabel('Model (ONNX)').setInputFiles(join(fixtures, 'torch_cnn.onnx'));
   await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
+  // The default is the four ReLUs and the residual Add; the forward hooks caught the ReLUs only.
+  const blocks = page.getByTestId('model-panel').getByRole('group', { name: /^Block outputs/ });
+  await expect(blocks).toContainText('/Add_output_0');
+  await blocks.getByRole('button', { name: 'none' }).click();
+  await expect(page.locator('.candidates summary')).toContainText('Feature maps: 4 of ');
   await page.getByLabel('Input A image').setInputFiles(join(fixtures, 'input.npy'));
   await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'torch_acts.npz'));
   await waitDone(page, 'A', 4);
@@ -259,14 +264,19 @@ test('an RGB model with photos of another size: resized, normalised, top-5 shown
   // "Photos" far larger than the input (the README screenshot, 1400 x 2098 RGBA) on both sides.
   await page.getByLabel('Input A image').setInputFiles(join(root, 'docs', 'screenshot.png'));
   await dropImage(page, 'pane-B', join(root, 'docs', 'screenshot.png'), 'photo_b.png');
-  await waitDone(page, 'A', 4);
-  await waitDone(page, 'B', 4);
+  await waitDone(page, 'A', 5);
+  await waitDone(page, 'B', 5);
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   await expect(page.getByTestId('live-B')).toContainText('photo_b.png');
-  // Choose the Conv outputs as well: 4 more feature maps per side.
+  // Choose the Conv outputs as well: 4 more feature maps per side, each in its place in network order.
   await page.getByTestId('model-panel').getByRole('group', { name: /^Conv/ }).getByRole('button', { name: 'all' }).click();
-  await waitDone(page, 'A', 8);
-  await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(8);
+  await waitDone(page, 'A', 9);
+  await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(9);
+  const order = await page.getByTestId('overview').locator('.overview-layer').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-layer')));
+  expect(order.slice(0, 5)).toEqual(['/stem/conv/Conv_output_0', '/stem/relu/Relu_output_0', '/block1/conv/Conv_output_0', '/block1/relu/Relu_output_0', '/Add_output_0']);
+  // "default" puts the group back as it was.
+  await page.getByTestId('model-panel').getByRole('group', { name: /^Conv/ }).getByRole('button', { name: 'default' }).click();
+  await waitDone(page, 'A', 5);
 });
 
 async function dropImage(page: Page, testId: string, path: string, name: string) {
@@ -290,7 +300,7 @@ test('a .npy dropped on a pane is the model input when its shape fits it, and ac
   await dropFile(page, 'pane-A', readFileSync(join(fixtures, 'input.npy')), 'input.npy');
   await expect(page.getByTestId('model-panel')).toContainText("input.npy: shape 1x3x32x32 is the model's input shape; taken as A's model input");
   await expect(page.getByTestId('live-A')).toContainText('tensor input input.npy');
-  await waitDone(page, 'A', 4);
+  await waitDone(page, 'A', 5);
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   // Another shape: an activation file of pane B, not B's input.
   await dropFile(page, 'pane-B', float32Npy(Float32Array.from({ length: 8 * 16 * 16 }, (_, i) => Math.sin(i / 3) ** 2), [1, 8, 16, 16]), 'relu1.npy');

@@ -22,13 +22,13 @@ function grey(width: number, height: number, value: (x: number, y: number) => nu
 }
 
 describe('ONNX graph', () => {
-  it('lists the float tensors of a PyTorch export, grouped, with ReLUs after convolutions chosen', () => {
+  it('lists the float tensors of a PyTorch export by role, with ReLUs after convolutions and the residual Add chosen, in network order', () => {
     const parsed = parseModel(torchModel, 'torch_cnn.onnx');
     expect(parsed.inputs).toEqual([{ name: 'input', dims: [1, 3, 32, 32], elemType: 1 }]);
     expect(parsed.outputs).toEqual(['scores']);
-    expect(defaultSelection(parsed.floatTensors)).toEqual(['/stem/relu/Relu_output_0', '/block1/relu/Relu_output_0', '/block2/relu/Relu_output_0', '/block3/relu/Relu_output_0']);
-    const groups = new Set(parsed.floatTensors.map((c) => c.group));
-    for (const g of ['Conv', 'Activation', 'Pooling', 'Add']) expect(groups.has(g as never)).toBe(true);
+    expect(defaultSelection(parsed.floatTensors)).toEqual(['/stem/relu/Relu_output_0', '/block1/relu/Relu_output_0', '/Add_output_0', '/block2/relu/Relu_output_0', '/block3/relu/Relu_output_0']);
+    const roles = new Set(parsed.floatTensors.map((c) => c.role));
+    for (const g of ['conv', 'activation', 'pooling', 'block']) expect(roles.has(g as never)).toBe(true);
   });
 
   it('adds chosen tensors to the outputs, and the runtime (WASM, in Node) returns them', async () => {
@@ -95,7 +95,8 @@ describe('ONNX graph', () => {
   it('a model whose weights are in an external-data file runs with that file given beside it', async () => {
     const { bytes: model, weights } = externalConvModel(6);
     const parsed = parseModel(model, 'external.onnx');
-    expect(defaultSelection(parsed.floatTensors)).toEqual(['r']);
+    // Conv, ReLU, Sigmoid: two activations in a row, both chosen.
+    expect(defaultSelection(parsed.floatTensors)).toEqual(['r', 'y']);
     const session = await ModelSession.create(parsed, withOutputs(parsed, ['r']), 'wasm', [{ path: 'weights.bin', data: new Uint8Array(weights.buffer) }]);
     const out = await session.run('external.onnx', new Float32Array(36).fill(1), [1, 1, 6, 6], ['r']);
     // All-ones input: each output is the sum of the kernel's weights, ReLU'd.

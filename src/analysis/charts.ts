@@ -112,6 +112,18 @@ export interface LayerRow {
   comparison: SropComparison | null;
 }
 
+/** What the views say of a layer of 1 x 1 maps instead of drawing its SROPs. */
+export const SINGLE_PIXEL_NOTE = '1 x 1: SROP is kappa by construction';
+
+/**
+ * Whether a layer's maps are 1 x 1 on every side it has: one value per map, no spatial frequency
+ * but DC, so every SROP is kappa by construction (a spike that says nothing about the layer).
+ */
+export function singlePixelRow(row: Pick<LayerRow, 'a' | 'b'>): boolean {
+  const sides = [row.a, row.b].filter((s): s is SideView => s !== null);
+  return sides.length > 0 && sides.every((s) => s.result.shape[2] === 1 && s.result.shape[3] === 1);
+}
+
 /** The selected maps of a side as a comparison side (one input, or the whole batch). */
 function comparisonSide(result: LayerResult, input: number | null) {
   const [n, c] = result.shape;

@@ -19,13 +19,13 @@ export declare namespace onnx {
   type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
 }
 
+import { analyseGraph, spatialSize, topologicalOrder, type TensorCandidate } from './featureMaps';
+
 export const ELEM_FLOAT = 1;
 const ELEM_INT64 = 7;
 const ELEM_BOOL = 9;
 
-export type CandidateGroup = 'Conv' | 'Activation' | 'Pooling' | 'Add' | 'Concat' | 'Normalisation' | 'Other';
-export const CANDIDATE_GROUPS: readonly CandidateGroup[] = ['Activation', 'Conv', 'Pooling', 'Add', 'Concat', 'Normalisation', 'Other'];
-
+export { ROLES, spatialSize, type GraphLayout, type Role, type TensorCandidate } from './featureMaps';
 export interface ModelInput {
   name: string;
   /** Each dimension: a number when fixed, the parameter name (or null) when dynamic. */
@@ -33,24 +33,12 @@ export interface ModelInput {
   elemType: number;
 }
 
-export interface TensorCandidate {
-  /** Tensor name (what the feature map is called in the page and the exports). */
-  tensor: string;
-  node: string;
-  opType: string;
-  group: CandidateGroup;
-  /** An activation whose input comes from a convolution (directly or through a normalisation). */
-  followsConv: boolean;
-  /** Position in the graph (network order). */
-  order: number;
-}
-
 export interface ParsedModel {
   fileName: string;
   bytes: Uint8Array;
   inputs: ModelInput[];
   outputs: string[];
-  /** Every float tensor produced by a node (graph outputs included), in graph order. */
+  /** Every float tensor produced by a node (graph outputs included), in network order, with its role. */
   floatTensors: TensorCandidate[];
   labels: string[] | null;
   producer: string;
@@ -62,14 +50,6 @@ export class ModelError extends Error {
     this.name = 'ModelError';
   }
 }
-
-const GROUP_OF: Record<string, CandidateGroup> = {};
-for (const op of ['Conv', 'ConvTranspose', 'ConvInteger', 'QLinearConv']) GROUP_OF[op] = 'Conv';
-for (const op of ['Relu', 'LeakyRelu', 'PRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Gelu', 'Softplus', 'Softsign', 'Mish', 'ThresholdedRelu']) GROUP_OF[op] = 'Activation';
-for (const op of ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool']) GROUP_OF[op] = 'Pooling';
-for (const op of ['Add', 'Sum']) GROUP_OF[op] = 'Add';
-GROUP_OF.Concat = 'Concat';
-for (const op of ['BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization', 'LRN']) GROUP_OF[op] = 'Normalisation';
 
 function dimOf(d: onnxProto.onnx.TensorShapeProto.IDimension): number | string | null {
   if (d.dimValue !== null && d.dimValue !== undefined) {
@@ -87,7 +67,7 @@ function elementTypes(graph: onnx.IGraphProto): Map<string, number> {
     if (v.name && t) types.set(v.name, t);
   }
   for (const init of graph.initializer ?? []) if (init.name && init.dataType) types.set(init.name, init.dataType);
-  for (const node of graph.node ?? []) {
+  for (const node of topologicalOrder(graph.node ?? [])) {
     const attr = (name: string) => node.attribute?.find((a) => a.name === name);
     const firstInput = (node.input ?? []).map((i) => types.get(i)).find((t) => t !== undefined);
     let type: number | undefined;
@@ -154,30 +134,7 @@ export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
   if (inputs.length === 0) throw new ModelError(fileName, 'the graph has no inputs');
   const outputs = (graph.output ?? []).map((o) => o.name ?? '');
   const types = elementTypes(graph);
-  const producer = new Map<string, onnx.INodeProto>();
-  for (const node of graph.node) for (const o of node.output ?? []) producer.set(o, node);
-  const isConvLike = (tensor: string, depth = 0): boolean => {
-    const p = producer.get(tensor);
-    if (!p) return false;
-    if (GROUP_OF[p.opType ?? ''] === 'Conv') return true;
-    return depth < 2 && (GROUP_OF[p.opType ?? ''] === 'Normalisation' || p.opType === 'Add') && isConvLike(p.input?.[0] ?? '', depth + 1);
-  };
-  const floatTensors: TensorCandidate[] = [];
-  graph.node.forEach((node, order) => {
-    // Graph outputs too: a model that ends in a feature map (a backbone, a segmenter) offers it.
-    for (const tensor of node.output ?? []) {
-      if (!tensor || types.get(tensor) !== ELEM_FLOAT) continue;
-      const group = GROUP_OF[node.opType ?? ''] ?? 'Other';
-      floatTensors.push({
-        tensor,
-        node: node.name || `${node.opType} #${order}`,
-        opType: node.opType ?? '?',
-        group,
-        followsConv: group === 'Activation' && isConvLike(node.input?.[0] ?? ''),
-        order,
-      });
-    }
-  });
+  const floatTensors = analyseGraph(graph, types, new Set(inputs.map((i) => i.name)));
   const labelsText = model.metadataProps?.find((p) => p.key === 'labels')?.value;
   let labels: string[] | null = null;
   if (labelsText) {
@@ -215,11 +172,26 @@ export function withOutputs(parsed: ParsedModel, tensors: string[]): Uint8Array 
   return bytes;
 }
 
-/** The default selection: activations that follow convolutions; without any, the convolutions. */
-export function defaultSelection(candidates: TensorCandidate[]): string[] {
-  const after = candidates.filter((c) => c.followsConv);
-  const chosen = after.length ? after : candidates.filter((c) => c.group === 'Conv');
+/**
+ * The default selection, in network order: the tensors the graph marks as preferred (activations
+ * after convolutions, block outputs) that are not 1 x 1 maps (when their shape is known, from the
+ * probe); without any, the convolutions.
+ */
+export function defaultSelection(candidates: ReadonlyArray<TensorCandidate & { dims?: number[]; shape?: readonly number[] }>): string[] {
+  const spatial = (c: TensorCandidate & { dims?: number[]; shape?: readonly number[] }) => {
+    const hw = c.shape ? [c.shape[2], c.shape[3]] : c.dims ? spatialSize(c.dims, c.layout) : null;
+    return !hw || hw[0] * hw[1] > 1;
+  };
+  const sorted = [...candidates].sort((a, b) => a.order - b.order);
+  const preferred = sorted.filter((c) => c.preferred && spatial(c));
+  const chosen = preferred.length ? preferred : sorted.filter((c) => c.role === 'conv' && spatial(c));
   return chosen.map((c) => c.tensor);
+}
+
+/** The tensors in network order (the candidates' order; names not among them keep theirs, at the end). */
+export function inNetworkOrder(tensors: readonly string[], candidates: readonly TensorCandidate[]): string[] {
+  const at = new Map(candidates.map((c) => [c.tensor, c.order]));
+  return [...new Set(tensors)].map((t, i) => ({ t, key: at.get(t) ?? Number.MAX_SAFE_INTEGER, i })).sort((a, b) => a.key - b.key || a.i - b.i).map((x) => x.t);
 }
 
 /** The external-data files the model's initializers name (their `location`), each once. */

@@ -4,7 +4,7 @@
 // file (one slice); its spectrum comes from the engine in use (the GPU's FFT on the GPU engine).
 import { useEffect, useState, type ReactNode } from 'react';
 import { color as parseColour, interpolateViridis, interpolateGreys, scaleLinear } from 'd3';
-import { centredLogPower, mapCurve, sropEllipse, sropMark, type LayerRow } from '../analysis/charts';
+import { centredLogPower, mapCurve, SINGLE_PIXEL_NOTE, sropEllipse, sropMark, type LayerRow } from '../analysis/charts';
 import { STATUS_NAMES, type SropParams } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
@@ -92,12 +92,16 @@ function SideChannel({ side, layerName, result, source, input, channel, kappa, d
   const item = Math.min(input ?? pooledItem, n - 1);
   const map = item * c + channel;
   const [mapImage, setMapImage] = useState<string | null>(null);
+  /** A 1 x 1 map's one value (shown as a number: as an image it would be one flat square). */
+  const [single, setSingle] = useState<number | null>(null);
+  const flat = h === 1 && w === 1;
   const [spectrum, setSpectrum] = useState<{ image: string; backend: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
     setError(null);
     setMapImage(null);
+    setSingle(null);
     setSpectrum(null);
     if (!source) {
       setError('the map is no longer available (its file was removed)');
@@ -107,6 +111,10 @@ function SideChannel({ side, layerName, result, source, input, channel, kappa, d
       .readMaps(map, 1)
       .then(async (values) => {
         if (!live) return;
+        if (h === 1 && w === 1) {
+          setSingle(values[0]);
+          return;
+        }
         let lo = Infinity, hi = -Infinity;
         for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
         setMapImage(raster(values, h, w, lo, hi, interpolateGreys));
@@ -154,7 +162,12 @@ function SideChannel({ side, layerName, result, source, input, channel, kappa, d
         </p>
       )}
       {error && <p className="error" role="alert">{error}</p>}
-      <div className="chart-row">
+      {flat && (
+        <p className="single-pixel" data-testid={`single-pixel-${side}`}>
+          1 x 1 map, value <strong>{single === null ? '…' : formatNumber(single, 6)}</strong>. {SINGLE_PIXEL_NOTE}: the map has no spatial frequency but DC, so no spectrum is drawn.
+        </p>
+      )}
+      {!flat && <div className="chart-row">
         <RasterChart
           title={`Feature map (${h} x ${w})`}
           description={`${side} feature map, ${which}, ${h} by ${w}, grey scale from its minimum to its maximum`}
@@ -190,7 +203,7 @@ function SideChannel({ side, layerName, result, source, input, channel, kappa, d
             kappa={kappa}
           />
         )}
-      </div>
+      </div>}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // sortable by any column; the layers that moved most (top quarter by Wasserstein distance) are
 // marked. A click opens the layer.
 import { useMemo, useState } from 'react';
-import { movedMost, sortRows, type ComparisonKey, type LayerRow } from '../analysis/charts';
+import { movedMost, SINGLE_PIXEL_NOTE, singlePixelRow, sortRows, type ComparisonKey, type LayerRow } from '../analysis/charts';
 import { formatNumber } from './charts/theme';
 
 const COLUMNS: Array<{ key: ComparisonKey; label: string; title: string }> = [
@@ -61,6 +61,7 @@ export function ComparisonTable({ rows, selected, onSelect }: { rows: LayerRow[]
                     <button type="button" className="link" onClick={() => onSelect(row.name)}>{row.name}</button>
                     {moved.has(row.name) && <span className="tag" title="among the layers that moved most (Wasserstein)">moved</span>}
                     {note && <span className="tag warn">{note}</span>}
+                    {singlePixelRow(row) && <span className="tag" data-single-pixel="true">{SINGLE_PIXEL_NOTE}</span>}
                   </th>
                   <td>{formatNumber(c?.median_a ?? row.a?.summary.median)}</td>
                   <td>{formatNumber(c?.median_b ?? row.b?.summary.median)}</td>

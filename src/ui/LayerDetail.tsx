@@ -1,7 +1,7 @@
 // One layer in detail: histograms of A and B, the median cumulative ring-energy curves with their
 // interquartile bands and the kappa line, and the channels, sortable by SROP of A, of B or change.
 import { useMemo, useState } from 'react';
-import { channelRows, channelValuesNote, cumulativeBand, sortChannels, type ChannelKey, type LayerRow } from '../analysis/charts';
+import { channelRows, channelValuesNote, cumulativeBand, SINGLE_PIXEL_NOTE, singlePixelRow, sortChannels, type ChannelKey, type LayerRow } from '../analysis/charts';
 import { Histogram } from './charts/Histogram';
 import { EnergyCurve, type CurveSide } from './charts/EnergyCurve';
 import { formatNumber } from './charts/theme';
@@ -25,6 +25,7 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
   }, [row, inputs.A, inputs.B]);
   // Columns and charts of the sides this layer has: no B column or change without B.
   const compared = row.a !== null && row.b !== null;
+  const flat = singlePixelRow(row);
   const shapes = [row.a && `A ${row.a.result.shape.join('x')}`, row.b && `B ${row.b.result.shape.join('x')}`].filter(Boolean).join(', ');
   // Which side's values are batch means (pooled pane, several inputs) and which one input's.
   const notes = [channelValuesNote('A', row.a?.result ?? null, inputs.A), channelValuesNote('B', row.b?.result ?? null, inputs.B)].filter(Boolean);
@@ -39,9 +40,10 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
   return (
     <section className="panel" aria-labelledby="layer-heading" data-testid="layer-detail">
       <h2 id="layer-heading">Layer {row.name} <small>({shapes})</small></h2>
+      {flat && <p className="notice" data-testid="single-pixel-layer">{SINGLE_PIXEL_NOTE}: each map is one value, with no spatial frequency but DC; the channel view shows the values.</p>}
       <div className="chart-row">
-        <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />
-        <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />
+        {!flat && <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />}
+        {!flat && <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />}
         <div className="channel-list">
           <h3>Channels{notes.length ? ` (${notes.join('; ')})` : ''}</h3>
           <div className="table-scroll short">

@@ -1,10 +1,10 @@
 // The live-model controls: the ONNX model (file picker "Model (ONNX)", or the demo), labels, the
-// execution provider, the candidate feature maps grouped by node type, the preprocessing, and
-// "Make B from A".
-import { useState } from 'react';
-import { CANDIDATE_GROUPS } from '../model/onnxGraph';
+// execution provider, the candidate feature maps grouped by role (with a filter, and all / none /
+// default per group), the preprocessing, and "Make B from A".
+import { useMemo, useState } from 'react';
+import { defaultSelection, ROLES } from '../model/onnxGraph';
 import { normalisationProblem, type Preprocessing } from '../model/preprocess';
-import type { ModelState, ModelStore, ProviderChoice } from './modelStore';
+import { isSinglePixel, type Candidate, type ModelState, type ModelStore, type ProviderChoice } from './modelStore';
 import type { PageContent } from './pageContent';
 
 function numberList(text: string): number[] {
@@ -165,34 +165,74 @@ export function ModelPanel({ store, state, content, onDemo }: { store: ModelStor
             <RectFields store={store} state={state} />
             <span className="hint">drag on A's image to draw the rectangle, or type it; a new A image clears it. Blur sigma = strength pixels, noise sigma = 20 x strength grey levels. A B made from A follows A: a new A re-makes a blurred, noisy or blank B, and marks an occluded B stale.</span>
           </fieldset>
-          <details className="candidates" open>
-            <summary>Feature maps: {state.selected.length} of {state.candidates.length} 4-D tensors chosen</summary>
-            {CANDIDATE_GROUPS.map((group) => {
-              const members = state.candidates.filter((c) => c.group === group);
-              if (!members.length) return null;
-              return (
-                <fieldset key={group}>
-                  <legend>
-                    {group} ({members.length}){' '}
-                    <button type="button" onClick={() => store.setSelected([...new Set([...state.selected, ...members.map((m) => m.tensor)])])}>all</button>{' '}
-                    <button type="button" onClick={() => store.setSelected(state.selected.filter((t) => !members.some((m) => m.tensor === t)))}>none</button>
-                  </legend>
-                  {members.map((c) => (
-                    <label key={c.tensor} className="candidate">
-                      <input
-                        type="checkbox"
-                        checked={state.selected.includes(c.tensor)}
-                        onChange={(e) => store.setSelected(e.target.checked ? [...state.selected, c.tensor] : state.selected.filter((t) => t !== c.tensor))}
-                      />{' '}
-                      {c.tensor} <span className="hint">({c.opType}, {c.dims.slice(1).join('×')})</span>
-                    </label>
-                  ))}
-                </fieldset>
-              );
-            })}
-          </details>
+          <CandidateList store={store} state={state} />
         </>
       )}
     </section>
+  );
+}
+
+/** What a candidate is, on its line: op, role note, shape as read (N x C x H x W), layout, 1 x 1. */
+function candidateHint(c: Candidate): string {
+  const parts = [c.opType, c.note, `${c.shape.slice(1).join('×')}`];
+  if (c.readAs === 'nhwc') parts.push('read as NHWC');
+  if (isSinglePixel(c)) parts.push('1 x 1: SROP is kappa by construction');
+  return parts.filter(Boolean).join(', ');
+}
+
+/**
+ * The candidate feature maps, grouped by role, each group in network order, with a text filter
+ * (on the tensor name, op type and note); all / none act on the shown members of a group,
+ * default puts back the group's default choice.
+ */
+function CandidateList({ store, state }: { store: ModelStore; state: ModelState }) {
+  const [filter, setFilter] = useState('');
+  const defaults = useMemo(() => new Set(defaultSelection(state.candidates)), [state.candidates]);
+  const selected = new Set(state.selected);
+  const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const matches = (c: Candidate) => words.every((w) => `${c.tensor} ${c.opType} ${c.note}`.toLowerCase().includes(w));
+  const shown = state.candidates.filter(matches).length;
+  return (
+    <details className="candidates" open>
+      <summary>Feature maps: {state.selected.length} of {state.candidates.length} 4-D tensors chosen</summary>
+      <div className="candidate-filter">
+        <label>
+          filter{' '}
+          <input type="search" aria-label="Filter feature maps" value={filter} placeholder="name, op or role" onChange={(e) => setFilter(e.target.value)} />
+        </label>{' '}
+        <span className="hint" data-testid="candidate-count">{words.length ? `${shown} of ${state.candidates.length} shown` : 'network order within each group; default: activations after convolutions and block outputs, no 1 x 1 maps'}</span>
+      </div>
+      {ROLES.map(({ role, label }) => {
+        const members = state.candidates.filter((c) => c.role === role);
+        if (!members.length) return null;
+        const visible = members.filter(matches);
+        const chosen = members.filter((m) => selected.has(m.tensor)).length;
+        const set = (keep: (t: string) => boolean, add: string[]) => store.setSelected([...state.selected.filter(keep), ...add]);
+        const inGroup = (t: string) => members.some((m) => m.tensor === t);
+        const isVisible = (t: string) => visible.some((m) => m.tensor === t);
+        return (
+          <fieldset key={role} data-role={role}>
+            <legend>
+              {label} ({chosen} of {members.length} chosen{words.length ? `; ${visible.length} shown` : ''}){' '}
+              <button type="button" disabled={!visible.length} onClick={() => set(() => true, visible.map((m) => m.tensor))}>all</button>{' '}
+              <button type="button" disabled={!visible.length} onClick={() => set((t) => !isVisible(t), [])}>none</button>{' '}
+              <button type="button" onClick={() => set((t) => !inGroup(t), members.filter((m) => defaults.has(m.tensor)).map((m) => m.tensor))}>default</button>
+            </legend>
+            <div className="candidate-list">
+              {visible.map((c) => (
+                <label key={c.tensor} className="candidate" data-tensor={c.tensor}>
+                  <input
+                    type="checkbox"
+                    checked={selected.has(c.tensor)}
+                    onChange={(e) => store.setSelected(e.target.checked ? [...state.selected, c.tensor] : state.selected.filter((t) => t !== c.tensor))}
+                  />{' '}
+                  {c.tensor} <span className="hint">({candidateHint(c)})</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        );
+      })}
+    </details>
   );
 }

@@ -8,6 +8,9 @@ import type { PageContent } from './pageContent';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
 
+/** A live layer whose layout the graph gave (its reason says so), as against the shape rule or the user's choice. */
+const isGraphLayout = (reason: string) => !reason.includes('the graph does not tell');
+
 export function Pane({ side, pane, workspace, content, onFiles, top }: {
   side: SideName;
   pane: PaneState;
@@ -78,14 +81,24 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
         <div key={file.id} className="file" data-testid={`file-${side}`}>
           <div className="file-head">
             <strong>{file.name}</strong>
-            {file.blob === null ? <span className="tag">live feature maps</span> : <>{file.origin === 'example' && <span className="tag">example</span>}<label>
+            {file.blob === null && <span className="tag">live feature maps</span>}
+            {file.blob === null && file.relayout && file.layers.some((e) => !isGraphLayout(e.layer.layoutReason)) && <label title="for the tensors whose layout the graph does not give">
+              layout where the graph does not tell{' '}
+              <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
+                <option value="auto">auto</option>
+                <option value="nchw">NCHW</option>
+                <option value="nhwc">NHWC</option>
+              </select>
+            </label>}
+            {file.blob !== null && file.origin === 'example' && <span className="tag">example</span>}
+            {file.blob !== null && <label>
               layout{' '}
               <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
                 <option value="auto">auto</option>
                 <option value="nchw">NCHW</option>
                 <option value="nhwc">NHWC</option>
               </select>
-            </label></>}
+            </label>}
             <button type="button" onClick={() => content.remove(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
           </div>
           <table className="layers">

@@ -269,8 +269,10 @@ export class LabStore {
   private async srops(outputs: Map<string, OutputTensor>, layers: string[], engine: ProfileEngine): Promise<Map<string, { tensor: OutputTensor; srop: Float64Array; profiles: Awaited<ReturnType<ProfileEngine['profileMaps']>> }>> {
     const out = new Map();
     for (const name of layers) {
-      const t = outputs.get(name);
-      if (!t || t.dims.length !== 4) continue;
+      const raw = outputs.get(name);
+      if (!raw || raw.dims.length !== 4) continue;
+      // Channels-last tensors are read as the page reads them.
+      const t = this.model.asNchw(name, raw);
       const [n, c, h, w] = t.dims;
       const profiles = await engine.profileMaps(t.data, n * c, h, w);
       const result = layerResult({ name, file: '', shape: [n, c, h, w] }, profiles, this.params());
@@ -431,8 +433,9 @@ export class LabStore {
           const out = await session.run(parsed.fileName, tensor, dims, layers);
           const results: LayerResult[] = [];
           for (const name of layers) {
-            const t = out.get(name);
-            if (!t || t.dims.length !== 4) continue;
+            const raw = out.get(name);
+            if (!raw || raw.dims.length !== 4) continue;
+            const t = this.model.asNchw(name, raw);
             const [n, c, h, w] = t.dims;
             results.push(layerResult({ name, file: parsed.fileName, shape: [n, c, h, w] }, await this.sropEngine.profileMaps(t.data, n * c, h, w), this.params()));
           }

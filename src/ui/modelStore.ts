@@ -3,8 +3,9 @@
 // layers of the workspace and into top-5 predictions. Plain TypeScript; React subscribes.
 
 import { openActivationFile } from '../io/open';
-import type { Layer } from '../io/types';
-import { defaultSelection, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
+import type { Layer, Layout, LayoutChoice } from '../io/types';
+import { guessLayout } from '../io/layout';
+import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 import type { SideName, Workspace } from './workspace';
@@ -32,9 +33,34 @@ export interface BRecipe {
 const CHANGE_WORDS: Record<BChange, string> = { occlude: 'occluded', blur: 'blurred', noise: 'with noise', blank: 'blank' };
 
 export interface Candidate extends TensorCandidate {
-  /** Shape found by the probe run ([N, C, H, W]). */
+  /** Shape found by the probe run, as the runtime returns it (4 axes). */
   dims: number[];
+  /** The same in [N, C, H, W] order, read in the layout below. */
+  shape: [number, number, number, number];
+  /** How its maps are read: the graph's layout, else the shape rule. */
+  readAs: Layout;
+  /** Why (shown as the layer's layout reason). */
+  readReason: string;
 }
+
+/** A candidate with its probe shape: read as the graph says, else by the shape rule. */
+export function withShape(c: TensorCandidate, dims: number[]): Candidate {
+  let readAs: Layout, readReason: string;
+  if (c.layout) {
+    readAs = c.layout;
+    readReason = c.layoutReason;
+  } else {
+    const guess = guessLayout(dims);
+    readAs = guess.layout;
+    readReason = `${c.layoutReason}; by shape: ${guess.reason}`;
+  }
+  const [n, a, b, d] = dims;
+  const shape: [number, number, number, number] = readAs === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
+  return { ...c, dims, shape, readAs, readReason };
+}
+
+/** Whether a candidate's maps are 1 x 1 (no spatial frequencies: the SROP is kappa by construction). */
+export const isSinglePixel = (c: Pick<Candidate, 'shape'>) => c.shape[2] === 1 && c.shape[3] === 1;
 
 export interface SideInput {
   /** Unique per input set on the page (a B made from A records A's). */
@@ -115,23 +141,50 @@ export function topFive(values: Float32Array, labels: string[] | null): Predicti
     .slice(0, 5);
 }
 
-/** A live feature map as a layer: read from memory, NCHW as the runtime returns it. */
-export function liveLayer(name: string, file: string, tensor: OutputTensor): Layer {
-  const [n, c, h, w] = tensor.dims;
+/**
+ * A live feature map as a layer, read from memory: NCHW as the runtime returns a convolution's
+ * output, or channels-last ([N, H, W, C], each map gathered) where the graph says so.
+ */
+export function liveLayer(name: string, file: string, tensor: OutputTensor, layout: Layout = 'nchw', layoutReason = 'model output'): Layer {
+  const [n, a, b, d] = tensor.dims;
+  const shape: [number, number, number, number] = layout === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
+  const [, c, h, w] = shape;
   const size = h * w;
+  const data = tensor.data;
   return {
     name,
     file,
-    shape: [n, c, h, w],
+    shape,
     storedShape: [...tensor.dims],
     dtype: 'float32',
-    layout: 'nchw',
-    layoutReason: 'model output (NCHW)',
-    readMaps: async (first, count) => tensor.data.subarray(first * size, (first + count) * size),
+    layout,
+    layoutReason,
+    readMaps: async (first, count) => {
+      if (layout === 'nchw') return data.subarray(first * size, (first + count) * size);
+      const out = new Float32Array(count * size);
+      for (let j = 0; j < count; j++) {
+        const m = first + j;
+        const base = Math.floor(m / c) * size * c + (m % c);
+        for (let p = 0; p < size; p++) out[j * size + p] = data[base + p * c];
+      }
+      return out;
+    },
   };
 }
 
 const SIDE_NAMES: readonly SideName[] = ['A', 'B'];
+
+/** A channels-last runtime tensor [N, H, W, C] as [N, C, H, W] (a copy). */
+export function nhwcToNchw(tensor: OutputTensor): OutputTensor {
+  const [n, h, w, c] = tensor.dims;
+  const size = h * w;
+  const data = new Float32Array(tensor.data.length);
+  for (let b = 0; b < n; b++) {
+    const at = b * size * c;
+    for (let p = 0; p < size; p++) for (let k = 0; k < c; k++) data[at + k * size + p] = tensor.data[at + p * c + k];
+  }
+  return { dims: [n, c, h, w], data };
+}
 
 export class ModelStore {
   private stateValue: ModelState = {
@@ -164,6 +217,8 @@ export class ModelStore {
   private readonly modelLoads = new Latest();
   private readonly runs: Record<SideName, Latest> = { A: new Latest(), B: new Latest() };
   private queue: Promise<void> = Promise.resolve();
+  /** The layout of live tensors whose layout the graph does not give (the pane's control). */
+  private liveLayout: LayoutChoice = 'auto';
   /** The WebGPU provider could not take the loaded model (its runs fell back to WASM). */
   private webgpuFailed = false;
 
@@ -265,7 +320,7 @@ export class ModelStore {
       if (signal.aborted) return false;
       const candidates: Candidate[] = parsed.floatTensors.flatMap((c) => {
         const t = outputs.get(c.tensor);
-        return t && t.dims.length === 4 ? [{ ...c, dims: t.dims }] : [];
+        return t && t.dims.length === 4 ? [withShape(c, t.dims)] : [];
       });
       const classCount = classVectorOf(outputs, parsed.outputs)?.data.length ?? null;
       const labels = parsed.labels ?? options.labels ?? null;
@@ -292,6 +347,7 @@ export class ModelStore {
         }
         if (this.stateValue.model?.origin === 'demo' || demoSides.length) notices.unshift(`${parsed.fileName} replaces the demo`);
       }
+      this.liveLayout = 'auto';
       this.set({
         model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin },
         candidates,
@@ -336,6 +392,7 @@ export class ModelStore {
       this.sessionKey = '';
       this.parsed = null;
       this.externalData = [];
+      this.liveLayout = 'auto';
       this.set({
         model: null,
         candidates: [],
@@ -353,6 +410,18 @@ export class ModelStore {
         notice,
       });
     });
+  }
+
+  /** How the page reads a live tensor of the loaded model: the graph's layout, else the layout control's choice. */
+  layoutOf(tensor: string): Layout {
+    const c = this.stateValue.candidates.find((x) => x.tensor === tensor);
+    if (!c) return 'nchw';
+    return c.layout ?? (this.liveLayout === 'auto' ? c.readAs : this.liveLayout);
+  }
+
+  /** A 4-D runtime tensor of the loaded model in [N, C, H, W], read as the page reads it (for the lab). */
+  asNchw(tensor: string, value: OutputTensor): OutputTensor {
+    return value.dims.length === 4 && this.layoutOf(tensor) === 'nhwc' ? nhwcToNchw(value) : value;
   }
 
   /** What the sanity-check lab needs of the loaded model (null without one). */
@@ -405,8 +474,9 @@ export class ModelStore {
     this.set({ rect });
   }
 
+  /** The chosen feature maps: kept in network order, whatever order they were ticked in. */
   setSelected(selected: string[]): void {
-    this.set({ selected });
+    this.set({ selected: inNetworkOrder(selected.filter((t) => this.stateValue.candidates.some((c) => c.tensor === t)), this.stateValue.candidates) });
     void this.runAll();
   }
 
@@ -625,11 +695,24 @@ export class ModelStore {
       // Superseded while it ran (a new input, another choice of maps, the side cleared): dropped.
       if (signal.aborted) return;
       const file = `${this.parsed.fileName} on ${input.name}`;
-      const layers = this.stateValue.selected.flatMap((name) => {
-        const t = outputs.get(name);
-        return t && t.dims.length === 4 ? [liveLayer(name, file, t)] : [];
+      const candidates = new Map(this.stateValue.candidates.map((c) => [c.tensor, c]));
+      const selected = this.stateValue.selected;
+      // The graph's layout where it gives one; elsewhere the pane's layout control (auto: the shape rule).
+      const build = (choice: LayoutChoice) =>
+        selected.flatMap((name) => {
+          const t = outputs.get(name);
+          const c = candidates.get(name);
+          if (!t || t.dims.length !== 4 || !c) return [];
+          const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
+          return [liveLayer(name, file, t, layout, reason)];
+        });
+      this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
+        layout: this.liveLayout,
+        relayout: (choice) => {
+          this.liveLayout = choice;
+          return build(choice);
+        },
       });
-      this.workspace.setLiveLayers(side, file, layers);
       const classVector = classVectorOf(outputs, this.parsed.outputs);
       this.set({
         predictions: { ...this.stateValue.predictions, [side]: classVector ? topFive(classVector.data, this.stateValue.labels) : null },

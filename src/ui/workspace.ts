@@ -33,6 +33,11 @@ export interface FileEntry {
   origin: 'user' | 'example';
   layout: LayoutChoice;
   layers: LayerEntry[];
+  /**
+   * Live feature maps: the same tensors read with another layout choice (applied where the graph
+   * does not give the layout). Absent for files, which are re-read from their blob.
+   */
+  relayout?: (layout: LayoutChoice) => Layer[];
 }
 
 export interface PaneState {
@@ -186,10 +191,10 @@ export class Workspace {
    * Live feature maps of a side (from the model run in the page): they replace the side's earlier
    * live entry, and are profiled like file layers.
    */
-  setLiveLayers(side: SideName, name: string, layers: Layer[]): void {
+  setLiveLayers(side: SideName, name: string, layers: Layer[], options: { layout?: LayoutChoice; relayout?: (layout: LayoutChoice) => Layer[] } = {}): void {
     const pane = this.stateValue.panes[side];
     const kept = pane.files.filter((f) => f.blob !== null);
-    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: 'nchw', origin: 'user', layers: layers.map((layer) => this.newEntry(layer)) };
+    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: options.layout ?? 'auto', origin: 'user', layers: layers.map((layer) => this.newEntry(layer)), relayout: options.relayout };
     this.setPane(side, { files: [entry, ...kept] });
     this.startQueue();
   }
@@ -202,7 +207,14 @@ export class Workspace {
   /** Re-reads a file with another layout (its layers are recomputed). */
   async setLayout(side: SideName, fileId: number, layout: LayoutChoice): Promise<void> {
     const file = this.stateValue.panes[side].files.find((f) => f.id === fileId);
-    if (!file || !file.blob) return;
+    if (!file) return;
+    if (!file.blob) {
+      if (!file.relayout) return;
+      const replaced: FileEntry = { ...file, layout, layers: file.relayout(layout).map((layer) => this.newEntry(layer)) };
+      this.setPane(side, { files: this.stateValue.panes[side].files.map((f) => (f.id === fileId ? replaced : f)) });
+      this.startQueue();
+      return;
+    }
     const opened = await openActivationFile(file.blob, file.name, layout);
     const pane = this.stateValue.panes[side];
     if (opened.layers.length === 0) {

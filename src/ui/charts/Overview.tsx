@@ -4,7 +4,7 @@
 // comparison marks. Hover (or focus) shows the summary; a click opens the layer.
 import { useState } from 'react';
 import { area, curveBasis, line, scaleLinear } from 'd3';
-import type { LayerRow, SideView } from '../../analysis/charts';
+import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/charts';
 import type { DistributionSummary } from '../../analysis/summary';
 import type { SideName } from '../workspace';
 import { ChartFrame } from './ChartFrame';
@@ -20,7 +20,18 @@ function summaryText(side: string, s: DistributionSummary): string {
 
 type SideNames = { a: string; b: string };
 
+/**
+ * A layer's label under its violin: short names whole; long ones by their end, which is what tells
+ * them apart (ONNX tensor names share long prefixes: "/features/features.3/…"), without the
+ * exporter's "_output_0".
+ */
+export function shortName(name: string): string {
+  const bare = name.length > 16 ? name.replace(/_output_0$/, '') : name;
+  return bare.length > 16 ? `…${bare.slice(-15)}` : bare;
+}
+
 function summaryLine(row: LayerRow, names: SideNames): string {
+  if (singlePixelRow(row)) return SINGLE_PIXEL_NOTE;
   return [row.a && summaryText(names.a, row.a.summary), row.b && summaryText(names.b, row.b.summary)].filter(Boolean).join('; ');
 }
 
@@ -65,7 +76,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
   const medianLine = (side: 'a' | 'b') =>
     line<{ i: number; m: number }>()
       .x((p) => x(p.i) + offset(side))
-      .y((p) => y(p.m))(rows.flatMap((r, i) => (r[side]?.summary.median != null ? [{ i, m: r[side]!.summary.median! }] : []))) ?? '';
+      .y((p) => y(p.m))(rows.flatMap((r, i) => (r[side]?.summary.median != null && !singlePixelRow(r) ? [{ i, m: r[side]!.summary.median! }] : []))) ?? '';
   const ticks = y.ticks(6);
   const activeRow = rows.find((r) => r.name === active) ?? null;
   return (
@@ -90,6 +101,8 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
       {rows.map((row, i) => {
         const centre = x(i);
         const label = summaryLine(row, sideNames);
+        // 1 x 1 maps: no violin (it would be a spike at kappa), a mark saying why.
+        const flat = singlePixelRow(row);
         const mark = markOf(row, sideNames);
         return (
           <g
@@ -115,13 +128,18 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
           >
             <title>{`${row.name}${mark}\n${label.replaceAll('; ', '\n')}`}</title>
             <rect x={centre - BAND / 2} y={MARGIN.top} width={BAND} height={HEIGHT - MARGIN.top} fill={selected === row.name ? '#eef3fb' : 'transparent'} />
-            {row.a && <path d={violin(row.a, -1, centre)} fill={SIDE_STYLE.A.fill} fillOpacity={0.85} stroke={SIDE_STYLE.A.colour} strokeWidth={1} />}
-            {row.a && single && <path d={violin(row.a, 1, centre)} fill={SIDE_STYLE.A.fill} fillOpacity={0.85} stroke={SIDE_STYLE.A.colour} strokeWidth={1} />}
-            {row.b && <path d={violin(row.b, 1, centre)} fill={SIDE_STYLE.B.fill} fillOpacity={0.6} stroke={SIDE_STYLE.B.colour} strokeDasharray={SIDE_STYLE.B.dash} strokeWidth={1} />}
-            {row.b && single && <path d={violin(row.b, -1, centre)} fill={SIDE_STYLE.B.fill} fillOpacity={0.6} stroke={SIDE_STYLE.B.colour} strokeDasharray={SIDE_STYLE.B.dash} strokeWidth={1} />}
+            {flat && (
+              <text x={centre} y={(MARGIN.top + HEIGHT - MARGIN.bottom) / 2} textAnchor="middle" fontSize={AXIS.font} fill="#666" data-single-pixel="true" transform={`rotate(-90 ${centre} ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2})`}>
+                {SINGLE_PIXEL_NOTE}
+              </text>
+            )}
+            {row.a && !flat && <path d={violin(row.a, -1, centre)} fill={SIDE_STYLE.A.fill} fillOpacity={0.85} stroke={SIDE_STYLE.A.colour} strokeWidth={1} />}
+            {row.a && single && !flat && <path d={violin(row.a, 1, centre)} fill={SIDE_STYLE.A.fill} fillOpacity={0.85} stroke={SIDE_STYLE.A.colour} strokeWidth={1} />}
+            {row.b && !flat && <path d={violin(row.b, 1, centre)} fill={SIDE_STYLE.B.fill} fillOpacity={0.6} stroke={SIDE_STYLE.B.colour} strokeDasharray={SIDE_STYLE.B.dash} strokeWidth={1} />}
+            {row.b && single && !flat && <path d={violin(row.b, -1, centre)} fill={SIDE_STYLE.B.fill} fillOpacity={0.6} stroke={SIDE_STYLE.B.colour} strokeDasharray={SIDE_STYLE.B.dash} strokeWidth={1} />}
             <line x1={centre} x2={centre} y1={MARGIN.top} y2={HEIGHT - MARGIN.bottom} stroke="#bbb" strokeWidth={0.5} />
             <text x={centre} y={HEIGHT - MARGIN.bottom + 12} textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-35 ${centre} ${HEIGHT - MARGIN.bottom + 12})`}>
-              {row.name.length > 16 ? `${row.name.slice(0, 15)}…` : row.name}
+              {shortName(row.name)}
               {mark ? ' *' : ''}
             </text>
             <text x={centre} y={HEIGHT - 18} textAnchor="middle" fontSize={9} fill="#666" data-count="dead">{counts(row, 'dead')}</text>
@@ -131,7 +149,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
       })}
       <path d={medianLine('a')} fill="none" stroke={SIDE_STYLE.A.colour} strokeWidth={2} pointerEvents="none" />
       <path d={medianLine('b')} fill="none" stroke={SIDE_STYLE.B.colour} strokeWidth={2} strokeDasharray={SIDE_STYLE.B.dash} pointerEvents="none" />
-      {rows.map((row, i) => (['a', 'b'] as const).map((s) => row[s]?.summary.median != null && (
+      {rows.map((row, i) => (['a', 'b'] as const).map((s) => row[s]?.summary.median != null && !singlePixelRow(row) && (
         <circle key={`${row.name}-${s}`} cx={x(i) + offset(s)} cy={y(row[s]!.summary.median!)} r={3} fill={s === 'a' ? SIDE_STYLE.A.colour : '#fff'} stroke={s === 'a' ? SIDE_STYLE.A.colour : SIDE_STYLE.B.colour} strokeWidth={1.5} pointerEvents="none" />
       )))}
       <text x={2} y={HEIGHT - 18} fontSize={9} fill="#666">{`dead ${shown.join(' | ')}`}</text>
