@@ -9,9 +9,9 @@ import { topologicalOrder } from '../src/model/featureMaps';
 import { ModelSession } from '../src/model/runtime';
 import { conv3, graphModel, SAME, type NodeSpec } from '../src/testing/smallGraphs';
 import { float32Npy } from '../src/testing/npyFile';
-import { isSinglePixel, ModelStore, nhwcToNchw } from '../src/ui/modelStore';
-import { LabStore } from '../src/ui/labStore';
-import { Workspace } from '../src/ui/workspace';
+import { isSinglePixel, ModelStore, nhwcToNchw } from '../src/session/modelStore';
+import { LabStore } from '../src/session/labStore';
+import { Workspace } from '../src/session/workspace';
 
 const parse = (bytes: Uint8Array, name = 'small.onnx') => parseModel(bytes, name);
 const byTensor = (bytes: Uint8Array) => new Map(parse(bytes).floatTensors.map((c) => [c.tensor, c]));

@@ -11,11 +11,11 @@ import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { onnx } from '../src/model/onnxGraph';
 import { ModelSession, type ModelProvider } from '../src/model/runtime';
 import type { RgbaImage } from '../src/model/preprocess';
-import { checkpointsFrom, LabStore, parseAccuracyTable } from '../src/ui/labStore';
-import { ModelStore } from '../src/ui/modelStore';
+import { checkpointsFrom, LabStore, parseAccuracyTable } from '../src/session/labStore';
+import { ModelStore } from '../src/session/modelStore';
 import { occlusionCsv, randomisationCsv, randomisationJson } from '../src/ui/labExports';
 import { externalConvModel, mixedModel } from '../src/testing/mixedModel';
-import { Workspace } from '../src/ui/workspace';
+import { Workspace } from '../src/session/workspace';
 
 const root = join(__dirname, '..');
 const demo = join(root, 'public', 'demo');

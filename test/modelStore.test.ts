@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { onnx } from '../src/model/onnxGraph';
-import { ModelStore } from '../src/ui/modelStore';
-import { Workspace } from '../src/ui/workspace';
+import { ModelStore } from '../src/session/modelStore';
+import { Workspace } from '../src/session/workspace';
 import { float32Npy } from '../src/testing/npyFile';
 
 const root = join(__dirname, '..');

@@ -10,10 +10,10 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { ModelSession } from '../src/model/runtime';
 import type { RgbaImage } from '../src/model/preprocess';
-import { ModelStore } from '../src/ui/modelStore';
-import { PageContent } from '../src/ui/pageContent';
-import { LabStore } from '../src/ui/labStore';
-import { Workspace } from '../src/ui/workspace';
+import { ModelStore } from '../src/session/modelStore';
+import { PageContent } from '../src/session/pageContent';
+import { LabStore } from '../src/session/labStore';
+import { Workspace } from '../src/session/workspace';
 import type { ProfileEngine } from '../src/engine/types';
 
 const root = join(__dirname, '..');

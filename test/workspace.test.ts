@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import type { ProfileEngine } from '../src/engine/types';
-import { Workspace } from '../src/ui/workspace';
+import { Workspace } from '../src/session/workspace';
 import { batchChoice } from '../src/analysis/summary';
 import { ActivationFileError, layerErrorMessage } from '../src/io/types';
 import { layerErrorLine } from '../src/cli/run';

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { ROLES, type Role } from '../src/model/onnxGraph';
-import { isSinglePixel, ModelStore, type Candidate } from '../src/ui/modelStore';
-import { Workspace } from '../src/ui/workspace';
+import { isSinglePixel, ModelStore, type Candidate } from '../src/session/modelStore';
+import { Workspace } from '../src/session/workspace';
 
 export interface ModelCounts {
   file: string;

@@ -13,12 +13,12 @@ import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
 import { CpuEngine } from '../engine/cpuEngine';
 import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
-import { SIDES, type SideName } from './workspace';
+import { SIDES, type SideName } from '../session/workspace';
 import { useModelStore } from './useModelStore';
-import { PageContent } from './pageContent';
+import { PageContent } from '../session/pageContent';
 import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
-import { LabStore } from './labStore';
+import { LabStore } from '../session/labStore';
 import { LiveInput } from './LiveInput';
 import { exposeForTests } from './testHooks';
 

@@ -11,7 +11,7 @@ import { EnergyCurve } from './charts/EnergyCurve';
 import { AXIS, SIDE_STYLE, formatNumber } from './charts/theme';
 import { ChartFrame } from './charts/ChartFrame';
 import { layerErrorMessage, type Layer } from '../io/types';
-import type { SideName } from './workspace';
+import type { SideName } from '../session/workspace';
 
 const PIXELS = 180;
 // left: the tick labels (up to four characters) and the rotated y-axis title beside them.

@@ -2,9 +2,9 @@
 // PNG, JPEG, WebP, BMP, or a .npy tensor of the model's input shape), shown at the model's input
 // size; on A a rectangle can be drawn for "Occlude"; and the model's top-5 classes for the side.
 import { useEffect, useRef, useState, type PointerEvent } from 'react';
-import type { ModelState, ModelStore, SideInput } from './modelStore';
-import type { SideName } from './workspace';
-import type { PageContent } from './pageContent';
+import type { ModelState, ModelStore, SideInput } from '../session/modelStore';
+import type { SideName } from '../session/workspace';
+import type { PageContent } from '../session/pageContent';
 
 const SHOWN = 168;
 

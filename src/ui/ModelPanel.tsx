@@ -4,8 +4,8 @@
 import { useMemo, useState } from 'react';
 import { defaultSelection, ROLES } from '../model/onnxGraph';
 import { normalisationProblem, type Preprocessing } from '../model/preprocess';
-import { isSinglePixel, type Candidate, type ModelState, type ModelStore, type ProviderChoice } from './modelStore';
-import type { PageContent } from './pageContent';
+import { isSinglePixel, type Candidate, type ModelState, type ModelStore, type ProviderChoice } from '../session/modelStore';
+import type { PageContent } from '../session/pageContent';
 
 function numberList(text: string): number[] {
   return text.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s.trim())));

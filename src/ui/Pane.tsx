@@ -3,8 +3,8 @@
 // one input or the pooled batch, and the side's errors.
 import { useState, type DragEvent, type ReactNode } from 'react';
 import type { LayoutChoice } from '../io/types';
-import type { PaneState, SideName, Workspace } from './workspace';
-import type { PageContent } from './pageContent';
+import type { PaneState, SideName, Workspace } from '../session/workspace';
+import type { PageContent } from '../session/pageContent';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
 

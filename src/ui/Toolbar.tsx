@@ -2,7 +2,7 @@
 // button, and the exports.
 import { useEffect, useState } from 'react';
 import { KAPPA_CHOICES, parseKappa, type SropParams } from '../analysis/srop';
-import type { Progress } from './workspace';
+import type { Progress } from '../session/workspace';
 
 export function Parameters({ params, onChange }: { params: SropParams; onChange: (patch: Partial<SropParams>) => void }) {
   const [kappaText, setKappaText] = useState(String(params.kappa));

@@ -4,7 +4,7 @@
 import { csvField } from '../analysis/format';
 import type { LayerResult } from '../analysis/layerResult';
 import type { SropParams } from '../analysis/srop';
-import type { OcclusionResult, RandomisationResult } from './labStore';
+import type { OcclusionResult, RandomisationResult } from '../session/labStore';
 
 /** `# key: value` lines (one per value for arrays), newlines in values flattened. */
 export function commentLines(entries: Array<[string, string | number | boolean | null | Array<string | number>]>): string[] {

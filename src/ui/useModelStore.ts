@@ -3,8 +3,8 @@
 import { useSyncExternalStore } from 'react';
 import type { EngineHost } from '../engine/host';
 import { configureRuntime } from '../model/runtime';
-import { ModelStore, type ModelState } from './modelStore';
-import type { Workspace } from './workspace';
+import { ModelStore, type ModelState } from '../session/modelStore';
+import type { Workspace } from '../session/workspace';
 import { exposeForTests } from './testHooks';
 
 let store: ModelStore | null = null;

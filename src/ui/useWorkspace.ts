@@ -3,7 +3,7 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { CpuEngine } from '../engine/cpuEngine';
 import type { EngineHost, HostState } from '../engine/host';
-import { Workspace, type WorkspaceState } from './workspace';
+import { Workspace, type WorkspaceState } from '../session/workspace';
 import { exposeForTests } from './testHooks';
 
 let page: { workspace: Workspace; host: EngineHost | null } | null = null;

@@ -4,7 +4,7 @@ import { area, line, scaleLinear } from 'd3';
 import type { EnergyBand, SropMark } from '../../analysis/charts';
 import { ChartFrame } from './ChartFrame';
 import { AXIS, SIDE_STYLE } from './theme';
-import type { SideName } from '../workspace';
+import type { SideName } from '../../session/workspace';
 
 const W = 420, H = 220, M = { top: 12, right: 12, bottom: 36, left: 40 };
 

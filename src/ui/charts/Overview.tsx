@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { area, curveBasis, line, scaleLinear } from 'd3';
 import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/charts';
 import type { DistributionSummary } from '../../analysis/summary';
-import type { SideName } from '../workspace';
+import type { SideName } from '../../session/workspace';
 import { ChartFrame } from './ChartFrame';
 import { AXIS, SIDE_STYLE, formatNumber } from './theme';
 

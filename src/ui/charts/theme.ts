@@ -1,6 +1,6 @@
 // Colours and strokes of the two sides: Okabe-Ito blue and orange (safe for colour blindness), and
 // apart in greyscale too: A is dark and solid, B light and dashed.
-import type { SideName } from '../workspace';
+import type { SideName } from '../../session/workspace';
 
 export const SIDE_STYLE: Record<SideName, { colour: string; fill: string; dash: string | undefined; label: string }> = {
   A: { colour: '#0a4f8c', fill: '#3f7fbf', dash: undefined, label: 'A' },

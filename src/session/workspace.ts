@@ -10,6 +10,7 @@ import type { ProfileEngine } from '../engine/types';
 import { DEFAULT_PARAMS, checkParams, type SropParams } from '../analysis/srop';
 import { layerResult, recomputeLayer, type LayerResult } from '../analysis/layerResult';
 import { batchChoice } from '../analysis/summary';
+import { Store } from './store';
 
 export type SideName = 'A' | 'B';
 export const SIDES: readonly SideName[] = ['A', 'B'];
@@ -68,14 +69,7 @@ export interface WorkspaceState {
 
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
 
-export class Workspace {
-  private stateValue: WorkspaceState = {
-    params: { ...DEFAULT_PARAMS },
-    panes: { A: { files: [], errors: [], input: null }, B: { files: [], errors: [], input: null } },
-    progress: idle,
-    version: 0,
-  };
-  private listeners = new Set<() => void>();
+export class Workspace extends Store<WorkspaceState> {
   private nextId = 1;
   private controller: AbortController | null = null;
   private pump: Promise<void> | null = null;
@@ -84,10 +78,13 @@ export class Workspace {
   /** The layer each result came from, to re-read one map for the channel view. */
   private sources = new WeakMap<LayerResult, Layer>();
 
-  constructor(private readonly engine: () => ProfileEngine) {}
-
-  get state(): WorkspaceState {
-    return this.stateValue;
+  constructor(private readonly engine: () => ProfileEngine) {
+    super({
+      params: { ...DEFAULT_PARAMS },
+      panes: { A: { files: [], errors: [], input: null }, B: { files: [], errors: [], input: null } },
+      progress: idle,
+      version: 0,
+    });
   }
 
   /** The engine the page profiles with now (the host's choice). */
@@ -95,24 +92,17 @@ export class Workspace {
     return this.engine();
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  snapshot = (): WorkspaceState => this.stateValue;
-
-  private set(patch: Partial<WorkspaceState>, resultsChanged = false): void {
-    this.stateValue = { ...this.stateValue, ...patch, version: this.stateValue.version + (resultsChanged ? 1 : 0) };
-    for (const listener of this.listeners) listener();
+  /** A patch; `resultsChanged` bumps the version that memoised chart data follow. */
+  protected override set(patch: Partial<WorkspaceState>, resultsChanged = false): void {
+    super.set({ ...patch, version: this.state.version + (resultsChanged ? 1 : 0) });
   }
 
   private setPane(side: SideName, pane: Partial<PaneState>, resultsChanged = true): void {
-    const next = { ...this.stateValue.panes[side], ...pane };
+    const next = { ...this.state.panes[side], ...pane };
     // One input is shown only while every layer of the pane holds it: a file with a smaller batch
     // brings the pane back to the pooled batch rather than showing another input in its place.
     if (next.input !== null && next.input >= batchChoice(next.files.flatMap((f) => f.layers.map((e) => e.layer.shape))).inputs) next.input = null;
-    this.set({ panes: { ...this.stateValue.panes, [side]: next } }, resultsChanged);
+    this.set({ panes: { ...this.state.panes, [side]: next } }, resultsChanged);
     this.abortIfGone();
   }
 
@@ -125,7 +115,7 @@ export class Workspace {
 
   /** Every layer entry of a pane, in file and layer order. */
   entries(side: SideName): LayerEntry[] {
-    return this.stateValue.panes[side].files.flatMap((f) => f.layers);
+    return this.state.panes[side].files.flatMap((f) => f.layers);
   }
 
   private track(result: LayerResult, layer: Layer): LayerResult {
@@ -159,7 +149,7 @@ export class Workspace {
       const name = file.name;
       const opened = await openActivationFile(blob, name, layout);
       if (options.signal?.aborted) break;
-      const pane = this.stateValue.panes[side];
+      const pane = this.state.panes[side];
       const errors = [...pane.errors, ...opened.errors.map((e) => e.message)];
       if (opened.layers.length === 0) {
         this.setPane(side, { errors }, false);
@@ -177,7 +167,7 @@ export class Workspace {
 
   /** Removes the files of a pane that `which` picks (live feature maps included); their running layer stops. */
   removeFiles(side: SideName, which: (file: FileEntry) => boolean): FileEntry[] {
-    const pane = this.stateValue.panes[side];
+    const pane = this.state.panes[side];
     const removed = pane.files.filter(which);
     if (removed.length) this.setPane(side, { files: pane.files.filter((f) => !which(f)) });
     return removed;
@@ -192,7 +182,7 @@ export class Workspace {
    * live entry, and are profiled like file layers.
    */
   setLiveLayers(side: SideName, name: string, layers: Layer[], options: { layout?: LayoutChoice; relayout?: (layout: LayoutChoice) => Layer[] } = {}): void {
-    const pane = this.stateValue.panes[side];
+    const pane = this.state.panes[side];
     const kept = pane.files.filter((f) => f.blob !== null);
     const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: options.layout ?? 'auto', origin: 'user', layers: layers.map((layer) => this.newEntry(layer)), relayout: options.relayout };
     this.setPane(side, { files: [entry, ...kept] });
@@ -206,17 +196,17 @@ export class Workspace {
 
   /** Re-reads a file with another layout (its layers are recomputed). */
   async setLayout(side: SideName, fileId: number, layout: LayoutChoice): Promise<void> {
-    const file = this.stateValue.panes[side].files.find((f) => f.id === fileId);
+    const file = this.state.panes[side].files.find((f) => f.id === fileId);
     if (!file) return;
     if (!file.blob) {
       if (!file.relayout) return;
       const replaced: FileEntry = { ...file, layout, layers: file.relayout(layout).map((layer) => this.newEntry(layer)) };
-      this.setPane(side, { files: this.stateValue.panes[side].files.map((f) => (f.id === fileId ? replaced : f)) });
+      this.setPane(side, { files: this.state.panes[side].files.map((f) => (f.id === fileId ? replaced : f)) });
       this.startQueue();
       return;
     }
     const opened = await openActivationFile(file.blob, file.name, layout);
-    const pane = this.stateValue.panes[side];
+    const pane = this.state.panes[side];
     if (opened.layers.length === 0) {
       this.setPane(side, { errors: [...pane.errors, ...opened.errors.map((e) => e.message)] }, false);
       return;
@@ -240,9 +230,9 @@ export class Workspace {
 
   /** New parameters: every finished layer is recomputed from its profiles (no FFT). */
   setParams(patch: Partial<SropParams>): void {
-    const params = { ...this.stateValue.params, ...patch };
+    const params = { ...this.state.params, ...patch };
     checkParams(params);
-    const panes = { ...this.stateValue.panes };
+    const panes = { ...this.state.panes };
     for (const side of SIDES) {
       panes[side] = {
         ...panes[side],
@@ -285,7 +275,7 @@ export class Workspace {
 
   /** Marks the chosen layers queued; a failed layer's message leaves its pane (a new failure adds it again). */
   private requeue(choose: (e: LayerEntry) => boolean): void {
-    const panes = { ...this.stateValue.panes };
+    const panes = { ...this.state.panes };
     for (const side of SIDES) {
       const errors = [...panes[side].errors];
       const files = panes[side].files.map((f) => ({
@@ -305,7 +295,7 @@ export class Workspace {
   }
 
   private updateEntries(change: (e: LayerEntry) => LayerEntry): void {
-    const panes = { ...this.stateValue.panes };
+    const panes = { ...this.state.panes };
     for (const side of SIDES) {
       panes[side] = { ...panes[side], files: panes[side].files.map((f) => ({ ...f, layers: f.layers.map(change) })) };
     }
@@ -371,7 +361,7 @@ export class Workspace {
           this.patchEntry(entry.id, { status: 'queued' });
           continue;
         }
-        const result = this.track(layerResult(layer, profiles, this.stateValue.params), layer);
+        const result = this.track(layerResult(layer, profiles, this.state.params), layer);
         this.patchEntry(entry.id, { status: 'done', result });
       } catch (error) {
         if (controller.signal.aborted) continue;
@@ -382,7 +372,7 @@ export class Workspace {
         }
         const message = layerErrorMessage(layer, error);
         this.patchEntry(entry.id, { status: 'error', error: message });
-        this.setPane(side, { errors: [...this.stateValue.panes[side].errors, message] });
+        this.setPane(side, { errors: [...this.state.panes[side].errors, message] });
       } finally {
         if (this.controller === controller) this.controller = null;
         if (this.runningId === entry.id) this.runningId = null;

@@ -16,7 +16,7 @@
 
 import type { ModelStore } from './modelStore';
 import { SIDES, type SideName, type Workspace } from './workspace';
-import { IMAGE_FILE, decodeImage } from './decodeImage';
+import { IMAGE_FILE, decodeImage } from '../io/decodeImage';
 import { Latest } from './latest';
 import type { RgbaImage } from '../model/preprocess';
 

@@ -14,6 +14,7 @@ import { ModelSession, type ModelProvider, type OutputTensor } from '../model/ru
 import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
 import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
 import { classProbabilities, classVectorOf, type ModelState, type ModelStore } from './modelStore';
+import { Store } from './store';
 
 export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
 
@@ -178,9 +179,7 @@ function batchable(parsed: ParsedModel): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-export class LabStore {
-  private stateValue: LabState = { running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null };
-  private listeners = new Set<() => void>();
+export class LabStore extends Store<LabState> {
   private cancelled = false;
   /** Why the running experiment was stopped by a change under it (null: the user's Cancel). */
   private stopReason: string | null = null;
@@ -192,6 +191,7 @@ export class LabStore {
     /** The SROP engine in use (the page's: GPU on a hardware adapter, CPU otherwise). */
     private readonly engine: () => ProfileEngine = () => new CpuEngine(),
   ) {
+    super({ running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null });
     this.watched = { model: model.state.model, a: model.state.inputs.A?.id ?? null };
     model.subscribe(() => this.followModel());
   }
@@ -209,35 +209,19 @@ export class LabStore {
     this.watched = now;
     if (!modelChanged && !imageChanged) return;
     const why = modelChanged ? `the model changed${now.model ? ` (now ${now.model.name})` : ''}` : `A's image changed${s.inputs.A ? ` (now ${s.inputs.A.name})` : ''}`;
-    if (this.stateValue.running) {
+    if (this.state.running) {
       this.stopReason = why;
       this.cancelled = true;
     }
     const patch: Partial<LabState> = {};
-    if (this.stateValue.occlusion) patch.occlusion = null;
-    if (this.stateValue.randomisation) patch.randomisation = null;
-    if (imageChanged && this.stateValue.training) patch.training = null;
+    if (this.state.occlusion) patch.occlusion = null;
+    if (this.state.randomisation) patch.randomisation = null;
+    if (imageChanged && this.state.training) patch.training = null;
     if (Object.keys(patch).length) this.set({ ...patch, error: `Results cleared: ${why}.` });
   }
 
   private get sropEngine(): ProfileEngine {
     return this.engine();
-  }
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  snapshot = (): LabState => this.stateValue;
-
-  get state(): LabState {
-    return this.stateValue;
-  }
-
-  private set(patch: Partial<LabState>): void {
-    this.stateValue = { ...this.stateValue, ...patch };
-    for (const l of this.listeners) l();
   }
 
   cancel(): void {
@@ -303,7 +287,7 @@ export class LabStore {
   }
 
   private async guarded(kind: NonNullable<LabState['running']>, work: () => Promise<void>): Promise<void> {
-    if (this.stateValue.running) return;
+    if (this.state.running) return;
     try {
       await work();
     } catch (error) {

@@ -10,6 +10,7 @@ import { ModelSession, type ModelProvider, type OutputTensor } from '../model/ru
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 import type { SideName, Workspace } from './workspace';
 import { Latest } from './latest';
+import { Store } from './store';
 
 /** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
 export type Origin = 'user' | 'demo';
@@ -186,26 +187,7 @@ export function nhwcToNchw(tensor: OutputTensor): OutputTensor {
   return { dims: [n, c, h, w], data };
 }
 
-export class ModelStore {
-  private stateValue: ModelState = {
-    model: null,
-    loading: null,
-    candidates: [],
-    selected: [],
-    labels: null,
-    classCount: null,
-    provider: 'auto',
-    providerInUse: null,
-    preprocessing: null,
-    inputs: { A: null, B: null },
-    predictions: { A: null, B: null },
-    status: 'empty',
-    error: null,
-    notice: null,
-    timings: { A: null, B: null },
-    rect: null,
-  };
-  private listeners = new Set<() => void>();
+export class ModelStore extends Store<ModelState> {
   private parsed: ParsedModel | null = null;
   private externalData: Array<{ path: string; data: Uint8Array }> = [];
   private session: ModelSession | null = null;
@@ -226,26 +208,29 @@ export class ModelStore {
     private readonly workspace: Workspace,
     /** Whether WebGPU runs on hardware here (auto then picks the WebGPU provider). */
     private readonly hardwareGpu: () => boolean,
-  ) {}
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  snapshot = (): ModelState => this.stateValue;
-
-  get state(): ModelState {
-    return this.stateValue;
-  }
-
-  private set(patch: Partial<ModelState>): void {
-    this.stateValue = { ...this.stateValue, ...patch };
-    for (const l of this.listeners) l();
+  ) {
+    super({
+      model: null,
+      loading: null,
+      candidates: [],
+      selected: [],
+      labels: null,
+      classCount: null,
+      provider: 'auto',
+      providerInUse: null,
+      preprocessing: null,
+      inputs: { A: null, B: null },
+      predictions: { A: null, B: null },
+      status: 'empty',
+      error: null,
+      notice: null,
+      timings: { A: null, B: null },
+      rect: null,
+    });
   }
 
   private providerFor(): ModelProvider {
-    const choice = this.stateValue.provider;
+    const choice = this.state.provider;
     if (choice !== 'auto') return choice;
     return this.hardwareGpu() ? 'webgpu' : 'wasm';
   }
@@ -337,7 +322,7 @@ export class ModelStore {
       this.webgpuFailed = false;
       const origin = options.origin ?? 'user';
       // The user's model replaces the demo: the demo's inputs (and their feature maps) go with it.
-      const inputs = { ...this.stateValue.inputs };
+      const inputs = { ...this.state.inputs };
       if (origin === 'user') {
         const demoSides = SIDE_NAMES.filter((side) => inputs[side]?.origin === 'demo');
         for (const side of demoSides) {
@@ -345,7 +330,7 @@ export class ModelStore {
           this.runs[side].abort();
           this.workspace.clearLiveLayers(side);
         }
-        if (this.stateValue.model?.origin === 'demo' || demoSides.length) notices.unshift(`${parsed.fileName} replaces the demo`);
+        if (this.state.model?.origin === 'demo' || demoSides.length) notices.unshift(`${parsed.fileName} replaces the demo`);
       }
       this.liveLayout = 'auto';
       this.set({
@@ -382,7 +367,7 @@ export class ModelStore {
    */
   unload(origin: Origin, notice: string | null = null): Promise<void> {
     return this.enqueue(async () => {
-      if (this.stateValue.model?.origin !== origin) return;
+      if (this.state.model?.origin !== origin) return;
       for (const side of SIDE_NAMES) {
         this.runs[side].abort();
         this.workspace.clearLiveLayers(side);
@@ -414,7 +399,7 @@ export class ModelStore {
 
   /** How the page reads a live tensor of the loaded model: the graph's layout, else the layout control's choice. */
   layoutOf(tensor: string): Layout {
-    const c = this.stateValue.candidates.find((x) => x.tensor === tensor);
+    const c = this.state.candidates.find((x) => x.tensor === tensor);
     if (!c) return 'nchw';
     return c.layout ?? (this.liveLayout === 'auto' ? c.readAs : this.liveLayout);
   }
@@ -444,12 +429,12 @@ export class ModelStore {
       this.set({ error: `${file.name}: not a labels file (${(error as Error).message})` });
       return;
     }
-    const model = this.stateValue.model;
+    const model = this.state.model;
     if (!model) {
       this.set({ error: `${file.name}: no model is loaded to take these labels; load the model first` });
       return;
     }
-    const classes = this.stateValue.classCount;
+    const classes = this.state.classCount;
     if (classes === null) {
       this.set({ error: `${file.name}: ${model.name} has no class-vector output, so there is nothing to label` });
       return;
@@ -476,7 +461,7 @@ export class ModelStore {
 
   /** The chosen feature maps: kept in network order, whatever order they were ticked in. */
   setSelected(selected: string[]): void {
-    this.set({ selected: inNetworkOrder(selected.filter((t) => this.stateValue.candidates.some((c) => c.tensor === t)), this.stateValue.candidates) });
+    this.set({ selected: inNetworkOrder(selected.filter((t) => this.state.candidates.some((c) => c.tensor === t)), this.state.candidates) });
     void this.runAll();
   }
 
@@ -486,8 +471,8 @@ export class ModelStore {
   }
 
   setPreprocessing(patch: Partial<Preprocessing>): void {
-    if (!this.stateValue.preprocessing) return;
-    this.set({ preprocessing: { ...this.stateValue.preprocessing, ...patch } });
+    if (!this.state.preprocessing) return;
+    this.set({ preprocessing: { ...this.state.preprocessing, ...patch } });
     void this.runAll();
   }
 
@@ -518,7 +503,7 @@ export class ModelStore {
       await this.useTensor(side, file.name, read.tensor, `${file.name}: shape ${read.shape.join('x')} is the model's input shape; taken as ${side}'s model input`);
       return 'input';
     }
-    const p = this.stateValue.preprocessing;
+    const p = this.state.preprocessing;
     const what = read.shape ? `shape ${read.shape.join('x')} is not the model's input shape${p ? ` ${[1, p.channels, p.height, p.width].join('x')}` : ''}` : 'not one tensor';
     this.set({ notice: `${file.name}: ${what}; opened as activations on ${side}` });
     return 'activations';
@@ -528,7 +513,7 @@ export class ModelStore {
     const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
     if (errors.length || layers.length !== 1) return { error: errors[0]?.message ?? `${file.name}: not one tensor`, shape: null };
     const layer = layers[0];
-    const p = this.stateValue.preprocessing;
+    const p = this.state.preprocessing;
     const want = p ? [1, p.channels, p.height, p.width] : null;
     if (!want) return { error: `${file.name}: no model is loaded to take it as input`, shape: layer.shape };
     if (layer.shape.join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}`, shape: layer.shape };
@@ -547,7 +532,7 @@ export class ModelStore {
    */
   private setInput(side: SideName, input: Omit<SideInput, 'id' | 'stale'>, notice?: string): Promise<void> {
     const made: SideInput = { ...input, id: this.nextInputId++, stale: null };
-    const inputs = { ...this.stateValue.inputs, [side]: made };
+    const inputs = { ...this.state.inputs, [side]: made };
     const patch: Partial<ModelState> = { inputs, error: null, ...(notice ? { notice } : {}) };
     let followB: SideInput | null = null;
     if (side === 'A') {
@@ -579,8 +564,8 @@ export class ModelStore {
   private dropSideResults(side: SideName, patch: Partial<ModelState>): void {
     this.runs[side].abort();
     this.workspace.clearLiveLayers(side);
-    patch.predictions = { ...(patch.predictions ?? this.stateValue.predictions), [side]: null };
-    patch.timings = { ...(patch.timings ?? this.stateValue.timings), [side]: null };
+    patch.predictions = { ...(patch.predictions ?? this.state.predictions), [side]: null };
+    patch.timings = { ...(patch.timings ?? this.state.timings), [side]: null };
   }
 
   /**
@@ -588,7 +573,7 @@ export class ModelStore {
    * dismissed). A B made from a removed A is marked stale.
    */
   clearInput(side: SideName): void {
-    const inputs = { ...this.stateValue.inputs, [side]: null };
+    const inputs = { ...this.state.inputs, [side]: null };
     const patch: Partial<ModelState> = { inputs };
     this.dropSideResults(side, patch);
     if (side === 'A') {
@@ -621,13 +606,13 @@ export class ModelStore {
    * records how it was made, so that it follows A. An occlusion without a rectangle is refused.
    */
   makeB(kind: BChange, options: { rect?: Rect; sigma?: number; value?: number; origin?: Origin } = {}): Promise<void> {
-    const a = this.stateValue.inputs.A;
-    const p = this.stateValue.preprocessing;
+    const a = this.state.inputs.A;
+    const p = this.state.preprocessing;
     if (!a?.image || !p) {
       this.set({ error: 'Make B from A needs an image on A (and a model for its input size)' });
       return Promise.resolve();
     }
-    const rect = kind === 'occlude' ? options.rect ?? this.stateValue.rect : null;
+    const rect = kind === 'occlude' ? options.rect ?? this.state.rect : null;
     if (kind === 'occlude') {
       const problem = rectProblem(rect, a.image);
       if (problem) {
@@ -643,17 +628,17 @@ export class ModelStore {
   private async sessionFor(): Promise<ModelSession> {
     const parsed = this.parsed!;
     const provider = this.providerFor();
-    const key = `${provider}|${this.stateValue.selected.join('|')}`;
+    const key = `${provider}|${this.state.selected.join('|')}`;
     if (this.session && this.sessionKey === key) return this.session;
     await this.session?.release();
     this.session = null;
     let session: ModelSession;
     try {
-      session = await ModelSession.create(parsed, withOutputs(parsed, this.stateValue.selected), provider, this.externalData);
+      session = await ModelSession.create(parsed, withOutputs(parsed, this.state.selected), provider, this.externalData);
     } catch (error) {
       if (provider !== 'webgpu') throw error;
       // The WebGPU provider cannot take this model here: run it on WASM and say so.
-      session = await ModelSession.create(parsed, withOutputs(parsed, this.stateValue.selected), 'wasm', this.externalData);
+      session = await ModelSession.create(parsed, withOutputs(parsed, this.state.selected), 'wasm', this.externalData);
       this.webgpuFailed = true;
       this.set({ notice: `WebGPU provider failed (${(error as Error).message}); running on WASM` });
     }
@@ -680,8 +665,8 @@ export class ModelStore {
 
   private async runSideNow(side: SideName, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const input = this.stateValue.inputs[side];
-    const p = this.stateValue.preprocessing;
+    const input = this.state.inputs[side];
+    const p = this.state.preprocessing;
     if (!this.parsed || !input || input.stale || !p) return;
     const token = ++this.runToken;
     this.set({ status: 'running' });
@@ -690,13 +675,13 @@ export class ModelStore {
       const tensor = input.tensor ?? imageTensor(input.image!, p);
       const dims = [1, p.channels, p.height, p.width];
       const started = performance.now();
-      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.stateValue.selected, ...this.parsed.outputs])]);
+      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.state.selected, ...this.parsed.outputs])]);
       const seconds = (performance.now() - started) / 1000;
       // Superseded while it ran (a new input, another choice of maps, the side cleared): dropped.
       if (signal.aborted) return;
       const file = `${this.parsed.fileName} on ${input.name}`;
-      const candidates = new Map(this.stateValue.candidates.map((c) => [c.tensor, c]));
-      const selected = this.stateValue.selected;
+      const candidates = new Map(this.state.candidates.map((c) => [c.tensor, c]));
+      const selected = this.state.selected;
       // The graph's layout where it gives one; elsewhere the pane's layout control (auto: the shape rule).
       const build = (choice: LayoutChoice) =>
         selected.flatMap((name) => {
@@ -715,8 +700,8 @@ export class ModelStore {
       });
       const classVector = classVectorOf(outputs, this.parsed.outputs);
       this.set({
-        predictions: { ...this.stateValue.predictions, [side]: classVector ? topFive(classVector.data, this.stateValue.labels) : null },
-        timings: { ...this.stateValue.timings, [side]: seconds },
+        predictions: { ...this.state.predictions, [side]: classVector ? topFive(classVector.data, this.state.labels) : null },
+        timings: { ...this.state.timings, [side]: seconds },
         error: null,
       });
     } catch (error) {
