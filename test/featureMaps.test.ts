@@ -9,7 +9,8 @@ import { topologicalOrder } from '../src/model/featureMaps';
 import { ModelSession } from '../src/model/runtime';
 import { conv3, graphModel, SAME, type NodeSpec } from '../src/testing/smallGraphs';
 import { float32Npy } from '../src/testing/npyFile';
-import { isSinglePixel, ModelStore, nhwcToNchw } from '../src/session/modelStore';
+import { isSinglePixel, ModelStore } from '../src/session/modelStore';
+import { nhwcToNchw } from '../src/io/memoryLayer';
 import { LabStore } from '../src/session/labStore';
 import { Workspace } from '../src/session/workspace';
 

@@ -9,7 +9,7 @@ import { familyOf, keptLayers, moments, randomisedModel, weightLayers } from '..
 import { floatToHalf, halfToFloat } from '../src/numeric/float16';
 import { ModelSession } from '../src/model/runtime';
 import { mixedModel } from '../src/testing/mixedModel';
-import { parseAccuracyTable, stepOf } from '../src/session/labStore';
+import { parseAccuracyTable, stepOf } from '../src/io/checkpoints';
 
 const demo = join(__dirname, '..', 'public', 'demo');
 const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8'));

@@ -7,7 +7,7 @@ import { defaultSelection, ModelError, onnx, parseLabels, parseModel, withOutput
 import { ModelSession, runtimeMessage } from '../src/model/runtime';
 import { externalConvModel } from '../src/testing/mixedModel';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, resizeBilinear, type RgbaImage } from '../src/model/preprocess';
-import { topFive } from '../src/session/modelStore';
+import { topFive } from '../src/analysis/classes';
 
 const root = join(__dirname, '..');
 const torchModel = new Uint8Array(readFileSync(join(root, 'test', 'fixtures', 'model', 'torch_cnn.onnx')));

@@ -215,3 +215,17 @@ export function parseLabels(text: string): string[] {
   }
   return trimmed.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
 }
+
+/** The model's bytes with a free batch axis on its input and outputs, so that many inputs go through one run. */
+export function withFreeBatch(parsed: ParsedModel): Uint8Array {
+  const model = onnx.ModelProto.decode(parsed.bytes);
+  const graph = model.graph!;
+  const dim = graph.input?.[0]?.type?.tensorType?.shape?.dim;
+  if (dim?.length) dim[0] = { dimParam: 'batch' };
+  for (const o of graph.output ?? []) {
+    const d = o.type?.tensorType?.shape?.dim;
+    if (d?.length) d[0] = { dimParam: 'batch' };
+  }
+  graph.valueInfo = [];
+  return onnx.ModelProto.encode(model).finish();
+}

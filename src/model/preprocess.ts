@@ -178,3 +178,31 @@ export function addNoise(image: RgbaImage, sigma: number, seed = 1): RgbaImage {
 export function blank(image: RgbaImage, value = 0): RgbaImage {
   return occlude(image, { x: 0, y: 0, width: image.width, height: image.height }, value);
 }
+
+/** What fills an occluding patch in the lab: the image's mean colour, black, a blurred or a noisy copy. */
+export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
+
+/** The image a patch of `fill` is copied from (as large as `image`). */
+export function occlusionFill(image: RgbaImage, fill: OcclusionFill): RgbaImage {
+  if (fill === 'blur') return blur(image, 3);
+  if (fill === 'noise') return addNoise(image, 60, 11);
+  const data = new Uint8ClampedArray(image.data.length);
+  const mean = [0, 0, 0];
+  if (fill === 'mean') for (let i = 0; i < image.width * image.height; i++) for (let c = 0; c < 3; c++) mean[c] += image.data[i * 4 + c] / (image.width * image.height);
+  for (let i = 0; i < image.width * image.height; i++) data.set([Math.round(mean[0]), Math.round(mean[1]), Math.round(mean[2]), 255], i * 4);
+  return { width: image.width, height: image.height, data };
+}
+
+/** A copy of `image` whose `patch` x `patch` square at `pos` comes from `source` (its colour channels). */
+export function patchFrom(image: RgbaImage, pos: { x: number; y: number }, patch: number, source: RgbaImage): RgbaImage {
+  const data = new Uint8ClampedArray(image.data);
+  for (let y = pos.y; y < Math.min(image.height, pos.y + patch); y++) {
+    for (let x = pos.x; x < Math.min(image.width, pos.x + patch); x++) {
+      const i = (y * image.width + x) * 4;
+      data[i] = source.data[i];
+      data[i + 1] = source.data[i + 1];
+      data[i + 2] = source.data[i + 2];
+    }
+  }
+  return { ...image, data };
+}

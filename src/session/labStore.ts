@@ -9,14 +9,17 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { quantileSorted } from '../analysis/summary';
 import type { SropParams } from '../analysis/srop';
 import { occlusionGrid, pearson, spearman, sropDistance, type GridPosition } from '../analysis/lab';
-import { externalDataLocations, onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
+import { externalDataLocations, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
+import { imageTensor, occlusionFill, patchFrom, resizeBilinear, type OcclusionFill, type Preprocessing, type RgbaImage } from '../model/preprocess';
 import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
-import { classProbabilities, classVectorOf, type ModelState, type ModelStore } from './modelStore';
+import { classProbabilities, classVectorOf } from '../analysis/classes';
+import { checkpointsFrom, parseAccuracyTable, stepOf, type LeftOut } from '../io/checkpoints';
+import type { ModelState, ModelStore } from './modelStore';
 import { Store } from './store';
 
-export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
+export type { OcclusionFill };
+export { checkpointsFrom, parseAccuracyTable, stepOf, type LeftOut };
 
 export interface OcclusionResult {
   model: string;
@@ -96,87 +99,6 @@ export interface Checkpoint {
   step: number;
   accuracy: number | null;
   blob: Blob;
-}
-
-/** A user's checkpoint file left out of the training view, and why. */
-export interface LeftOut {
-  name: string;
-  reason: string;
-}
-
-/**
- * The training view's checkpoints from the files the user picked: the .onnx files with a step (from
- * the manifest, else the file name) and their accuracies from the table; the other files are
- * external data for them. Files without a step are left out, with the reason.
- */
-export function checkpointsFrom<F extends { name: string }>(files: F[], table: ReturnType<typeof parseAccuracyTable> | null): { checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }>; externalFiles: F[]; leftOut: LeftOut[] } {
-  const checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }> = [];
-  const leftOut: LeftOut[] = [];
-  const externalFiles: F[] = [];
-  for (const f of files) {
-    if (!/\.onnx$/i.test(f.name)) {
-      externalFiles.push(f);
-      continue;
-    }
-    const step = table?.steps?.get(f.name) ?? stepOf(f.name);
-    if (step === null) {
-      leftOut.push({ name: f.name, reason: table?.steps ? 'no step number in its name, and the manifest does not list it' : 'no step number in its name (and no manifest gives one)' });
-      continue;
-    }
-    checkpoints.push({ name: f.name, step, accuracy: table?.get(f.name) ?? table?.get(String(step)) ?? null, file: f });
-  }
-  return { checkpoints, externalFiles, leftOut };
-}
-
-/**
- * Step number of a checkpoint file: the number after "step", "iter", "epoch" or "ckpt"
- * ("resnet18_step1200.onnx", "ckpt-1200"), else the last number in the name ("run_1200.onnx").
- */
-export function stepOf(name: string): number | null {
-  const m = name.match(/(?:step|iter(?:ation)?|epoch|ckpt|checkpoint)[_-]?(\d+)/i) ?? name.match(/(\d+)(?!.*\d)/);
-  return m ? Number(m[1]) : null;
-}
-
-/**
- * Accuracies (and steps) for checkpoint files: a small table of lines "file-or-step,accuracy"
- * (header optional; percentages allowed), or a manifest in the demo's form,
- * {"checkpoints": [{"file", "step", "accuracy"}]}, whose steps then order the files.
- */
-export function parseAccuracyTable(text: string): Map<string, number> & { steps?: Map<string, number> } {
-  const out: Map<string, number> & { steps?: Map<string, number> } = new Map<string, number>();
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
-    const manifest = JSON.parse(trimmed) as { checkpoints?: Array<{ file?: string; step?: number; accuracy?: number }> };
-    out.steps = new Map();
-    for (const c of manifest.checkpoints ?? []) {
-      if (!c.file) continue;
-      if (typeof c.accuracy === 'number') out.set(c.file, c.accuracy);
-      if (typeof c.step === 'number') out.steps.set(c.file, c.step);
-    }
-    return out;
-  }
-  for (const line of text.split(/\r?\n/)) {
-    const [key, value] = line.split(/[,\t;]/).map((s) => s.trim());
-    if (!key || value === undefined) continue;
-    const v = Number(value.replace('%', ''));
-    if (!Number.isFinite(v)) continue;
-    out.set(key, value.includes('%') || v > 1 ? v / 100 : v);
-  }
-  return out;
-}
-
-/** The model with a free batch axis, so that many occluded images go through one run. */
-function batchable(parsed: ParsedModel): Uint8Array {
-  const model = onnx.ModelProto.decode(parsed.bytes);
-  const graph = model.graph!;
-  const dim = graph.input?.[0]?.type?.tensorType?.shape?.dim;
-  if (dim?.length) dim[0] = { dimParam: 'batch' };
-  for (const o of graph.output ?? []) {
-    const d = o.type?.tensorType?.shape?.dim;
-    if (d?.length) d[0] = { dimParam: 'batch' };
-  }
-  graph.valueInfo = [];
-  return onnx.ModelProto.encode(model).finish();
 }
 
 export class LabStore extends Store<LabState> {
@@ -309,7 +231,7 @@ export class LabStore extends Store<LabState> {
       const size = p.channels * p.width * p.height;
       let batch = 16;
       // Batched where the graph lets the batch axis go free; one image per run where it fixes it.
-      let session: LabSession | null = await this.openSession(parsed, withOutputs({ ...parsed, bytes: batchable(parsed) }, layers), provider, externalData).catch(() => null);
+      let session: LabSession | null = await this.openSession(parsed, withOutputs({ ...parsed, bytes: withFreeBatch(parsed) }, layers), provider, externalData).catch(() => null);
       if (session) {
         try {
           await session.run(parsed.fileName, new Float32Array(2 * size), [2, p.channels, p.height, p.width], outputsWanted);
@@ -330,7 +252,7 @@ export class LabStore extends Store<LabState> {
         // Probabilities as given when the model outputs them already, softmax of logits otherwise (as top-5 does).
         const baseProb = classVector ? classProbabilities(classVector.data) : null;
         const predicted = baseProb ? baseProb.indexOf(Math.max(...baseProb)) : -1;
-        const fills = this.fillSource(sized, options.fill);
+        const fills = occlusionFill(sized, options.fill);
         const perLayer: Array<Array<number | null>> = [];
         const sropChange: number[] = [];
         const probabilityDrop: number[] = [];
@@ -338,7 +260,7 @@ export class LabStore extends Store<LabState> {
         for (let start = 0; start < positions.length; start += batch) {
           const group = positions.slice(start, start + batch);
           const input = new Float32Array(group.length * size);
-          group.forEach((pos, i) => input.set(imageTensor(this.patched(sized, pos, options.patch, fills), p), i * size));
+          group.forEach((pos, i) => input.set(imageTensor(patchFrom(sized, pos, options.patch, fills), p), i * size));
           const out = await session.run(parsed.fileName, input, [group.length, p.channels, p.height, p.width], outputsWanted);
           const srops = await this.srops(out, layers, this.sropEngine);
           group.forEach((_, i) => {
@@ -371,29 +293,6 @@ export class LabStore extends Store<LabState> {
         await session.release();
       }
     });
-  }
-
-  private fillSource(image: RgbaImage, fill: OcclusionFill): RgbaImage {
-    if (fill === 'blur') return blur(image, 3);
-    if (fill === 'noise') return addNoise(image, 60, 11);
-    const data = new Uint8ClampedArray(image.data.length);
-    const mean = [0, 0, 0];
-    if (fill === 'mean') for (let i = 0; i < image.width * image.height; i++) for (let c = 0; c < 3; c++) mean[c] += image.data[i * 4 + c] / (image.width * image.height);
-    for (let i = 0; i < image.width * image.height; i++) data.set([Math.round(mean[0]), Math.round(mean[1]), Math.round(mean[2]), 255], i * 4);
-    return { width: image.width, height: image.height, data };
-  }
-
-  private patched(image: RgbaImage, pos: GridPosition, patch: number, source: RgbaImage): RgbaImage {
-    const data = new Uint8ClampedArray(image.data);
-    for (let y = pos.y; y < Math.min(image.height, pos.y + patch); y++) {
-      for (let x = pos.x; x < Math.min(image.width, pos.x + patch); x++) {
-        const i = (y * image.width + x) * 4;
-        data[i] = source.data[i];
-        data[i + 1] = source.data[i + 1];
-        data[i + 2] = source.data[i + 2];
-      }
-    }
-    return { ...image, data };
   }
 
   /** Experiment 2: re-draw weights, cascading from the last weight layer towards the first, or one layer at a time. */

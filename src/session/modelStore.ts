@@ -8,6 +8,8 @@ import { guessLayout } from '../io/layout';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { classVectorOf, topFive, type Prediction } from '../analysis/classes';
+import { memoryLayer, nhwcToNchw } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
 import { Latest } from './latest';
 import { Store } from './store';
@@ -81,12 +83,6 @@ export interface SideInput {
   tensor: Float32Array | null;
 }
 
-export interface Prediction {
-  label: string;
-  index: number;
-  probability: number;
-}
-
 export type ProviderChoice = 'auto' | ModelProvider;
 
 export interface ModelState {
@@ -114,78 +110,7 @@ export interface ModelState {
   timings: Record<SideName, number | null>;
 }
 
-function softmax(values: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of values) max = Math.max(max, v);
-  const e = Float64Array.from(values, (v) => Math.exp(v - max));
-  const total = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / total);
-}
-
-/** A class vector as probabilities: as given when it already sums to 1 with no negatives, softmax otherwise. */
-export function classProbabilities(values: Float32Array): Float64Array {
-  const sum = values.reduce((a, b) => a + b, 0);
-  const isProbability = Math.abs(sum - 1) < 1e-3 && values.every((v) => v >= 0);
-  return isProbability ? Float64Array.from(values) : softmax(values);
-}
-
-/** The model's class vector among its graph outputs: one axis longer than 1, at least two values. */
-export function classVectorOf(outputs: Map<string, OutputTensor>, names: readonly string[]): OutputTensor | undefined {
-  return names.map((o) => outputs.get(o)).find((t): t is OutputTensor => !!t && t.dims.filter((d) => d > 1).length === 1 && t.data.length >= 2);
-}
-
-/** Top five classes of a class vector (softmax unless it already sums to 1 with no negatives). */
-export function topFive(values: Float32Array, labels: string[] | null): Prediction[] {
-  const p = classProbabilities(values);
-  return Array.from(p, (probability, index) => ({ index, probability, label: labels?.[index] ?? `class ${index}` }))
-    .sort((a, b) => b.probability - a.probability)
-    .slice(0, 5);
-}
-
-/**
- * A live feature map as a layer, read from memory: NCHW as the runtime returns a convolution's
- * output, or channels-last ([N, H, W, C], each map gathered) where the graph says so.
- */
-export function liveLayer(name: string, file: string, tensor: OutputTensor, layout: Layout = 'nchw', layoutReason = 'model output'): Layer {
-  const [n, a, b, d] = tensor.dims;
-  const shape: [number, number, number, number] = layout === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
-  const [, c, h, w] = shape;
-  const size = h * w;
-  const data = tensor.data;
-  return {
-    name,
-    file,
-    shape,
-    storedShape: [...tensor.dims],
-    dtype: 'float32',
-    layout,
-    layoutReason,
-    readMaps: async (first, count) => {
-      if (layout === 'nchw') return data.subarray(first * size, (first + count) * size);
-      const out = new Float32Array(count * size);
-      for (let j = 0; j < count; j++) {
-        const m = first + j;
-        const base = Math.floor(m / c) * size * c + (m % c);
-        for (let p = 0; p < size; p++) out[j * size + p] = data[base + p * c];
-      }
-      return out;
-    },
-  };
-}
-
 const SIDE_NAMES: readonly SideName[] = ['A', 'B'];
-
-/** A channels-last runtime tensor [N, H, W, C] as [N, C, H, W] (a copy). */
-export function nhwcToNchw(tensor: OutputTensor): OutputTensor {
-  const [n, h, w, c] = tensor.dims;
-  const size = h * w;
-  const data = new Float32Array(tensor.data.length);
-  for (let b = 0; b < n; b++) {
-    const at = b * size * c;
-    for (let p = 0; p < size; p++) for (let k = 0; k < c; k++) data[at + k * size + p] = tensor.data[at + p * c + k];
-  }
-  return { dims: [n, c, h, w], data };
-}
 
 export class ModelStore extends Store<ModelState> {
   private parsed: ParsedModel | null = null;
@@ -689,7 +614,7 @@ export class ModelStore extends Store<ModelState> {
           const c = candidates.get(name);
           if (!t || t.dims.length !== 4 || !c) return [];
           const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
-          return [liveLayer(name, file, t, layout, reason)];
+          return [memoryLayer(name, file, t, layout, reason)];
         });
       this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
         layout: this.liveLayout,
