@@ -158,7 +158,7 @@ test('activation files on a pane showing live feature maps replace them, and say
   await page.getByLabel('Model (ONNX)').setInputFiles(torchModel);
   await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
   await page.getByLabel('Input B image').setInputFiles(sample(4));
-  await expect(page.getByTestId('pane-B').locator('[data-status=done]')).toHaveCount(4, { timeout: 60_000 });
+  await expect(page.getByTestId('pane-B').locator('[data-status=done]')).toHaveCount(5, { timeout: 60_000 });
   await page.getByLabel('Input B activations').setInputFiles(join(visualiser, 'b.npz'));
   await expect(page.getByTestId('content-notice')).toContainText('Pane B: b.npz replaces the live feature maps of digit4.png');
   expect(await filesOf(page, 'B')).toEqual(['b.npz']);

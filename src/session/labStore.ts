@@ -3,7 +3,6 @@
 // SROPs over training checkpoints. Each run reports progress, can be cancelled, and keeps the
 // numbers behind its plots for export. Plain TypeScript; React subscribes.
 
-import { CpuEngine } from '../engine/cpuEngine';
 import type { ProfileEngine } from '../engine/types';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { quantileSorted } from '../analysis/summary';
@@ -111,7 +110,7 @@ export class LabStore extends Store<LabState> {
     /** Current SROP parameters (the page's). */
     readonly params: () => SropParams,
     /** The SROP engine in use (the page's: GPU on a hardware adapter, CPU otherwise). */
-    private readonly engine: () => ProfileEngine = () => new CpuEngine(),
+    private readonly engine: () => ProfileEngine,
   ) {
     super({ running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null });
     this.watched = { model: model.state.model, a: model.state.inputs.A?.id ?? null };

@@ -7,7 +7,9 @@ import type { Layer, Layout, LayoutChoice } from '../io/types';
 import { guessLayout } from '../io/layout';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { addNoise, blank, blur, defaultPreprocessing, imageTensor, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+
+export { ROLES } from '../model/onnxGraph';
 import { classVectorOf, topFive, type Prediction } from '../analysis/classes';
 import { memoryLayer, nhwcToNchw } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
@@ -90,6 +92,8 @@ export interface ModelState {
   /** The model file being loaded (the views show `model` until it has loaded), or null. */
   loading: string | null;
   candidates: Candidate[];
+  /** The candidates chosen by default (the graph's activations and block outputs, in network order). */
+  defaults: string[];
   selected: string[];
   /** The loaded model's class labels: its own metadata, the demo's manifest, or a labels file dropped for it. */
   labels: string[] | null;
@@ -138,6 +142,7 @@ export class ModelStore extends Store<ModelState> {
       model: null,
       loading: null,
       candidates: [],
+      defaults: [],
       selected: [],
       labels: null,
       classCount: null,
@@ -261,6 +266,7 @@ export class ModelStore extends Store<ModelState> {
       this.set({
         model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin },
         candidates,
+        defaults: defaultSelection(candidates),
         selected: defaultSelection(candidates),
         labels: labelNotice ? null : labels,
         classCount,
@@ -306,6 +312,7 @@ export class ModelStore extends Store<ModelState> {
       this.set({
         model: null,
         candidates: [],
+        defaults: [],
         selected: [],
         labels: null,
         classCount: null,
@@ -393,6 +400,12 @@ export class ModelStore extends Store<ModelState> {
   setProvider(provider: ProviderChoice): void {
     this.set({ provider });
     void this.runAll();
+  }
+
+  /** Why a mean or std cannot be used for the loaded model's channels, or null when it can. */
+  normalisationProblem(kind: 'mean' | 'std', values: number[]): string | null {
+    const p = this.state.preprocessing;
+    return p ? normalisationProblem(kind, values, p.channels) : 'no model is loaded';
   }
 
   setPreprocessing(patch: Partial<Preprocessing>): void {

@@ -69,6 +69,11 @@ export interface WorkspaceState {
 
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
 
+/** Finished layers of a pane (a snapshot's), in file and layer order. */
+export function paneResults(pane: PaneState): LayerResult[] {
+  return pane.files.flatMap((f) => f.layers.flatMap((e) => (e.result ? [e.result] : [])));
+}
+
 export class Workspace extends Store<WorkspaceState> {
   private nextId = 1;
   private controller: AbortController | null = null;
@@ -133,7 +138,7 @@ export class Workspace extends Store<WorkspaceState> {
 
   /** Finished layers of a pane, in order. */
   results(side: SideName): LayerResult[] {
-    return this.entries(side).flatMap((e) => (e.result ? [e.result] : []));
+    return paneResults(this.state.panes[side]);
   }
 
   /**

@@ -1,42 +1,31 @@
 // The app shell: engine in the header; parameters, progress and exports; panes A and B; the
 // overview, the comparison table, and the layer and channel views.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { EngineStatus } from './EngineStatus';
-import { useEngineHost } from './useEngineHost';
-import { useWorkspace } from './useWorkspace';
 import { Pane } from './Pane';
 import { Parameters, ProgressBar } from './Toolbar';
 import { Overview } from './charts/Overview';
 import { ComparisonTable } from './ComparisonTable';
 import { LayerDetail } from './LayerDetail';
-import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
-import { CpuEngine } from '../engine/cpuEngine';
+import { ChannelDetail } from './ChannelDetail';
 import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
-import { SIDES, type SideName } from '../session/workspace';
-import { useModelStore } from './useModelStore';
-import { PageContent } from '../session/pageContent';
+import { SIDES, paneResults, type SideName } from '../session/workspace';
 import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
-import { LabStore } from '../session/labStore';
 import { LiveInput } from './LiveInput';
-import { exposeForTests } from './testHooks';
+import { useSession, useStore } from './useSession';
 
 const GRID_POINTS = 64;
-const fallbackSpectrum = new CpuEngine();
 
 export function App() {
-  const { host, state: hostState } = useEngineHost();
-  const { workspace, state } = useWorkspace(host, hostState);
-  const { store: modelStore, state: modelState } = useModelStore(workspace, host);
-  const [lab] = useState(() => {
-    const l = new LabStore(modelStore, () => workspace.state.params, () => workspace.currentEngine());
-    exposeForTests('sropLab', l);
-    return l;
-  });
+  const session = useSession();
+  const { workspace, model: modelStore, lab, content } = session;
+  const { host: hostState } = useStore(session.engines);
+  const state = useStore(workspace);
+  const modelState = useStore(modelStore);
   // Everything that reaches the page (the demo, the example, the user's files) goes through one
   // place, where the newest action wins and defaults give way to the user's content.
-  const [content] = useState(() => new PageContent(modelStore, workspace, import.meta.env.BASE_URL));
   const [contentNotice, setContentNotice] = useState<string | null>(null);
   useEffect(() => content.onNotice(setContentNotice), [content]);
   // The demo fills every view: once its runs have settled and both sides are measured, the layer
@@ -80,8 +69,8 @@ export function App() {
     };
   }, []);
 
-  const resultsA = useMemo(() => workspace.results('A'), [workspace, state.version]); // eslint-disable-line react-hooks/exhaustive-deps
-  const resultsB = useMemo(() => workspace.results('B'), [workspace, state.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const resultsA = useMemo(() => paneResults(state.panes.A), [state.panes.A]);
+  const resultsB = useMemo(() => paneResults(state.panes.B), [state.panes.B]);
   const inputs = { A: state.panes.A.input, B: state.panes.B.input };
   const { rows, grid, yMax } = useMemo(() => {
     let top = 1;
@@ -102,12 +91,6 @@ export function App() {
   }, [focusPending, rows, state.progress.running]); // eslint-disable-line react-hooks/exhaustive-deps
   const hasB = resultsB.length > 0;
 
-  const spectrumOf = useCallback<SpectrumOf>(async (map, h, w) => {
-    const engine = host?.engine;
-    if (!engine) return { power: await fallbackSpectrum.powerSpectrum(map, h, w), backend: 'cpu' };
-    return { power: await engine.powerSpectrum(map, h, w), backend: engine.backend };
-  }, [host, hostState?.generation]); // eslint-disable-line react-hooks/exhaustive-deps
-
   const loadExample = async () => {
     setExampleError(null);
     setContentNotice(null);
@@ -118,7 +101,7 @@ export function App() {
     <>
       <header className="app-header">
         <h1>SROP lab</h1>
-        <EngineStatus host={host} state={hostState} />
+        <EngineStatus state={hostState} onChoice={(choice) => void session.setEngineChoice(choice)} />
       </header>
       {hostState?.notice && <div className="notice" role="alert" data-testid="engine-notice">{hostState.notice}</div>}
       <main>
@@ -172,7 +155,7 @@ export function App() {
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
             {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
-            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} dc={state.params.dc} sourceOf={(r) => workspace.layerOf(r)} spectrumOf={spectrumOf} />}
+            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} dc={state.params.dc} />}
             {modelState.model && <Lab lab={lab} model={modelState} />}
           </>
         )}

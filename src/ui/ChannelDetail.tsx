@@ -10,7 +10,7 @@ import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
 import { AXIS, SIDE_STYLE, formatNumber } from './charts/theme';
 import { ChartFrame } from './charts/ChartFrame';
-import { layerErrorMessage, type Layer } from '../io/types';
+import { useSession, useStore } from './useSession';
 import type { SideName } from '../session/workspace';
 
 const PIXELS = 180;
@@ -84,7 +84,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
   );
 }
 
-function SideChannel({ side, layerName, result, source, input, channel, kappa, dc, spectrumOf }: { side: SideName; layerName: string; result: LayerResult; source: Layer | null; input: number | null; channel: number; kappa: number; dc: SropParams['dc']; spectrumOf: SpectrumOf }) {
+function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { side: SideName; layerName: string; result: LayerResult; input: number | null; channel: number; kappa: number; dc: SropParams['dc'] }) {
   const [n, c, h, w] = result.shape;
   // The pane pools its batch: the distributions hold every input's maps, and the map shown here is
   // picked in this view (input 0 at first).
@@ -97,37 +97,34 @@ function SideChannel({ side, layerName, result, source, input, channel, kappa, d
   const flat = h === 1 && w === 1;
   const [spectrum, setSpectrum] = useState<{ image: string; backend: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const session = useSession();
+  // The spectrum comes from the engine in use: a new engine (device replaced, backend switched) draws it again.
+  const generation = useStore(session.engines).host?.generation ?? -1;
   useEffect(() => {
     let live = true;
     setError(null);
     setMapImage(null);
     setSingle(null);
     setSpectrum(null);
-    if (!source) {
-      setError('the map is no longer available (its file was removed)');
-      return;
-    }
-    source
-      .readMaps(map, 1)
-      .then(async (values) => {
+    session
+      .channelMap(result, map)
+      .then((got) => {
         if (!live) return;
-        if (h === 1 && w === 1) {
-          setSingle(values[0]);
+        if (got.kind === 'single') {
+          setSingle(got.value);
           return;
         }
         let lo = Infinity, hi = -Infinity;
-        for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-        setMapImage(raster(values, h, w, lo, hi, interpolateGreys));
-        const { power, backend } = await spectrumOf(values, h, w);
-        if (!live) return;
-        const s = centredLogPower(power, h, w, dc);
-        setSpectrum({ image: raster(s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis), backend });
+        for (const v of got.values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+        setMapImage(raster(got.values, h, w, lo, hi, interpolateGreys));
+        const s = centredLogPower(got.power, h, w, dc);
+        setSpectrum({ image: raster(s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis), backend: got.backend });
       })
-      .catch((e: unknown) => live && setError(layerErrorMessage(result, e)));
+      .catch((e: unknown) => live && setError((e as Error).message));
     return () => {
       live = false;
     };
-  }, [source, spectrumOf, map, h, w, dc, result.file, result.name]);
+  }, [session, generation, map, h, w, dc, result.file, result.name]); // eslint-disable-line react-hooks/exhaustive-deps
   const status = STATUS_NAMES[result.status[map]];
   const srop = result.status[map] === 0 ? result.srop[map] : null;
   const curve = mapCurve(result, map);
@@ -208,23 +205,18 @@ function SideChannel({ side, layerName, result, source, input, channel, kappa, d
   );
 }
 
-/** One map's power spectrum from the engine in use, and which engine computed it. */
-export type SpectrumOf = (map: Float32Array, height: number, width: number) => Promise<{ power: Float64Array; backend: string }>;
-
-export function ChannelDetail({ row, channel, inputs, kappa, dc, sourceOf, spectrumOf }: {
+export function ChannelDetail({ row, channel, inputs, kappa, dc }: {
   row: LayerRow;
   channel: number;
   inputs: { A: number | null; B: number | null };
   kappa: number;
   dc: SropParams['dc'];
-  sourceOf: (result: LayerResult) => Layer | null;
-  spectrumOf: SpectrumOf;
 }) {
   return (
     <section className="panel" aria-labelledby="channel-heading" data-testid="channel-detail">
       <h2 id="channel-heading">Channel {channel} of {row.name}</h2>
-      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" layerName={row.name} result={row.a.result} source={sourceOf(row.a.result)} spectrumOf={spectrumOf} input={inputs.A} channel={channel} kappa={kappa} dc={dc} />}
-      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" layerName={row.name} result={row.b.result} source={sourceOf(row.b.result)} spectrumOf={spectrumOf} input={inputs.B} channel={channel} kappa={kappa} dc={dc} />}
+      {row.a && channel < row.a.result.shape[1] && <SideChannel side="A" layerName={row.name} result={row.a.result} input={inputs.A} channel={channel} kappa={kappa} dc={dc} />}
+      {row.b && channel < row.b.result.shape[1] && <SideChannel side="B" layerName={row.name} result={row.b.result} input={inputs.B} channel={channel} kappa={kappa} dc={dc} />}
     </section>
   );
 }

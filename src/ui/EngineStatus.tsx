@@ -1,9 +1,9 @@
 // Header badge: which engine runs, on which adapter, and a control to override the choice.
-import type { EngineHost, HostState } from '../engine/host';
+import type { HostState } from '../engine/host';
 import type { BackendChoice } from '../engine/types';
 
-export function EngineStatus({ host, state }: { host: EngineHost | null; state: HostState | null }) {
-  if (!host || !state) return <div className="engine-status" role="status">Looking for WebGPU…</div>;
+export function EngineStatus({ state, onChoice }: { state: HostState | null; onChoice: (choice: BackendChoice) => void }) {
+  if (!state) return <div className="engine-status" role="status">Looking for WebGPU…</div>;
   const { decision, adapter } = state;
   return (
     <div className="engine-status">
@@ -17,7 +17,7 @@ export function EngineStatus({ host, state }: { host: EngineHost | null; state: 
         <select
           aria-label="Engine"
           value={state.choice}
-          onChange={(event) => void host.setChoice(event.target.value as BackendChoice)}
+          onChange={(event) => onChoice(event.target.value as BackendChoice)}
         >
           <option value="auto">auto</option>
           <option value="gpu">GPU</option>

@@ -2,9 +2,8 @@
 // execution provider, the candidate feature maps grouped by role (with a filter, and all / none /
 // default per group), the preprocessing, and "Make B from A".
 import { useMemo, useState } from 'react';
-import { defaultSelection, ROLES } from '../model/onnxGraph';
-import { normalisationProblem, type Preprocessing } from '../model/preprocess';
-import { isSinglePixel, type Candidate, type ModelState, type ModelStore, type ProviderChoice } from '../session/modelStore';
+import type { Preprocessing } from '../model/preprocess';
+import { isSinglePixel, ROLES, type Candidate, type ModelState, type ModelStore, type ProviderChoice } from '../session/modelStore';
 import type { PageContent } from '../session/pageContent';
 
 function numberList(text: string): number[] {
@@ -29,7 +28,7 @@ function NormalisationField({ kind, p, store }: { kind: 'mean' | 'std'; p: Prepr
         key={`${kind}${inUse}`}
         onBlur={(e) => {
           const values = numberList(e.target.value);
-          const why = normalisationProblem(kind, values, p.channels);
+          const why = store.normalisationProblem(kind, values);
           setProblem(why === null ? null : `${why}; still using ${inUse}`);
           if (why === null && values.join(', ') !== inUse) store.setPreprocessing({ [kind]: values });
         }}
@@ -187,7 +186,7 @@ function candidateHint(c: Candidate): string {
  */
 function CandidateList({ store, state }: { store: ModelStore; state: ModelState }) {
   const [filter, setFilter] = useState('');
-  const defaults = useMemo(() => new Set(defaultSelection(state.candidates)), [state.candidates]);
+  const defaults = useMemo(() => new Set(state.defaults), [state.defaults]);
   const selected = new Set(state.selected);
   const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
   const matches = (c: Candidate) => words.every((w) => `${c.tensor} ${c.opType} ${c.note}`.toLowerCase().includes(w));

@@ -1,12 +1,36 @@
-// Entry of the page: mounts the app.
+// Entry of the page, and its composition root: the engine host and the session are made here, once,
+// and handed to the components through a context.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { EngineHost } from '../engine/host';
+import type { BackendChoice } from '../engine/types';
+import { Session } from '../session/session';
 import { App } from './App';
+import { SessionContext } from './useSession';
+import { exposeForTests } from './testHooks';
 import './app.css';
 import '../io/browser';
 
+/** The engine asked for in the address (`?backend=gpu|cpu|auto`), else auto. */
+function initialChoice(): BackendChoice {
+  const asked = new URLSearchParams(window.location.search).get('backend');
+  return asked === 'gpu' || asked === 'cpu' || asked === 'auto' ? asked : 'auto';
+}
+
+const gpu = 'gpu' in navigator ? navigator.gpu : undefined;
+const missingReason = window.isSecureContext ? 'this browser has no navigator.gpu (WebGPU is off or unsupported)' : 'no navigator.gpu: the page is not in a secure context (serve it on localhost or https)';
+// The page's single EngineHost (one owner of the GPUDevice).
+const host = EngineHost.start({ gpu, missingReason }, initialChoice());
+const session = new Session({ host, base: import.meta.env.BASE_URL });
+void host.then((h) => exposeForTests('sropEngineHost', h));
+exposeForTests('sropWorkspace', session.workspace);
+exposeForTests('sropModel', session.model);
+exposeForTests('sropLab', session.lab);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <SessionContext.Provider value={session}>
+      <App />
+    </SessionContext.Provider>
   </StrictMode>,
 );

@@ -3,6 +3,6 @@
 // production build the condition is the constant false and the code is left out.
 
 /** Puts `value` on `window[name]` in the test build; does nothing in production. */
-export function exposeForTests(name: 'sropWorkspace' | 'sropModel' | 'sropLab', value: unknown): void {
+export function exposeForTests(name: 'sropWorkspace' | 'sropModel' | 'sropLab' | 'sropEngineHost', value: unknown): void {
   if (import.meta.env.MODE === 'e2e') (window as unknown as Record<string, unknown>)[name] = value;
 }

@@ -1,0 +1,110 @@
+// The page's session: the one place where the engine host and the stores are made and wired
+// (main.tsx makes one and hands it to React through a context). Everything the components do goes
+// through it: the workspace (panes and the layer queue), the live model, the lab, what reaches the
+// page (PageContent), the engine choice, and the channel view's map and spectrum.
+//
+// Data flows one way: io (files, memory layers) -> engine (ring profiles) -> analysis (SROPs,
+// summaries, comparisons) -> session (what is loaded, what runs) -> ui (snapshots drawn).
+
+import type { EngineHost, HostState } from '../engine/host';
+import { CpuEngine } from '../engine/cpuEngine';
+import type { BackendChoice, ProfileEngine } from '../engine/types';
+import type { LayerResult } from '../analysis/layerResult';
+import { layerErrorMessage } from '../io/types';
+import { configureRuntime } from '../model/runtime';
+import { LabStore } from './labStore';
+import { ModelStore } from './modelStore';
+import { PageContent } from './pageContent';
+import { Store } from './store';
+import { Workspace } from './workspace';
+
+/** The engine host as the page sees it: not started yet (null), then its state. */
+export interface EngineState {
+  host: HostState | null;
+}
+
+/** One map of a layer for the channel view: its values, and its power spectrum unless it is 1 x 1. */
+export type ChannelMap =
+  | { kind: 'single'; value: number }
+  | { kind: 'map'; values: Float32Array; power: Float64Array; backend: string };
+
+class EngineStore extends Store<EngineState> {
+  constructor() {
+    super({ host: null });
+  }
+
+  update(host: HostState): void {
+    this.set({ host });
+  }
+}
+
+export class Session {
+  readonly workspace: Workspace;
+  readonly model: ModelStore;
+  readonly lab: LabStore;
+  readonly content: PageContent;
+  /** The engine host's state (which engine, which adapter, recovering), for the header. */
+  readonly engines = new EngineStore();
+  private host: EngineHost | null = null;
+  /** The one CPU engine of the page until the host is up (and for the spectrum before it). */
+  private readonly fallback = new CpuEngine();
+
+  constructor(options: { host: Promise<EngineHost>; base: string }) {
+    configureRuntime(`${options.base}ort/`);
+    this.workspace = new Workspace(() => this.engine());
+    this.model = new ModelStore(this.workspace, () => {
+      const adapter = this.host?.state.adapter;
+      return !!adapter?.name && !adapter.isFallback;
+    });
+    this.lab = new LabStore(this.model, () => this.workspace.state.params, () => this.engine());
+    this.content = new PageContent(this.model, this.workspace, options.base);
+    void options.host.then((host) => this.attach(host));
+  }
+
+  /** The engine host, once it has started (null before). */
+  get engineHost(): EngineHost | null {
+    return this.host;
+  }
+
+  private attach(host: EngineHost): void {
+    this.host = host;
+    let generation = host.state.generation;
+    this.engines.update(host.state);
+    host.subscribe((state) => {
+      this.engines.update(state);
+      // A new engine (device lost and replaced, backend switched): everything is measured again on it.
+      if (state.generation !== generation && state.status !== 'recovering') this.workspace.recomputeAll();
+      generation = state.generation;
+    });
+  }
+
+  /** The engine the page measures with now: the host's, or the CPU engine before the host is up. */
+  engine(): ProfileEngine {
+    return this.host?.engine ?? this.fallback;
+  }
+
+  setEngineChoice(choice: BackendChoice): Promise<void> {
+    return this.host ? this.host.setChoice(choice) : Promise.resolve();
+  }
+
+  /**
+   * One map of a finished layer for the channel view: re-read from its file (one slice) and, unless
+   * it is 1 x 1, its power spectrum from the engine in use. Rejects with a message naming the file
+   * when the file was removed or cannot be read.
+   */
+  async channelMap(result: LayerResult, map: number): Promise<ChannelMap> {
+    const source = this.workspace.layerOf(result);
+    if (!source) throw new Error('the map is no longer available (its file was removed)');
+    const [, , h, w] = result.shape;
+    let values: Float32Array;
+    try {
+      values = await source.readMaps(map, 1);
+    } catch (error) {
+      throw new Error(layerErrorMessage(result, error));
+    }
+    if (h === 1 && w === 1) return { kind: 'single', value: values[0] };
+    const engine = this.engine();
+    const power = await engine.powerSpectrum(values, h, w);
+    return { kind: 'map', values, power, backend: engine.backend };
+  }
+}
