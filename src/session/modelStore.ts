@@ -629,12 +629,16 @@ export class ModelStore extends Store<ModelState> {
           const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
           return [memoryLayer(name, file, t, layout, reason)];
         });
+      // The pane offers a layout control only when some chosen tensor's layout is not the graph's.
+      const adjustable = selected.some((name) => candidates.has(name) && !candidates.get(name)!.layout);
       this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
         layout: this.liveLayout,
-        relayout: (choice) => {
-          this.liveLayout = choice;
-          return build(choice);
-        },
+        relayout: adjustable
+          ? (choice) => {
+              this.liveLayout = choice;
+              return build(choice);
+            }
+          : undefined,
       });
       const classVector = classVectorOf(outputs, this.parsed.outputs);
       this.set({

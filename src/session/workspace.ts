@@ -36,7 +36,8 @@ export interface FileEntry {
   layers: LayerEntry[];
   /**
    * Live feature maps: the same tensors read with another layout choice (applied where the graph
-   * does not give the layout). Absent for files, which are re-read from their blob.
+   * does not give the layout). Absent for files, which are re-read from their blob, and for live
+   * maps whose every layout the graph gives.
    */
   relayout?: (layout: LayoutChoice) => Layer[];
 }

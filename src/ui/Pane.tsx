@@ -8,9 +8,6 @@ import type { PageContent } from '../session/pageContent';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
 
-/** A live layer whose layout the graph gave (its reason says so), as against the shape rule or the user's choice. */
-const isGraphLayout = (reason: string) => !reason.includes('the graph does not tell');
-
 export function Pane({ side, pane, workspace, content, onFiles, top }: {
   side: SideName;
   pane: PaneState;
@@ -82,7 +79,7 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
           <div className="file-head">
             <strong>{file.name}</strong>
             {file.blob === null && <span className="tag">live feature maps</span>}
-            {file.blob === null && file.relayout && file.layers.some((e) => !isGraphLayout(e.layer.layoutReason)) && <label title="for the tensors whose layout the graph does not give">
+            {file.blob === null && file.relayout && <label title="for the tensors whose layout the graph does not give">
               layout where the graph does not tell{' '}
               <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
                 <option value="auto">auto</option>
