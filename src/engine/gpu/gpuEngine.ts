@@ -17,7 +17,7 @@
 import { ActivationFileError, type Layer } from '../../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable, type RingTable } from '../ringTable';
-import { checkShape, emptyProfiles } from '../profileMath';
+import { checkProfileShape, emptyProfiles } from '../profileMath';
 import { linePlan, type LinePlan } from './linePlan';
 import { MomentStage, type MomentReadback } from './momentStage';
 import { PackStage } from './packStage';
@@ -278,7 +278,7 @@ export class GpuEngine implements ProfileEngine {
   }
 
   async profileMaps(data: Float32Array, count: number, height: number, width: number, options: ProfileOptions = {}): Promise<RingProfiles> {
-    checkShape(count, height, width);
+    checkProfileShape(count, height, width);
     const size = height * width;
     if (data.length < count * size) {
       throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
@@ -289,7 +289,7 @@ export class GpuEngine implements ProfileEngine {
   async profileLayer(layer: Layer, options: ProfileOptions = {}): Promise<RingProfiles> {
     const [n, c, height, width] = layer.shape;
     const total = n * c;
-    checkShape(total, height, width);
+    checkProfileShape(total, height, width);
     const size = height * width;
     return this.pipelined(() => this.submitLayer(total, height, width, async (first, count) => {
       const data = await layer.readMaps(first, count);
@@ -514,7 +514,7 @@ export class GpuEngine implements ProfileEngine {
    * map's own. Centring and scaling are undone in float64; the DC bin is |sum|^2.
    */
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
-    checkShape(1, height, width);
+    checkProfileShape(1, height, width);
     return this.pipelined(async () => ({ done: Promise.resolve(await this.spectrumOf(map, height, width)) }));
   }
 
