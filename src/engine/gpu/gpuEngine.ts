@@ -23,6 +23,7 @@ import { MomentStage, type MomentReadback } from './momentStage';
 import { PackStage } from './packStage';
 import { LineFftStage } from './lineFftStage';
 import { RingStage } from './ringStage';
+import { deviceLostMessage, lossReason } from './device';
 
 export const DEFAULT_GPU_MEMORY_BOUND = 256 * 1024 * 1024;
 /**
@@ -236,7 +237,7 @@ export class GpuEngine implements ProfileEngine {
     this.idleReleaseMs = Math.max(0, options.idleReleaseMs ?? IDLE_RELEASE_MS);
     this.bufferLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     device.lost.then((info) => {
-      this.lostReason = info.message || info.reason || 'lost';
+      this.lostReason = lossReason(info);
     });
   }
 
@@ -477,7 +478,7 @@ export class GpuEngine implements ProfileEngine {
         if (error) throw new Error(`GPU engine: ${error.message}`);
         ({ energies, moments } = await reading);
       } catch (error) {
-        if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
+        if (this.lostReason) throw this.lostError();
         if (this.destroyed) throw new Error('GPU engine: destroyed while a layer was running');
         throw error;
       }
@@ -558,7 +559,7 @@ export class GpuEngine implements ProfileEngine {
       power[0] = sum * sum;
       return power;
     } catch (error) {
-      if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
+      if (this.lostReason) throw this.lostError();
       throw error;
     } finally {
       // The pipeline's read-back buffer is back before the call ends, whatever happened.
@@ -569,9 +570,13 @@ export class GpuEngine implements ProfileEngine {
     }
   }
 
+  private lostError(): Error {
+    return new Error(`GPU engine: ${deviceLostMessage(this.lostReason ?? 'lost')}`);
+  }
+
   private checkUsable(): void {
     if (this.destroyed) throw new Error('GPU engine: used after destroy()');
-    if (this.lostReason) throw new Error(`GPU engine: the GPU device was lost (${this.lostReason})`);
+    if (this.lostReason) throw this.lostError();
   }
 
   /** Frees every buffer; the device belongs to the caller and stays. */
