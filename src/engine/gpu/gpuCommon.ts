@@ -1,5 +1,8 @@
 // Shared pieces of the GPU stages: pipelines cached per device (keyed by everything that changes
-// the code), small uniform buffers, and dispatches of any size within the 65535-workgroup limit.
+// the code), storage buffers, and dispatches of any size within the 65535-workgroup limit. Uniform
+// buffers are in uniforms.ts, the shaders' sources in shaders.ts.
+
+import type { ShaderSource } from './shaders';
 
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIMENSION = 65535;
@@ -19,7 +22,8 @@ function shaderModule(device: GPUDevice, label: string, code: string): GPUShader
 }
 
 /** The compute pipeline of `entryPoint` in shader `label` with these override constants, built once per device. */
-export function computePipeline(device: GPUDevice, label: string, code: string, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
+export function computePipeline(device: GPUDevice, shader: ShaderSource, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
+  const { label, code } = shader;
   const key = `${label}:${entryPoint}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
   let byDevice = pipelines.get(device);
   if (!byDevice) pipelines.set(device, (byDevice = new Map()));
@@ -33,16 +37,6 @@ export function computePipeline(device: GPUDevice, label: string, code: string, 
     byDevice.set(key, pipeline);
   }
   return pipeline;
-}
-
-/** A uniform buffer holding these u32 values (padded to 16 bytes). */
-export function uniformBuffer(device: GPUDevice, label: string, values: number[]): GPUBuffer {
-  const padded = new Uint32Array(Math.max(4, Math.ceil(values.length / 4) * 4));
-  padded.set(values);
-  const buffer = device.createBuffer({ label, size: padded.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
-  new Uint32Array(buffer.getMappedRange()).set(padded);
-  buffer.unmap();
-  return buffer;
 }
 
 /** A read-only storage buffer with this content. */

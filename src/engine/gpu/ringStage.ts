@@ -1,9 +1,12 @@
 // GPU stage 3: per map and ring segment, the power of the packed spectra summed over the ring's
 // half-spectrum bins (shaders/rings.wgsl); only these small profiles are copied back.
 
-import ringsCode from '../../../shaders/rings.wgsl?raw';
 import type { RingTable } from '../ringTable';
-import { bind, computePipeline, encodeDispatches, storageBuffer, uniformBuffer, type Dispatch } from './gpuCommon';
+import { bind, computePipeline, encodeDispatches, storageBuffer, type Dispatch } from './gpuCommon';
+import { SHADERS } from './shaders';
+import { structLayout, uniformBuffer } from './uniforms';
+
+const PARAMS = structLayout(SHADERS.rings.code, 'Rings');
 
 /**
  * The ring table as the shader reads it: per segment (2 rings of them: in-disc rings, then
@@ -43,11 +46,11 @@ export class RingStage {
     this.segments = 2 * table.rings;
     const { segmentStart, bins } = ringSegments(table);
     this.energyBytes = Math.max(16, maps * this.segments * 4);
-    this.params = uniformBuffer(device, `${label} ring params`, [maps, this.segments, table.height, table.width]);
+    this.params = uniformBuffer(device, `${label} ring params`, PARAMS, { maps, segments: this.segments, height: table.height, width: table.width });
     this.segmentStart = storageBuffer(device, `${label} ring segment starts`, segmentStart);
     this.bins = storageBuffer(device, `${label} ring bins`, bins);
     this.energies = device.createBuffer({ label: `${label} ring energies`, size: this.energyBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const pipeline = computePipeline(device, 'rings.wgsl', ringsCode);
+    const pipeline = computePipeline(device, SHADERS.rings);
     this.dispatch = {
       pipeline,
       bindGroup: bind(device, `${label} rings`, pipeline, [this.params, spectra, this.segmentStart, this.bins, this.energies]),
