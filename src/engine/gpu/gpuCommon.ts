@@ -2,6 +2,7 @@
 // the code), storage buffers, and dispatches of any size within the 65535-workgroup limit. Uniform
 // buffers are in uniforms.ts, the shaders' sources in shaders.ts.
 
+import { storedBytes } from './bufferCost';
 import type { ShaderSource } from './shaders';
 
 export const WORKGROUP = 64;
@@ -39,9 +40,9 @@ export function computePipeline(device: GPUDevice, shader: ShaderSource, entryPo
   return pipeline;
 }
 
-/** A read-only storage buffer with this content. */
+/** A read-only storage buffer with this content (storedBytes(values.byteLength) bytes). */
 export function storageBuffer(device: GPUDevice, label: string, values: Float32Array | Uint32Array): GPUBuffer {
-  const size = Math.max(16, Math.ceil(values.byteLength / 4) * 4);
+  const size = storedBytes(values.byteLength);
   const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
   const view = values instanceof Float32Array ? new Float32Array(buffer.getMappedRange()) : new Uint32Array(buffer.getMappedRange());
   view.set(values);

@@ -6,6 +6,7 @@ import { bind, computePipeline, encodeDispatches, storageBuffer, type Dispatch }
 import type { LinePlan } from './linePlan';
 import { SHADERS } from './shaders';
 import { structLayout, uniformBuffer, type StructLayout } from './uniforms';
+import { fixedBuffer, repeatCost, sumCosts, type BufferCost } from './bufferCost';
 
 const PASS = structLayout(SHADERS.fftPass.code, 'Pass');
 const CHIRP = structLayout(SHADERS.bluestein.code, 'Chirp');
@@ -25,6 +26,22 @@ export interface LineLayout {
 const BUTTERFLIES_PER_INVOCATION = 4;
 
 export class LineFftStage {
+  /**
+   * GPU memory of the buffers this stage makes: its table and one uniform buffer per dispatch (a
+   * radix pass each; Bluestein's three chirp steps and two transforms). The data and Bluestein work
+   * buffers are the pipeline's.
+   */
+  static cost(plan: LinePlan): BufferCost {
+    const passes = repeatCost(fixedBuffer(PASS.bufferBytes), plan.passes.length);
+    const uniforms = plan.kind === 'radix' ? passes : sumCosts(repeatCost(fixedBuffer(CHIRP.bufferBytes), 3), passes, passes);
+    return sumCosts(fixedBuffer(plan.table.byteLength), uniforms);
+  }
+
+  /** Complex values of Bluestein work per line (each of the two work buffers), 0 for a radix plan. */
+  static workValuesPerLine(plan: LinePlan): number {
+    return plan.kind === 'bluestein' ? plan.size : 0;
+  }
+
   /** Which of the two data buffers holds the result. */
   readonly resultIn: 0 | 1;
   private readonly table: GPUBuffer;

@@ -4,6 +4,7 @@
 import { bind, computePipeline, groupGrid, workgroups } from './gpuCommon';
 import { SHADERS } from './shaders';
 import { structLayout, uniformBuffer, writeUniformField } from './uniforms';
+import { fixedBuffer, pairBuffer, sumCosts, type BufferCost } from './bufferCost';
 
 const PARAMS = structLayout(SHADERS.moments.code, 'Params');
 /** Bytes per map of the moments buffer (a vec4f: scale, sum, sum of squares, centred sum of squares). */
@@ -31,6 +32,14 @@ export interface MomentReadback {
 }
 
 export class MomentStage {
+  /** GPU memory of the buffers this stage makes (the maps and the mean and scale are the pipeline's). */
+  static cost(): BufferCost {
+    return sumCosts(fixedBuffer(PARAMS.bufferBytes), pairBuffer(2 * MOMENT_BYTES));
+  }
+
+  /** Bytes per pair of maps that encodeCopy copies (at least 16 for the moments). */
+  static readonly copyBytesPerPair = 2 * (MOMENT_BYTES + MEAN_SCALE_BYTES);
+
   private readonly params: GPUBuffer;
   private readonly moments: GPUBuffer;
   private readonly pipeline: GPUComputePipeline;

@@ -3,6 +3,7 @@
 import { bind, computePipeline, encodeDispatches, type Dispatch } from './gpuCommon';
 import { SHADERS } from './shaders';
 import { structLayout, uniformBuffer } from './uniforms';
+import { fixedBuffer, type BufferCost } from './bufferCost';
 
 const PARAMS = structLayout(SHADERS.pack.code, 'Pack');
 
@@ -10,6 +11,11 @@ const PARAMS = structLayout(SHADERS.pack.code, 'Pack');
 const VALUES_PER_INVOCATION = 8;
 
 export class PackStage {
+  /** GPU memory of the buffers this stage makes: its parameters (it reads and writes the pipeline's buffers). */
+  static cost(): BufferCost {
+    return fixedBuffer(PARAMS.bufferBytes);
+  }
+
   private readonly params: GPUBuffer;
   private readonly dispatch: Dispatch;
 
