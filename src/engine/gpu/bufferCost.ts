@@ -48,3 +48,24 @@ export function repeatCost(cost: BufferCost, times: number): BufferCost {
 
 /** Bytes of chunks of `pairs` pairs at most. */
 export const costBytes = (cost: BufferCost, pairs: number): number => cost.fixed + cost.perPair * pairs;
+
+/** Bytes in MiB for messages. */
+export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * The most pairs per chunk (at most `mostPairs`) whose buffers stay under `bound` bytes together
+ * and each within `bufferLimit`; throws, naming `what`, when not even one pair fits.
+ */
+export function chunkPairs(cost: BufferCost, bound: number, bufferLimit: number, mostPairs: number, what: string): number {
+  if (cost.largestFixed > bufferLimit) {
+    throw new Error(`GPU engine: ${what} need a ${mib(cost.largestFixed)} table, more than the device's buffer limit of ${mib(bufferLimit)}`);
+  }
+  const pairs = Math.min(Math.floor((bound - cost.fixed) / cost.perPair), Math.floor(bufferLimit / cost.largestPerPair), mostPairs);
+  if (pairs < 1) {
+    throw new Error(
+      `GPU engine: ${what} need ${mib(costBytes(cost, 1))} of GPU memory per pair with their tables (largest buffer ${mib(cost.largestPerPair)}), ` +
+        `more than the bound of ${mib(bound)} or the device's buffer limit of ${mib(bufferLimit)}`,
+    );
+  }
+  return pairs;
+}

@@ -156,24 +156,35 @@ export class ChunkPipeline {
   }
 
   /**
-   * One map's 2-D spectrum (the real part of a pair whose imaginary part is zero), scaled by the
-   * pack scale: copies the spectra into `into` (at least size * 8 bytes, mappable) and resolves
-   * with the pack scale once both are back. The pipeline's read-back buffer is free again when it settles.
+   * One map's power spectrum: the map is the real part of a pair whose imaginary part is zero, so
+   * the pair's 2-D spectrum, copied into `into` (mappable, at least size * 8 bytes), is the map's
+   * own. Non-finite values count as 0; the pack scale is undone in float64 and the DC bin is
+   * |sum|^2. The pipeline's read-back buffer is free again when it settles.
    */
-  async spectrum(map: Float32Array, into: GPUBuffer): Promise<number> {
+  async spectrum(map: Float32Array, into: GPUBuffer): Promise<Float64Array> {
     const size = this.table.height * this.table.width;
+    const finite = Float32Array.from(map.subarray(0, size), (v) => (Number.isFinite(v) ? v : 0));
+    let sum = 0;
+    for (const v of finite) sum += v;
     const readback = this.takeReadback();
     let reading: Promise<ChunkReadback> | null = null;
     try {
       // The second slot of the pair is spare: the moment stage packs it as zeros.
-      const commands = this.record(map, 1, readback);
+      const commands = this.record(finite, 1, readback);
       const encoder = this.device.createCommandEncoder({ label: 'spectrum copy' });
       encoder.copyBufferToBuffer(this.spectra, 0, into, 0, size * 8);
       this.device.queue.submit([commands, encoder.finish()]);
       reading = this.read(readback, 1);
       reading.catch(() => undefined); // awaited below and in finally
-      const [{ moments }] = await Promise.all([reading, into.mapAsync(GPUMapMode.READ)]);
-      return moments.packScale[0];
+      const [{ moments: { packScale } }] = await Promise.all([reading, into.mapAsync(GPUMapMode.READ)]);
+      const z = new Float32Array(into.getMappedRange().slice(0));
+      into.unmap();
+      // Scale 0: nothing but the DC bin (an all-zero or constant map).
+      const unscale = packScale[0] > 0 ? 1 / (packScale[0] * packScale[0]) : 0;
+      const power = new Float64Array(size);
+      for (let i = 0; i < size; i++) power[i] = (z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]) * unscale;
+      power[0] = sum * sum;
+      return power;
     } finally {
       if (reading) await reading.catch(() => undefined);
       else this.readbacks.push(readback);

@@ -11,7 +11,7 @@ import { ActivationFileError, type Layer } from '../../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable } from '../ringTable';
 import { checkProfileShape, emptyProfiles } from '../profileMath';
-import { costBytes } from './bufferCost';
+import { chunkPairs, costBytes, mib } from './bufferCost';
 import { chunkCost, decodeChunk, type ChunkPipeline } from './chunkPipeline';
 import { PipelineCache } from './pipelineCache';
 import { ChunkScheduler } from './scheduler';
@@ -36,9 +36,6 @@ export interface GpuEngineOptions {
   /** Milliseconds without work after which the kept pipelines are destroyed (default 15 s; 0: kept). */
   idleReleaseMs?: number;
 }
-
-/** Bytes in MiB for messages. */
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export class GpuEngine implements ProfileEngine {
   readonly backend = 'gpu' as const;
@@ -83,23 +80,8 @@ export class GpuEngine implements ProfileEngine {
 
   /** Maps per chunk for this shape under the memory bound and the binding limits (even, at least 2). */
   chunkMaps(height: number, width: number): number {
-    const cost = chunkCost(height, width);
-    const bound = this.cache.memoryBound;
-    if (cost.largestFixed > this.bufferLimit) {
-      throw new Error(`GPU engine: maps of ${height} x ${width} need a ${mib(cost.largestFixed)} table, more than the device's buffer limit of ${mib(this.bufferLimit)}`);
-    }
-    const pairs = Math.min(
-      Math.floor((bound - cost.fixed) / cost.perPair),
-      Math.floor(this.bufferLimit / cost.largestPerPair),
-      Math.max(1, Math.floor(MAX_CHUNK_VALUES / (2 * height * width))),
-    );
-    if (pairs < 1) {
-      throw new Error(
-        `GPU engine: maps of ${height} x ${width} need ${mib(costBytes(cost, 1))} of GPU memory per pair with their tables (largest buffer ${mib(cost.largestPerPair)}), ` +
-          `more than the bound of ${mib(bound)} or the device's buffer limit of ${mib(this.bufferLimit)}`,
-      );
-    }
-    return 2 * pairs;
+    const mostPairs = Math.max(1, Math.floor(MAX_CHUNK_VALUES / (2 * height * width)));
+    return 2 * chunkPairs(chunkCost(height, width), this.cache.memoryBound, this.bufferLimit, mostPairs, `maps of ${height} x ${width}`);
   }
 
   async profileMaps(data: Float32Array, count: number, height: number, width: number, options: ProfileOptions = {}): Promise<RingProfiles> {
@@ -200,11 +182,7 @@ export class GpuEngine implements ProfileEngine {
     });
   }
 
-  /**
-   * One map's power spectrum through the same GPU stages (pack, row and column passes): the
-   * map is the real part of a pair whose imaginary part is zero, so the read-back spectrum is the
-   * map's own. Centring and scaling are undone in float64; the DC bin is |sum|^2.
-   */
+  /** One map's power spectrum through the same GPU stages (ChunkPipeline.spectrum), for the channel view. */
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
     checkProfileShape(1, height, width);
     return this.scheduler.run(async () => ({ done: Promise.resolve(await this.spectrumOf(map, height, width)) }));
@@ -217,24 +195,13 @@ export class GpuEngine implements ProfileEngine {
     if (need > this.cache.memoryBound || size * 8 > this.bufferLimit) {
       throw new Error(`GPU engine: the spectrum of a ${height} x ${width} map needs ${mib(need)} of GPU memory, more than the bound of ${mib(this.cache.memoryBound)}`);
     }
-    const finite = Float32Array.from(map.subarray(0, size), (v) => (Number.isFinite(v) ? v : 0));
-    let sum = 0;
-    for (const v of finite) sum += v;
     const pipeline = await this.cache.get(ringTable(height, width), 1, () => this.checkUsable(), size * 8);
     await this.scheduler.freeSlot();
     this.checkUsable();
     const readback = this.device.createBuffer({ label: 'spectrum readback', size: size * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.cache.countTransient(readback.size);
     try {
-      const packScale = await pipeline.spectrum(finite, readback);
-      const z = new Float32Array(readback.getMappedRange().slice(0));
-      readback.unmap();
-      // Scale 0: nothing but the DC bin (an all-zero or constant map).
-      const unscale = packScale > 0 ? 1 / (packScale * packScale) : 0;
-      const power = new Float64Array(size);
-      for (let i = 0; i < size; i++) power[i] = (z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]) * unscale;
-      power[0] = sum * sum;
-      return power;
+      return await pipeline.spectrum(map, readback);
     } catch (error) {
       if (this.lostReason) throw this.lostError();
       throw error;
