@@ -261,6 +261,7 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
     dtype: spec.dtypeText,
     layout,
     layoutReason: guess ? guess.reason : 'given',
+    ...(guess?.undecided !== undefined ? { layoutUndecided: guess.undecided } : {}),
     readMaps,
   };
 }
