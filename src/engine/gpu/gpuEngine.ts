@@ -12,7 +12,7 @@ import type { ProfileEngine, ProfileOptions, RingProfiles } from '../types';
 import { ringTable } from '../ringTable';
 import { checkProfileShape, emptyProfiles } from '../profileMath';
 import { chunkPairs, costBytes, mib } from './bufferCost';
-import { chunkCost, decodeChunk, type ChunkPipeline } from './chunkPipeline';
+import { chunkCost, decodeChunk, type ChunkPipeline, type ChunkReadback, type SubmittedChunk } from './chunkPipeline';
 import { PipelineCache } from './pipelineCache';
 import { ChunkScheduler } from './scheduler';
 import { deviceLostMessage, lossReason } from './device';
@@ -167,8 +167,8 @@ export class GpuEngine implements ProfileEngine {
   }
 
   /** Submits one chunk, in flight until read back; its error says so if the device was lost or the engine destroyed meanwhile. */
-  private submitChunk(pipeline: ChunkPipeline, data: Float32Array, count: number): ReturnType<ChunkPipeline['submit']>['result'] {
-    let chunk: ReturnType<ChunkPipeline['submit']>;
+  private submitChunk(pipeline: ChunkPipeline, data: Float32Array, count: number): Promise<ChunkReadback> {
+    let chunk: SubmittedChunk;
     try {
       chunk = pipeline.submit(data, count);
     } catch (error) {
