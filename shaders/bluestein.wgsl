@@ -5,8 +5,6 @@
 // `chirpOut` conjugates back and applies the chirp. Lines are addressed as in fftPass.wgsl; the
 // padded work lines are contiguous, `size` apart.
 
-override WORKGROUP: u32 = 64u;
-
 struct Chirp {
   n: u32,
   size: u32,
@@ -27,22 +25,14 @@ struct Chirp {
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2f>;
 @group(0) @binding(3) var<storage, read> table: array<vec2f>;
 
-fn cmul(a: vec2f, b: vec2f) -> vec2f {
-  return vec2f(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
-}
-
 fn lineBase(line: u32) -> u32 {
-  return (line / params.linesPerMap) * params.mapStride + (line % params.linesPerMap) * params.lineStride;
-}
-
-fn index(gid: vec3u, groups: vec3u) -> u32 {
-  return gid.x + gid.y * groups.x * WORKGROUP;
+  return lineStart(line, params.linesPerMap, params.mapStride, params.lineStride);
 }
 
 /** Strided data lines times the chirp, zero-padded into contiguous work lines of length size. */
 @compute @workgroup_size(WORKGROUP)
 fn chirpIn(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = index(gid, groups);
+  let t = invocationIndex(gid, groups);
   if (t >= params.lines * params.size) { return; }
   let line = t / params.size;
   let j = t - line * params.size;
@@ -56,7 +46,7 @@ fn chirpIn(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
 /** conj(Y_k B_k / size): the filter product, conjugated for the inverse transform. */
 @compute @workgroup_size(WORKGROUP)
 fn convolve(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = index(gid, groups);
+  let t = invocationIndex(gid, groups);
   if (t >= params.lines * params.size) { return; }
   let product = cmul(src[t], table[params.filterOffset + t % params.size]);
   dst[t] = vec2f(product.x, -product.y);
@@ -65,7 +55,7 @@ fn convolve(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 /** X_k = w_k conj(z_k), k < n, written back into the strided data lines. */
 @compute @workgroup_size(WORKGROUP)
 fn chirpOut(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = index(gid, groups);
+  let t = invocationIndex(gid, groups);
   if (t >= params.lines * params.n) { return; }
   let line = t / params.n;
   let k = t - line * params.n;

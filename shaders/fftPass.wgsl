@@ -7,7 +7,6 @@
 // multiplications, the others are direct DFTs through the table's roots.
 
 override RADIX: u32 = 2u;
-override WORKGROUP: u32 = 64u;
 override PER_INVOCATION: u32 = 1u;
 const MAX_RADIX: u32 = 16u;
 
@@ -31,10 +30,6 @@ struct Pass {
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2f>;
 @group(0) @binding(3) var<storage, read> table: array<vec2f>;
 
-fn cmul(a: vec2f, b: vec2f) -> vec2f {
-  return vec2f(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
-}
-
 /** -i z */
 fn minusI(z: vec2f) -> vec2f {
   return vec2f(z.y, -z.x);
@@ -52,7 +47,7 @@ fn dft4(a: vec2f, b: vec2f, c: vec2f, d: vec2f) -> array<vec2f, 4> {
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   // Several butterflies per invocation: a software rasteriser (SwiftShader) pays per invocation.
-  let first = (gid.x + gid.y * groups.x * WORKGROUP) * PER_INVOCATION;
+  let first = invocationIndex(gid, groups) * PER_INVOCATION;
   let total = params.butterflies * params.lines;
   for (var t = first; t < min(first + PER_INVOCATION, total); t++) {
     butterfly(t);
@@ -69,7 +64,7 @@ fn butterfly(t: u32) {
     j = t % params.butterflies;
     line = t / params.butterflies;
   }
-  let base = (line / params.linesPerMap) * params.mapStride + (line % params.linesPerMap) * params.lineStride;
+  let base = lineStart(line, params.linesPerMap, params.mapStride, params.lineStride);
   let k = j % params.span;
   let twiddles = params.twiddleOffset + k * RADIX;
   var v: array<vec2f, MAX_RADIX>;

@@ -8,8 +8,6 @@
 // invocation per map and no barriers, for small ones (a software rasteriser pays dearly for
 // barriers, and small maps come many to a layer).
 
-override WORKGROUP: u32 = 64u;
-
 struct Params {
   maps: u32,   // map slots of the chunk
   size: u32,   // values per map
@@ -110,7 +108,7 @@ fn writeMoments(map: u32, s: f32, total: f32, squares: f32, centredSquares: f32,
 
 @compute @workgroup_size(WORKGROUP)
 fn perMap(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let map = gid.x + gid.y * groups.x * WORKGROUP;
+  let map = invocationIndex(gid, groups);
   if (map >= params.maps) { return; }
   let base = map * params.size;
   if (map >= params.count) {

@@ -4,7 +4,6 @@
 // the scale keeps float32 powers far from overflow and underflow and the two maps of a pair on an
 // equal footing. A map with scale 0 (non-finite, or nothing left after centring) packs as zeros.
 
-override WORKGROUP: u32 = 64u;
 override PER_INVOCATION: u32 = 8u;
 
 struct Pack {
@@ -30,7 +29,7 @@ fn centred(map: u32, element: u32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   // Several consecutive values per invocation: a software rasteriser (SwiftShader) streams far
   // faster that way than with one value per invocation.
-  let first = (gid.x + gid.y * groups.x * WORKGROUP) * PER_INVOCATION;
+  let first = invocationIndex(gid, groups) * PER_INVOCATION;
   let total = params.pairs * params.size;
   for (var t = first; t < min(first + PER_INVOCATION, total); t++) {
     let pair = t / params.size;

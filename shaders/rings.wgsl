@@ -5,8 +5,6 @@
 // X_even = (Z + conj V) / 2 and X_odd = (Z - conj V) / 2i. Kahan summation keeps long rings exact
 // to float32 rounding.
 
-override WORKGROUP: u32 = 64u;
-
 struct Rings {
   maps: u32,
   segments: u32,
@@ -22,7 +20,7 @@ struct Rings {
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let t = gid.x + gid.y * groups.x * WORKGROUP;
+  let t = invocationIndex(gid, groups);
   if (t >= params.maps * params.segments) { return; }
   let map = t / params.segments;
   let segment = t - map * params.segments;

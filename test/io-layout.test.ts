@@ -27,6 +27,11 @@ describe('guessLayout', () => {
       expect(guess.reason).toMatch(reason);
     });
   }
+  it('says in a field of its own when the shape cannot tell (all three axes equal), and only then', () => {
+    expect(guessLayout([2, 4, 4, 4]).undecided).toBe('axes 1, 2, 3 are all 4');
+    expect(guessLayout([4, 4, 4]).undecided).toBe('axes 0, 1, 2 are all 4');
+    for (const shape of [[2, 8, 13, 17], [8, 7, 7, 64], [1, 3, 224, 224], [5, 6]]) expect(guessLayout(shape).undecided).toBeUndefined();
+  });
   it('the batch axis does not matter', () => {
     for (const shape of [[64, 7, 7], [7, 7, 64], [3, 13, 17], [13, 17, 3]]) {
       expect(guessLayout([1, ...shape]).layout).toBe(guessLayout(shape).layout);
@@ -59,6 +64,7 @@ describe('file-wide layout vote', () => {
     const b = layers.find((l) => l.name === 'b')!;
     expect(b.layout).toBe('nhwc');
     expect(b.layoutReason).toBe("nhwc: ambiguous on its own (axes 1, 2, 3 are all 16); NHWC like the file's other 2 layers");
+    expect(b.layoutUndecided, 'decided by the file once re-read').toBeUndefined();
     // Channels last: map 0 is every 16th value.
     const map0 = await b.readMaps(0, 1);
     expect(Array.from(map0.subarray(0, 3))).toEqual([0, 16, 32]);
@@ -71,6 +77,7 @@ describe('file-wide layout vote', () => {
   it('no vote when the decided layers disagree, or all say NCHW', async () => {
     const mixed = await openActivationFile(safetensors({ a: [1, 8, 8, 32], b: [1, 16, 16, 16], c: [1, 64, 4, 4] }), 'mixed.safetensors', 'auto');
     expect(mixed.layers.find((l) => l.name === 'b')!.layoutReason).toMatch(/^nchw: ambiguous/);
+    expect(mixed.layers.find((l) => l.name === 'b')!.layoutUndecided).toBe('axes 1, 2, 3 are all 16');
     const torch = await openActivationFile(safetensors({ b: [1, 16, 16, 16], c: [1, 64, 4, 4] }), 'torch.safetensors', 'auto');
     expect(torch.layers.find((l) => l.name === 'b')!.layoutReason).toMatch(/^nchw: ambiguous/);
   });

@@ -4,6 +4,7 @@
 import { CpuEngine } from '../../src/engine/cpuEngine';
 import { GpuEngine } from '../../src/engine/gpu/gpuEngine';
 import { adapterIsFallback, adapterName } from '../../src/engine/host';
+import { requestEngineDevice } from '../../src/engine/gpu/device';
 import { layerSrops, DEFAULT_PARAMS, type SropParams } from '../../src/analysis/srop';
 import { reluLayer, syntheticMaps, timeWorkload } from '../../src/testing/syntheticMaps';
 import type { RingProfiles } from '../../src/engine/types';
@@ -26,14 +27,7 @@ async function gpu(): Promise<GpuEngine> {
   if (!('gpu' in navigator)) throw new Error('no navigator.gpu');
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter');
-  const limits = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-    },
-  });
+  const device = await requestEngineDevice(adapter, 'srop harness device');
   adapterFacts = { name: adapterName(adapter), isFallback: adapterIsFallback(adapter) };
   gpuEngine = new GpuEngine(device, adapterFacts.name, {});
   return gpuEngine;

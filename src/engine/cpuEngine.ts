@@ -11,7 +11,7 @@ import { ActivationFileError, type Layer } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { ringTable } from './ringTable';
 import { fftLines } from './fft64';
-import { checkShape, emptyProfiles, fillMapMoments } from './profileMath';
+import { checkProfileShape, emptyProfiles, fillMapMoments } from './profileMath';
 import { powerSpectrum64 } from './spectrum';
 
 /** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments. */
@@ -126,7 +126,7 @@ export class CpuEngine implements ProfileEngine {
   }
 
   async profileMaps(data: Float32Array, count: number, height: number, width: number, options: ProfileOptions = {}): Promise<RingProfiles> {
-    checkShape(count, height, width);
+    checkProfileShape(count, height, width);
     if (data.length < count * height * width) {
       throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
     }
@@ -142,7 +142,7 @@ export class CpuEngine implements ProfileEngine {
   async profileLayer(layer: Layer, options: ProfileOptions = {}): Promise<RingProfiles> {
     const [n, c, height, width] = layer.shape;
     const total = n * c;
-    checkShape(total, height, width);
+    checkProfileShape(total, height, width);
     options.signal?.throwIfAborted();
     const plan = shapePlan(height, width);
     const profiles = emptyProfiles(height, width, total, plan.rings);
@@ -167,7 +167,7 @@ export class CpuEngine implements ProfileEngine {
   }
 
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
-    checkShape(1, height, width);
+    checkProfileShape(1, height, width);
     return powerSpectrum64(map, height, width);
   }
 

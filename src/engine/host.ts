@@ -6,6 +6,7 @@ import type { BackendChoice, ProfileEngine } from './types';
 import { decideBackend, type AdapterFacts, type BackendDecision } from './select';
 import { CpuEngine } from './cpuEngine';
 import { GpuEngine } from './gpu/gpuEngine';
+import { deviceLostMessage, lossReason, requestEngineDevice } from './gpu/device';
 
 export type HostStatus = 'ready' | 'recovering' | 'failed';
 
@@ -31,21 +32,6 @@ export function adapterIsFallback(adapter: GPUAdapter): boolean {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
   return Boolean(info?.isFallbackAdapter ?? legacy);
-}
-
-async function requestFullDevice(adapter: GPUAdapter): Promise<GPUDevice> {
-  // Ask for the adapter's own buffer and workgroup limits: the engine streams within them.
-  const limits = adapter.limits;
-  return adapter.requestDevice({
-    label: 'srop device',
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
-    },
-  });
 }
 
 export interface HostOptions {
@@ -144,11 +130,11 @@ export class EngineHost {
 
   private async createGpuEngine(): Promise<ProfileEngine> {
     const adapter = this.gpuAdapter!;
-    const device = await requestFullDevice(adapter);
+    const device = await requestEngineDevice(adapter);
     this.device = device;
     device.lost.then((info) => {
       if (this.device !== device || info.reason === 'destroyed') return;
-      void this.recover(`the GPU device was lost (${info.message || info.reason})`);
+      void this.recover(deviceLostMessage(lossReason(info)));
     });
     device.addEventListener('uncapturederror', (event) => {
       const message = (event as GPUUncapturedErrorEvent).error.message;
@@ -201,7 +187,7 @@ export class EngineHost {
     // destroy() reports reason 'destroyed', which a real loss does not: recover explicitly.
     this.device = null;
     device.destroy();
-    void this.recover('the GPU device was lost (simulated)');
+    void this.recover(deviceLostMessage('simulated'));
   }
 
   private releaseEngine(): void {

@@ -69,8 +69,8 @@ export function fillMapMoments(data: Float32Array, count: number, size: number, 
   return out;
 }
 
-/** Throws unless count is a non-negative and height and width positive integers. */
-export function checkShape(count: number, height: number, width: number): void {
+/** Throws unless a profile call's map count is a non-negative and height and width positive integers. */
+export function checkProfileShape(count: number, height: number, width: number): void {
   for (const [what, value] of [['map count', count], ['height', height], ['width', width]] as const) {
     if (!Number.isInteger(value) || value < (what === 'map count' ? 0 : 1)) {
       throw new Error(`profile: ${what} ${value} is not a ${what === 'map count' ? 'non-negative' : 'positive'} integer`);

@@ -24,8 +24,8 @@ export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
-/** Checks the shape can be a stack of feature maps; returns its element count. Throws ActivationFileError. */
-export function checkShape(where: Where, shape: readonly number[]): number {
+/** Checks a stored array's shape can be a stack of feature maps; returns its element count. Throws ActivationFileError. */
+export function checkStoredShape(where: Where, shape: readonly number[]): number {
   if (shape.length < 1 || shape.length > 4) {
     throw fail(where, `shape ${formatShape(shape)} has ${shape.length} ${shape.length === 1 ? 'axis' : 'axes'}; a feature map needs 1 to 4`);
   }
@@ -38,7 +38,7 @@ export function checkShape(where: Where, shape: readonly number[]): number {
 
 /** Checks the data holds exactly the shape's bytes. `holder` is "the file", "the member", "the tensor". */
 export function checkBytes(where: Where, shape: readonly number[], itemSize: number, available: number, holder: string): void {
-  const need = checkShape(where, shape) * itemSize;
+  const need = checkStoredShape(where, shape) * itemSize;
   if (need !== available) {
     throw fail(where, `shape ${formatShape(shape)} needs ${need} bytes of data but ${holder} holds ${available}`);
   }
@@ -269,6 +269,7 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
     dtype: spec.dtypeText,
     layout,
     layoutReason: guess ? guess.reason : 'given',
+    ...(guess?.undecided !== undefined ? { layoutUndecided: guess.undecided } : {}),
     readMaps,
   };
 }

@@ -16,7 +16,13 @@ import type { Layout } from './types';
 
 export interface LayoutGuess {
   layout: Layout;
+  /** Why, in words, for the user. */
   reason: string;
+  /**
+   * Set when the shape alone cannot tell (rule 3: the last three axes are equal): what was seen,
+   * "axes 1, 2, 3 are all 16". fileWideLayout lets only such layers follow the file's others.
+   */
+  undecided?: string;
 }
 
 const SMALL_CHANNELS = 4;
@@ -34,7 +40,8 @@ export function guessLayout(storedShape: readonly number[]): LayoutGuess {
     return { layout: 'nhwc', reason: `nhwc: last axis ${d} looks like channels (axes ${ax(0)}, ${ax(1)} are ${b} x ${c})` };
   }
   if (b === c && c === d) {
-    return { layout: 'nchw', reason: `nchw: ambiguous (axes ${ax(0)}, ${ax(1)}, ${ax(2)} are all ${b}); PyTorch order assumed` };
+    const undecided = `axes ${ax(0)}, ${ax(1)}, ${ax(2)} are all ${b}`;
+    return { layout: 'nchw', reason: `nchw: ambiguous (${undecided}); PyTorch order assumed`, undecided };
   }
   if (d <= SMALL_CHANNELS && b > SMALL_CHANNELS && c > SMALL_CHANNELS) {
     return { layout: 'nhwc', reason: `nhwc: last axis ${d} looks like image channels (axes ${ax(0)}, ${ax(1)} are ${b} x ${c})` };

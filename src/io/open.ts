@@ -107,7 +107,7 @@ export async function fileWideLayout(opened: Opened, choice: LayoutChoice, reope
   if (choice !== 'auto') return opened;
   // Only the fully ambiguous case (all three axes equal) follows the file; a non-square layer
   // keeps its own reading.
-  const isAmbiguous = (l: Layer) => /^nchw: ambiguous \(axes [\d, ]+ are all \d+\)/.test(l.layoutReason);
+  const isAmbiguous = (l: Layer) => l.layoutUndecided !== undefined;
   const ambiguous = opened.layers.filter(isAmbiguous);
   const decided = opened.layers.filter((l) => !isAmbiguous(l) && l.storedShape.length >= 3);
   if (ambiguous.length === 0 || decided.length === 0) return opened;
@@ -121,7 +121,7 @@ export async function fileWideLayout(opened: Opened, choice: LayoutChoice, reope
     layers: opened.layers.map((l) => {
       const other = isAmbiguous(l) ? byName.get(l.name) : undefined;
       if (!other) return l;
-      return { ...other, layoutReason: `${layout}: ambiguous on its own (${l.layoutReason.replace(/^nchw: ambiguous \((.*)\); PyTorch order assumed$/, '$1')}); ${layout.toUpperCase()} like the file's other ${decided.length} layer${decided.length === 1 ? '' : 's'}` };
+      return { ...other, layoutReason: `${layout}: ambiguous on its own (${l.layoutUndecided}); ${layout.toUpperCase()} like the file's other ${decided.length} layer${decided.length === 1 ? '' : 's'}` };
     }),
   };
 }

@@ -21,6 +21,11 @@ export interface Layer {
   /** Why that layout: "given" when the user chose it, else the guess and its reason. */
   layoutReason: string;
   /**
+   * Set when the layout was guessed and the shape alone could not tell (its last three axes are
+   * equal): what was seen, "axes 1, 2, 3 are all 16" (LayoutGuess.undecided).
+   */
+  layoutUndecided?: string;
+  /**
    * Maps [first, first + count) in N-major, C-minor order (map index = n * C + c), each H * W
    * float32 values in row-major order. Reads only what it needs from the file where the format
    * allows random access.

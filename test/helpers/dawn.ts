@@ -4,6 +4,7 @@
 // (test/helpers/prerequisites.ts).
 import { nodeAdapter } from '../../src/cli/nodeGpu';
 import { adapterIsFallback, adapterName } from '../../src/engine/host';
+import { requestEngineDevice } from '../../src/engine/gpu/device';
 import { orSkip, skipping } from './prerequisites';
 
 /** True when the user has set SROP_SKIP_GPU=1 (said on stderr). */
@@ -28,13 +29,7 @@ async function open(): Promise<DawnDevice> {
     );
   }
   const { adapter } = found;
-  const limits = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-    },
-  });
+  const device = await requestEngineDevice(adapter, 'srop test device');
   return { device, adapterName: adapterName(adapter), isFallback: adapterIsFallback(adapter) };
 }
 

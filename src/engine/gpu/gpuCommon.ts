@@ -1,5 +1,9 @@
 // Shared pieces of the GPU stages: pipelines cached per device (keyed by everything that changes
-// the code), small uniform buffers, and dispatches of any size within the 65535-workgroup limit.
+// the code), storage buffers, and dispatches of any size within the 65535-workgroup limit. Uniform
+// buffers are in uniforms.ts, the shaders' sources in shaders.ts.
+
+import { storedBytes } from './bufferCost';
+import type { ShaderSource } from './shaders';
 
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIMENSION = 65535;
@@ -19,7 +23,8 @@ function shaderModule(device: GPUDevice, label: string, code: string): GPUShader
 }
 
 /** The compute pipeline of `entryPoint` in shader `label` with these override constants, built once per device. */
-export function computePipeline(device: GPUDevice, label: string, code: string, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
+export function computePipeline(device: GPUDevice, shader: ShaderSource, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
+  const { label, code } = shader;
   const key = `${label}:${entryPoint}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
   let byDevice = pipelines.get(device);
   if (!byDevice) pipelines.set(device, (byDevice = new Map()));
@@ -35,19 +40,9 @@ export function computePipeline(device: GPUDevice, label: string, code: string, 
   return pipeline;
 }
 
-/** A uniform buffer holding these u32 values (padded to 16 bytes). */
-export function uniformBuffer(device: GPUDevice, label: string, values: number[]): GPUBuffer {
-  const padded = new Uint32Array(Math.max(4, Math.ceil(values.length / 4) * 4));
-  padded.set(values);
-  const buffer = device.createBuffer({ label, size: padded.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
-  new Uint32Array(buffer.getMappedRange()).set(padded);
-  buffer.unmap();
-  return buffer;
-}
-
-/** A read-only storage buffer with this content. */
+/** A read-only storage buffer with this content (storedBytes(values.byteLength) bytes). */
 export function storageBuffer(device: GPUDevice, label: string, values: Float32Array | Uint32Array): GPUBuffer {
-  const size = Math.max(16, Math.ceil(values.byteLength / 4) * 4);
+  const size = storedBytes(values.byteLength);
   const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
   const view = values instanceof Float32Array ? new Float32Array(buffer.getMappedRange()) : new Uint32Array(buffer.getMappedRange());
   view.set(values);

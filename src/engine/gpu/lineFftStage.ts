@@ -2,10 +2,14 @@
 // (shaders/fftPass.wgsl) ping-ponging between two buffers, or by Bluestein (shaders/bluestein.wgsl)
 // through two work buffers of padded lines, whose result lands back where the data started.
 
-import fftPassCode from '../../../shaders/fftPass.wgsl?raw';
-import bluesteinCode from '../../../shaders/bluestein.wgsl?raw';
-import { bind, computePipeline, encodeDispatches, storageBuffer, uniformBuffer, type Dispatch } from './gpuCommon';
+import { bind, computePipeline, encodeDispatches, storageBuffer, type Dispatch } from './gpuCommon';
 import type { LinePlan } from './linePlan';
+import { SHADERS } from './shaders';
+import { structLayout, uniformBuffer, type StructLayout } from './uniforms';
+import { fixedBuffer, repeatCost, sumCosts, type BufferCost } from './bufferCost';
+
+const PASS = structLayout(SHADERS.fftPass.code, 'Pass');
+const CHIRP = structLayout(SHADERS.bluestein.code, 'Chirp');
 
 /** Where the lines of one axis sit in a buffer of complex values. */
 export interface LineLayout {
@@ -22,6 +26,22 @@ export interface LineLayout {
 const BUTTERFLIES_PER_INVOCATION = 4;
 
 export class LineFftStage {
+  /**
+   * GPU memory of the buffers this stage makes: its table and one uniform buffer per dispatch (a
+   * radix pass each; Bluestein's three chirp steps and two transforms). The data and Bluestein work
+   * buffers are the pipeline's.
+   */
+  static cost(plan: LinePlan): BufferCost {
+    const passes = repeatCost(fixedBuffer(PASS.bufferBytes), plan.passes.length);
+    const uniforms = plan.kind === 'radix' ? passes : sumCosts(repeatCost(fixedBuffer(CHIRP.bufferBytes), 3), passes, passes);
+    return sumCosts(fixedBuffer(plan.table.byteLength), uniforms);
+  }
+
+  /** Complex values of Bluestein work per line (each of the two work buffers), 0 for a radix plan. */
+  static workValuesPerLine(plan: LinePlan): number {
+    return plan.kind === 'bluestein' ? plan.size : 0;
+  }
+
   /** Which of the two data buffers holds the result. */
   readonly resultIn: 0 | 1;
   private readonly table: GPUBuffer;
@@ -49,11 +69,11 @@ export class LineFftStage {
     }
     if (!work) throw new Error(`${label}: a Bluestein transform of length ${plan.n} needs work buffers`);
     const chirp = (entryPoint: string, src: GPUBuffer, dst: GPUBuffer, invocations: number) => {
-      const params = this.uniform(`${label} bluestein ${entryPoint}`, [
-        plan.n, plan.size, layout.lines, layout.linesPerMap, layout.lineStride, layout.elemStride, layout.mapStride,
-        plan.chirpOffset, plan.filterOffset, 0, 0, 0,
-      ]);
-      const pipeline = computePipeline(device, 'bluestein.wgsl', bluesteinCode, entryPoint);
+      const params = this.uniform(`${label} bluestein ${entryPoint}`, CHIRP, {
+        n: plan.n, size: plan.size, lines: layout.lines, linesPerMap: layout.linesPerMap, lineStride: layout.lineStride,
+        elemStride: layout.elemStride, mapStride: layout.mapStride, chirpOffset: plan.chirpOffset, filterOffset: plan.filterOffset,
+      });
+      const pipeline = computePipeline(device, SHADERS.bluestein, entryPoint);
       this.dispatches.push({ pipeline, bindGroup: bind(device, `${label} bluestein ${entryPoint}`, pipeline, [params, src, dst, this.table]), invocations });
     };
     const padded: LineLayout = { lines: layout.lines, linesPerMap: layout.lines, lineStride: plan.size, elemStride: 1, mapStride: 0, lineFastest: false };
@@ -70,11 +90,11 @@ export class LineFftStage {
     let at = start;
     for (const [index, p] of plan.passes.entries()) {
       const butterflies = plan.size / p.radix;
-      const params = this.uniform(`${label} pass ${index} (radix ${p.radix})`, [
-        plan.size, butterflies, layout.lines, layout.linesPerMap, layout.lineStride, layout.elemStride, layout.mapStride,
-        p.span, p.twiddleOffset, p.rootOffset, layout.lineFastest ? 1 : 0, 0,
-      ]);
-      const pipeline = computePipeline(this.device, 'fftPass.wgsl', fftPassCode, 'main', { RADIX: p.radix, PER_INVOCATION: BUTTERFLIES_PER_INVOCATION });
+      const params = this.uniform(`${label} pass ${index} (radix ${p.radix})`, PASS, {
+        n: plan.size, butterflies, lines: layout.lines, linesPerMap: layout.linesPerMap, lineStride: layout.lineStride, elemStride: layout.elemStride,
+        mapStride: layout.mapStride, span: p.span, twiddleOffset: p.twiddleOffset, rootOffset: p.rootOffset, lineFastest: layout.lineFastest ? 1 : 0,
+      });
+      const pipeline = computePipeline(this.device, SHADERS.fftPass, 'main', { RADIX: p.radix, PER_INVOCATION: BUTTERFLIES_PER_INVOCATION });
       this.dispatches.push({
         pipeline,
         bindGroup: bind(this.device, `${label} pass ${index}`, pipeline, [params, buffers[at], buffers[1 - at], this.table]),
@@ -85,8 +105,8 @@ export class LineFftStage {
     return at;
   }
 
-  private uniform(label: string, values: number[]): GPUBuffer {
-    const buffer = uniformBuffer(this.device, label, values);
+  private uniform(label: string, layout: StructLayout, values: Record<string, number>): GPUBuffer {
+    const buffer = uniformBuffer(this.device, label, layout, values);
     this.uniforms.push(buffer);
     return buffer;
   }

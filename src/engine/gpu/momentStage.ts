@@ -1,8 +1,16 @@
 // GPU stage 0: per map, the non-finite flag, sum and sum of squares, and the pack stage's mean and
 // scale (shaders/moments.wgsl), so that no pass over the values is left to the CPU.
 
-import momentsCode from '../../../shaders/moments.wgsl?raw';
-import { bind, computePipeline, groupGrid, uniformBuffer, workgroups } from './gpuCommon';
+import { bind, computePipeline, groupGrid, workgroups } from './gpuCommon';
+import { SHADERS } from './shaders';
+import { structLayout, uniformBuffer, writeUniformField } from './uniforms';
+import { fixedBuffer, pairBuffer, sumCosts, type BufferCost } from './bufferCost';
+
+const PARAMS = structLayout(SHADERS.moments.code, 'Params');
+/** Bytes per map of the moments buffer (a vec4f: scale, sum, sum of squares, centred sum of squares). */
+const MOMENT_BYTES = 16;
+/** Bytes per map of the (mean, pack scale) buffer the pack stage reads (a vec2f). */
+export const MEAN_SCALE_BYTES = 8;
 
 /**
  * Maps of at most this many values take one invocation each (no barriers); larger ones one
@@ -24,6 +32,14 @@ export interface MomentReadback {
 }
 
 export class MomentStage {
+  /** GPU memory of the buffers this stage makes (the maps and the mean and scale are the pipeline's). */
+  static cost(): BufferCost {
+    return sumCosts(fixedBuffer(PARAMS.bufferBytes), pairBuffer(2 * MOMENT_BYTES));
+  }
+
+  /** Bytes per pair of maps that encodeCopy copies (at least 16 for the moments). */
+  static readonly copyBytesPerPair = 2 * (MOMENT_BYTES + MEAN_SCALE_BYTES);
+
   private readonly params: GPUBuffer;
   private readonly moments: GPUBuffer;
   private readonly pipeline: GPUComputePipeline;
@@ -36,19 +52,19 @@ export class MomentStage {
 
   /** `maps` map slots of `size` values in `input`; writes (mean, scale) per map into `meanScale`. */
   constructor(private readonly device: GPUDevice, input: GPUBuffer, private readonly meanScale: GPUBuffer, private readonly maps: number, size: number, label: string) {
-    this.momentBytes = Math.max(16, maps * 16);
-    this.meanScaleBytes = maps * 8;
-    this.params = uniformBuffer(device, `${label} moment params`, [maps, size, maps, 0]);
+    this.momentBytes = Math.max(16, maps * MOMENT_BYTES);
+    this.meanScaleBytes = maps * MEAN_SCALE_BYTES;
+    this.params = uniformBuffer(device, `${label} moment params`, PARAMS, { maps, size, count: maps });
     this.moments = device.createBuffer({ label: `${label} moments`, size: this.momentBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     this.copyBytes = this.momentBytes + this.meanScaleBytes;
     this.perInvocation = size <= VALUES_PER_INVOCATION_MAX;
-    this.pipeline = computePipeline(device, 'moments.wgsl', momentsCode, this.perInvocation ? 'perMap' : 'main');
+    this.pipeline = computePipeline(device, SHADERS.moments, this.perInvocation ? 'perMap' : 'main');
     this.bindGroup = bind(device, `${label} moments`, this.pipeline, [this.params, input, this.moments, meanScale]);
   }
 
   /** Sets how many map slots hold maps in the next chunk; the rest come out as zeros. */
   setCount(count: number): void {
-    this.device.queue.writeBuffer(this.params, 8, new Uint32Array([count]));
+    writeUniformField(this.device.queue, this.params, PARAMS, 'count', count);
   }
 
   encode(pass: GPUComputePassEncoder): void {

@@ -1,9 +1,13 @@
 // GPU stage 3: per map and ring segment, the power of the packed spectra summed over the ring's
 // half-spectrum bins (shaders/rings.wgsl); only these small profiles are copied back.
 
-import ringsCode from '../../../shaders/rings.wgsl?raw';
 import type { RingTable } from '../ringTable';
-import { bind, computePipeline, encodeDispatches, storageBuffer, uniformBuffer, type Dispatch } from './gpuCommon';
+import { bind, computePipeline, encodeDispatches, storageBuffer, type Dispatch } from './gpuCommon';
+import { SHADERS } from './shaders';
+import { structLayout, uniformBuffer } from './uniforms';
+import { fixedBuffer, pairBuffer, sumCosts, type BufferCost } from './bufferCost';
+
+const PARAMS = structLayout(SHADERS.rings.code, 'Rings');
 
 /**
  * The ring table as the shader reads it: per segment (2 rings of them: in-disc rings, then
@@ -30,6 +34,20 @@ export function ringSegments(table: RingTable): { segmentStart: Uint32Array; bin
 }
 
 export class RingStage {
+  /**
+   * GPU memory of the buffers this stage makes: its parameters, the ring table (its bins at most
+   * every half-spectrum bin) and the energies.
+   */
+  static cost(table: RingTable): BufferCost {
+    const segments = 2 * table.rings;
+    return sumCosts(fixedBuffer(PARAMS.bufferBytes), fixedBuffer((segments + 1) * 4), fixedBuffer(table.order.length * 4), pairBuffer(2 * RingStage.energyBytesPerMap(table)));
+  }
+
+  /** Bytes of the energies per map (float32 per segment), as encodeCopy copies them. */
+  static energyBytesPerMap(table: RingTable): number {
+    return 2 * table.rings * 4;
+  }
+
   readonly segments: number;
   private readonly params: GPUBuffer;
   private readonly segmentStart: GPUBuffer;
@@ -42,12 +60,12 @@ export class RingStage {
   constructor(device: GPUDevice, table: RingTable, spectra: GPUBuffer, maps: number, label: string) {
     this.segments = 2 * table.rings;
     const { segmentStart, bins } = ringSegments(table);
-    this.energyBytes = Math.max(16, maps * this.segments * 4);
-    this.params = uniformBuffer(device, `${label} ring params`, [maps, this.segments, table.height, table.width]);
+    this.energyBytes = Math.max(16, maps * RingStage.energyBytesPerMap(table));
+    this.params = uniformBuffer(device, `${label} ring params`, PARAMS, { maps, segments: this.segments, height: table.height, width: table.width });
     this.segmentStart = storageBuffer(device, `${label} ring segment starts`, segmentStart);
     this.bins = storageBuffer(device, `${label} ring bins`, bins);
     this.energies = device.createBuffer({ label: `${label} ring energies`, size: this.energyBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const pipeline = computePipeline(device, 'rings.wgsl', ringsCode);
+    const pipeline = computePipeline(device, SHADERS.rings);
     this.dispatch = {
       pipeline,
       bindGroup: bind(device, `${label} rings`, pipeline, [this.params, spectra, this.segmentStart, this.bins, this.energies]),
