@@ -53,8 +53,8 @@ test('a model and an image picked while the demo loads: the demo never takes ove
   await settle(page);
   await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
   await expect(page.getByTestId('model-status')).not.toContainText(manifest.final);
-  expect(await filesOf(page, 'A')).toEqual(['torch_cnn.onnx on digit1.png']);
-  expect(await filesOf(page, 'B')).toEqual([]);
+  await expect.poll(() => filesOf(page, 'A')).toEqual(['torch_cnn.onnx on digit1.png']);
+  await expect.poll(() => filesOf(page, 'B')).toEqual([]);
   await expect(page.getByTestId('live-B')).not.toContainText('digit');
   const rows = await csvRows(page);
   expect(rows.every((r) => r[0] === 'A')).toBe(true);
@@ -70,8 +70,8 @@ test('two models picked in a row while the demo loads: the second one is shown',
   await expect(page.getByTestId('model-status')).toContainText('mine.onnx');
   await expect(page.getByTestId('model-status')).not.toContainText('torch_cnn.onnx');
   await expect(page.getByTestId('model-status')).not.toContainText('(the demo)');
-  expect(await filesOf(page, 'A')).toEqual([]);
-  expect(await filesOf(page, 'B')).toEqual([]);
+  await expect.poll(() => filesOf(page, 'A')).toEqual([]);
+  await expect.poll(() => filesOf(page, 'B')).toEqual([]);
   await expect(page.getByTestId('model-error')).toHaveCount(0);
 });
 
@@ -81,8 +81,8 @@ test('activation files picked while the demo loads: only the userâ€™s layers, in
   await page.getByLabel('Input A activations').setInputFiles(join(visualiser, 'a.npz'));
   await page.getByLabel('Input B activations').setInputFiles(join(visualiser, 'b_nhwc.safetensors'));
   await settle(page);
-  expect(await filesOf(page, 'A')).toEqual(['a.npz']);
-  expect(await filesOf(page, 'B')).toEqual(['b_nhwc.safetensors']);
+  await expect.poll(() => filesOf(page, 'A')).toEqual(['a.npz']);
+  await expect.poll(() => filesOf(page, 'B')).toEqual(['b_nhwc.safetensors']);
   await expect(page.getByTestId('model-status')).toContainText('No model');
   const rows = await csvRows(page);
   const names = new Set(rows.map((r) => r[1]));
@@ -95,14 +95,14 @@ test('"Load the example" while the demo loads: the example alone, and the userâ€
   await page.goto('/?backend=cpu');
   await page.getByRole('button', { name: 'Load the example' }).click();
   await settle(page);
-  expect(await filesOf(page, 'A')).toEqual(['figure_a.npz']);
-  expect(await filesOf(page, 'B')).toEqual(['figure_b.npz']);
+  await expect.poll(() => filesOf(page, 'A')).toEqual(['figure_a.npz']);
+  await expect.poll(() => filesOf(page, 'B')).toEqual(['figure_b.npz']);
   await expect(page.getByTestId('model-status')).toContainText('No model');
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   await page.getByLabel('Input A activations').setInputFiles(join(visualiser, 'a.npz'));
   await expect(page.getByTestId('content-notice')).toContainText('the example was removed');
-  expect(await filesOf(page, 'A')).toEqual(['a.npz']);
-  expect(await filesOf(page, 'B')).toEqual([]);
+  await expect.poll(() => filesOf(page, 'A')).toEqual(['a.npz']);
+  await expect.poll(() => filesOf(page, 'B')).toEqual([]);
 });
 
 test('B follows A: a blurred B is made again from a new A; an occluded B is marked stale and left out of the comparison', async ({ page }) => {
@@ -116,7 +116,7 @@ test('B follows A: a blurred B is made again from a new A; an occluded B is mark
   await expect(page.getByTestId('model-panel')).toContainText('B made again from digit7.png (blurred)');
   await expect(page.getByTestId('stale-B')).toHaveCount(0);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5, { timeout: 60_000 });
-  expect(await filesOf(page, 'B')).toEqual([`${manifest.final} on digit7.png (blurred)`]);
+  await expect.poll(() => filesOf(page, 'B')).toEqual([`${manifest.final} on digit7.png (blurred)`]);
 
   // Occlusion from typed coordinates, with the keyboard only.
   await page.getByLabel('Rectangle x').focus();
@@ -138,7 +138,7 @@ test('B follows A: a blurred B is made again from a new A; an occluded B is mark
   await expect(page.getByTestId('stale-B')).toContainText('made from digit7.png (occluded); A is now digit2.png');
   await expect(page.getByLabel('Rectangle x')).toHaveValue('');
   await expect(page.getByTestId('comparison-table')).toHaveCount(0);
-  expect(await filesOf(page, 'B')).toEqual([]);
+  await expect.poll(() => filesOf(page, 'B')).toEqual([]);
   await page.getByRole('button', { name: 'Occlude the rectangle' }).click();
   await expect(page.getByTestId('model-error')).toContainText("Occlude: no rectangle: drag on A's image to draw one, or type its x, y, width and height");
   // The rows of the CSV are A's alone.
@@ -152,8 +152,8 @@ test('activation files on a pane showing live feature maps replace them, and say
   await page.getByLabel('Input A activations').setInputFiles(join(visualiser, 'a.npz'));
   await expect(page.getByTestId('content-notice')).toContainText('the demo was removed');
   await expect(page.getByTestId('model-status')).toContainText('No model');
-  expect(await filesOf(page, 'A')).toEqual(['a.npz']);
-  expect(await filesOf(page, 'B')).toEqual([]);
+  await expect.poll(() => filesOf(page, 'A')).toEqual(['a.npz']);
+  await expect.poll(() => filesOf(page, 'B')).toEqual([]);
   // With the user's own model and image, the files replace that side's maps only.
   await page.getByLabel('Model (ONNX)').setInputFiles(torchModel);
   await expect(page.getByTestId('model-status')).toContainText('torch_cnn.onnx');
@@ -161,6 +161,6 @@ test('activation files on a pane showing live feature maps replace them, and say
   await expect(page.getByTestId('pane-B').locator('[data-status=done]')).toHaveCount(5, { timeout: 60_000 });
   await page.getByLabel('Input B activations').setInputFiles(join(visualiser, 'b.npz'));
   await expect(page.getByTestId('content-notice')).toContainText('Pane B: b.npz replaces the live feature maps of digit4.png');
-  expect(await filesOf(page, 'B')).toEqual(['b.npz']);
-  expect(await filesOf(page, 'A')).toEqual(['a.npz']);
+  await expect.poll(() => filesOf(page, 'B')).toEqual(['b.npz']);
+  await expect.poll(() => filesOf(page, 'A')).toEqual(['a.npz']);
 });

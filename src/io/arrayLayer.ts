@@ -168,7 +168,7 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
   const { where, source, dtype, storedShape, view } = spec;
   let dataOffset = spec.dataOffset;
   if (view) {
-    checkShape(where, storedShape);
+    checkStoredShape(where, storedShape);
     const available = Math.floor((source.size - dataOffset) / dtype.size);
     if (view.strides.length !== storedShape.length || view.strides.some((s) => !Number.isSafeInteger(s) || s < 0) || !Number.isSafeInteger(view.offset) || view.offset < 0) {
       throw fail(where, `strides ${formatShape(view.strides)} and offset ${view.offset} do not fit shape ${formatShape(storedShape)}`);

@@ -7,7 +7,7 @@
 // is an error naming it; the others still load.
 
 import { fail, readBlob, type Where } from './blobSource';
-import { checkShape, decodeElements, normalise, readLimits, type DType } from './arrayLayer';
+import { checkStoredShape, decodeElements, normalise, readLimits, type DType } from './arrayLayer';
 import { guessLayout } from './layout';
 import type { Hdf5DatasetInfo } from './hdf5Walk';
 import { ActivationFileError, type Layer, type Layout, type LayoutChoice } from './types';
@@ -36,7 +36,7 @@ export function datasetLayer(handle: Hdf5Handle, info: Hdf5DatasetInfo, file: st
   const where: Where = { file, part: `dataset ${info.path}` };
   if (info.problem) throw fail(where, info.problem);
   const storedShape = info.shape;
-  checkShape(where, storedShape);
+  checkStoredShape(where, storedShape);
   const dtype: DType = { kind: info.kind!, size: info.size!, little: true };
   const guess = layoutChoice === 'auto' ? guessLayout(storedShape) : null;
   const layout: Layout = guess ? guess.layout : (layoutChoice as Layout);
