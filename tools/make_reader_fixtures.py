@@ -11,7 +11,7 @@ base64 little-endian float32 (numpy's own float32 conversion). Bad files (one pe
 are checked by the tests against the reasons they must give. Deterministic: a fixed seed.
 """
 
-import base64
+import sys
 import io
 import json
 import struct
@@ -22,30 +22,12 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_arrays import b64, nchw  # noqa: E402
+
 OUT = Path(__file__).resolve().parent.parent / 'test' / 'fixtures' / 'readers'
 rng = np.random.default_rng(20240611)
 expected = {}
-
-
-def b64(a):
-    return base64.b64encode(np.ascontiguousarray(a, dtype='<f4').tobytes()).decode()
-
-
-def nchw(a, layout):
-    """The array as [N, C, H, W] float32, the way the readers must give it."""
-    a = np.asarray(a)
-    if a.ndim == 1:
-        a = a.reshape(1, 1, 1, -1)
-    elif a.ndim == 2:
-        a = a.reshape(1, 1, *a.shape)
-    elif a.ndim == 3:
-        a = a[None]
-        if layout == 'nhwc':
-            a = a.transpose(0, 3, 1, 2)
-    elif layout == 'nhwc':
-        a = a.transpose(0, 3, 1, 2)
-    with np.errstate(over='ignore'):
-        return np.ascontiguousarray(a.astype(np.float32))
 
 
 def expect(fname, name, a, layout, dtype):

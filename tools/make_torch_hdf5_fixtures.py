@@ -20,7 +20,6 @@ numpy reference's SROP, ring, energy and status of every map (kappa 0.85, dc kee
 interpolate), in the same form the readers' fixtures use. Bad files are checked by the tests
 against the reasons they must give. Deterministic: fixed seeds.
 """
-import base64
 import collections
 import json
 import pickle
@@ -34,31 +33,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'spec'))
 import srop_ref  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_arrays import b64, nchw  # noqa: E402
+
 OUT = Path(__file__).resolve().parent.parent / 'test' / 'fixtures' / 'torch_hdf5'
 PARAMS = dict(kappa=0.85, dc='keep', domain='disc', interpolate=True)
 torch.manual_seed(20241201)
 rng = np.random.default_rng(20241201)
 expected = {}
-
-
-def b64(a):
-    return base64.b64encode(np.ascontiguousarray(a, dtype='<f4').tobytes()).decode()
-
-
-def nchw(a, layout):
-    a = np.asarray(a)
-    if a.ndim == 1:
-        a = a.reshape(1, 1, 1, -1)
-    elif a.ndim == 2:
-        a = a.reshape(1, 1, *a.shape)
-    elif a.ndim == 3:
-        a = a[None]
-        if layout == 'nhwc':
-            a = a.transpose(0, 3, 1, 2)
-    elif layout == 'nhwc':
-        a = a.transpose(0, 3, 1, 2)
-    with np.errstate(over='ignore'):
-        return np.ascontiguousarray(a.astype(np.float32))
 
 
 def reference(v):

@@ -3,10 +3,24 @@
 // one input or the pooled batch, and the side's errors.
 import { useState, type DragEvent, type ReactNode } from 'react';
 import type { LayoutChoice } from '../io/types';
-import type { PaneState, SideName, Workspace } from '../session/workspace';
+import type { FileEntry, PaneState, SideName, Workspace } from '../session/workspace';
 import type { PageContent } from '../session/pageContent';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
+
+/** A file's layout control: auto (the reader's guess), or NCHW / NHWC given (its layers are read again). */
+function LayoutChoiceControl({ side, file, workspace, label, title }: { side: SideName; file: FileEntry; workspace: Workspace; label: string; title?: string }) {
+  return (
+    <label title={title}>
+      {label}{' '}
+      <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
+        <option value="auto">auto</option>
+        <option value="nchw">NCHW</option>
+        <option value="nhwc">NHWC</option>
+      </select>
+    </label>
+  );
+}
 
 export function Pane({ side, pane, workspace, content, onFiles, top }: {
   side: SideName;
@@ -79,23 +93,9 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
           <div className="file-head">
             <strong>{file.name}</strong>
             {file.blob === null && <span className="tag">live feature maps</span>}
-            {file.blob === null && file.relayout && <label title="for the tensors whose layout the graph does not give">
-              layout where the graph does not tell{' '}
-              <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
-                <option value="auto">auto</option>
-                <option value="nchw">NCHW</option>
-                <option value="nhwc">NHWC</option>
-              </select>
-            </label>}
+            {file.blob === null && file.relayout && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout where the graph does not tell" title="for the tensors whose layout the graph does not give" />}
             {file.blob !== null && file.origin === 'example' && <span className="tag">example</span>}
-            {file.blob !== null && <label>
-              layout{' '}
-              <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
-                <option value="auto">auto</option>
-                <option value="nchw">NCHW</option>
-                <option value="nhwc">NHWC</option>
-              </select>
-            </label>}
+            {file.blob !== null && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout" />}
             <button type="button" onClick={() => content.remove(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
           </div>
           <table className="layers">
