@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { dropFiles as dropOn, sropCommand as sropIn, waitIdle } from './helpers/panes';
 
 // PyTorch (torch.save) and HDF5 activation files in the page, written by Debian's python3-torch and
 // python3-h5py (tools/make_torch_hdf5_fixtures.py): picked and dropped, they give the SROPs the
@@ -11,28 +11,11 @@ import { expect, test, type Page } from '@playwright/test';
 // line each, and the good ones load.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'test', 'fixtures', 'torch_hdf5');
+const dropFiles = (page: Page, selector: string, names: string[]) => dropOn(page, selector, fixtures, names);
+const sropCommand = (args: string[]) => sropIn(fixtures, args);
 
-async function dropFiles(page: Page, selector: string, names: string[]) {
-  const files = names.map((name) => ({ name, base64: readFileSync(join(fixtures, name)).toString('base64') }));
-  const dataTransfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const { name, base64 } of list) dt.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name));
-    return dt;
-  }, files);
-  await page.dispatchEvent(selector, 'dragover', { dataTransfer });
-  await page.dispatchEvent(selector, 'drop', { dataTransfer });
-}
 
-async function waitIdle(page: Page, layers: number) {
-  await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
-  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
-  await expect(page.locator('[data-status=queued], [data-status=running]')).toHaveCount(0);
-}
 
-function sropCommand(args: string[]): string[] {
-  const out = execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', ...args], { cwd: fixtures, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.trim().split('\n');
-}
 
 /** CSV lines equal field by field: text exactly, numbers within `tolerance` (relative). */
 function expectCsvClose(got: string[], want: string[], tolerance: number) {

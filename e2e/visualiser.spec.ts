@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { dropFiles as dropOn, sropCommand as sropIn, waitIdle } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // The visualiser in real Chromium, on activation files written by numpy
@@ -11,33 +11,12 @@ import { float32Npy } from '../src/testing/npyFile';
 // same layers as NHWC safetensors).
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'test', 'fixtures', 'visualiser');
+const dropFiles = (page: Page, selector: string, names: string[]) => dropOn(page, selector, fixtures, names);
+const sropCommand = (args: string[]) => sropIn(fixtures, args);
 const LAYERS = ['conv1', 'conv2', 'conv3', 'conv4', 'conv5'];
 
-/** Drops files on an element the way a browser does (a DataTransfer holding File objects). */
-async function dropFiles(page: Page, selector: string, names: string[]) {
-  const files = names.map((name) => ({ name, base64: readFileSync(join(fixtures, name)).toString('base64') }));
-  const dataTransfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const { name, base64 } of list) dt.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name));
-    return dt;
-  }, files);
-  await page.dispatchEvent(selector, 'dragover', { dataTransfer });
-  await page.dispatchEvent(selector, 'drop', { dataTransfer });
-}
 
-/** Waits until `layers` layers are done on the two panes together and nothing is queued or running. */
-async function waitIdle(page: Page, layers: number) {
-  await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
-  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
-  await expect(page.locator('[data-status=queued], [data-status=running]')).toHaveCount(0);
-}
 
-/** The `srop` command (CPU engine) on fixture files, as CSV lines. */
-function sropCommand(args: string[]): string[] {
-  const command = args[0] === 'compare' ? ['compare', '--backend', 'cpu', ...args.slice(1)] : ['--backend', 'cpu', ...args];
-  const out = execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), ...command], { cwd: fixtures, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.trim().split('\n');
-}
 
 /** A float32 .npy file of `shape` (C order) with values from `value`. */
 function npy(shape: number[], value: (i: number) => number): Buffer {

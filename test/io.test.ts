@@ -3,28 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decode, readerFixtures } from './helpers/readerFixtures';
 import { openActivationPath } from '../src/io/node';
 import { openActivationFile } from '../src/io/open';
 import { readLimits } from '../src/io/arrayLayer';
 import { ActivationFileError, type Layer, type LayoutChoice } from '../src/io/types';
 
-const dir = join(import.meta.dirname, 'fixtures', 'readers');
-const at = (name: string) => join(dir, name);
-
-interface ExpectedLayer {
-  name: string;
-  storedShape: number[];
-  shape: [number, number, number, number];
-  dtype: string;
-  layout: 'nchw' | 'nhwc';
-  values: string;
-}
-const expected: Record<string, ExpectedLayer[]> = JSON.parse(readFileSync(at('expected.json'), 'utf8'));
-
-function decode(b64: string): Float32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
+const { at, expected } = readerFixtures('readers');
 
 /** Index of the first value that differs (NaN equals NaN, -0 differs from 0), or -1. */
 function firstDifference(actual: Float32Array, wanted: Float32Array): number {

@@ -1,0 +1,35 @@
+// What several end-to-end tests do to the panes: drop files as a browser does, wait until every
+// layer is measured, and run the `srop` command on the same files.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, type Page } from '@playwright/test';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Drops the files `names` of folder `dir` on an element the way a browser does (a DataTransfer holding File objects). */
+export async function dropFiles(page: Page, selector: string, dir: string, names: string[]) {
+  const files = names.map((name) => ({ name, base64: readFileSync(join(dir, name)).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const { name, base64 } of list) dt.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name));
+    return dt;
+  }, files);
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer });
+}
+
+/** Waits until `layers` layers are done on the two panes together and nothing is queued or running. */
+export async function waitIdle(page: Page, layers: number) {
+  await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
+  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.locator('[data-status=queued], [data-status=running]')).toHaveCount(0);
+}
+
+/** The `srop` command (CPU engine) run in `cwd`, as CSV lines; `compare` keeps its place first. */
+export function sropCommand(cwd: string, args: string[]): string[] {
+  const command = args[0] === 'compare' ? ['compare', '--backend', 'cpu', ...args.slice(1)] : ['--backend', 'cpu', ...args];
+  const out = execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), ...command], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return out.trim().split('\n');
+}
