@@ -9,7 +9,7 @@ import { layerSrops, DEFAULT_PARAMS, type SropParams } from '../../src/analysis/
 import { reluLayer, syntheticMaps, timeWorkload } from '../../src/testing/syntheticMaps';
 import type { RingProfiles } from '../../src/engine/types';
 import { layerResult, recomputeLayer, type LayerResult } from '../../src/analysis/layerResult';
-import { layerRows, linearGrid } from '../../src/analysis/charts';
+import { layerRows, linearGrid } from '../../src/analysis/layerRows';
 import { defaultSelection, parseModel, withOutputs } from '../../src/model/onnxGraph';
 import { ModelSession, configureRuntime } from '../../src/model/runtime';
 

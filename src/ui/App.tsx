@@ -8,7 +8,7 @@ import { Overview } from './charts/Overview';
 import { ComparisonTable } from './ComparisonTable';
 import { LayerDetail } from './LayerDetail';
 import { ChannelDetail } from './ChannelDetail';
-import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
+import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/layerRows';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, paneResults, type SideName } from '../session/workspace';
 import { ModelPanel } from './ModelPanel';

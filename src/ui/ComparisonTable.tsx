@@ -2,7 +2,7 @@
 // sortable by any column; the layers that moved most (top quarter by Wasserstein distance) are
 // marked. A click opens the layer.
 import { useMemo, useState } from 'react';
-import { movedMost, SINGLE_PIXEL_NOTE, singlePixelRow, sortRows, type ComparisonKey, type LayerRow } from '../analysis/charts';
+import { movedMost, SINGLE_PIXEL_NOTE, singlePixelRow, sortRows, type ComparisonKey, type LayerRow } from '../analysis/layerRows';
 import { formatNumber } from './charts/theme';
 
 const COLUMNS: Array<{ key: ComparisonKey; label: string; title: string }> = [

@@ -2,7 +2,7 @@
 // its plots (SVG and PNG) and its numbers (CSV and JSON).
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { interpolateViridis, line, scaleLinear, scaleSymlog, area } from 'd3';
-import { layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
+import { layerRows, linearGrid, sropAxisMax } from '../analysis/layerRows';
 import { csvField } from '../analysis/format';
 import type { Checkpoint, LabStore, OcclusionFill, OcclusionResult, RandomisationResult, TrainingResult } from '../session/labStore';
 import { checkpointsFrom, parseAccuracyTable } from '../session/labStore';

@@ -1,7 +1,7 @@
 // One layer in detail: histograms of A and B, the median cumulative ring-energy curves with their
 // interquartile bands and the kappa line, and the channels, sortable by SROP of A, of B or change.
 import { useMemo, useState } from 'react';
-import { channelRows, channelValuesNote, cumulativeBand, SINGLE_PIXEL_NOTE, singlePixelRow, sortChannels, type ChannelKey, type LayerRow } from '../analysis/charts';
+import { channelRows, channelValuesNote, cumulativeBand, SINGLE_PIXEL_NOTE, singlePixelRow, sortChannels, type ChannelKey, type LayerRow } from '../analysis/layerRows';
 import { Histogram } from './charts/Histogram';
 import { EnergyCurve, type CurveSide } from './charts/EnergyCurve';
 import { formatNumber } from './charts/theme';

@@ -3,7 +3,7 @@
 
 import { compareCsvHeader, compareCsvRow, layerJson, mapsCsvRows, sideMapsCsvHeader } from '../analysis/format';
 import type { LayerResult } from '../analysis/layerResult';
-import { displayNames, type LayerRow } from '../analysis/charts';
+import { displayNames, type LayerRow } from '../analysis/layerRows';
 import type { SropParams } from '../analysis/srop';
 
 export function download(data: Blob, filename: string): void {

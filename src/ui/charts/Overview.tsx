@@ -4,7 +4,7 @@
 // comparison marks. Hover (or focus) shows the summary; a click opens the layer.
 import { useState } from 'react';
 import { area, curveBasis, line, scaleLinear } from 'd3';
-import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/charts';
+import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/layerRows';
 import type { DistributionSummary } from '../../analysis/summary';
 import type { SideName } from '../../session/workspace';
 import { ChartFrame } from './ChartFrame';

@@ -1,4 +1,4 @@
-// What the charts draw, prepared without React or the DOM: violin densities, the layer rows of the
+// The rows and curves the views draw, computed without React or the DOM: violin densities, the layer rows of the
 // overview and of the comparison table, cumulative ring-energy curves with their quartile band,
 // channel lists, and the centred log power spectrum of one map. Plain numbers in, plain numbers out.
 

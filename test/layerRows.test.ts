@@ -1,4 +1,4 @@
-// Chart data preparation (src/analysis/charts.ts) and the page's per-map CSV, on small layers
+// Chart data preparation (src/analysis/layerRows.ts) and the page's per-map CSV, on small layers
 // made by the CPU engine from seeded maps; the spectrum against a direct DFT.
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
@@ -8,12 +8,12 @@ import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
   centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, displayNames, layerRows, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
-} from '../src/analysis/charts';
+} from '../src/analysis/layerRows';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { sropsCsv } from '../src/ui/exporters';
 import { powerSpectrum64 } from '../src/engine/spectrum';
 import { formatNumber } from '../src/ui/charts/theme';
-import type { LayerRow } from '../src/analysis/charts';
+import type { LayerRow } from '../src/analysis/layerRows';
 
 const engine = new CpuEngine();
 
