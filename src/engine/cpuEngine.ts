@@ -71,7 +71,7 @@ function shapePlan(height: number, width: number): ShapePlan {
 }
 
 /** Scratch buffers of one engine, grown on demand, reused across groups. */
-class Workspace {
+class ScratchBuffers {
   buffers: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0), new Float64Array(0)];
   accumulator = new Float64Array(0);
   sums = new Float64Array(0);
@@ -118,7 +118,7 @@ export class CpuEngine implements ProfileEngine {
   readonly adapter = null;
   /** destroy() only drops scratch memory: the CPU engine always stays usable. */
   readonly released: boolean = false;
-  private readonly workspace = new Workspace();
+  private readonly workspace = new ScratchBuffers();
   private readonly chunkValues: number;
 
   constructor(options: CpuEngineOptions = {}) {
