@@ -20,6 +20,8 @@ export interface Layer {
   layout: Layout;
   /** Why that layout: "given" when the user chose it, else the guess and its reason. */
   layoutReason: string;
+  /** Each input's name on the batch axis (an image set's files), where known; index = input. */
+  inputNames?: readonly string[];
   /**
    * Maps [first, first + count) in N-major, C-minor order (map index = n * C + c), each H * W
    * float32 values in row-major order. Reads only what it needs from the file where the format
