@@ -4,7 +4,7 @@
 // Mann-Whitney; Holm over the layers), with the "paired" toggle. A click opens the layer.
 import { useMemo, useState } from 'react';
 import { inputsDiffer, movedMost, pairingPossible, SINGLE_PIXEL_NOTE, singlePixelRow, sortRows, type ComparisonKey, type LayerRow } from '../analysis/charts';
-import { formatNumber } from './charts/theme';
+import { formatNumber, formatP } from './charts/theme';
 
 const COLUMNS: Array<{ key: ComparisonKey; label: string; title: string }> = [
   { key: 'order', label: '#', title: 'network order' },
@@ -25,10 +25,6 @@ const COLUMNS: Array<{ key: ComparisonKey; label: string; title: string }> = [
   { key: 'p_holm', label: 'p Holm', title: "p adjusted by Holm's method over the layers compared; below 0.05 marked" },
 ];
 
-function formatP(p: number | null | undefined): string {
-  if (p == null) return '–';
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
-}
 
 export function ComparisonTable({ rows, selected, onSelect, paired, onPaired }: {
   rows: LayerRow[];
@@ -48,7 +44,8 @@ export function ComparisonTable({ rows, selected, onSelect, paired, onPaired }: 
       <p className="hint" data-testid="pairing">
         <label title="input i of A with input i of B (Wilcoxon signed-rank), where both sides hold as many inputs; off: two independent sets (Mann-Whitney U)">
           <input type="checkbox" checked={paired && canPair} disabled={!canPair} onChange={(e) => onPaired(e.target.checked)} /> paired inputs
-        </label>{' '}
+        </label>
+        {': '}
         {canPair ? (paired ? 'input i of A against input i of B (Wilcoxon signed-rank)' : 'A and B as independent sets (Mann-Whitney U)') : 'A and B hold different numbers of inputs: independent sets (Mann-Whitney U)'}
         ; the p-values treat each input's median SROP over its channels as one observation.
       </p>

@@ -4,7 +4,7 @@
 import { scaleLinear } from 'd3';
 import type { InputComparison } from '../../analysis/inputStats';
 import { ChartFrame } from './ChartFrame';
-import { AXIS, SIDE_STYLE, formatNumber } from './theme';
+import { AXIS, SIDE_STYLE, formatNumber, formatP } from './theme';
 
 const W = 300, H = 220, M = { top: 12, right: 24, bottom: 36, left: 44 };
 
@@ -28,7 +28,7 @@ export function InputPlot({ layer, stats }: { layer: string; stats: InputCompari
   // Unpaired: the inputs spread a little sideways (by index) so that equal values stay visible.
   const spread = (i: number, n: number) => (paired || n < 2 ? 0 : ((i / (n - 1)) - 0.5) * 24);
   const medianA = median(live(ma)), medianB = median(live(mb));
-  const p = stats.p_value === null ? 'no p-value' : `p ${formatNumber(stats.p_value)}, p Holm ${formatNumber(stats.p_holm)}`;
+  const p = stats.p_value === null ? 'no p-value' : `p ${formatP(stats.p_value)}, p Holm ${formatP(stats.p_holm)}`;
   const description = `${stats.inputs_a} inputs on A, ${stats.inputs_b} on B; y = median SROP of an input's channels; ${paired ? 'lines join input i of A and of B' : 'unpaired'}; test ${stats.test}, ${p}`;
   return (
     <ChartFrame title={`Median SROP per input, ${layer}`} description={description} filename={`srop-inputs-${layer}`} width={W} height={H} testId="input-plot">

@@ -9,7 +9,7 @@ import { inputsDiffer, SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type Si
 import type { DistributionSummary } from '../../analysis/summary';
 import type { SideName } from '../../session/workspace';
 import { ChartFrame } from './ChartFrame';
-import { AXIS, SIDE_STYLE, formatNumber } from './theme';
+import { AXIS, SIDE_STYLE, formatNumber, formatP } from './theme';
 
 const BAND = 64;
 const MARGIN = { top: 16, right: 16, bottom: 96, left: 64 };
@@ -41,9 +41,6 @@ function markOf(row: LayerRow, names: SideNames): string {
   return match + (inputsDiffer(row) ? ` (inputs differ, p Holm ${formatP(row.inputs!.p_holm!)})` : '');
 }
 
-function formatP(p: number): string {
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
-}
 
 export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP distributions per layer', description, filename = 'srop-overview', testId = 'overview', sideNames = { a: 'A', b: 'B' } }: {
   rows: LayerRow[];
