@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeAdapter } from '../src/cli/nodeGpu';
 import { adapterIsFallback, adapterName } from '../src/engine/host';
-import { orSkip, requireNumpy, skipping } from './helpers/prerequisites';
+import { orSkip, requireNumpy, requireScipy, skipping } from './helpers/prerequisites';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'srop.mjs');
@@ -172,6 +172,7 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
   });
 
   it('compare: statistics across inputs (batch axis) equal scipy on the reference SROPs; paired, --unpaired, unequal sets, fewer than 3', () => {
+    requireScipy();
     const sets = join(dir, 'sets');
     execFileSync('python3', [join(root, 'test', 'helpers', 'make_input_sets.py'), sets, String(seed)]);
     const want = JSON.parse(readFileSync(join(sets, 'expected.json'), 'utf8')) as Record<string, Record<string, Record<string, number | string | null>>>;

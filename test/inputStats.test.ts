@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { averageRanks, compareInputs, holm, inputMedians, mannWhitneyU, normalSf, wilcoxonSignedRank, withHolm } from '../src/analysis/inputStats';
-import { orSkip, requireNumpy, skipping } from './helpers/prerequisites';
+import { requireScipy, skipping } from './helpers/prerequisites';
 
 const root = join(import.meta.dirname, '..');
 const fixtureFile = join(root, 'test', 'fixtures', 'inputstats', 'stats.json');
@@ -141,12 +141,7 @@ describe('pieces', () => {
 
 describe.skipIf(skipping('numpy'))('the fixtures are what the script makes', () => {
   it('tools/make_input_stats_fixtures.py writes the committed stats.json (numbers within 1e-12)', () => {
-    requireNumpy();
-    try {
-      execFileSync('python3', ['-c', 'import scipy'], { stdio: 'pipe' });
-    } catch {
-      throw new Error(`this test needs scipy for python3 (pip install scipy), ${orSkip('numpy')}`);
-    }
+    requireScipy();
     const dir = mkdtempSync(join(tmpdir(), 'srop-inputstats-'));
     execFileSync('python3', [join(root, 'tools', 'make_input_stats_fixtures.py'), dir], { stdio: 'pipe' });
     const fresh = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as Fixtures;
