@@ -131,7 +131,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   // A holds 2 inputs: the file says which one's map it is; B holds one, its names stay as they were.
   expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5.png');
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
-  // The map's SROP is marked on its curve (that it lies on it: test/charts.test.ts).
+  // The map's SROP is marked on its curve (that it lies on it: test/layerRows.test.ts).
   await expect(channel.getByTestId('channel-A').getByTestId('srop-mark-A')).toHaveCount(1);
   // The batch of two on A, pooled: the view says which input's map it shows, and shows another.
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 0 of 2, channel 5');

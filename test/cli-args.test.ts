@@ -5,15 +5,15 @@ describe('srop options', () => {
   it('has the documented defaults', () => {
     expect(parseArgs(['a.npz'])).toMatchObject({
       command: 'maps', files: ['a.npz'], kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true,
-      layout: 'auto', backend: 'auto', format: 'csv', out: null,
+      paired: true, layout: 'auto', backend: 'auto', format: 'csv', out: null,
     });
   });
 
   it('reads every option, in both spellings', () => {
     const o = parseArgs(['compare', '--kappa', '0.9', '--dc=remove', '--domain', 'full', '--no-interpolate',
-      '--layout', 'nhwc', '--backend=cpu', '--format', 'json', '--out', 'x.json', 'a.npz', 'b.npz']);
+      '--layout', 'nhwc', '--backend=cpu', '--format', 'json', '--out', 'x.json', '--unpaired', 'a.npz', 'b.npz']);
     expect(o).toMatchObject({ command: 'compare', files: ['a.npz', 'b.npz'], kappa: 0.9, dc: 'remove', domain: 'full',
-      interpolate: false, layout: 'nhwc', backend: 'cpu', format: 'json', out: 'x.json' });
+      interpolate: false, paired: false, layout: 'nhwc', backend: 'cpu', format: 'json', out: 'x.json' });
   });
 
   it.each([

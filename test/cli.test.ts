@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeAdapter } from '../src/cli/nodeGpu';
 import { adapterIsFallback, adapterName } from '../src/engine/host';
-import { orSkip, requireNumpy, skipping } from './helpers/prerequisites';
+import { orSkip, requireNumpy, requireScipy, skipping } from './helpers/prerequisites';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'srop.mjs');
@@ -155,7 +155,7 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     const out = srop(['compare', '--backend', 'cpu', 'a.npz', 'b.npz']);
     expect(out.code, out.stderr).toBe(0);
     const rows = parseCsv(out.stdout);
-    expect(Object.keys(rows[0])).toEqual(['layer', 'channels', 'dead_a', 'dead_b', 'median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising']);
+    expect(Object.keys(rows[0])).toEqual(['layer', 'channels', 'dead_a', 'dead_b', 'median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising', 'inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm']);
     expect(rows.map((r) => r.layer)).toEqual(['conv1', 'block.relu']);
     for (const r of rows) {
       const ref = expected.compare[r.layer];
@@ -169,6 +169,50 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     const json = JSON.parse(srop(['compare', '--backend', 'cpu', '--format', 'json', 'a.npz', 'b.npz']).stdout);
     expect(json.layers[1].layer).toBe('block.relu');
     expect(json.layers[1].wasserstein).toBeCloseTo(expected.compare['block.relu'].wasserstein, 9);
+  });
+
+  it('compare: statistics across inputs (batch axis) equal scipy on the reference SROPs; paired, --unpaired, unequal sets, fewer than 3', () => {
+    requireScipy();
+    const sets = join(dir, 'sets');
+    execFileSync('python3', [join(root, 'test', 'helpers', 'make_input_sets.py'), sets, String(seed)]);
+    const want = JSON.parse(readFileSync(join(sets, 'expected.json'), 'utf8')) as Record<string, Record<string, Record<string, number | string | null>>>;
+    const runs: Array<[string, string[]]> = [['a-b', ['a.npz', 'b.npz']], ['a-b-unpaired', ['--unpaired', 'a.npz', 'b.npz']], ['a-c', ['a.npz', 'c.npz']]];
+    for (const [key, args] of runs) {
+      const r = spawnSync(process.execPath, [bin, 'compare', '--backend', 'cpu', ...args], { cwd: sets, encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const rows = parseCsv(r.stdout);
+      expect(rows.map((row) => row.layer)).toEqual(['conv1', 'conv2', 'relu3']);
+      for (const row of rows) {
+        const e = want[key][row.layer];
+        const what = `${key} ${row.layer}`;
+        expect(row.test, what).toBe(e.test);
+        expect(Number(row.inputs_a), what).toBe(e.inputs_a);
+        expect(Number(row.inputs_b), what).toBe(e.inputs_b);
+        for (const field of ['input_median_delta', 'p_value', 'p_holm'] as const) {
+          if (e[field] === null) expect(row[field], `${what} ${field}`).toBe('');
+          else expect(Math.abs(Number(row[field]) - (e[field] as number)), `${what} ${field}: ${row[field]} vs ${e[field]}`).toBeLessThanOrEqual(1e-9);
+        }
+      }
+      const json = JSON.parse(spawnSync(process.execPath, [bin, 'compare', '--backend', 'cpu', '--format', 'json', ...args], { cwd: sets, encoding: 'utf8', timeout: 300_000 }).stdout);
+      expect(json.paired).toBe(!args.includes('--unpaired'));
+      for (const layer of json.layers) {
+        const e = want[key][layer.layer];
+        expect(layer.test).toBe(e.test);
+        expect(layer.test_method).toBe(e.test_method);
+        if (e.p_value === null) expect(layer.p_value).toBeNull();
+        else expect(Math.abs(layer.p_value - (e.p_value as number))).toBeLessThanOrEqual(1e-9);
+        expect(layer.input_medians_a).toHaveLength(8);
+        (e.medians_a as unknown as Array<number | null>).forEach((m, i) => {
+          if (m === null) expect(layer.input_medians_a[i]).toBeNull();
+          else expect(Math.abs(layer.input_medians_a[i] - m)).toBeLessThanOrEqual(1e-9);
+        });
+      }
+    }
+    // B blurred from A on conv1: every input's median falls, the paired test finds it; relu3 has 2 live inputs on A.
+    expect(want['a-b'].conv1.test).toBe('wilcoxon');
+    expect(want['a-b'].conv1.p_value).toBe(2 / 256);
+    expect(want['a-b'].relu3.test).toBe('none');
+    expect(want['a-c'].conv1.test).toBe('mann-whitney');
   });
 
   it('compare: batch sizes may differ (channel means paired); only channels or map size make a shape difference', () => {
@@ -236,7 +280,7 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     }
     const help = srop(['--help']);
     expect(help.code).toBe(0);
-    for (const option of ['--kappa', '--dc', '--domain', '--no-interpolate', '--layout', '--backend', '--format', '--out', 'compare']) {
+    for (const option of ['--kappa', '--dc', '--domain', '--no-interpolate', '--unpaired', '--layout', '--backend', '--format', '--out', 'compare']) {
       expect(help.stdout).toContain(option);
     }
   });

@@ -7,10 +7,11 @@ import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
 import {
-  centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, displayNames, layerRows, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
+  centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, displayNames, inputsDiffer, layerRows, pairingPossible, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
 } from '../src/analysis/layerRows';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
-import { sropsCsv } from '../src/ui/exporters';
+import { comparisonCsv, sropsCsv } from '../src/ui/exporters';
+import { compareInputs, withHolm } from '../src/analysis/inputStats';
 import { powerSpectrum64 } from '../src/engine/spectrum';
 import { formatNumber } from '../src/ui/charts/theme';
 import type { LayerRow } from '../src/analysis/layerRows';
@@ -99,6 +100,36 @@ describe('layer rows', () => {
     // The same file twice under one name still gets distinct names.
     const twice = [await result('x', [1, 1, 4, 4], 1, 'f.npz'), await result('x', [1, 1, 4, 4], 2, 'f.npz'), await result('x', [1, 1, 4, 4], 3, 'f.npz')];
     expect(displayNames(twice).map((d) => d.name)).toEqual(['x', 'x (f.npz)', 'x (f.npz, 2)']);
+  });
+
+  it('statistics across inputs per row: every input whatever the panes show, paired or not, Holm over the rows, as the command', async () => {
+    const a = [await result('conv1', [6, 5, 9, 9], 21), await result('conv2', [6, 3, 7, 7], 22), await result('onlyA', [2, 3, 5, 5], 23), await result('few', [2, 3, 5, 5], 24)];
+    const b = [await result('conv1', [6, 5, 9, 9], 31), await result('conv2', [4, 3, 7, 7], 32), await result('few', [2, 3, 5, 5], 34)];
+    const grid = linearGrid(0, 1, 8);
+    const rows = layerRows(a, b, null, null, grid);
+    expect(rows.map((r) => r.inputs?.test ?? null)).toEqual(['wilcoxon', 'mann-whitney', null, 'none']);
+    // As the command computes them: compareInputs per layer, then Holm over the compared layers.
+    const expected = withHolm([compareInputs(a[0], b[0], true), compareInputs(a[1], b[1], true), compareInputs(a[3], b[2], true)]);
+    expect([rows[0].inputs, rows[1].inputs, rows[3].inputs]).toEqual(expected);
+    expect(rows[0].inputs!.p_holm!).toBeGreaterThanOrEqual(rows[0].inputs!.p_value!);
+    // One input shown on each pane: the pooled columns follow it, the statistics across inputs do not.
+    const one = layerRows(a, b, 1, 2, grid);
+    expect(one[0].inputs).toEqual(rows[0].inputs);
+    expect(one[0].comparison).not.toEqual(rows[0].comparison);
+    // Pairing off: Mann-Whitney on equal counts too.
+    const unpaired = layerRows(a, b, null, null, grid, false);
+    expect(unpaired[0].inputs).toEqual(withHolm([compareInputs(a[0], b[0], false), compareInputs(a[1], b[1], false), compareInputs(a[3], b[2], false)])[0]);
+    expect(pairingPossible(rows)).toBe(true);
+    expect(pairingPossible(rows.filter((r) => r.name === 'conv2'))).toBe(false);
+    // Sorting by p puts the rows without one last; the export carries the six columns after the pooled ones.
+    expect(sortRows(rows, 'p_value', false).slice(-2).map((r) => r.name)).toEqual(['onlyA', 'few']);
+    const csv = comparisonCsv(rows).trim().split('\n');
+    expect(csv[0].split(',').slice(-6)).toEqual(['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm']);
+    expect(csv[1].split(',').slice(-6)).toEqual([rows[0].inputs!.inputs_a, rows[0].inputs!.inputs_b, 'wilcoxon', rows[0].inputs!.input_median_delta, rows[0].inputs!.p_value, rows[0].inputs!.p_holm].map(String));
+    expect(csv[3].split(',').slice(-4)).toEqual(['none', String(rows[3].inputs!.input_median_delta), '', '']);
+    expect(inputsDiffer({ inputs: { ...rows[0].inputs!, p_holm: 0.049 } })).toBe(true);
+    expect(inputsDiffer({ inputs: { ...rows[0].inputs!, p_holm: 0.05 } })).toBe(false);
+    expect(inputsDiffer(rows[2])).toBe(false);
   });
 
   it('with one side loaded, nothing is marked one-sided and nothing compared', async () => {

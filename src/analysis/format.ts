@@ -4,9 +4,10 @@
 import { STATUS_NAMES } from './srop';
 import type { LayerResult } from './layerResult';
 import type { LayerComparison } from './compare';
+import { inputComparisonJson, type InputComparison, type InputStats } from './inputStats';
 
 export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status';
-export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising';
+export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising,inputs_a,inputs_b,test,input_median_delta,p_value,p_holm';
 
 /** A CSV field: quoted when it holds a comma, quote or line break. */
 export function csvField(value: string | number | null): string {
@@ -43,9 +44,13 @@ export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.n
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-export function compareCsvRow(c: LayerComparison): string {
+/** A compared layer's row: the pooled figures (§6), then the statistics across inputs (§6a). */
+export function compareCsvRow(c: LayerComparison, s: InputStats): string {
   return (
-    [c.layer, c.channels, c.dead_a, c.dead_b, c.median_a, c.median_b, c.delta_median, c.wasserstein, c.ks, c.paired_median_delta, c.share_rising]
+    [
+      c.layer, c.channels, c.dead_a, c.dead_b, c.median_a, c.median_b, c.delta_median, c.wasserstein, c.ks, c.paired_median_delta, c.share_rising,
+      s.inputs_a, s.inputs_b, s.test, s.input_median_delta, s.p_value, s.p_holm,
+    ]
       .map((v) => csvField(v))
       .join(',') + '\n'
   );
@@ -68,9 +73,16 @@ export function layerJson(result: LayerResult) {
     ring: byInput(result, (m) => (none(m) ? null : result.ring[m])),
     status: byInput(result, (m) => STATUS_NAMES[result.status[m]]),
     summary: result.summary,
+    ...(result.inputNames ? { inputs: [...result.inputNames] } : {}),
   };
 }
 
-export function comparisonJson(c: LayerComparison) {
-  return { ...c };
+/** A compared layer in the JSON: the pooled figures, then the statistics across inputs and, where known, each input's file. */
+export function comparisonJson(c: LayerComparison, s: InputComparison, names: { a?: readonly string[]; b?: readonly string[] } = {}) {
+  return {
+    ...c,
+    ...inputComparisonJson(s),
+    ...(names.a ? { input_files_a: [...names.a] } : {}),
+    ...(names.b ? { input_files_b: [...names.b] } : {}),
+  };
 }

@@ -15,11 +15,13 @@ export interface LayerResult extends SropColumns {
   layout: Layout;
   params: SropParams;
   profiles: RingProfiles;
+  /** Each input's name (its file), where the layer knows it; index = input. */
+  inputNames?: readonly string[];
   /** Pooled over the batch; layerSummary(result, { channels: C, input }) gives one input's. */
   summary: DistributionSummary;
 }
 
-export type LayerFacts = Pick<Layer, 'name' | 'file' | 'shape'> & { layout?: Layout };
+export type LayerFacts = Pick<Layer, 'name' | 'file' | 'shape' | 'inputNames'> & { layout?: Layout };
 
 export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: SropParams): LayerResult {
   const [n, c, h, w] = layer.shape;
@@ -34,6 +36,7 @@ export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: S
     shape: [n, c, h, w],
     layout: layer.layout ?? 'nchw',
     params: { ...params },
+    ...(layer.inputNames ? { inputNames: [...layer.inputNames] } : {}),
     profiles,
     summary: layerSummary(srops),
   };

@@ -7,6 +7,7 @@ import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
 import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
 import { channelMeans, compareSrops, sameMaps, type SropComparison } from './compare';
 import type { LayerResult } from './layerResult';
+import { compareInputs, holm, type InputComparison } from './inputStats';
 
 /** Which maps of a side enter its charts: the pooled batch, or one input. */
 export function selectionOf(result: LayerResult, input: number | null): MapSelection | undefined {
@@ -110,6 +111,11 @@ export interface LayerRow {
   a: SideView | null;
   b: SideView | null;
   comparison: SropComparison | null;
+  /**
+   * Statistics across inputs (spec/SROP.md §6a): every input of each side, whatever input the
+   * panes show; p_holm over the rows that have a p-value. Null where the comparison is.
+   */
+  inputs: InputComparison | null;
 }
 
 /** What the views say of a layer of 1 x 1 maps instead of drawing its SROPs. */
@@ -135,6 +141,7 @@ function comparisonSide(result: LayerResult, input: number | null) {
 // per result: while a large set loads, each finished layer costs only its own chart data.
 const sideCache = new WeakMap<LayerResult, Map<string, SideView>>();
 const comparisonCache = new WeakMap<LayerResult, WeakMap<LayerResult, Map<string, SropComparison>>>();
+const inputCache = new WeakMap<LayerResult, WeakMap<LayerResult, Map<string, InputComparison>>>();
 
 function remember<V>(cache: WeakMap<LayerResult, Map<string, V>>, result: LayerResult, key: string, value: V): void {
   let byKey = cache.get(result);
@@ -148,7 +155,8 @@ function remember<V>(cache: WeakMap<LayerResult, Map<string, V>>, result: LayerR
  * then layers only B has. A layer name met more than once in a pane is matched by occurrence (the
  * second conv1 of A with the second of B) and shown with its file (displayNames). Layers on one
  * side only, or with different shapes, are kept and marked; with only one side loaded, no row is
- * marked and none compared.
+ * marked and none compared. `paired`: test the inputs paired where both sides hold as many
+ * (the page's "paired" toggle; compareInputs).
  */
 export function layerRows(
   a: LayerResult[],
@@ -156,6 +164,7 @@ export function layerRows(
   inputA: number | null,
   inputB: number | null,
   grid: Float64Array,
+  paired = true,
 ): LayerRow[] {
   const namesA = displayNames(a);
   const namesB = displayNames(b);
@@ -183,6 +192,16 @@ export function layerRows(
     if (!c) byInputs.set(key, (c = compareSrops(comparisonSide(ra, inputA), comparisonSide(rb, inputB))));
     return c;
   };
+  const acrossInputs = (ra: LayerResult, rb: LayerResult): InputComparison => {
+    const key = String(paired);
+    let byB = inputCache.get(ra);
+    if (!byB) inputCache.set(ra, (byB = new WeakMap()));
+    let byFlag = byB.get(rb);
+    if (!byFlag) byB.set(rb, (byFlag = new Map()));
+    let c = byFlag.get(key);
+    if (!c) byFlag.set(key, (c = compareInputs(ra, rb, paired)));
+    return c;
+  };
   const rows: LayerRow[] = [];
   const used = new Set<number>();
   a.forEach((ra, i) => {
@@ -192,11 +211,16 @@ export function layerRows(
     const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : sameMaps(ra.shape, rb.shape) ? 'both' : 'shape-differs';
     // A later layer of a name shows its file; when B's file differs, both files.
     const name = !rb || namesA[i].occurrence === 0 || ra.file === rb.file ? namesA[i].name : `${ra.name} (${ra.file} | ${rb.file})`;
-    rows.push({ name, order: rows.length, match, a: side(ra, inputA), b: rb ? side(rb, inputB) : null, comparison: rb ? compare(ra, rb) : null });
+    rows.push({ name, order: rows.length, match, a: side(ra, inputA), b: rb ? side(rb, inputB) : null, comparison: rb ? compare(ra, rb) : null, inputs: rb ? acrossInputs(ra, rb) : null });
   });
   b.forEach((rb, j) => {
     if (used.has(j)) return;
-    rows.push({ name: namesB[j].name, order: rows.length, match: single ? 'single' : 'only-b', a: null, b: side(rb, inputB), comparison: null });
+    rows.push({ name: namesB[j].name, order: rows.length, match: single ? 'single' : 'only-b', a: null, b: side(rb, inputB), comparison: null, inputs: null });
+  });
+  // Holm's adjustment over the layers compared (a fresh object per row: the cached ones stay unadjusted).
+  const adjusted = holm(rows.map((r) => r.inputs?.p_value ?? null));
+  rows.forEach((r, i) => {
+    if (r.inputs) r.inputs = { ...r.inputs, p_holm: adjusted[i] };
   });
   // Row names identify rows (selection, React keys, exports): a B-only name equal to an A name gets a suffix.
   const taken = new Set<string>();
@@ -216,7 +240,8 @@ export function sropAxisMax(rows: LayerRow[]): number {
   return max;
 }
 
-export type ComparisonKey = 'order' | 'name' | 'median_a' | 'median_b' | 'delta_median' | 'wasserstein' | 'ks' | 'paired_median_delta' | 'share_rising' | 'dead' | 'nonfinite';
+export type ComparisonKey = 'order' | 'name' | 'median_a' | 'median_b' | 'delta_median' | 'wasserstein' | 'ks' | 'paired_median_delta' | 'share_rising' | 'dead' | 'nonfinite'
+  | 'inputs' | 'test' | 'input_median_delta' | 'p_value' | 'p_holm';
 
 /**
  * Rows sorted by a comparison figure (missing figures last), in network order, or by a count of
@@ -229,6 +254,8 @@ export function sortRows(rows: LayerRow[], key: ComparisonKey, descending: boole
     if (key === 'order') return [index];
     if (key === 'name') return [row.name];
     if (key === 'dead' || key === 'nonfinite') return [row.a?.summary[key] ?? null, row.b?.summary[key] ?? null];
+    if (key === 'inputs') return [row.inputs?.inputs_a ?? null, row.inputs?.inputs_b ?? null];
+    if (key === 'test' || key === 'input_median_delta' || key === 'p_value' || key === 'p_holm') return [row.inputs ? row.inputs[key] : null];
     return [row.comparison ? (row.comparison[key] as number | null) : null];
   };
   indexed.sort((x, y) => {
@@ -244,6 +271,19 @@ export function sortRows(rows: LayerRow[], key: ComparisonKey, descending: boole
     return x.index - y.index;
   });
   return indexed.map((x) => x.row);
+}
+
+/** Layers whose inputs differ between A and B after Holm's adjustment: p_holm below this. */
+export const SIGNIFICANCE = 0.05;
+
+/** Whether a row's statistics across inputs are significant (p_holm < 0.05). */
+export function inputsDiffer(row: Pick<LayerRow, 'inputs'>): boolean {
+  return row.inputs?.p_holm != null && row.inputs.p_holm < SIGNIFICANCE;
+}
+
+/** Whether the "paired" toggle can pair anything: a compared layer with as many inputs on A as on B. */
+export function pairingPossible(rows: LayerRow[]): boolean {
+  return rows.some((r) => r.inputs && r.a && r.b && r.a.result.shape[0] === r.b.result.shape[0]);
 }
 
 /**

@@ -10,6 +10,8 @@ export interface CliOptions {
   dc: 'keep' | 'remove';
   domain: 'disc' | 'full';
   interpolate: boolean;
+  /** compare: test inputs paired (Wilcoxon) when both sides hold as many; false: --unpaired (Mann-Whitney). */
+  paired: boolean;
   layout: LayoutChoice;
   backend: BackendChoice;
   format: 'csv' | 'json';
@@ -40,6 +42,8 @@ Options:
                             there is none or only a software one; gpu: the GPU engine on any
                             adapter (SwiftShader included), the CPU with a warning when there is
                             none; cpu: the float64 CPU engine (auto)
+  --unpaired                compare: test the inputs as two independent sets (Mann-Whitney U)
+                            even when A and B hold as many inputs (paired: Wilcoxon signed-rank)
   --format csv|json         output format (csv)
   --out <path>              write to a file instead of standard output
   -h, --help                this text
@@ -49,8 +53,11 @@ Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status
   radius (1.0 = Nyquist); ring the roll-off ring; energy the kept spectral energy T; status
   ok|dead|nonfinite; srop and ring empty when the map has no SROP.
 Output (compare), CSV: layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,
-  ks,paired_median_delta,share_rising
-  layers matched by name; differences are B - A; dead_a/dead_b count maps with no SROP.
+  ks,paired_median_delta,share_rising,inputs_a,inputs_b,test,input_median_delta,p_value,p_holm
+  layers matched by name; differences are B - A; dead_a/dead_b count maps with no SROP. The
+  first columns pool every map of a side; the last six are across inputs (the batch axis): each
+  input is its channels' median SROP; test wilcoxon (paired: same input counts, no --unpaired),
+  mann-whitney, or none (fewer than 3 inputs); two-sided p_value, p_holm adjusted over the layers.
 JSON: {"params", "backend", "adapter", "layers": [...]}, see spec/SROP.md section 8.
 
 The engine that ran is reported on stderr ("srop: backend ...") and in the JSON output.
@@ -74,6 +81,7 @@ export function parseArgs(argv: string[]): CliOptions {
     dc: 'keep',
     domain: 'disc',
     interpolate: true,
+    paired: true,
     layout: 'auto',
     backend: 'auto',
     format: 'csv',
@@ -134,6 +142,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--interpolate':
         options.interpolate = true;
+        break;
+      case '--unpaired':
+        options.paired = false;
         break;
       case '--layout':
         options.layout = choice(flag, takesValue(), ['nchw', 'nhwc', 'auto'] as const);

@@ -9,6 +9,7 @@ import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
+import { compareInputs, withHolm, type InputComparison } from '../analysis/inputStats';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -182,6 +183,8 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
       }
     }
     const comparisons: LayerComparison[] = [];
+    const acrossInputs: InputComparison[] = [];
+    const names: Array<{ a?: readonly string[]; b?: readonly string[] }> = [];
     for (const [name, ra] of resultsA) {
       const rb = resultsB.get(name);
       if (!rb) {
@@ -192,14 +195,18 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
         await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
       }
       comparisons.push(compareLayers(ra, rb));
+      acrossInputs.push(compareInputs(ra, rb, options.paired));
+      names.push({ a: ra.inputNames, b: rb.inputNames });
     }
+    // Holm's adjustment over the layers compared.
+    const inputStats = withHolm(acrossInputs);
     for (const name of resultsB.keys()) {
       if (!resultsA.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
     }
     if (options.format === 'csv') {
-      await write(io.stdout, compareCsvHeader + '\n' + comparisons.map(compareCsvRow).join(''));
+      await write(io.stdout, compareCsvHeader + '\n' + comparisons.map((c, i) => compareCsvRow(c, inputStats[i])).join(''));
     } else {
-      await write(io.stdout, JSON.stringify({ ...header(), files: { a: a.file, b: b.file }, layers: comparisons.map(comparisonJson) }) + '\n');
+      await write(io.stdout, JSON.stringify({ ...header(), files: { a: a.file, b: b.file }, paired: options.paired, layers: comparisons.map((c, i) => comparisonJson(c, inputStats[i], names[i])) }) + '\n');
     }
     return failures > 0 ? 2 : 0;
   } finally {

@@ -20,6 +20,8 @@ export interface Layer {
   layout: Layout;
   /** Why that layout: "given" when the user chose it, else the guess and its reason. */
   layoutReason: string;
+  /** Each input's name on the batch axis (an image set's files), where known; index = input. */
+  inputNames?: readonly string[];
   /**
    * Set when the layout was guessed and the shape alone could not tell (its last three axes are
    * equal): what was seen, "axes 1, 2, 3 are all 16" (LayoutGuess.undecided).

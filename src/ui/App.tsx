@@ -72,13 +72,15 @@ export function App() {
   const resultsA = useMemo(() => paneResults(state.panes.A), [state.panes.A]);
   const resultsB = useMemo(() => paneResults(state.panes.B), [state.panes.B]);
   const inputs = { A: state.panes.A.input, B: state.panes.B.input };
+  // The "paired" toggle of the statistics across inputs (on: paired wherever A and B hold as many inputs).
+  const [paired, setPaired] = useState(true);
   const { rows, grid, yMax } = useMemo(() => {
     let top = 1;
     for (const r of [...resultsA, ...resultsB]) for (const v of r.srop) if (v > top) top = v;
     const g = linearGrid(0, top, GRID_POINTS);
-    const built = layerRows(resultsA, resultsB, inputs.A, inputs.B, g);
+    const built = layerRows(resultsA, resultsB, inputs.A, inputs.B, g, paired);
     return { rows: built, grid: g, yMax: sropAxisMax(built) };
-  }, [resultsA, resultsB, inputs.A, inputs.B]);
+  }, [resultsA, resultsB, inputs.A, inputs.B, paired]);
   const row = rows.find((r) => r.name === selectedLayer) ?? null;
   useEffect(() => {
     if (!focusPending || state.progress.running || rows.length === 0 || !rows.every((r) => r.comparison)) return;
@@ -114,7 +116,7 @@ export function App() {
             <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => download(new Blob([comparisonCsv(rows)], { type: 'text/csv' }), 'comparison.csv')}>
               Export comparison as CSV
             </button>
-            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs)], { type: 'application/json' }), 'srop-summary.json')}>
+            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs, paired)], { type: 'application/json' }), 'srop-summary.json')}>
               Export JSON
             </button>
           </div>
@@ -153,7 +155,7 @@ export function App() {
             <section className="panel" aria-label="Overview">
               <Overview rows={rows} grid={grid} yMax={yMax} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />
             </section>
-            {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
+            {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} paired={paired} onPaired={setPaired} />}
             {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
             {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} dc={state.params.dc} />}
             {modelState.model && <Lab lab={lab} model={modelState} />}

@@ -1,9 +1,11 @@
 // One layer in detail: histograms of A and B, the median cumulative ring-energy curves with their
-// interquartile bands and the kappa line, and the channels, sortable by SROP of A, of B or change.
+// interquartile bands and the kappa line, each input's median SROP on A and B (InputPlot), and
+// the channels, sortable by SROP of A, of B or change.
 import { useMemo, useState } from 'react';
 import { channelRows, channelValuesNote, cumulativeBand, SINGLE_PIXEL_NOTE, singlePixelRow, sortChannels, type ChannelKey, type LayerRow } from '../analysis/layerRows';
 import { Histogram } from './charts/Histogram';
 import { EnergyCurve, type CurveSide } from './charts/EnergyCurve';
+import { InputPlot } from './charts/InputPlot';
 import { formatNumber } from './charts/theme';
 
 export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
@@ -44,6 +46,7 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
       <div className="chart-row">
         {!flat && <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />}
         {!flat && <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />}
+        {!flat && row.inputs && <InputPlot layer={row.name} stats={row.inputs} />}
         <div className="channel-list">
           <h3>Channels{notes.length ? ` (${notes.join('; ')})` : ''}</h3>
           <div className="table-scroll short">

@@ -2,6 +2,7 @@
 // made in the page (blob URLs); nothing is sent anywhere.
 
 import { compareCsvHeader, compareCsvRow, layerJson, mapsCsvRows, sideMapsCsvHeader } from '../analysis/format';
+import { inputComparisonJson } from '../analysis/inputStats';
 import type { LayerResult } from '../analysis/layerResult';
 import { displayNames, type LayerRow } from '../analysis/layerRows';
 import type { SropParams } from '../analysis/srop';
@@ -29,10 +30,10 @@ export function sropsCsv(a: LayerResult[], b: LayerResult[]): string {
 
 /** The comparison table as the `srop compare` command writes it (layers on both sides). */
 export function comparisonCsv(rows: LayerRow[]): string {
-  return compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! })).join('');
+  return compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! }, r.inputs!)).join('');
 }
 
-export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }): string {
+export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }, paired = true): string {
   const side = (results: LayerResult[]) => {
     const names = displayNames(results);
     return results.map((r, i) => {
@@ -44,9 +45,10 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
     {
       params,
       inputs: { A: inputs.A ?? 'pooled', B: inputs.B ?? 'pooled' },
+      paired,
       A: side(a),
       B: side(b),
-      shown: rows.map((r) => ({ layer: r.name, match: r.match, summary_a: r.a?.summary ?? null, summary_b: r.b?.summary ?? null, comparison: r.comparison })),
+      shown: rows.map((r) => ({ layer: r.name, match: r.match, summary_a: r.a?.summary ?? null, summary_b: r.b?.summary ?? null, comparison: r.comparison && r.inputs ? { ...r.comparison, ...inputComparisonJson(r.inputs) } : r.comparison })),
     },
     null,
     1,

@@ -48,3 +48,16 @@ export function requireNumpy(): void {
     );
   }
 }
+
+/** Throws, saying what to install, when `python3` cannot import scipy (the statistics across inputs are checked against it). */
+export function requireScipy(): void {
+  requireNumpy();
+  try {
+    execFileSync('python3', ['-c', 'import scipy'], { stdio: 'pipe' });
+  } catch {
+    throw new Error(
+      'this test needs python3 with scipy (scipy.stats.wilcoxon and mannwhitneyu answer the statistics across inputs), and python3 cannot import it. ' +
+        `Install scipy (Debian: apt-get install python3-scipy; .ci/run does), ${orSkip('numpy')}.`,
+    );
+  }
+}

@@ -1,14 +1,15 @@
 // Overview: for every layer in network order, A's SROP distribution as the left half of a violin
 // and B's as the right half (y = SROP, 1 = Nyquist), the medians of each side joined across
 // layers, dead and non-finite counts under each layer. With one side loaded, whole violins and no
-// comparison marks. Hover (or focus) shows the summary; a click opens the layer.
+// comparison marks. A layer whose inputs differ (statistics across inputs, p Holm < 0.05) carries
+// a star over its violin. Hover (or focus) shows the summary; a click opens the layer.
 import { useState } from 'react';
 import { area, curveBasis, line, scaleLinear } from 'd3';
-import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/layerRows';
+import { inputsDiffer, SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/layerRows';
 import type { DistributionSummary } from '../../analysis/summary';
 import type { SideName } from '../../session/workspace';
 import { ChartFrame } from './ChartFrame';
-import { AXIS, SIDE_STYLE, formatNumber } from './theme';
+import { AXIS, SIDE_STYLE, formatNumber, formatP } from './theme';
 
 const BAND = 64;
 const MARGIN = { top: 16, right: 16, bottom: 96, left: 64 };
@@ -36,8 +37,10 @@ function summaryLine(row: LayerRow, names: SideNames): string {
 }
 
 function markOf(row: LayerRow, names: SideNames): string {
-  return row.match === 'only-a' ? ` (${names.a} only)` : row.match === 'only-b' ? ` (${names.b} only)` : row.match === 'shape-differs' ? ' (shapes differ)' : '';
+  const match = row.match === 'only-a' ? ` (${names.a} only)` : row.match === 'only-b' ? ` (${names.b} only)` : row.match === 'shape-differs' ? ' (shapes differ)' : '';
+  return match + (inputsDiffer(row) ? ` (inputs differ, p Holm ${formatP(row.inputs!.p_holm!)})` : '');
 }
+
 
 export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP distributions per layer', description, filename = 'srop-overview', testId = 'overview', sideNames = { a: 'A', b: 'B' } }: {
   rows: LayerRow[];
@@ -83,7 +86,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
     <>
     <ChartFrame
       title={title}
-      description={`${rows.length} layers in network order; ${description ?? `${single ? `input ${shown[0] === 'A' ? sideNames.a : sideNames.b} only` : `left half ${sideNames.a}, right half ${sideNames.b}`}; lines join the medians; counts of dead and non-finite maps under each layer; 1 is the Nyquist radius`}`}
+      description={`${rows.length} layers in network order; ${description ?? `${single ? `input ${shown[0] === 'A' ? sideNames.a : sideNames.b} only` : `left half ${sideNames.a}, right half ${sideNames.b}`}; lines join the medians; counts of dead and non-finite maps under each layer; 1 is the Nyquist radius${rows.some(inputsDiffer) ? '; ★: the inputs differ between the sides (p Holm < 0.05)' : ''}`}`}
       filename={filename}
       width={width}
       height={HEIGHT}
@@ -128,6 +131,11 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
           >
             <title>{`${row.name}${mark}\n${label.replaceAll('; ', '\n')}`}</title>
             <rect x={centre - BAND / 2} y={MARGIN.top} width={BAND} height={HEIGHT - MARGIN.top} fill={selected === row.name ? '#eef3fb' : 'transparent'} />
+            {inputsDiffer(row) && (
+              <text x={centre} y={MARGIN.top + 10} textAnchor="middle" fontSize={14} fill="#b22" data-inputs-differ="true">
+                ★
+              </text>
+            )}
             {flat && (
               <text x={centre} y={(MARGIN.top + HEIGHT - MARGIN.bottom) / 2} textAnchor="middle" fontSize={AXIS.font} fill="#666" data-single-pixel="true" transform={`rotate(-90 ${centre} ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2})`}>
                 {SINGLE_PIXEL_NOTE}
@@ -140,7 +148,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
             <line x1={centre} x2={centre} y1={MARGIN.top} y2={HEIGHT - MARGIN.bottom} stroke="#bbb" strokeWidth={0.5} />
             <text x={centre} y={HEIGHT - MARGIN.bottom + 12} textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-35 ${centre} ${HEIGHT - MARGIN.bottom + 12})`}>
               {shortName(row.name)}
-              {mark ? ' *' : ''}
+              {mark && !mark.startsWith(' (inputs differ') ? ' *' : ''}
             </text>
             <text x={centre} y={HEIGHT - 18} textAnchor="middle" fontSize={9} fill="#666" data-count="dead">{counts(row, 'dead')}</text>
             <text x={centre} y={HEIGHT - 6} textAnchor="middle" fontSize={9} fill="#666" data-count="nonfinite">{counts(row, 'nonfinite')}</text>

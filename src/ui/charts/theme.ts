@@ -18,3 +18,9 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   const text = Number(value).toFixed(digits);
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
+
+/** A p-value: three decimals, or two significant digits in exponent form below 0.001; '–' when there is none. */
+export function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined || Number.isNaN(p)) return '–';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
