@@ -12,6 +12,8 @@ export interface CliOptions {
   interpolate: boolean;
   layout: LayoutChoice;
   backend: BackendChoice;
+  /** Worker threads of the CPU engine; 0 runs it on the command's own thread; null: one per core. */
+  threads: number | null;
   format: 'csv' | 'json';
   out: string | null;
   help: boolean;
@@ -38,6 +40,9 @@ Options:
                             there is none or only a software one; gpu: the GPU engine on any
                             adapter (SwiftShader included), the CPU with a warning when there is
                             none; cpu: the float64 CPU engine (auto)
+  --threads <n>             worker threads of the CPU engine (default: one per core the process
+                            may use); 0 runs it on the command's own thread. The results are the
+                            same, bit for bit, whatever n is
   --format csv|json         output format (csv)
   --out <path>              write to a file instead of standard output
   -h, --help                this text
@@ -74,6 +79,7 @@ export function parseArgs(argv: string[]): CliOptions {
     interpolate: true,
     layout: 'auto',
     backend: 'auto',
+    threads: null,
     format: 'csv',
     out: null,
     help: false,
@@ -139,6 +145,15 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--backend':
         options.backend = choice(flag, takesValue(), ['auto', 'gpu', 'cpu'] as const);
         break;
+      case '--threads': {
+        const text = takesValue();
+        const threads = Number(text);
+        if (text === undefined || !/^\d+$/.test(text.trim()) || !Number.isSafeInteger(threads) || threads > 256) {
+          throw new UsageError(`--threads must be a whole number from 0 to 256, not "${text ?? ''}"`);
+        }
+        options.threads = threads;
+        break;
+      }
       case '--format':
         options.format = choice(flag, takesValue(), ['csv', 'json'] as const);
         break;

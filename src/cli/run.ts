@@ -9,6 +9,8 @@ import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
+import { PooledCpuEngine } from '../engine/cpuPool';
+import type { ProfileEngine } from '../engine/types';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -86,11 +88,17 @@ async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Pr
   }
 }
 
+/** Engines that run two layers side by side: the GPU engine, and the CPU engine's pool of workers. */
+function overlapsLayers(engine: ProfileEngine): boolean {
+  return engine.backend === 'gpu' || engine instanceof PooledCpuEngine;
+}
+
 /**
- * Each layer's result, in order, its stderr lines written first. On the GPU engine the next
+ * Each layer's result, in order, its stderr lines written first. On the GPU engine (and the CPU
+ * engine's pool, whose workers would otherwise wait for the slowest chunk of every layer) the next
  * layer is started before this one is awaited, so that its reading and upload overlap this one's
  * GPU work and read-back (the engine serialises submissions and bounds what is in flight); the
- * CPU engine takes one layer at a time, so that only one layer's maps are in memory (apart from
+ * CPU engine on the command's own thread (--threads 0) takes one layer at a time, so that only one layer's maps are in memory (apart from
  * the two layers under way when a lost device hands over to the CPU engine). A consumer that stops
  * early (a failed write) waits for the layer started ahead, so that nothing runs after the engine
  * is closed.
@@ -100,7 +108,7 @@ async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams
   try {
     for (let i = 0; i < layers.length; i++) {
       const current = next ?? analyse(layers[i], engines, params);
-      next = i + 1 < layers.length && engines.engine().backend === 'gpu' ? analyse(layers[i + 1], engines, params) : null;
+      next = i + 1 < layers.length && overlapsLayers(engines.engine()) ? analyse(layers[i + 1], engines, params) : null;
       const { result, messages } = await current;
       for (const line of messages) await write(io.stderr, line);
       yield [layers[i], result];
