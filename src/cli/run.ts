@@ -34,6 +34,8 @@ export function paramsOf(options: CliOptions): SropParams {
 interface FileLayers {
   file: string;
   layers: Layer[];
+  /** Frees the file once its layers are done. */
+  close: () => void;
 }
 
 /** Opens every file; reports each bad file or layer as one line on stderr. */
@@ -41,7 +43,7 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
   const opened: FileLayers[] = [];
   let failures = 0;
   for (const file of files) {
-    const { layers, errors } = await openActivationPath(file, options.layout);
+    const { layers, errors, close } = await openActivationPath(file, options.layout);
     for (const error of errors) {
       failures++;
       await write(io.stderr, `srop: ${error.message}\n`);
@@ -49,7 +51,7 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
     for (const layer of layers) {
       if (options.layout === 'auto') await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
     }
-    opened.push({ file, layers });
+    opened.push({ file, layers, close });
   }
   return { opened, failures };
 }
@@ -155,11 +157,13 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
   const make = io.engineFor ?? (await import('./engineForCli')).engineForCli;
   const engines = await make(options);
   const { note, warning, close } = engines;
+  let closeFiles = () => {};
   try {
     await write(io.stderr, `srop: backend ${note}\n`);
     if (warning) await write(io.stderr, `srop: warning: ${warning}\n`);
     const params = paramsOf(options);
     const { opened, failures: openFailures } = await openAll(options.files, options, io);
+    closeFiles = () => opened.forEach((o) => o.close());
     let failures = openFailures;
     // The engine of the end of the run (a lost device may have replaced the first one).
     const header = () => ({ params, backend: engines.engine().backend, adapter: engines.engine().adapter });
@@ -211,6 +215,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     }
     return failures > 0 ? 2 : 0;
   } finally {
+    closeFiles();
     close();
   }
 }

@@ -22,6 +22,9 @@ export type PoolReply =
   | { id: number; kind: 'released' }
   | { id: number; kind: 'error'; message: string };
 
+/** A request before the pool numbers it. */
+type NewRequest = PoolRequest extends infer R ? (R extends PoolRequest ? Omit<R, 'id'> : never) : never;
+
 /** One worker, as the pool sees it (a Web Worker or a worker thread behind a small adapter). */
 export interface PoolWorker {
   post(request: PoolRequest, transfer: ArrayBuffer[]): void;
@@ -74,7 +77,7 @@ export class CpuPool {
   }
 
   /** Sends a request to the first free worker; settles with its reply (an error reply rejects). */
-  request(request: Omit<PoolRequest, 'id'> & { kind: PoolRequest['kind'] }, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<PoolReply> {
+  request(request: NewRequest, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<PoolReply> {
     if (this.closed) return Promise.reject(new Error('the CPU engine\'s workers have been stopped'));
     return new Promise<PoolReply>((resolve, reject) => {
       this.queue.push({ request: { ...request, id: this.nextId++ } as PoolRequest, transfer, signal, resolve, reject });
@@ -168,7 +171,15 @@ export class PooledCpuEngine implements ProfileEngine {
   readonly adapter = null;
   readonly released: boolean = false;
 
-  constructor(private readonly pool: CpuPool) {}
+  private readonly jobValues: number;
+
+  /** `jobValues`: values handed to a worker at once (default about 512 Ki; tests make it small). */
+  constructor(
+    private readonly pool: CpuPool,
+    options: { jobValues?: number } = {},
+  ) {
+    this.jobValues = Math.max(1, Math.floor(options.jobValues ?? JOB_VALUES));
+  }
 
   /** Workers in the pool. */
   get threads(): number {
@@ -217,7 +228,7 @@ export class PooledCpuEngine implements ProfileEngine {
 
   /** Maps per chunk: about JOB_VALUES values, and at least as many chunks as workers. */
   private jobMaps(total: number, size: number): number {
-    const bySize = Math.max(1, Math.floor(JOB_VALUES / size));
+    const bySize = Math.max(1, Math.floor(this.jobValues / size));
     const byWorkers = Math.max(1, Math.ceil(total / this.pool.size));
     return Math.min(bySize, byWorkers);
   }
@@ -249,7 +260,7 @@ export class PooledCpuEngine implements ProfileEngine {
         })
       : null;
     aborted?.catch(() => undefined);
-    const wait = (what: Promise<unknown>) => (aborted ? Promise.race([what, aborted]) : what);
+    const wait = <T>(what: Promise<T>): Promise<T> => (aborted ? Promise.race([what, aborted]) : what);
 
     for (let first = 0; first < total; first += jobMaps) {
       while (inFlight.size >= ahead && failure === null) await wait(Promise.race(inFlight));

@@ -2,7 +2,7 @@
 // bytes (.npy, zip) or else the extension (.npy, .npz, .safetensors); the layers are read lazily.
 // Never throws: every problem becomes an ActivationFileError entry naming the file.
 
-import { BlobSource, fail, readBlob } from './blobSource';
+import { BlobSource, fail, readBlob, type BlobLike } from './blobSource';
 import { NPY_MAGIC, npyLayer } from './npy';
 import { openNpz } from './npz';
 import { openSafetensors } from './safetensors';
@@ -26,7 +26,7 @@ export function detectFormat(head: Uint8Array, name: string): ActivationFormat |
   return null;
 }
 
-export async function openActivationFile(blob: Blob, name: string, layout: LayoutChoice = 'auto'): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
+export async function openActivationFile(blob: BlobLike, name: string, layout: LayoutChoice = 'auto'): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
   try {
     const head = await readBlob(blob, 0, Math.min(blob.size, 16), { file: name });
     const format = detectFormat(head, name);

@@ -10,7 +10,7 @@ import { Overview } from './charts/Overview';
 import { ComparisonTable } from './ComparisonTable';
 import { LayerDetail } from './LayerDetail';
 import { ChannelDetail, type SpectrumOf } from './ChannelDetail';
-import { CpuEngine } from '../engine/cpuEngine';
+import { pageCpuEngine } from './cpuPoolWeb';
 import { defaultFocus, layerRows, linearGrid, sropAxisMax } from '../analysis/charts';
 import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, type SideName } from './workspace';
@@ -22,7 +22,8 @@ import { LabStore } from './labStore';
 import { LiveInput } from './LiveInput';
 
 const GRID_POINTS = 64;
-const fallbackSpectrum = new CpuEngine();
+// The channel view's spectrum before the engine host is up: on the CPU engine's workers too.
+const fallbackSpectrum = pageCpuEngine();
 
 export function App() {
   const { host, state: hostState } = useEngineHost();

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { EngineHost, type HostState } from '../engine/host';
 import type { BackendChoice } from '../engine/types';
+import { pageCpuEngine } from './cpuPoolWeb';
 
 function initialChoice(): BackendChoice {
   const asked = new URLSearchParams(window.location.search).get('backend');
@@ -15,7 +16,7 @@ export function pageEngineHost(): Promise<EngineHost> {
   if (!hostPromise) {
     const gpu = 'gpu' in navigator ? navigator.gpu : undefined;
     const missingReason = window.isSecureContext ? 'this browser has no navigator.gpu (WebGPU is off or unsupported)' : 'no navigator.gpu: the page is not in a secure context (serve it on localhost or https)';
-    hostPromise = EngineHost.start({ gpu, missingReason }, initialChoice());
+    hostPromise = EngineHost.start({ gpu, missingReason, cpuEngine: pageCpuEngine }, initialChoice());
     // Reachable from the console and the end-to-end tests (device-loss recovery, scripting).
     void hostPromise.then((host) => ((window as unknown as { sropEngineHost: EngineHost }).sropEngineHost = host));
   }

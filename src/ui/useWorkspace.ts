@@ -1,7 +1,7 @@
 // The page's single Workspace, bound to the engine host: it profiles with whatever engine the host
 // holds, and recomputes everything when the host replaces its engine (device lost, backend switched).
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { CpuEngine } from '../engine/cpuEngine';
+import { pageCpuEngine } from './cpuPoolWeb';
 import type { EngineHost, HostState } from '../engine/host';
 import { Workspace, type WorkspaceState } from './workspace';
 
@@ -9,7 +9,7 @@ let page: { workspace: Workspace; host: EngineHost | null } | null = null;
 
 function pageWorkspace() {
   if (!page) {
-    const fallback = new CpuEngine();
+    const fallback = pageCpuEngine();
     const holder: { workspace: Workspace; host: EngineHost | null } = { workspace: null as unknown as Workspace, host: null };
     holder.workspace = new Workspace(() => holder.host?.engine ?? fallback);
     page = holder;

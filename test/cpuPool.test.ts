@@ -1,0 +1,208 @@
+// The CPU engine on a pool of worker threads (src/engine/cpuPool.ts, the command's dist-cli/cpuWorker.mjs)
+// against the single-threaded CpuEngine: the same profiles bit for bit, on awkward sizes, whatever
+// the number of workers and the size of the chunks; cancel, failed reads, failed workers.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuEngine } from '../src/engine/cpuEngine';
+import { CpuPool, PooledCpuEngine, type PoolReply, type PoolRequest, type PoolWorker } from '../src/engine/cpuPool';
+import { handlePoolRequest } from '../src/engine/cpuWorkerCore';
+import { EngineHost } from '../src/engine/host';
+import type { RingProfiles } from '../src/engine/types';
+import { ActivationFileError, type Layer } from '../src/io/types';
+import { syntheticMaps } from '../src/testing/syntheticMaps';
+import { nodePool, workerThreads } from '../src/cli/nodePool';
+
+const root = join(import.meta.dirname, '..');
+const single = new CpuEngine();
+const pools: CpuPool[] = [];
+function threads(n: number): CpuPool {
+  expect(existsSync(join(root, 'dist-cli', 'cpuWorker.mjs')), 'run `npm run build:cli` first').toBe(true);
+  const pool = nodePool(n);
+  pools.push(pool);
+  return pool;
+}
+afterAll(() => pools.forEach((p) => p.terminate()));
+
+function layerOf(data: Float32Array, n: number, c: number, h: number, w: number, reads: [number, number][] = []): Layer {
+  return {
+    name: 'conv',
+    file: 'maps.npy',
+    shape: [n, c, h, w],
+    storedShape: [n, c, h, w],
+    dtype: '<f4',
+    layout: 'nchw',
+    layoutReason: 'given',
+    async readMaps(first, count) {
+      reads.push([first, count]);
+      return data.slice(first * h * w, (first + count) * h * w);
+    },
+  };
+}
+
+/** Every number of two profiles, compared as bits (NaN and -0 included). */
+function expectIdentical(got: RingProfiles, want: RingProfiles): void {
+  expect([got.maps, got.rings, got.height, got.width]).toEqual([want.maps, want.rings, want.height, want.width]);
+  for (const key of ['inDisc', 'outDisc', 'dc', 'sumSquares', 'nonFinite'] as const) {
+    const a = new Uint8Array(got[key].buffer, got[key].byteOffset, got[key].byteLength);
+    const b = new Uint8Array(want[key].buffer, want[key].byteOffset, want[key].byteLength);
+    expect(Buffer.compare(a, b), `${key} differs`).toBe(0);
+  }
+}
+
+// [N, C, H, W]: odd and even sides, primes, one row, one column, a single bin, large and tiny maps.
+const SHAPES: [number, number, number, number][] = [
+  [1, 7, 13, 11],
+  [2, 5, 1, 9],
+  [1, 6, 9, 1],
+  [1, 3, 1, 1],
+  [3, 4, 32, 30],
+  [1, 11, 17, 64],
+  [1, 2, 97, 89],
+  [1, 40, 7, 7],
+  [1, 5, 224, 224],
+];
+
+describe('pooled CPU engine (worker threads)', () => {
+  it('gives the single-threaded profiles bit for bit, for 1, 2 and 3 workers and any chunk size', async () => {
+    for (const workers of [1, 2, 3]) {
+      const pool = threads(workers);
+      for (const jobValues of [1, 700, 512 * 1024]) {
+        const engine = new PooledCpuEngine(pool, { jobValues });
+        for (const [i, [n, c, h, w]] of SHAPES.entries()) {
+          const data = syntheticMaps(n * c, h, w, 100 + i);
+          const want = await single.profileMaps(data, n * c, h, w);
+          const reads: [number, number][] = [];
+          expectIdentical(await engine.profileLayer(layerOf(data, n, c, h, w, reads)), want);
+          expect(reads.reduce((a, [, k]) => a + k, 0)).toBe(n * c);
+          // profileMaps: the same, and the caller's maps are left as they were (copies go to the workers).
+          const before = data.slice();
+          expectIdentical(await engine.profileMaps(data, n * c, h, w), want);
+          expect(Buffer.compare(Buffer.from(data.buffer), Buffer.from(before.buffer))).toBe(0);
+        }
+      }
+    }
+  });
+
+  it('every map kind (dead, constant, NaN) comes back flagged as the single engine flags it', async () => {
+    const engine = new PooledCpuEngine(threads(2), { jobValues: 3 * 15 * 14 });
+    const data = syntheticMaps(25, 15, 14, 9);
+    data[3 * 15 * 14 + 5] = Infinity;
+    const want = await single.profileMaps(data, 25, 15, 14);
+    const got = await engine.profileMaps(data, 25, 15, 14);
+    expectIdentical(got, want);
+    expect(Array.from(got.nonFinite).filter(Boolean).length).toBeGreaterThan(1);
+  });
+
+  it('a channel spectrum on a worker equals the single engine\'s', async () => {
+    const engine = new PooledCpuEngine(threads(1));
+    const map = syntheticMaps(1, 23, 18, 4);
+    const want = await single.powerSpectrum(map, 23, 18);
+    const got = await engine.powerSpectrum(map, 23, 18);
+    expect(Buffer.compare(Buffer.from(got.buffer), Buffer.from(want.buffer))).toBe(0);
+    expect(map.length).toBe(23 * 18); // not detached
+  });
+
+  it('reports progress up to the whole layer, in order', async () => {
+    const engine = new PooledCpuEngine(threads(2), { jobValues: 2 * 9 * 10 });
+    const data = syntheticMaps(13, 9, 10, 3);
+    const progress: number[] = [];
+    await engine.profileLayer(layerOf(data, 1, 13, 9, 10), { onProgress: (done, total) => progress.push(done / total) });
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('stops reading on abort, rejects with the reason, and the pool works on afterwards', async () => {
+    const pool = threads(2);
+    const engine = new PooledCpuEngine(pool, { jobValues: 31 * 29 });
+    const data = syntheticMaps(40, 31, 29, 5);
+    const controller = new AbortController();
+    const reads: [number, number][] = [];
+    const run = engine.profileLayer(layerOf(data, 1, 40, 31, 29, reads), {
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done >= 3) controller.abort(new Error('stopped by the user'));
+      },
+    });
+    await expect(run).rejects.toThrow('stopped by the user');
+    expect(reads.length).toBeLessThan(40);
+    expectIdentical(await engine.profileMaps(data, 40, 31, 29), await single.profileMaps(data, 40, 31, 29));
+  });
+
+  it('a failed or short read fails the layer with the reader\'s error', async () => {
+    const engine = new PooledCpuEngine(threads(2), { jobValues: 4 * 6 });
+    const data = syntheticMaps(12, 4, 6, 2);
+    const broken: Layer = { ...layerOf(data, 1, 12, 4, 6), readMaps: async (first) => {
+      if (first >= 4) throw new ActivationFileError('maps.npy', 'cannot read bytes 400-500 (EIO)', 'conv');
+      return data.slice(0, 4 * 24);
+    } };
+    await expect(engine.profileLayer(broken)).rejects.toThrow('maps.npy: conv: cannot read bytes 400-500 (EIO)');
+    const short: Layer = { ...layerOf(data, 1, 12, 4, 6), readMaps: async () => new Float32Array(5) };
+    await expect(engine.profileLayer(short)).rejects.toThrow(/maps 0\.\.0 gave 5 values, not 24/);
+  });
+});
+
+/** Workers in this thread (the real request handler); the first job of all makes its worker fail when `crashFirst`. */
+function inThread(crashFirst: boolean, log: string[] = []): (index: number) => PoolWorker {
+  let posted = 0;
+  return (index) => {
+    const worker: PoolWorker = {
+      onReply: null,
+      onFailure: null,
+      post(request: PoolRequest) {
+        const job = ++posted;
+        log.push(`worker ${index} job ${job}`);
+        setTimeout(() => {
+          if (crashFirst && job === 1) worker.onFailure?.('out of memory');
+          else worker.onReply?.(handlePoolRequest(request).reply as PoolReply);
+        }, 1);
+      },
+      terminate() {
+        log.push(`worker ${index} terminated`);
+      },
+    };
+    return worker;
+  };
+}
+
+describe('the pool itself', () => {
+  it('a worker that fails fails its chunk with the reason; a fresh worker takes the next work', async () => {
+    const log: string[] = [];
+    const pool = new CpuPool(inThread(true, log), 1);
+    const engine = new PooledCpuEngine(pool);
+    const data = syntheticMaps(3, 8, 8, 1);
+    await expect(engine.profileMaps(data, 3, 8, 8)).rejects.toThrow('a worker of the CPU engine failed (out of memory)');
+    expectIdentical(await engine.profileMaps(data, 3, 8, 8), await single.profileMaps(data, 3, 8, 8));
+    expect(log).toContain('worker 0 terminated');
+    expect(pool.started).toBe(1);
+    pool.terminate();
+  });
+
+  it('a worker whose script is missing fails with a message naming it, not a hang', async () => {
+    const pool = new CpuPool(workerThreads(new URL('file:///no/such/dir/cpuWorker.mjs')), 1);
+    pools.push(pool);
+    await expect(new PooledCpuEngine(pool).profileMaps(syntheticMaps(1, 4, 4), 1, 4, 4)).rejects.toThrow(/a worker of the CPU engine failed \(.*cpuWorker\.mjs/);
+  });
+
+  it('after terminate, calls fail at once', async () => {
+    const pool = new CpuPool(inThread(false), 2);
+    pool.terminate();
+    await expect(new PooledCpuEngine(pool).profileMaps(syntheticMaps(1, 4, 4), 1, 4, 4)).rejects.toThrow('stopped');
+  });
+
+  it('refuses a pool of no workers', () => {
+    expect(() => new CpuPool(inThread(false), 0)).toThrow('at least one');
+  });
+
+  it('the engine host runs the CPU engine it is given, after a switch too', async () => {
+    const pool = new CpuPool(inThread(false), 2);
+    const host = await EngineHost.start({ adapter: null, cpuEngine: () => new PooledCpuEngine(pool) }, 'cpu');
+    expect(host.engine).toBeInstanceOf(PooledCpuEngine);
+    await host.setChoice('auto');
+    expect(host.engine).toBeInstanceOf(PooledCpuEngine);
+    const data = syntheticMaps(4, 6, 5, 8);
+    expectIdentical(await host.engine.profileMaps(data, 4, 6, 5), await single.profileMaps(data, 4, 6, 5));
+    host.destroy();
+    pool.terminate();
+  });
+});
