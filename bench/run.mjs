@@ -149,16 +149,24 @@ async function pageProfile(file, layers, threads) {
       requestAnimationFrame(tick);
     });
     await page.getByLabel('Input A activations').setInputFiles(file);
-    await page.waitForFunction((n) => {
-      const ws = window.sropWorkspace;
-      const entries = ws.entries('A');
-      if (ws.state.panes.A.errors.length) return true;
-      if (entries.length === n && entries.every((e) => e.status === 'done') && !ws.state.progress.running) {
-        window.benchEnd ??= performance.now();
-        return true;
-      }
-      return false;
-    }, layers, { polling: 'raf' });
+    // Waits on the workspace's own updates (no polling that would load the page's thread).
+    await page.evaluate(
+      (n) =>
+        new Promise((resolve) => {
+          const ws = window.sropWorkspace;
+          const check = () => {
+            const entries = ws.entries('A');
+            if (ws.state.panes.A.errors.length) return resolve();
+            if (entries.length === n && entries.every((e) => e.status === 'done') && !ws.state.progress.running) {
+              window.benchEnd ??= performance.now();
+              resolve();
+            }
+          };
+          ws.subscribe(check);
+          check();
+        }),
+      layers,
+    );
     return page.evaluate(() => {
       const w = window;
       const errors = w.sropWorkspace.state.panes.A.errors;

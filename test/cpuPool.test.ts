@@ -12,6 +12,8 @@ import type { RingProfiles } from '../src/engine/types';
 import { ActivationFileError, type Layer } from '../src/io/types';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { nodePool, workerThreads } from '../src/cli/nodePool';
+import { openActivationFile } from '../src/io/open';
+import { float32Npy } from '../src/testing/npyFile';
 
 const root = join(import.meta.dirname, '..');
 const single = new CpuEngine();
@@ -152,9 +154,9 @@ function inThread(crashFirst: boolean, log: string[] = []): (index: number) => P
       post(request: PoolRequest) {
         const job = ++posted;
         log.push(`worker ${index} job ${job}`);
-        setTimeout(() => {
+        setTimeout(async () => {
           if (crashFirst && job === 1) worker.onFailure?.('out of memory');
-          else worker.onReply?.(handlePoolRequest(request).reply as PoolReply);
+          else worker.onReply?.((await handlePoolRequest(request)).reply as PoolReply);
         }, 1);
       },
       terminate() {
@@ -182,6 +184,40 @@ describe('the pool itself', () => {
     const pool = new CpuPool(workerThreads(new URL('file:///no/such/dir/cpuWorker.mjs')), 1);
     pools.push(pool);
     await expect(new PooledCpuEngine(pool).profileMaps(syntheticMaps(1, 4, 4), 1, 4, 4)).rejects.toThrow(/a worker of the CPU engine failed \(.*cpuWorker\.mjs/);
+  });
+
+  it('maps stored as they are in a Blob are read by the workers themselves (the page\'s pool): the same profiles', async () => {
+    const data = syntheticMaps(2 * 9, 21, 19, 12);
+    const file = new Blob([float32Npy(data, [2, 9, 21, 19])]);
+    const { layers } = await openActivationFile(file, 'maps.npy', 'nchw');
+    const [layer] = layers;
+    expect(layer.mapBytes?.(3, 5)).toMatchObject({ blob: file });
+    const log: string[] = [];
+    const requests: string[] = [];
+    const seen = new CpuPool((index) => {
+      const inner = inThread(false, log)(index);
+      return { ...inner, post: (request, transfer) => (requests.push(request.kind), inner.post(request, transfer)), set onReply(f) { inner.onReply = f; }, get onReply() { return inner.onReply; }, set onFailure(f) { inner.onFailure = f; }, get onFailure() { return inner.onFailure; } };
+    }, 2);
+    const got = await new PooledCpuEngine(seen, { readsInWorkers: true, jobValues: 4 * 21 * 19 }).profileLayer(layer);
+    expect(new Set(requests)).toEqual(new Set(['profileBytes']));
+    expectIdentical(got, await single.profileMaps(data, 18, 21, 19));
+    // A layout that needs reordering (NHWC) is read on the owning thread and sent as values.
+    const nhwc = (await openActivationFile(file, 'maps.npy', 'nhwc')).layers[0];
+    expect(nhwc.mapBytes?.(0, 1)).toBeNull();
+    requests.length = 0;
+    await new PooledCpuEngine(seen, { readsInWorkers: true }).profileLayer(nhwc);
+    expect(new Set(requests)).toEqual(new Set(['profile']));
+    seen.terminate();
+  });
+
+  it('a worker\'s failed read fails the layer with a message naming the file and the layer', async () => {
+    const data = syntheticMaps(4, 5, 6, 1);
+    const { layers } = await openActivationFile(new Blob([float32Npy(data, [1, 4, 5, 6])]), 'maps.npy', 'nchw');
+    const broken = new Blob([new Uint8Array(10)]);
+    const layer: Layer = { ...layers[0], mapBytes: (first, count) => ({ blob: broken, start: 200 + first * 120, end: 200 + (first + count) * 120 }) };
+    const pool = new CpuPool(inThread(false), 1);
+    await expect(new PooledCpuEngine(pool, { readsInWorkers: true }).profileLayer(layer)).rejects.toThrow(/^maps\.npy: maps: reading maps 0\.\.3 failed \(reading bytes 200-680 gave 0 bytes; the file may have changed\)$/);
+    pool.terminate();
   });
 
   it('after terminate, calls fail at once', async () => {

@@ -6,13 +6,15 @@
 // engine's, bit for bit (test/cpuPool.test.ts). No FFT runs on the owning thread: in the page,
 // its main thread only reads, decodes and dispatches. See docs/engine.md, "The CPU engine's pool".
 
-import { ActivationFileError, type Layer } from '../io/types';
+import { ActivationFileError, type Layer, type MapBytes } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { checkShape, emptyProfiles } from './profileMath';
 import { ringTable } from './ringTable';
 
 export type PoolRequest =
   | { id: number; kind: 'profile'; data: Float32Array; count: number; height: number; width: number }
+  /** Maps the worker reads itself: bytes [start, end) of a Blob, float32 as stored (Layer.mapBytes). */
+  | { id: number; kind: 'profileBytes'; blob: Blob; start: number; end: number; count: number; height: number; width: number }
   | { id: number; kind: 'spectrum'; data: Float32Array; height: number; width: number }
   | { id: number; kind: 'release' };
 
@@ -20,7 +22,7 @@ export type PoolReply =
   | { id: number; kind: 'profile'; profiles: RingProfiles }
   | { id: number; kind: 'spectrum'; power: Float64Array }
   | { id: number; kind: 'released' }
-  | { id: number; kind: 'error'; message: string };
+  | { id: number; kind: 'error'; message: string; readFailed?: boolean };
 
 /** A request before the pool numbers it. */
 type NewRequest = PoolRequest extends infer R ? (R extends PoolRequest ? Omit<R, 'id'> : never) : never;
@@ -114,7 +116,7 @@ export class CpuPool {
       const job = slot.job;
       if (!job || job.request.id !== reply.id) return;
       slot.job = null;
-      if (reply.kind === 'error') job.reject(new Error(reply.message));
+      if (reply.kind === 'error') job.reject(Object.assign(new Error(reply.message), { readFailed: reply.readFailed ?? false }));
       else job.resolve(reply);
       this.pump();
     };
@@ -173,12 +175,19 @@ export class PooledCpuEngine implements ProfileEngine {
 
   private readonly jobValues: number;
 
-  /** `jobValues`: values handed to a worker at once (default about 512 Ki; tests make it small). */
+  private readonly readsInWorkers: boolean;
+
+  /**
+   * `jobValues`: values handed to a worker at once (default about 512 Ki; tests make it small).
+   * `readsInWorkers`: maps stored as they are in a browser Blob are read by the workers themselves
+   * (Layer.mapBytes), so that the page's thread does not even copy them (the page's pool).
+   */
   constructor(
     private readonly pool: CpuPool,
-    options: { jobValues?: number } = {},
+    options: { jobValues?: number; readsInWorkers?: boolean } = {},
   ) {
     this.jobValues = Math.max(1, Math.floor(options.jobValues ?? JOB_VALUES));
+    this.readsInWorkers = options.readsInWorkers ?? false;
   }
 
   /** Workers in the pool. */
@@ -194,6 +203,8 @@ export class PooledCpuEngine implements ProfileEngine {
     const size = height * width;
     const jobMaps = this.jobMaps(total, size);
     return this.run(total, height, width, jobMaps, options, async (first, count) => {
+      const bytes = this.readsInWorkers ? (layer.mapBytes?.(first, count) ?? null) : null;
+      if (bytes) return { bytes, where: { file: layer.file, part: layer.name, first } };
       const data = await layer.readMaps(first, count);
       if (data.length < count * size) {
         throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
@@ -244,7 +255,7 @@ export class PooledCpuEngine implements ProfileEngine {
     width: number,
     jobMaps: number,
     options: ProfileOptions,
-    read: (first: number, count: number) => Promise<Float32Array>,
+    read: (first: number, count: number) => Promise<Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } }>,
   ): Promise<RingProfiles> {
     const { signal } = options;
     let profiles: RingProfiles | null = total === 0 ? emptyProfiles(height, width, 0, ringTable(height, width).rings) : null;
@@ -269,7 +280,15 @@ export class PooledCpuEngine implements ProfileEngine {
       const count = Math.min(jobMaps, total - first);
       const data = await wait(read(first, count));
       signal?.throwIfAborted();
-      const job = this.pool.request({ kind: 'profile', data, count, height, width }, [data.buffer as ArrayBuffer], signal).then((reply) => {
+      const sent =
+        data instanceof Float32Array
+          ? this.pool.request({ kind: 'profile', data, count, height, width }, [data.buffer as ArrayBuffer], signal)
+          : this.pool.request({ kind: 'profileBytes', ...data.bytes, count, height, width }, [], signal).catch((error: Error & { readFailed?: boolean }) => {
+              // The worker's read failed: the file's fault, reported as the readers report theirs.
+              if (error.readFailed) throw new ActivationFileError(data.where.file, `reading maps ${data.where.first}..${data.where.first + count - 1} failed (${error.message})`, data.where.part);
+              throw error;
+            });
+      const job = sent.then((reply) => {
         if (reply.kind !== 'profile') throw new Error(`the CPU engine's worker answered ${reply.kind} to a profile`);
         const part = reply.profiles;
         profiles ??= emptyProfiles(height, width, total, part.rings);

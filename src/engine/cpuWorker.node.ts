@@ -7,7 +7,7 @@ import type { PoolRequest } from './cpuPool';
 
 if (!parentPort) throw new Error('cpuWorker.mjs runs as a worker thread of the srop command, not on its own');
 const port = parentPort;
-port.on('message', (request: PoolRequest) => {
-  const { reply, transfer } = handlePoolRequest(request);
+port.on('message', async (request: PoolRequest) => {
+  const { reply, transfer } = await handlePoolRequest(request);
   port.postMessage(reply, transfer);
 });

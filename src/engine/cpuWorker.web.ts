@@ -4,7 +4,7 @@ import { handlePoolRequest } from './cpuWorkerCore';
 import type { PoolRequest } from './cpuPool';
 
 const scope = self as unknown as { onmessage: ((event: MessageEvent<PoolRequest>) => void) | null; postMessage(message: unknown, transfer: Transferable[]): void };
-scope.onmessage = (event) => {
-  const { reply, transfer } = handlePoolRequest(event.data);
+scope.onmessage = async (event) => {
+  const { reply, transfer } = await handlePoolRequest(event.data);
   scope.postMessage(reply, transfer);
 };

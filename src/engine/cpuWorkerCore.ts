@@ -9,10 +9,26 @@ import type { PoolReply, PoolRequest } from './cpuPool';
 
 const engine = new CpuEngine();
 
-export function handlePoolRequest(request: PoolRequest): { reply: PoolReply; transfer: ArrayBuffer[] } {
+/** Maps a worker reads itself (the page's workers, from the user's file): the bytes as float32. */
+async function readBytes(blob: Blob, start: number, end: number): Promise<Float32Array> {
+  const buffer = await blob.slice(start, end).arrayBuffer();
+  if (buffer.byteLength !== end - start) throw new Error(`reading bytes ${start}-${end} gave ${buffer.byteLength} bytes; the file may have changed`);
+  return new Float32Array(buffer);
+}
+
+export async function handlePoolRequest(request: PoolRequest): Promise<{ reply: PoolReply; transfer: ArrayBuffer[] }> {
+  let data: Float32Array | null = null;
+  if (request.kind === 'profileBytes') {
+    try {
+      data = await readBytes(request.blob, request.start, request.end);
+    } catch (error) {
+      const message = error instanceof Error ? (error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message) : String(error);
+      return { reply: { id: request.id, kind: 'error', message, readFailed: true }, transfer: [] };
+    }
+  }
   try {
-    if (request.kind === 'profile') {
-      const profiles = engine.profileMapsNow(request.data, request.count, request.height, request.width);
+    if (request.kind === 'profile' || request.kind === 'profileBytes') {
+      const profiles = engine.profileMapsNow(data ?? (request as { data: Float32Array }).data, request.count, request.height, request.width);
       const transfer = [profiles.inDisc.buffer, profiles.outDisc.buffer, profiles.dc.buffer, profiles.sumSquares.buffer, profiles.nonFinite.buffer] as ArrayBuffer[];
       return { reply: { id: request.id, kind: 'profile', profiles }, transfer };
     }

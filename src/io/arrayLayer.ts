@@ -3,7 +3,7 @@
 
 import { fail, type ByteSource, type Where } from './blobSource';
 import { guessLayout } from './layout';
-import { ActivationFileError, type Layer, type Layout, type LayoutChoice } from './types';
+import { ActivationFileError, type Layer, type Layout, type LayoutChoice, type MapBytes } from './types';
 
 /** A real element type: float, signed or unsigned integer, bool, or bfloat16. */
 export interface DType {
@@ -270,10 +270,19 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
     return out;
   }
 
+  /** Stored as they are: float32, little-endian, each map one run and map m + 1 right after map m. */
+  const asStored = contiguousMaps && dtype.kind === 'f' && dtype.size === 4 && dtype.little && (total === 1 || (sC === mapSize && (shape[0] === 1 || sN === C * mapSize)));
+  function mapBytes(first: number, count: number): MapBytes | null {
+    if (!asStored || !source.blobRange || !Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count <= 0 || first + count > total) return null;
+    const base = Math.floor(first / C) * sN + (first % C) * sC;
+    return source.blobRange(dataOffset + base * 4, dataOffset + (base + count * mapSize) * 4);
+  }
+
   return {
     name: spec.name,
     file: where.file,
     shape,
+    mapBytes,
     storedShape: [...storedShape],
     dtype: spec.dtypeText,
     layout,

@@ -28,6 +28,8 @@ export interface BlobLike {
 export interface ByteSource {
   readonly size: number;
   read(start: number, end: number): Promise<Uint8Array>;
+  /** Bytes [start, end) as a range of a browser Blob, where they are stored as they are; else null. */
+  blobRange?(start: number, end: number): { blob: Blob; start: number; end: number } | null;
 }
 
 export function describe(error: unknown): string {
@@ -70,6 +72,11 @@ export class BlobSource implements ByteSource {
       return Promise.reject(fail(this.where, `bytes ${start}-${end} are past the end of the data (${this.size} bytes)`));
     }
     return readBlob(this.blob, this.offset + start, this.offset + end, this.where);
+  }
+
+  blobRange(start: number, end: number): { blob: Blob; start: number; end: number } | null {
+    if (typeof Blob === 'undefined' || !(this.blob instanceof Blob) || !(start >= 0 && end >= start && end <= this.size)) return null;
+    return { blob: this.blob, start: this.offset + start, end: this.offset + end };
   }
 }
 

@@ -43,8 +43,11 @@ export function pagePool(): CpuPool | null {
   return pool;
 }
 
-/** The page's CPU engine: on the pool's workers (the main thread does no FFT work). */
+/**
+ * The page's CPU engine: on the pool's workers (the main thread does no FFT work). Maps stored as
+ * they are (float32 NCHW) are read from the file by the workers themselves.
+ */
 export function pageCpuEngine(): ProfileEngine {
   const shared = pagePool();
-  return shared ? new PooledCpuEngine(shared) : new CpuEngine();
+  return shared ? new PooledCpuEngine(shared, { readsInWorkers: true }) : new CpuEngine();
 }
