@@ -226,6 +226,18 @@ describe('the pool itself', () => {
     await expect(new PooledCpuEngine(pool).profileMaps(syntheticMaps(1, 4, 4), 1, 4, 4)).rejects.toThrow('stopped');
   });
 
+  it('warm() starts every worker at once; work then goes to them', async () => {
+    const log: string[] = [];
+    const pool = new CpuPool(inThread(false, log), 3);
+    expect(pool.started).toBe(0);
+    pool.warm();
+    expect(pool.started).toBe(3);
+    const data = syntheticMaps(9, 5, 5, 2);
+    expectIdentical(await new PooledCpuEngine(pool, { jobValues: 25 }).profileMaps(data, 9, 5, 5), await single.profileMaps(data, 9, 5, 5));
+    expect(new Set(log.map((l) => l.split(' job')[0]))).toEqual(new Set(['worker 0', 'worker 1', 'worker 2']));
+    pool.terminate();
+  });
+
   it('refuses a pool of no workers', () => {
     expect(() => new CpuPool(inThread(false), 0)).toThrow('at least one');
   });

@@ -39,6 +39,8 @@ export async function engineForCli(options: CliOptions): Promise<CliEngine & { h
   // `gpu` lets a recovery ask Dawn for a fresh adapter: the first one has given out its device.
   const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter', cpuEngine }, options.backend);
   const { decision } = host.state;
+  // Their start (a module load each) overlaps the opening of the files.
+  if (decision.backend === 'cpu') pool?.warm();
   const onThreads = decision.backend === 'cpu' ? (pool ? ` (${threads} worker thread${threads === 1 ? '' : 's'})` : ' (on the main thread)') : '';
   return {
     host,

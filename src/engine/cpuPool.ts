@@ -135,7 +135,12 @@ export class CpuPool {
     return slot;
   }
 
-  /** Workers started so far (they start as work arrives). */
+  /** Starts every worker now, so that their start overlaps other work (the command opening its files). */
+  warm(): void {
+    while (!this.closed && this.slots.length < this.size) this.start();
+  }
+
+  /** Workers started so far (they start as work arrives, or on warm()). */
   get started(): number {
     return this.slots.length;
   }
