@@ -12,7 +12,7 @@
 //   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -60,10 +60,10 @@ function numpy(workload) {
   return { seconds: out.seconds_per_image, processSeconds: (performance.now() - t0) / 1000, note: `numpy ${out.numpy}` };
 }
 
-function node(workload, backend) {
+function node(workload, backend, threads = null) {
   // The GPU run takes any adapter, SwiftShader included (nodeAdapter tries it when there is no other).
-  // The pool: one worker thread per core (the command's default).
-  return lastJson(run(process.execPath, [join(root, 'dist-cli', 'bench.mjs'), workload, backend, String(repeat)]));
+  // The pool: the command's default size (cores - 1, at least 1) unless `threads` is given.
+  return lastJson(run(process.execPath, [join(root, 'dist-cli', 'bench.mjs'), workload, backend, String(repeat), ...(threads ? [String(threads)] : [])]));
 }
 
 /**
@@ -132,7 +132,8 @@ async function pageProfile(file, layers, threads) {
     await page.addInitScript(() => {
       const w = window;
       w.benchLongTasks = [];
-      new PerformanceObserver((list) => w.benchLongTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+      // Tasks from the file input's change on (the app's own start before it is not the profiling).
+      new PerformanceObserver((list) => w.benchLongTasks.push(...list.getEntries().filter((e) => w.benchStart !== undefined && e.startTime + e.duration >= w.benchStart).map((e) => e.duration))).observe({ type: 'longtask' });
       document.addEventListener('change', () => (w.benchStart ??= performance.now()), true);
     });
     await page.goto(url);
@@ -196,7 +197,11 @@ const chromiumRow = async (backend) => {
 const numpyResults = await perWorkload(numpy);
 add('numpy rfft2 + bincount (baseline)', 'python3', numpyResults);
 if (!skip.has('node-cpu')) add('CPU engine (float64), one thread', 'Node', await perWorkload((w) => node(w, 'cpu')));
-if (!skip.has('node-pool')) add('CPU engine (float64), pool', 'Node', await perWorkload((w) => node(w, 'pool')));
+if (!skip.has('node-pool')) {
+  add('CPU engine (float64), pool', 'Node', await perWorkload((w) => node(w, 'pool')));
+  // Every core on workers (the engine alone leaves this thread idle): how the engine scales.
+  if (availableParallelism() > 1) add('CPU engine (float64), pool', 'Node', await perWorkload((w) => node(w, 'pool', availableParallelism())));
+}
 if (!skip.has('node-gpu')) add('GPU engine (WGSL)', 'Node, Dawn', await perWorkload((w) => node(w, 'gpu')));
 if (!skip.has('chromium-cpu')) add('CPU engine (float64), one thread', 'Chromium', await chromiumRow('cpu'));
 if (!skip.has('chromium-pool')) add('CPU engine (float64), pool', 'Chromium', await chromiumRow('pool'));
@@ -249,6 +254,7 @@ if (!skip.has('process')) {
     const csv = (name) => join(workDir, `${name}.csv`);
     const commands = {
       srop: [process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', '--out', csv('srop'), workFile]],
+      sropAllCores: [process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', '--threads', String(availableParallelism()), '--out', csv('all'), workFile]],
       sropOneThread: [process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', '--threads', '0', '--out', csv('one'), workFile]],
       npx: ['npx', ['srop', '--backend', 'cpu', '--out', csv('npx'), workFile]],
       py: ['python3', ['bench/numpy_baseline.py', '--file', workFile, '--out', csv('numpy')]],
@@ -268,16 +274,17 @@ if (!skip.has('process')) {
     const b = values(csv('numpy'), 2);
     let worst = 0;
     for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] && b[i]) worst = Math.max(worst, Math.abs(Number(a[i]) - Number(b[i])));
-    const sameAcrossThreads = readFileSync(csv('srop'), 'utf8') === readFileSync(csv('one'), 'utf8');
+    const sameAcrossThreads = readFileSync(csv('srop'), 'utf8') === readFileSync(csv('one'), 'utf8') && readFileSync(csv('all'), 'utf8') === readFileSync(csv('one'), 'utf8');
     return { ...best, maps: a.length, same: a.length === b.length, worst, sameAcrossThreads };
   });
   if (result.failed || result.skipped) console.log(`whole process, ${w0}: ${result.failed ? `FAILED: ${result.failed}` : `skipped: ${result.skipped}`}`);
   else {
     const ratio = (s) => `${(s / result.py).toFixed(2)}x numpy`;
-    const cores = (await import('node:os')).availableParallelism();
+    const cores = Math.max(1, (await import('node:os')).availableParallelism() - 1);
     console.log(`\nWhole process, ${w0} from an .npz file, best of ${repeat} (${result.maps} maps${result.same ? '' : ', ROW COUNTS DIFFER'}; largest SROP difference to numpy ${result.worst.toExponential(1)}; output with and without worker threads ${result.sameAcrossThreads ? 'identical' : 'DIFFERENT'}):`);
     console.log(`  numpy process                                     ${result.py.toFixed(2)} s`);
     console.log(`  node bin/srop.mjs --backend cpu (${cores} worker thread${cores === 1 ? '' : 's'})      ${result.srop.toFixed(2)} s  ${ratio(result.srop)}, goal at most 0.8x ${result.srop / result.py <= 0.8 ? 'met' : 'NOT met'}`);
+    console.log(`  node bin/srop.mjs --backend cpu --threads ${availableParallelism()}       ${result.sropAllCores.toFixed(2)} s  ${ratio(result.sropAllCores)}`);
     console.log(`  node bin/srop.mjs --backend cpu --threads 0       ${result.sropOneThread.toFixed(2)} s  ${ratio(result.sropOneThread)}`);
     console.log(`  npx srop --backend cpu                            ${result.npx.toFixed(2)} s  ${ratio(result.npx)} (npm's start: ${(result.npx - result.srop).toFixed(2)} s)`);
   }

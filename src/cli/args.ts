@@ -12,7 +12,7 @@ export interface CliOptions {
   interpolate: boolean;
   layout: LayoutChoice;
   backend: BackendChoice;
-  /** Worker threads of the CPU engine; 0 runs it on the command's own thread; null: one per core. */
+  /** Worker threads of the CPU engine; 0 runs it on the command's own thread; null: cores - 1, at least 1. */
   threads: number | null;
   format: 'csv' | 'json';
   out: string | null;
@@ -40,9 +40,9 @@ Options:
                             there is none or only a software one; gpu: the GPU engine on any
                             adapter (SwiftShader included), the CPU with a warning when there is
                             none; cpu: the float64 CPU engine (auto)
-  --threads <n>             worker threads of the CPU engine (default: one per core the process
-                            may use); 0 runs it on the command's own thread. The results are the
-                            same, bit for bit, whatever n is
+  --threads <n>             worker threads of the CPU engine (default: the cores the process may
+                            use, minus one, at least one); 0 runs it on the command's own thread.
+                            The results are the same, bit for bit, whatever n is
   --format csv|json         output format (csv)
   --out <path>              write to a file instead of standard output
   -h, --help                this text

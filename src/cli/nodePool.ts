@@ -10,9 +10,14 @@ import { CpuPool, type PoolReply, type PoolWorker, type SpawnWorker } from '../e
 const WORKER_FILE = 'cpuWorker.mjs';
 const BUILT_WORKER = '../../dist-cli/cpuWorker.mjs';
 
-/** Worker threads by default: one per core the process may use (its own thread mostly waits on them). */
+/**
+ * Worker threads by default: one fewer than the cores the process may use (its own thread reads
+ * the files, builds the results and writes them meanwhile), at least one. Each worker costs a
+ * start and its own warm-up of the compiled FFT code (docs/benchmarks.md), which one more worker
+ * than there are free cores does not repay.
+ */
 export function defaultThreads(): number {
-  return Math.max(1, typeof availableParallelism === 'function' ? availableParallelism() : cpus().length);
+  return Math.max(1, (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length) - 1);
 }
 
 /**
