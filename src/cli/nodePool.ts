@@ -39,11 +39,13 @@ export function workerScript(): URL {
 export function workerThreads(script: URL = workerScript()): SpawnWorker {
   return (index) => {
     const worker = new Worker(script, { name: `srop-cpu-${index}` });
+    // Held (ref) while it has jobs, let go (unref) when it has none.
     worker.unref();
     let stopped = false;
+    let pending = 0;
     const adapter: PoolWorker = {
       post(request, transfer) {
-        worker.ref();
+        if (pending++ === 0) worker.ref();
         worker.postMessage(request, transfer);
       },
       onReply: null,
@@ -54,7 +56,7 @@ export function workerThreads(script: URL = workerScript()): SpawnWorker {
       },
     };
     worker.on('message', (reply: PoolReply) => {
-      worker.unref();
+      if (--pending === 0) worker.unref();
       adapter.onReply?.(reply);
     });
     worker.on('error', (error: Error) => adapter.onFailure?.(error.message));

@@ -55,8 +55,16 @@ interface Job {
 
 interface Slot {
   worker: PoolWorker;
-  job: Job | null;
+  /** Jobs posted to the worker and not yet answered, oldest first (it answers in order). */
+  jobs: Job[];
 }
+
+/**
+ * Jobs a worker holds at once: the one it works on and the next, so that it starts the next as
+ * soon as it answers, without waiting for the owning thread to hear the answer and post again (on
+ * a busy machine each such hand-over waits for a turn of both threads).
+ */
+const JOBS_PER_WORKER = 2;
 
 /** A buffer that can be handed over whole: the array's own, or a copy of its part. */
 function ownBuffer(data: Float32Array): Float32Array {
@@ -87,10 +95,18 @@ export class CpuPool {
     });
   }
 
+  /** The least busy worker with room for a job, a new one while the pool is not full, or null. */
+  private freeSlot(): Slot | null {
+    let best: Slot | null = null;
+    for (const slot of this.slots) if (!best || slot.jobs.length < best.jobs.length) best = slot;
+    if (best && best.jobs.length === 0) return best;
+    if (this.slots.length < this.size) return this.start();
+    return best && best.jobs.length < JOBS_PER_WORKER ? best : null;
+  }
+
   private pump(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.job === null);
-      if (!slot && this.slots.length < this.size) slot = this.start();
+      const slot = this.freeSlot();
       if (!slot) return;
       const job = this.queue.shift()!;
       // A job whose caller gave up before it reached a worker is dropped unsent.
@@ -98,11 +114,11 @@ export class CpuPool {
         job.reject(job.signal.reason instanceof Error ? job.signal.reason : new Error('aborted'));
         continue;
       }
-      slot.job = job;
+      slot.jobs.push(job);
       try {
         slot.worker.post(job.request, job.transfer);
       } catch (error) {
-        slot.job = null;
+        slot.jobs.pop();
         job.reject(new Error(`the CPU engine could not hand maps to a worker (${(error as Error).message})`));
       }
     }
@@ -111,24 +127,23 @@ export class CpuPool {
   private start(): Slot {
     const index = this.slots.length;
     const worker = this.spawn(index);
-    const slot: Slot = { worker, job: null };
+    const slot: Slot = { worker, jobs: [] };
     worker.onReply = (reply) => {
-      const job = slot.job;
-      if (!job || job.request.id !== reply.id) return;
-      slot.job = null;
+      const at = slot.jobs.findIndex((j) => j.request.id === reply.id);
+      if (at < 0) return;
+      const [job] = slot.jobs.splice(at, 1);
       if (reply.kind === 'error') job.reject(Object.assign(new Error(reply.message), { readFailed: reply.readFailed ?? false }));
       else job.resolve(reply);
       this.pump();
     };
     worker.onFailure = (message) => {
-      // This worker is gone: its job fails with the reason, and a fresh worker takes the next ones.
-      const job = slot.job;
-      slot.job = null;
+      // This worker is gone: its jobs fail with the reason, and a fresh worker takes the next ones.
+      const jobs = slot.jobs.splice(0);
       this.slots = this.slots.filter((s) => s !== slot);
       try {
         worker.terminate();
       } catch {}
-      job?.reject(new Error(`a worker of the CPU engine failed (${message})`));
+      for (const job of jobs) job.reject(new Error(`a worker of the CPU engine failed (${message})`));
       if (!this.closed) this.pump();
     };
     this.slots.push(slot);
@@ -145,10 +160,17 @@ export class CpuPool {
     return this.slots.length;
   }
 
-  /** Asks every started worker to drop its scratch memory (it grows again on the next job). */
+  /** Asks every idle worker to drop its scratch memory (it grows again on the next job). */
   release(): void {
     for (const slot of this.slots) {
-      if (slot.job === null) void this.request({ kind: 'release' }, []).catch(() => undefined);
+      if (slot.jobs.length > 0) continue;
+      const job: Job = { request: { kind: 'release', id: this.nextId++ }, transfer: [], resolve: () => undefined, reject: () => undefined };
+      slot.jobs.push(job);
+      try {
+        slot.worker.post(job.request, []);
+      } catch {
+        slot.jobs.pop();
+      }
     }
   }
 
@@ -158,8 +180,7 @@ export class CpuPool {
     const failed = new Error('the CPU engine\'s workers were stopped');
     for (const job of this.queue.splice(0)) job.reject(failed);
     for (const slot of this.slots) {
-      slot.job?.reject(failed);
-      slot.job = null;
+      for (const job of slot.jobs.splice(0)) job.reject(failed);
       try {
         slot.worker.terminate();
       } catch {}
