@@ -284,20 +284,39 @@ export class PooledCpuEngine implements ProfileEngine {
     read: (first: number, count: number) => Promise<Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } }>,
   ): Promise<RingProfiles> {
     const { signal } = options;
-    let profiles: RingProfiles | null = total === 0 ? emptyProfiles(height, width, 0, ringTable(height, width).rings) : null;
-    let done = 0;
-    let failure: unknown = null;
-    const inFlight = new Set<Promise<void>>();
     const ahead = AHEAD_PER_WORKER * this.pool.size;
+    let stop = () => {};
     const aborted = signal
       ? new Promise<never>((_, reject) => {
-          const stop = () => reject(signal.reason);
+          stop = () => reject(signal.reason);
           if (signal.aborted) stop();
           else signal.addEventListener('abort', stop, { once: true });
         })
       : null;
     aborted?.catch(() => undefined);
     const wait = <T>(what: Promise<T>): Promise<T> => (aborted ? Promise.race([what, aborted]) : what);
+    try {
+      return await this.dispatch(total, height, width, jobMaps, options, read, wait, ahead);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  private async dispatch(
+    total: number,
+    height: number,
+    width: number,
+    jobMaps: number,
+    options: ProfileOptions,
+    read: (first: number, count: number) => Promise<Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } }>,
+    wait: <T>(what: Promise<T>) => Promise<T>,
+    ahead: number,
+  ): Promise<RingProfiles> {
+    const { signal } = options;
+    let profiles: RingProfiles | null = total === 0 ? emptyProfiles(height, width, 0, ringTable(height, width).rings) : null;
+    let done = 0;
+    let failure: unknown = null;
+    const inFlight = new Set<Promise<void>>();
 
     for (let first = 0; first < total; first += jobMaps) {
       while (inFlight.size >= ahead && failure === null) await wait(Promise.race(inFlight));
