@@ -10,9 +10,13 @@ export default defineConfig({
     target: 'node20',
     sourcemap: true,
     minify: false,
+    // The page's public/ folder (demo model, examples) is not the command's.
+    copyPublicDir: false,
     rollupOptions: {
-      input: { srop: 'src/cli/main.ts', bench: 'bench/nodeBench.ts' },
-      output: { entryFileNames: '[name].mjs', format: 'es' },
+      // cpuWorker.mjs: the CPU engine's worker thread (src/cli/nodePool.ts finds it beside the chunk
+      // that starts it, so every chunk lies at the folder's top).
+      input: { srop: 'src/cli/main.ts', bench: 'bench/nodeBench.ts', cpuWorker: 'src/engine/cpuWorker.node.ts' },
+      output: { entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', format: 'es' },
     },
   },
   logLevel: 'warn',

@@ -1,16 +1,20 @@
 // Engine timings in Node for `npm run bench` (bundled to dist-cli/bench.mjs): one JSON line on
-// stdout per call.  node dist-cli/bench.mjs <workload> <cpu|gpu> [repeat]
+// stdout per call.  node dist-cli/bench.mjs <workload> <cpu|pool|gpu> [repeat] [threads]
+// cpu: the CPU engine on this thread; pool: on `threads` worker threads (default: one per core).
 import { readFileSync } from 'node:fs';
 import { CpuEngine } from '../src/engine/cpuEngine';
+import { PooledCpuEngine } from '../src/engine/cpuPool';
+import { defaultThreads, nodePool } from '../src/cli/nodePool';
 import { EngineHost } from '../src/engine/host';
 import { nodeAdapter } from '../src/cli/nodeGpu';
 import { timeWorkload } from '../src/testing/syntheticMaps';
 import type { ProfileEngine } from '../src/engine/types';
 
-const [workload = 'vgg16', backend = 'cpu', repeatText = '2'] = process.argv.slice(2);
+const [workload = 'vgg16', backend = 'cpu', repeatText = '2', threadsText] = process.argv.slice(2);
 const shapes: [number, number, number][] = JSON.parse(readFileSync(new URL('../bench/workloads.json', import.meta.url), 'utf8'))[workload];
 
-let engine: ProfileEngine = new CpuEngine();
+const threads = backend === 'pool' ? (threadsText ? Number(threadsText) : defaultThreads()) : 0;
+let engine: ProfileEngine = backend === 'pool' ? new PooledCpuEngine(nodePool(threads)) : new CpuEngine();
 let adapter: string | null = null;
 let host: EngineHost | null = null;
 if (backend === 'gpu') {
@@ -29,7 +33,7 @@ if (backend === 'gpu') {
 // results, never these, so on a real GPU they are a floor under the time per image.
 const callProbe = backend === 'gpu' ? webgpuCallProbe() : undefined;
 const { seconds, probed } = await timeWorkload(engine, shapes, Number(repeatText), callProbe);
-console.log(JSON.stringify({ workload, backend: engine.backend, adapter, isFallback: host?.state.adapter.isFallback ?? null, seconds, webgpuCalls: probed }));
+console.log(JSON.stringify({ workload, backend: engine.backend, threads, adapter, isFallback: host?.state.adapter.isFallback ?? null, seconds, webgpuCalls: probed }));
 host?.destroy();
 process.exit(0);
 

@@ -5,7 +5,7 @@ describe('srop options', () => {
   it('has the documented defaults', () => {
     expect(parseArgs(['a.npz'])).toMatchObject({
       command: 'maps', files: ['a.npz'], kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true,
-      paired: true, layout: 'auto', backend: 'auto', format: 'csv', out: null,
+      paired: true, layout: 'auto', backend: 'auto', threads: null, format: 'csv', out: null,
     });
   });
 
@@ -26,6 +26,11 @@ describe('srop options', () => {
     [[], /no input file/],
     [['compare', 'a.npz'], /exactly two files/],
     [['--format', 'xml', 'a.npy'], /--format/],
+    [['--threads', '-1', 'a.npy'], /--threads must be a whole number from 0 to 256, not "-1"/],
+    [['--threads', '1.5', 'a.npy'], /--threads must be a whole number/],
+    [['--threads', '', 'a.npy'], /--threads must be a whole number/],
+    [['--threads', '300', 'a.npy'], /--threads must be a whole number from 0 to 256/],
+    [['a.npy', '--threads'], /--threads must be a whole number/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv as string[])).toThrow(UsageError);
     expect(() => parseArgs(argv as string[])).toThrow(message);
@@ -38,6 +43,11 @@ describe('srop options', () => {
     expect(parseArgs(['--out', 'compare', 'a.npz'])).toMatchObject({ command: 'maps', out: 'compare', files: ['a.npz'] });
     expect(parseArgs(['a.npz', 'compare'])).toMatchObject({ command: 'maps', files: ['a.npz', 'compare'] });
     expect(() => parseArgs(['--backend', 'cpu', 'compare', 'a.npz'])).toThrow(/exactly two files/);
+  });
+
+  it('reads --threads, 0 included', () => {
+    expect(parseArgs(['--threads', '3', 'a.npy']).threads).toBe(3);
+    expect(parseArgs(['--threads=0', 'a.npy']).threads).toBe(0);
   });
 
   it('lets --help through without files', () => {

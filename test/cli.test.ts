@@ -91,6 +91,17 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     }
   });
 
+  it('--threads: the same output, byte for byte, on the command\'s own thread and on 1 or 3 worker threads', () => {
+    const outputs = ['0', '1', '3'].map((n) => {
+      const out = srop(['--backend', 'cpu', '--threads', n, '--format', 'json', 'a.npz', 'c.npy']);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).toContain(n === '0' ? '(on the main thread)' : `(${n} worker thread${n === '1' ? '' : 's'})`);
+      return out.stdout;
+    });
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(outputs[2]).toBe(outputs[0]);
+  });
+
   it.skipIf(skipGpu)(`GPU backend (forced) agrees with the reference within 1e-3${gpuNote}`, () => {
     const out = srop(['--backend', 'gpu', 'a.npz', 'c.npy']);
     expect(out.code, out.stderr).toBe(0);

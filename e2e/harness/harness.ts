@@ -2,6 +2,8 @@
 // and the CPU engine on the same seeded maps, for the end-to-end tests and `npm run bench`.
 
 import { CpuEngine } from '../../src/engine/cpuEngine';
+import { PooledCpuEngine } from '../../src/engine/cpuPool';
+import { pagePool } from '../../src/ui/cpuPoolWeb';
 import { GpuEngine } from '../../src/engine/gpu/gpuEngine';
 import { adapterIsFallback, adapterName } from '../../src/engine/host';
 import { requestEngineDevice } from '../../src/engine/gpu/device';
@@ -84,11 +86,16 @@ async function compare(cases: SizeCase[], paramSets: SropParams[] = [DEFAULT_PAR
   return { adapter: adapterFacts, results: out };
 }
 
-/** Seconds per image for a workload of [C, H, W] layers, engine only (data made beforehand). */
-async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'cpu', repeat = 1) {
-  const engine = backend === 'gpu' ? await gpu() : new CpuEngine();
+/**
+ * Seconds per image for a workload of [C, H, W] layers, engine only (data made beforehand). `pool`:
+ * the CPU engine on the page's Web Workers (?threads=N, else hardwareConcurrency - 1).
+ */
+async function benchmark(shapes: [number, number, number][], backend: 'gpu' | 'cpu' | 'pool', repeat = 1) {
+  const pool = backend === 'pool' ? pagePool() : null;
+  if (backend === 'pool' && !pool) throw new Error('?threads=0: no pool');
+  const engine = backend === 'gpu' ? await gpu() : pool ? new PooledCpuEngine(pool) : new CpuEngine();
   const { seconds } = await timeWorkload(engine, shapes, repeat);
-  return { seconds, adapter: backend === 'gpu' ? adapterFacts : null };
+  return { seconds, adapter: backend === 'gpu' ? adapterFacts : null, threads: pool?.size ?? 0 };
 }
 
 declare global {

@@ -14,6 +14,8 @@ export interface CliOptions {
   paired: boolean;
   layout: LayoutChoice;
   backend: BackendChoice;
+  /** Worker threads of the CPU engine; 0 runs it on the command's own thread; null: cores - 1, at least 1. */
+  threads: number | null;
   format: 'csv' | 'json';
   out: string | null;
   help: boolean;
@@ -44,6 +46,9 @@ Options:
                             none; cpu: the float64 CPU engine (auto)
   --unpaired                compare: test the inputs as two independent sets (Mann-Whitney U)
                             even when A and B hold as many inputs (paired: Wilcoxon signed-rank)
+  --threads <n>             worker threads of the CPU engine (default: the cores the process may
+                            use, minus one, at least one); 0 runs it on the command's own thread.
+                            The results are the same, bit for bit, whatever n is
   --format csv|json         output format (csv)
   --out <path>              write to a file instead of standard output
   -h, --help                this text
@@ -84,6 +89,7 @@ export function parseArgs(argv: string[]): CliOptions {
     paired: true,
     layout: 'auto',
     backend: 'auto',
+    threads: null,
     format: 'csv',
     out: null,
     help: false,
@@ -152,6 +158,15 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--backend':
         options.backend = choice(flag, takesValue(), ['auto', 'gpu', 'cpu'] as const);
         break;
+      case '--threads': {
+        const text = takesValue();
+        const threads = Number(text);
+        if (text === undefined || !/^\d+$/.test(text.trim()) || !Number.isSafeInteger(threads) || threads > 256) {
+          throw new UsageError(`--threads must be a whole number from 0 to 256, not "${text ?? ''}"`);
+        }
+        options.threads = threads;
+        break;
+      }
       case '--format':
         options.format = choice(flag, takesValue(), ['csv', 'json'] as const);
         break;

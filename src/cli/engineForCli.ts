@@ -5,6 +5,9 @@ import type { CliOptions } from './args';
 import { EngineHost } from '../engine/host';
 import { nodeAdapter } from './nodeGpu';
 import type { ProfileEngine } from '../engine/types';
+import { CpuEngine } from '../engine/cpuEngine';
+import { PooledCpuEngine, type CpuPool } from '../engine/cpuPool';
+import { defaultThreads, nodePool } from './nodePool';
 
 /** What the command runs layers on. */
 export interface CliEngine {
@@ -29,9 +32,16 @@ export async function engineForCli(options: CliOptions): Promise<CliEngine & { h
     if ('adapter' in found) ({ adapter, gpu } = found);
     else missingReason = found.missingReason;
   }
+  // The CPU engine on worker threads (they start when it first has work), or on this thread with --threads 0.
+  const threads = options.threads ?? defaultThreads();
+  const pool: CpuPool | null = threads > 0 ? nodePool(threads) : null;
+  const cpuEngine = () => (pool ? new PooledCpuEngine(pool) : new CpuEngine());
   // `gpu` lets a recovery ask Dawn for a fresh adapter: the first one has given out its device.
-  const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter' }, options.backend);
+  const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter', cpuEngine }, options.backend);
   const { decision } = host.state;
+  // Their start (a module load each) overlaps the opening of the files.
+  if (decision.backend === 'cpu') pool?.warm();
+  const onThreads = decision.backend === 'cpu' ? (pool ? ` (${threads} worker thread${threads === 1 ? '' : 's'})` : ' (on the main thread)') : '';
   return {
     host,
     engine: () => host.engine,
@@ -40,8 +50,11 @@ export async function engineForCli(options: CliOptions): Promise<CliEngine & { h
       if (host.engine === failed) return null;
       return host.state.notice ?? `the ${failed.backend.toUpperCase()} engine was replaced`;
     },
-    note: `${decision.backend}: ${decision.reason}`,
+    note: `${decision.backend}: ${decision.reason}${onThreads}`,
     warning: host.state.notice ?? decision.warning,
-    close: () => host.destroy(),
+    close: () => {
+      host.destroy();
+      pool?.terminate();
+    },
   };
 }

@@ -10,6 +10,8 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
 import { compareInputs, withHolm, type InputComparison } from '../analysis/inputStats';
+import { PooledCpuEngine } from '../engine/cpuPool';
+import type { ProfileEngine } from '../engine/types';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -33,6 +35,8 @@ export function paramsOf(options: CliOptions): SropParams {
 interface FileLayers {
   file: string;
   layers: Layer[];
+  /** Frees the file once its layers are done. */
+  close: () => void;
 }
 
 /** Opens every file; reports each bad file or layer as one line on stderr. */
@@ -40,7 +44,7 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
   const opened: FileLayers[] = [];
   let failures = 0;
   for (const file of files) {
-    const { layers, errors } = await openActivationPath(file, options.layout);
+    const { layers, errors, close } = await openActivationPath(file, options.layout);
     for (const error of errors) {
       failures++;
       await write(io.stderr, `srop: ${error.message}\n`);
@@ -48,7 +52,7 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
     for (const layer of layers) {
       if (options.layout === 'auto') await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
     }
-    opened.push({ file, layers });
+    opened.push({ file, layers, close });
   }
   return { opened, failures };
 }
@@ -87,11 +91,17 @@ async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Pr
   }
 }
 
+/** Engines that run two layers side by side: the GPU engine, and the CPU engine's pool of workers. */
+function overlapsLayers(engine: ProfileEngine): boolean {
+  return engine.backend === 'gpu' || engine instanceof PooledCpuEngine;
+}
+
 /**
- * Each layer's result, in order, its stderr lines written first. On the GPU engine the next
+ * Each layer's result, in order, its stderr lines written first. On the GPU engine (and the CPU
+ * engine's pool, whose workers would otherwise wait for the slowest chunk of every layer) the next
  * layer is started before this one is awaited, so that its reading and upload overlap this one's
  * GPU work and read-back (the engine serialises submissions and bounds what is in flight); the
- * CPU engine takes one layer at a time, so that only one layer's maps are in memory (apart from
+ * CPU engine on the command's own thread (--threads 0) takes one layer at a time, so that only one layer's maps are in memory (apart from
  * the two layers under way when a lost device hands over to the CPU engine). A consumer that stops
  * early (a failed write) waits for the layer started ahead, so that nothing runs after the engine
  * is closed.
@@ -101,7 +111,7 @@ async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams
   try {
     for (let i = 0; i < layers.length; i++) {
       const current = next ?? analyse(layers[i], engines, params);
-      next = i + 1 < layers.length && engines.engine().backend === 'gpu' ? analyse(layers[i + 1], engines, params) : null;
+      next = i + 1 < layers.length && overlapsLayers(engines.engine()) ? analyse(layers[i + 1], engines, params) : null;
       const { result, messages } = await current;
       for (const line of messages) await write(io.stderr, line);
       yield [layers[i], result];
@@ -148,11 +158,13 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
   const make = io.engineFor ?? (await import('./engineForCli')).engineForCli;
   const engines = await make(options);
   const { note, warning, close } = engines;
+  let closeFiles = () => {};
   try {
     await write(io.stderr, `srop: backend ${note}\n`);
     if (warning) await write(io.stderr, `srop: warning: ${warning}\n`);
     const params = paramsOf(options);
     const { opened, failures: openFailures } = await openAll(options.files, options, io);
+    closeFiles = () => opened.forEach((o) => o.close());
     let failures = openFailures;
     // The engine of the end of the run (a lost device may have replaced the first one).
     const header = () => ({ params, backend: engines.engine().backend, adapter: engines.engine().adapter });
@@ -210,6 +222,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     }
     return failures > 0 ? 2 : 0;
   } finally {
+    closeFiles();
     close();
   }
 }

@@ -139,6 +139,27 @@ export class CpuEngine implements ProfileEngine {
     return profiles;
   }
 
+  /**
+   * profileMaps without yielding, for a worker of the pool (cpuPool.ts), where nothing else waits
+   * on the thread. The same groups through the same code: every map's profile is computed from
+   * that map alone, so the results are those of profileMaps and profileLayer, bit for bit.
+   */
+  profileMapsNow(data: Float32Array, count: number, height: number, width: number): RingProfiles {
+    checkProfileShape(count, height, width);
+    if (data.length < count * height * width) {
+      throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
+    }
+    const plan = shapePlan(height, width);
+    const profiles = emptyProfiles(height, width, count, plan.rings);
+    const size = height * width;
+    for (let done = 0; done < count; ) {
+      const group = Math.min(plan.groupMaps, count - done);
+      this.profileGroup(plan, data.subarray(done * size, (done + group) * size), group, profiles, done);
+      done += group;
+    }
+    return profiles;
+  }
+
   async profileLayer(layer: Layer, options: ProfileOptions = {}): Promise<RingProfiles> {
     const [n, c, height, width] = layer.shape;
     const total = n * c;

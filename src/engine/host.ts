@@ -46,18 +46,24 @@ export interface HostOptions {
   adapter?: GPUAdapter | null;
   /** GPU memory bound for the GPU engine, bytes. */
   gpuMemoryBound?: number;
+  /**
+   * Makes the CPU engine whenever the host runs it: the page's and the command's pool of workers
+   * (cpuPool.ts). Default: the single-threaded CpuEngine on the calling thread.
+   */
+  cpuEngine?: () => ProfileEngine;
 }
 
 export class EngineHost {
   private listeners = new Set<(state: HostState) => void>();
   private gpuAdapter: GPUAdapter | null = null;
   private device: GPUDevice | null = null;
-  private current: ProfileEngine = new CpuEngine();
+  private current: ProfileEngine;
   private stateValue: HostState;
   /** The recovery under way after a loss, if any. */
   private recovery: Promise<void> | null = null;
 
   private constructor(private readonly options: HostOptions, choice: BackendChoice) {
+    this.current = this.cpuEngine();
     const adapter: AdapterFacts = { name: null, isFallback: false, missingReason: options.missingReason ?? 'no navigator.gpu' };
     this.stateValue = { choice, adapter, decision: decideBackend(choice, adapter), status: 'ready', notice: null, generation: 0 };
   }
@@ -67,6 +73,10 @@ export class EngineHost {
     await host.findAdapter();
     await host.apply(choice);
     return host;
+  }
+
+  private cpuEngine(): ProfileEngine {
+    return this.options.cpuEngine?.() ?? new CpuEngine();
   }
 
   get state(): HostState {
@@ -120,10 +130,10 @@ export class EngineHost {
         const why = `the GPU device could not be created (${(error as Error).message})`;
         decision = { backend: 'cpu', reason: `CPU engine: ${why}`, warning: why };
         notice = `GPU engine unavailable: ${why}; running the CPU engine`;
-        this.current = new CpuEngine();
+        this.current = this.cpuEngine();
       }
     } else {
-      this.current = new CpuEngine();
+      this.current = this.cpuEngine();
     }
     this.publish({ choice, decision, notice, status: 'ready', generation: this.stateValue.generation + 1 });
   }
@@ -174,7 +184,7 @@ export class EngineHost {
       this.current = await this.createGpuEngine();
       this.publish({ status: 'ready', notice: `${why}; recovered on a new device`, generation: this.stateValue.generation + 1 });
     } catch (error) {
-      this.current = new CpuEngine();
+      this.current = this.cpuEngine();
       const decision = { backend: 'cpu' as const, reason: `CPU engine: ${why}, and no new device (${(error as Error).message})` };
       this.publish({ status: 'failed', decision, notice: `${why}; no new GPU device, running the CPU engine`, generation: this.stateValue.generation + 1 });
     }

@@ -3,7 +3,7 @@
 
 import { fail, type ByteSource, type Where } from './blobSource';
 import { guessLayout } from './layout';
-import { ActivationFileError, type Layer, type Layout, type LayoutChoice } from './types';
+import { ActivationFileError, type Layer, type Layout, type LayoutChoice, type MapBytes } from './types';
 import { halfValues } from '../numeric/float16';
 
 /** A real element type: float, signed or unsigned integer, bool, or bfloat16. */
@@ -207,18 +207,35 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
     if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > total) {
       throw fail(where, `maps ${first}..${first + count - 1} asked for, but the layer has ${total} maps`);
     }
-    const out = new Float32Array(count * mapSize);
-    if (count === 0) return out;
+    if (count === 0) return new Float32Array(0);
     const bases = new Float64Array(count);
     let lowest = Infinity;
     let highest = -Infinity;
+    let consecutive = true;
     for (let j = 0; j < count; j++) {
       const m = first + j;
       const base = Math.floor(m / C) * sN + (m % C) * sC;
       bases[j] = base;
       if (base < lowest) lowest = base;
       if (base > highest) highest = base;
+      if (j > 0 && base !== bases[j - 1] + mapSize) consecutive = false;
     }
+    // The common case (float32, little-endian, maps stored one after another: NCHW in C order):
+    // the bytes read are the maps, so they are used as they come, with no decoding and no copy.
+    if (consecutive && contiguousMaps && dtype.kind === 'f' && dtype.size === 4 && dtype.little && count * mapSize * 4 <= readLimits.chunkBytes) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await source.read(dataOffset + bases[0] * 4, dataOffset + (bases[0] + count * mapSize) * 4);
+      } catch (error) {
+        if (error instanceof ActivationFileError) throw error;
+        throw fail(where, `reading maps ${first}..${first + count - 1} failed (${error instanceof Error ? error.message : String(error)})`);
+      }
+      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return new Float32Array(bytes.buffer);
+      const copy = new Float32Array(count * mapSize);
+      new Uint8Array(copy.buffer).set(bytes);
+      return copy;
+    }
+    const out = new Float32Array(count * mapSize);
     const chunkElements = Math.max(1, Math.min(readLimits.chunkElements, Math.floor(readLimits.chunkBytes / itemSize)));
     const end = highest + (H - 1) * sH + (W - 1) * sW + 1; // one past the last element needed
     const scratch = new Float32Array(Math.min(chunkElements, end - lowest));
@@ -261,10 +278,19 @@ export function arrayLayer(spec: ArraySpec, holder: string): Layer {
     return out;
   }
 
+  /** Stored as they are: float32, little-endian, each map one run and map m + 1 right after map m. */
+  const asStored = contiguousMaps && dtype.kind === 'f' && dtype.size === 4 && dtype.little && (total === 1 || (sC === mapSize && (shape[0] === 1 || sN === C * mapSize)));
+  function mapBytes(first: number, count: number): MapBytes | null {
+    if (!asStored || !source.blobRange || !Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count <= 0 || first + count > total) return null;
+    const base = Math.floor(first / C) * sN + (first % C) * sC;
+    return source.blobRange(dataOffset + base * 4, dataOffset + (base + count * mapSize) * 4);
+  }
+
   return {
     name: spec.name,
     file: where.file,
     shape,
+    mapBytes,
     storedShape: [...storedShape],
     dtype: spec.dtypeText,
     layout,

@@ -14,10 +14,22 @@ export function fail(where: Where, reason: string): ActivationFileError {
   return new ActivationFileError(where.file, reason, where.part);
 }
 
+/**
+ * What the readers need of a file: its size and its bytes by ranges. A browser File or Blob is
+ * one; so is the command's file opened by path (io/node.ts, which reads ranges straight from the
+ * file rather than through Node's Blob, whose reads are assembled from 64 KiB pieces).
+ */
+export interface BlobLike {
+  readonly size: number;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
 /** Random access to `size` bytes. `read` rejects with an ActivationFileError. */
 export interface ByteSource {
   readonly size: number;
   read(start: number, end: number): Promise<Uint8Array>;
+  /** Bytes [start, end) as a range of a browser Blob, where they are stored as they are; else null. */
+  blobRange?(start: number, end: number): { blob: Blob; start: number; end: number } | null;
 }
 
 export function describe(error: unknown): string {
@@ -30,7 +42,7 @@ export function describe(error: unknown): string {
 }
 
 /** Bytes [start, end) of a blob; a failed read becomes an ActivationFileError. */
-export async function readBlob(blob: Blob, start: number, end: number, where: Where): Promise<Uint8Array> {
+export async function readBlob(blob: BlobLike, start: number, end: number, where: Where): Promise<Uint8Array> {
   if (!(start >= 0 && end >= start && end <= blob.size)) {
     throw fail(where, `bytes ${start}-${end} are outside the file (${blob.size} bytes)`);
   }
@@ -49,7 +61,7 @@ export async function readBlob(blob: Blob, start: number, end: number, where: Wh
 /** `size` bytes of a blob from `offset`. */
 export class BlobSource implements ByteSource {
   constructor(
-    private readonly blob: Blob,
+    private readonly blob: BlobLike,
     private readonly offset: number,
     readonly size: number,
     private readonly where: Where,
@@ -60,6 +72,11 @@ export class BlobSource implements ByteSource {
       return Promise.reject(fail(this.where, `bytes ${start}-${end} are past the end of the data (${this.size} bytes)`));
     }
     return readBlob(this.blob, this.offset + start, this.offset + end, this.where);
+  }
+
+  blobRange(start: number, end: number): { blob: Blob; start: number; end: number } | null {
+    if (typeof Blob === 'undefined' || !(this.blob instanceof Blob) || !(start >= 0 && end >= start && end <= this.size)) return null;
+    return { blob: this.blob, start: this.offset + start, end: this.offset + end };
   }
 }
 
@@ -87,7 +104,7 @@ export class InflateSource implements ByteSource {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly blob: Blob,
+    private readonly blob: BlobLike,
     private readonly offset: number,
     private readonly compressedSize: number,
     readonly size: number,

@@ -3,4 +3,8 @@
 
 import { setHdf5Opener } from './open';
 
-setHdf5Opener((blob) => import('./hdf5Browser').then((m) => m.openHdf5Blob(blob)));
+setHdf5Opener(async (blob, name) => {
+  // The page's files are the browser's own Blobs (a File picked or dropped): the worker reads those.
+  if (!(blob instanceof Blob)) throw new Error(`${name}: an HDF5 file in the page must be a browser file`);
+  return import('./hdf5Browser').then((m) => m.openHdf5Blob(blob));
+});

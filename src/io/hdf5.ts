@@ -6,7 +6,7 @@
 // slices; both give an Hdf5Handle, and this module makes the layers. A dataset that cannot be read
 // is an error naming it; the others still load.
 
-import { fail, readBlob, type Where } from './blobSource';
+import { fail, readBlob, type BlobLike, type Where } from './blobSource';
 import { checkStoredShape, decodeElements, normalise, readLimits, type DType } from './arrayLayer';
 import { guessLayout } from './layout';
 import type { Hdf5DatasetInfo } from './hdf5Walk';
@@ -22,7 +22,7 @@ export interface Hdf5Handle {
 }
 
 /** Opens a file with the HDF5 library; rejects with an Error saying why the file cannot be read. */
-export type Hdf5Opener = (blob: Blob, name: string) => Promise<Hdf5Handle>;
+export type Hdf5Opener = (blob: BlobLike, name: string) => Promise<Hdf5Handle>;
 
 export const HDF5_MAGIC = Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a);
 
@@ -127,7 +127,7 @@ export function hdf5Layers(handle: Hdf5Handle, file: string, layout: LayoutChoic
 }
 
 /** Whether the HDF5 signature is where the format puts it: at byte 0, 512, 1024, 2048, ... */
-async function hasSignature(blob: Blob, file: string): Promise<boolean> {
+async function hasSignature(blob: BlobLike, file: string): Promise<boolean> {
   for (let at = 0; at + 8 <= blob.size; at = at ? at * 2 : 512) {
     const bytes = await readBlob(blob, at, at + 8, { file });
     if (HDF5_MAGIC.every((b, i) => bytes[i] === b)) return true;
@@ -135,7 +135,7 @@ async function hasSignature(blob: Blob, file: string): Promise<boolean> {
   return false;
 }
 
-export async function openHdf5(blob: Blob, file: string, layout: LayoutChoice, opener: Hdf5Opener | null): Promise<{ handle: Hdf5Handle | null; layers: Layer[]; errors: ActivationFileError[] }> {
+export async function openHdf5(blob: BlobLike, file: string, layout: LayoutChoice, opener: Hdf5Opener | null): Promise<{ handle: Hdf5Handle | null; layers: Layer[]; errors: ActivationFileError[] }> {
   if (!(await hasSignature(blob, file))) {
     const head = await readBlob(blob, 0, Math.min(8, blob.size), { file });
     const shown = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');

@@ -3,7 +3,7 @@
 // member's local header are read when opening; member data is read by slices (stored) or inflated
 // as a stream (deflated), and only as far as the maps asked for.
 
-import { BlobSource, InflateSource, fail, readBlob, type ByteSource, type Where } from './blobSource';
+import { BlobSource, InflateSource, fail, readBlob, type BlobLike, type ByteSource, type Where } from './blobSource';
 import { npyLayer } from './npy';
 import { ActivationFileError, type Layer, type LayoutChoice } from './types';
 
@@ -37,7 +37,7 @@ function u64(b: Uint8Array, p: number): number {
 }
 
 /** Reads the central directory. Throws ActivationFileError for a broken archive. */
-export async function readZipDirectory(blob: Blob, where: Where): Promise<ZipEntry[]> {
+export async function readZipDirectory(blob: BlobLike, where: Where): Promise<ZipEntry[]> {
   const size = blob.size;
   if (size < EOCD_SIZE) throw fail(where, `not a zip archive (${size} bytes, too short)`);
   // the end record is in the last 22 bytes unless there is an archive comment: try a short tail first
@@ -127,7 +127,7 @@ export async function readZipDirectory(blob: Blob, where: Where): Promise<ZipEnt
 }
 
 /** The member's data, as bytes of its decoded contents. Throws ActivationFileError. */
-export async function memberSource(blob: Blob, entry: ZipEntry, where: Where): Promise<ByteSource> {
+export async function memberSource(blob: BlobLike, entry: ZipEntry, where: Where): Promise<ByteSource> {
   if (entry.flags & 0x1) throw fail(where, 'the member is encrypted; encrypted archives are not supported');
   if (entry.method !== 0 && entry.method !== 8) {
     throw fail(where, `compression method ${entry.method}${METHODS[entry.method] ? ` (${METHODS[entry.method]})` : ''} is not supported (stored and deflate are)`);
@@ -147,7 +147,7 @@ export async function memberSource(blob: Blob, entry: ZipEntry, where: Where): P
 }
 
 /** Opens every .npy member as a layer, in central-directory order; a bad member is an error, the others still load. */
-export async function openNpz(blob: Blob, file: string, layout: LayoutChoice): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
+export async function openNpz(blob: BlobLike, file: string, layout: LayoutChoice): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
   const layers: Layer[] = [];
   const errors: ActivationFileError[] = [];
   let entries: ZipEntry[];

@@ -3,7 +3,7 @@
 // zip is a torch.save archive when it holds a data.pkl, else an .npz. The layers are read lazily.
 // Never throws: every problem becomes an ActivationFileError entry naming the file.
 
-import { BlobSource, fail, readBlob } from './blobSource';
+import { BlobSource, fail, readBlob, type BlobLike } from './blobSource';
 import { HDF5_MAGIC, hdf5Layers, openHdf5, type Hdf5Opener } from './hdf5';
 import { NPY_MAGIC, npyLayer } from './npy';
 import { openNpz, readZipDirectory } from './npz';
@@ -50,7 +50,7 @@ export function detectFormat(head: Uint8Array, name: string): ActivationFormat |
   return null;
 }
 
-export async function openActivationFile(blob: Blob, name: string, layout: LayoutChoice = 'auto', options: OpenOptions = {}): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
+export async function openActivationFile(blob: BlobLike, name: string, layout: LayoutChoice = 'auto', options: OpenOptions = {}): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
   try {
     const head = await readBlob(blob, 0, Math.min(blob.size, 16), { file: name });
     const format = detectFormat(head, name);

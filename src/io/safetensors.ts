@@ -2,7 +2,7 @@
 // dtype, shape and data_offsets (relative to the data section after the header), then the data.
 // Each tensor is a layer, in the order of its data; a bad tensor is an error, the others still load.
 
-import { BlobSource, fail, readBlob, type Where } from './blobSource';
+import { BlobSource, fail, readBlob, type BlobLike, type Where } from './blobSource';
 import { arrayLayer, type DType } from './arrayLayer';
 import { ActivationFileError, type Layer, type LayoutChoice } from './types';
 
@@ -40,7 +40,7 @@ function dtypeProblem(dtype: string): string {
   return `dtype ${dtype} is not supported (supported: ${Object.keys(DTYPES).join(', ')})`;
 }
 
-export async function openSafetensors(blob: Blob, file: string, layout: LayoutChoice): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
+export async function openSafetensors(blob: BlobLike, file: string, layout: LayoutChoice): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
   const layers: Layer[] = [];
   const errors: ActivationFileError[] = [];
   const where: Where = { file };

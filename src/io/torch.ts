@@ -5,7 +5,7 @@
 // file; a dict or OrderedDict gives a layer per tensor (nested dicts: dotted names), a list or
 // tuple names its tensors by index. A bad entry is an error, the others still load.
 
-import { fail, type ByteSource, type Where } from './blobSource';
+import { fail, type BlobLike, type ByteSource, type Where } from './blobSource';
 import { arrayLayer, type DType } from './arrayLayer';
 import { memberSource, readZipDirectory, type ZipEntry } from './npz';
 import { PickleError, PyBytes, PyDict, PyGlobal, PyList, PyTuple, Refused, unpickle, type PyAny, type StorageRef, type TensorRef } from './pickle';
@@ -119,7 +119,7 @@ function baseName(name: string): string {
   return base.replace(/\.(pt|pth|bin|ckpt|tar)$/i, '') || base;
 }
 
-export async function openTorch(blob: Blob, file: string, layout: LayoutChoice, known?: ZipEntry[]): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
+export async function openTorch(blob: BlobLike, file: string, layout: LayoutChoice, known?: ZipEntry[]): Promise<{ layers: Layer[]; errors: ActivationFileError[] }> {
   const layers: Layer[] = [];
   const errors: ActivationFileError[] = [];
   const where: Where = { file };

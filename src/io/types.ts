@@ -33,6 +33,20 @@ export interface Layer {
    * allows random access.
    */
   readMaps(first: number, count: number): Promise<Float32Array>;
+  /**
+   * Where maps [first, first + count) lie as they are, when they are one run of little-endian
+   * float32 bytes of a browser Blob (a .npy, a stored .npz member or a safetensors tensor in NCHW
+   * order): another thread can then read them itself (the page's CPU engine workers do). Null
+   * when the maps need decoding, reordering or inflating: readMaps gives them.
+   */
+  mapBytes?(first: number, count: number): MapBytes | null;
+}
+
+/** A run of bytes of a Blob that holds maps as float32 values, as they are. */
+export interface MapBytes {
+  blob: Blob;
+  start: number;
+  end: number;
 }
 
 /** An error in an input file, worded for a researcher: "file: member: reason". */

@@ -8,6 +8,7 @@
 
 import type { EngineHost, HostState } from '../engine/host';
 import { CpuEngine } from '../engine/cpuEngine';
+import { PooledCpuEngine } from '../engine/cpuPool';
 import type { BackendChoice, ProfileEngine } from '../engine/types';
 import type { LayerResult } from '../analysis/layerResult';
 import { layerErrorMessage } from '../io/types';
@@ -47,10 +48,11 @@ export class Session {
   readonly engines = new EngineStore();
   private host: EngineHost | null = null;
   /** The one CPU engine of the page until the host is up (and for the spectrum before it). */
-  private readonly fallback = new CpuEngine();
+  private readonly fallback: ProfileEngine;
 
-  constructor(options: { host: Promise<EngineHost>; base: string }) {
+  constructor(options: { host: Promise<EngineHost>; base: string; cpuEngine?: () => ProfileEngine }) {
     configureRuntime(`${options.base}ort/`);
+    this.fallback = options.cpuEngine?.() ?? new CpuEngine();
     this.workspace = new Workspace(() => this.engine());
     this.model = new ModelStore(this.workspace, () => {
       const adapter = this.host?.state.adapter;
@@ -81,6 +83,14 @@ export class Session {
   /** The engine the page measures with now: the host's, or the CPU engine before the host is up. */
   engine(): ProfileEngine {
     return this.host?.engine ?? this.fallback;
+  }
+
+  /** Where the engine of the moment computes, in words (the header's tooltip). */
+  engineWhere(): string {
+    const engine = this.engine();
+    if (engine instanceof PooledCpuEngine) return `float64, on ${engine.threads} worker${engine.threads === 1 ? '' : 's'} beside the page`;
+    if (engine.backend === 'cpu') return "float64, on the page's own thread";
+    return this.host?.state.adapter.name ?? '';
   }
 
   setEngineChoice(choice: BackendChoice): Promise<void> {

@@ -68,6 +68,9 @@ export interface WorkspaceState {
   version: number;
 }
 
+/** Shortest time between two progress updates of the running layer. */
+const PROGRESS_MS = 100;
+
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
 
 /** Finished layers of a pane (a snapshot's), in file and layer order. */
@@ -354,13 +357,21 @@ export class Workspace extends Store<WorkspaceState> {
       this.set({ progress: { done, total, current: 0, running: true, label } });
       const controller = new AbortController();
       this.controller = controller;
+      let lastProgress = performance.now();
       this.runningId = entry.id;
       // The engine was released (device lost, backend switched) while it worked on this layer.
       const interrupted = () => engine.released || engine !== this.engine();
       try {
         const profiles = await engine.profileLayer(layer, {
           signal: controller.signal,
-          onProgress: (mapsDone, maps) => this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } }),
+          // At most one progress update per PROGRESS_MS: each is a render of the page, and the
+          // CPU engine's workers report every chunk they finish.
+          onProgress: (mapsDone, maps) => {
+            const at = performance.now();
+            if (at - lastProgress < PROGRESS_MS && mapsDone < maps) return;
+            lastProgress = at;
+            this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } });
+          },
         });
         if (controller.signal.aborted) continue;
         if (interrupted()) {

@@ -73,7 +73,9 @@ export async function timeWorkload<T = never>(
 ): Promise<{ seconds: number; probed: T | null }> {
   const layers = shapes.map(([c, h, w], i) => reluLayer(c, h, w, i + 1));
   const image = async () => {
-    if (engine.backend !== 'gpu') {
+    // One layer after another on the CPU engine; all at once on the GPU engine and on the CPU
+    // engine's pool (which bound what they hold, and keep every worker busy across layers).
+    if (engine.backend !== 'gpu' && !('threads' in engine)) {
       for (const [i, [c, h, w]] of shapes.entries()) layerSrops(await engine.profileMaps(layers[i], c, h, w), DEFAULT_PARAMS);
       return;
     }

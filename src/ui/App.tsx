@@ -103,7 +103,7 @@ export function App() {
     <>
       <header className="app-header">
         <h1>SROP lab</h1>
-        <EngineStatus state={hostState} onChoice={(choice) => void session.setEngineChoice(choice)} />
+        <EngineStatus state={hostState} where={session.engineWhere()} onChoice={(choice) => void session.setEngineChoice(choice)} />
       </header>
       {hostState?.notice && <div className="notice" role="alert" data-testid="engine-notice">{hostState.notice}</div>}
       <main>

@@ -2,12 +2,13 @@
 import type { HostState } from '../engine/host';
 import type { BackendChoice } from '../engine/types';
 
-export function EngineStatus({ state, onChoice }: { state: HostState | null; onChoice: (choice: BackendChoice) => void }) {
+/** `where`: where the engine computes (its workers, or the adapter), shown on hover. */
+export function EngineStatus({ state, where, onChoice }: { state: HostState | null; where: string; onChoice: (choice: BackendChoice) => void }) {
   if (!state) return <div className="engine-status" role="status">Looking for WebGPU…</div>;
   const { decision, adapter } = state;
   return (
     <div className="engine-status">
-      <span className={`badge ${decision.backend}`} data-testid="engine-backend">
+      <span className={`badge ${decision.backend}`} data-testid="engine-backend" title={where}>
         {decision.backend === 'gpu' ? 'GPU engine' : 'CPU engine'}
       </span>
       <span data-testid="engine-reason" role="status">{decision.reason}</span>

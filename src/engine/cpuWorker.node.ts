@@ -1,0 +1,13 @@
+// The command's CPU engine worker thread (bundled to dist-cli/cpuWorker.mjs, started by
+// src/cli/nodePool.ts): every message is one request of the pool (cpuPool.ts), answered with
+// transferred buffers.
+import { parentPort } from 'node:worker_threads';
+import { handlePoolRequest } from './cpuWorkerCore';
+import type { PoolRequest } from './cpuPool';
+
+if (!parentPort) throw new Error('cpuWorker.mjs runs as a worker thread of the srop command, not on its own');
+const port = parentPort;
+port.on('message', async (request: PoolRequest) => {
+  const { reply, transfer } = await handlePoolRequest(request);
+  port.postMessage(reply, transfer);
+});

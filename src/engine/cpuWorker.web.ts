@@ -1,0 +1,10 @@
+// The page's CPU engine worker (a module Web Worker, started by src/ui/cpuPoolWeb.ts): every
+// message is one request of the pool (cpuPool.ts), answered with transferred buffers.
+import { handlePoolRequest } from './cpuWorkerCore';
+import type { PoolRequest } from './cpuPool';
+
+const scope = self as unknown as { onmessage: ((event: MessageEvent<PoolRequest>) => void) | null; postMessage(message: unknown, transfer: Transferable[]): void };
+scope.onmessage = async (event) => {
+  const { reply, transfer } = await handlePoolRequest(event.data);
+  scope.postMessage(reply, transfer);
+};

@@ -1,0 +1,256 @@
+// The CPU engine on a pool of worker threads (src/engine/cpuPool.ts, the command's dist-cli/cpuWorker.mjs)
+// against the single-threaded CpuEngine: the same profiles bit for bit, on awkward sizes, whatever
+// the number of workers and the size of the chunks; cancel, failed reads, failed workers.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuEngine } from '../src/engine/cpuEngine';
+import { CpuPool, PooledCpuEngine, type PoolReply, type PoolRequest, type PoolWorker } from '../src/engine/cpuPool';
+import { handlePoolRequest } from '../src/engine/cpuWorkerCore';
+import { EngineHost } from '../src/engine/host';
+import type { RingProfiles } from '../src/engine/types';
+import { ActivationFileError, type Layer } from '../src/io/types';
+import { syntheticMaps } from '../src/testing/syntheticMaps';
+import { nodePool, workerThreads } from '../src/cli/nodePool';
+import { openActivationFile } from '../src/io/open';
+import { float32Npy } from '../src/testing/npyFile';
+
+const root = join(import.meta.dirname, '..');
+const single = new CpuEngine();
+const pools: CpuPool[] = [];
+function threads(n: number): CpuPool {
+  expect(existsSync(join(root, 'dist-cli', 'cpuWorker.mjs')), 'run `npm run build:cli` first').toBe(true);
+  const pool = nodePool(n);
+  pools.push(pool);
+  return pool;
+}
+afterAll(() => pools.forEach((p) => p.terminate()));
+
+function layerOf(data: Float32Array, n: number, c: number, h: number, w: number, reads: [number, number][] = []): Layer {
+  return {
+    name: 'conv',
+    file: 'maps.npy',
+    shape: [n, c, h, w],
+    storedShape: [n, c, h, w],
+    dtype: '<f4',
+    layout: 'nchw',
+    layoutReason: 'given',
+    async readMaps(first, count) {
+      reads.push([first, count]);
+      return data.slice(first * h * w, (first + count) * h * w);
+    },
+  };
+}
+
+/** Every number of two profiles, compared as bits (NaN and -0 included). */
+function expectIdentical(got: RingProfiles, want: RingProfiles): void {
+  expect([got.maps, got.rings, got.height, got.width]).toEqual([want.maps, want.rings, want.height, want.width]);
+  for (const key of ['inDisc', 'outDisc', 'dc', 'sumSquares', 'nonFinite'] as const) {
+    const a = new Uint8Array(got[key].buffer, got[key].byteOffset, got[key].byteLength);
+    const b = new Uint8Array(want[key].buffer, want[key].byteOffset, want[key].byteLength);
+    expect(Buffer.compare(a, b), `${key} differs`).toBe(0);
+  }
+}
+
+// [N, C, H, W]: odd and even sides, primes, one row, one column, a single bin, large and tiny maps.
+const SHAPES: [number, number, number, number][] = [
+  [1, 7, 13, 11],
+  [2, 5, 1, 9],
+  [1, 6, 9, 1],
+  [1, 3, 1, 1],
+  [3, 4, 32, 30],
+  [1, 11, 17, 64],
+  [1, 2, 97, 89],
+  [1, 40, 7, 7],
+  [1, 5, 224, 224],
+];
+
+describe('pooled CPU engine (worker threads)', () => {
+  it('gives the single-threaded profiles bit for bit, for 1, 2 and 3 workers and any chunk size', async () => {
+    for (const workers of [1, 2, 3]) {
+      const pool = threads(workers);
+      for (const jobValues of [1, 700, 512 * 1024]) {
+        const engine = new PooledCpuEngine(pool, { jobValues });
+        for (const [i, [n, c, h, w]] of SHAPES.entries()) {
+          const data = syntheticMaps(n * c, h, w, 100 + i);
+          const want = await single.profileMaps(data, n * c, h, w);
+          const reads: [number, number][] = [];
+          expectIdentical(await engine.profileLayer(layerOf(data, n, c, h, w, reads)), want);
+          expect(reads.reduce((a, [, k]) => a + k, 0)).toBe(n * c);
+          // profileMaps: the same, and the caller's maps are left as they were (copies go to the workers).
+          const before = data.slice();
+          expectIdentical(await engine.profileMaps(data, n * c, h, w), want);
+          expect(Buffer.compare(Buffer.from(data.buffer), Buffer.from(before.buffer))).toBe(0);
+        }
+      }
+    }
+  });
+
+  it('every map kind (dead, constant, NaN) comes back flagged as the single engine flags it', async () => {
+    const engine = new PooledCpuEngine(threads(2), { jobValues: 3 * 15 * 14 });
+    const data = syntheticMaps(25, 15, 14, 9);
+    data[3 * 15 * 14 + 5] = Infinity;
+    const want = await single.profileMaps(data, 25, 15, 14);
+    const got = await engine.profileMaps(data, 25, 15, 14);
+    expectIdentical(got, want);
+    expect(Array.from(got.nonFinite).filter(Boolean).length).toBeGreaterThan(1);
+  });
+
+  it('a channel spectrum on a worker equals the single engine\'s', async () => {
+    const engine = new PooledCpuEngine(threads(1));
+    const map = syntheticMaps(1, 23, 18, 4);
+    const want = await single.powerSpectrum(map, 23, 18);
+    const got = await engine.powerSpectrum(map, 23, 18);
+    expect(Buffer.compare(Buffer.from(got.buffer), Buffer.from(want.buffer))).toBe(0);
+    expect(map.length).toBe(23 * 18); // not detached
+  });
+
+  it('reports progress up to the whole layer, in order', async () => {
+    const engine = new PooledCpuEngine(threads(2), { jobValues: 2 * 9 * 10 });
+    const data = syntheticMaps(13, 9, 10, 3);
+    const progress: number[] = [];
+    await engine.profileLayer(layerOf(data, 1, 13, 9, 10), { onProgress: (done, total) => progress.push(done / total) });
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('stops reading on abort, rejects with the reason, and the pool works on afterwards', async () => {
+    const pool = threads(2);
+    const engine = new PooledCpuEngine(pool, { jobValues: 31 * 29 });
+    const data = syntheticMaps(40, 31, 29, 5);
+    const controller = new AbortController();
+    const reads: [number, number][] = [];
+    const run = engine.profileLayer(layerOf(data, 1, 40, 31, 29, reads), {
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done >= 3) controller.abort(new Error('stopped by the user'));
+      },
+    });
+    await expect(run).rejects.toThrow('stopped by the user');
+    expect(reads.length).toBeLessThan(40);
+    expectIdentical(await engine.profileMaps(data, 40, 31, 29), await single.profileMaps(data, 40, 31, 29));
+  });
+
+  it('a failed or short read fails the layer with the reader\'s error', async () => {
+    const engine = new PooledCpuEngine(threads(2), { jobValues: 4 * 6 });
+    const data = syntheticMaps(12, 4, 6, 2);
+    const broken: Layer = { ...layerOf(data, 1, 12, 4, 6), readMaps: async (first) => {
+      if (first >= 4) throw new ActivationFileError('maps.npy', 'cannot read bytes 400-500 (EIO)', 'conv');
+      return data.slice(0, 4 * 24);
+    } };
+    await expect(engine.profileLayer(broken)).rejects.toThrow('maps.npy: conv: cannot read bytes 400-500 (EIO)');
+    const short: Layer = { ...layerOf(data, 1, 12, 4, 6), readMaps: async () => new Float32Array(5) };
+    await expect(engine.profileLayer(short)).rejects.toThrow(/maps 0\.\.0 gave 5 values, not 24/);
+  });
+});
+
+/** Workers in this thread (the real request handler); the first job of all makes its worker fail when `crashFirst`. */
+function inThread(crashFirst: boolean, log: string[] = []): (index: number) => PoolWorker {
+  let posted = 0;
+  return (index) => {
+    const worker: PoolWorker = {
+      onReply: null,
+      onFailure: null,
+      post(request: PoolRequest) {
+        const job = ++posted;
+        log.push(`worker ${index} job ${job}`);
+        setTimeout(async () => {
+          if (crashFirst && job === 1) worker.onFailure?.('out of memory');
+          else worker.onReply?.((await handlePoolRequest(request)).reply as PoolReply);
+        }, 1);
+      },
+      terminate() {
+        log.push(`worker ${index} terminated`);
+      },
+    };
+    return worker;
+  };
+}
+
+describe('the pool itself', () => {
+  it('a worker that fails fails its chunk with the reason; a fresh worker takes the next work', async () => {
+    const log: string[] = [];
+    const pool = new CpuPool(inThread(true, log), 1);
+    const engine = new PooledCpuEngine(pool);
+    const data = syntheticMaps(3, 8, 8, 1);
+    await expect(engine.profileMaps(data, 3, 8, 8)).rejects.toThrow('a worker of the CPU engine failed (out of memory)');
+    expectIdentical(await engine.profileMaps(data, 3, 8, 8), await single.profileMaps(data, 3, 8, 8));
+    expect(log).toContain('worker 0 terminated');
+    expect(pool.started).toBe(1);
+    pool.terminate();
+  });
+
+  it('a worker whose script is missing fails with a message naming it, not a hang', async () => {
+    const pool = new CpuPool(workerThreads(new URL('file:///no/such/dir/cpuWorker.mjs')), 1);
+    pools.push(pool);
+    await expect(new PooledCpuEngine(pool).profileMaps(syntheticMaps(1, 4, 4), 1, 4, 4)).rejects.toThrow(/a worker of the CPU engine failed \(.*cpuWorker\.mjs/);
+  });
+
+  it('maps stored as they are in a Blob are read by the workers themselves (the page\'s pool): the same profiles', async () => {
+    const data = syntheticMaps(2 * 9, 21, 19, 12);
+    const file = new Blob([float32Npy(data, [2, 9, 21, 19])]);
+    const { layers } = await openActivationFile(file, 'maps.npy', 'nchw');
+    const [layer] = layers;
+    expect(layer.mapBytes?.(3, 5)).toMatchObject({ blob: file });
+    const log: string[] = [];
+    const requests: string[] = [];
+    const seen = new CpuPool((index) => {
+      const inner = inThread(false, log)(index);
+      return { ...inner, post: (request, transfer) => (requests.push(request.kind), inner.post(request, transfer)), set onReply(f) { inner.onReply = f; }, get onReply() { return inner.onReply; }, set onFailure(f) { inner.onFailure = f; }, get onFailure() { return inner.onFailure; } };
+    }, 2);
+    const got = await new PooledCpuEngine(seen, { readsInWorkers: true, jobValues: 4 * 21 * 19 }).profileLayer(layer);
+    expect(new Set(requests)).toEqual(new Set(['profileBytes']));
+    expectIdentical(got, await single.profileMaps(data, 18, 21, 19));
+    // A layout that needs reordering (NHWC) is read on the owning thread and sent as values.
+    const nhwc = (await openActivationFile(file, 'maps.npy', 'nhwc')).layers[0];
+    expect(nhwc.mapBytes?.(0, 1)).toBeNull();
+    requests.length = 0;
+    await new PooledCpuEngine(seen, { readsInWorkers: true }).profileLayer(nhwc);
+    expect(new Set(requests)).toEqual(new Set(['profile']));
+    seen.terminate();
+  });
+
+  it('a worker\'s failed read fails the layer with a message naming the file and the layer', async () => {
+    const data = syntheticMaps(4, 5, 6, 1);
+    const { layers } = await openActivationFile(new Blob([float32Npy(data, [1, 4, 5, 6])]), 'maps.npy', 'nchw');
+    const broken = new Blob([new Uint8Array(10)]);
+    const layer: Layer = { ...layers[0], mapBytes: (first, count) => ({ blob: broken, start: 200 + first * 120, end: 200 + (first + count) * 120 }) };
+    const pool = new CpuPool(inThread(false), 1);
+    await expect(new PooledCpuEngine(pool, { readsInWorkers: true }).profileLayer(layer)).rejects.toThrow(/^maps\.npy: maps: reading maps 0\.\.3 failed \(reading bytes 200-680 gave 0 bytes; the file may have changed\)$/);
+    pool.terminate();
+  });
+
+  it('after terminate, calls fail at once', async () => {
+    const pool = new CpuPool(inThread(false), 2);
+    pool.terminate();
+    await expect(new PooledCpuEngine(pool).profileMaps(syntheticMaps(1, 4, 4), 1, 4, 4)).rejects.toThrow('stopped');
+  });
+
+  it('warm() starts every worker at once; work then goes to them', async () => {
+    const log: string[] = [];
+    const pool = new CpuPool(inThread(false, log), 3);
+    expect(pool.started).toBe(0);
+    pool.warm();
+    expect(pool.started).toBe(3);
+    const data = syntheticMaps(9, 5, 5, 2);
+    expectIdentical(await new PooledCpuEngine(pool, { jobValues: 25 }).profileMaps(data, 9, 5, 5), await single.profileMaps(data, 9, 5, 5));
+    expect(new Set(log.map((l) => l.split(' job')[0]))).toEqual(new Set(['worker 0', 'worker 1', 'worker 2']));
+    pool.terminate();
+  });
+
+  it('refuses a pool of no workers', () => {
+    expect(() => new CpuPool(inThread(false), 0)).toThrow('at least one');
+  });
+
+  it('the engine host runs the CPU engine it is given, after a switch too', async () => {
+    const pool = new CpuPool(inThread(false), 2);
+    const host = await EngineHost.start({ adapter: null, cpuEngine: () => new PooledCpuEngine(pool) }, 'cpu');
+    expect(host.engine).toBeInstanceOf(PooledCpuEngine);
+    await host.setChoice('auto');
+    expect(host.engine).toBeInstanceOf(PooledCpuEngine);
+    const data = syntheticMaps(4, 6, 5, 8);
+    expectIdentical(await host.engine.profileMaps(data, 4, 6, 5), await single.profileMaps(data, 4, 6, 5));
+    host.destroy();
+    pool.terminate();
+  });
+});
