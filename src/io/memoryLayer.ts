@@ -28,7 +28,8 @@ export function memoryLayer(name: string, file: string, tensor: MemoryTensor, la
     layout,
     layoutReason,
     readMaps: async (first, count) => {
-      if (layout === 'nchw') return data.subarray(first * size, (first + count) * size);
+      // A copy: the caller may transfer its buffer (the CPU engine's workers), and the tensor stays.
+      if (layout === 'nchw') return data.slice(first * size, (first + count) * size);
       const out = new Float32Array(count * size);
       for (let j = 0; j < count; j++) {
         const m = first + j;

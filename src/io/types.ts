@@ -30,7 +30,8 @@ export interface Layer {
   /**
    * Maps [first, first + count) in N-major, C-minor order (map index = n * C + c), each H * W
    * float32 values in row-major order. Reads only what it needs from the file where the format
-   * allows random access.
+   * allows random access. The array is the caller's: it may keep it, or transfer its buffer to a
+   * worker (the layer keeps nothing that shares that buffer).
    */
   readMaps(first: number, count: number): Promise<Float32Array>;
   /**
