@@ -69,7 +69,7 @@ function RectFields({ store, state }: { store: ModelStore; state: ModelState }) 
           />
         </label>
       ))}
-      {image && <span className="hint"> of {image.width} x {image.height}</span>}
+      {image && <span className="hint"> of {(state.rectOn ?? image).width} x {(state.rectOn ?? image).height}{(state.inputs.A?.items.length ?? 0) > 1 ? ', the same share of every image of the set' : ''}</span>}
     </span>
   );
 }
