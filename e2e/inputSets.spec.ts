@@ -48,6 +48,14 @@ test('several images for A, B made from A: one input per image on each side, in 
   await expect(page.getByTestId('live-A')).toContainText('digit7.png (4 of digit1.png and 4 more)');
   await expect(page.getByTestId('top5-A').locator('li')).toHaveCount(5);
   await expect(page.getByTestId('top5-A').locator('li').first()).toContainText('7');
+  // The channel view shows input 3's map: the page runs that one input again for its values.
+  const layer = (await page.getByTestId('pane-A').locator('tr[data-layer]').first().getAttribute('data-layer'))!;
+  await page.getByTestId('overview').locator(`[data-layer="${layer}"]`).click();
+  await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 1', exact: true }).click();
+  const channel = page.getByTestId('channel-A');
+  await expect(channel).toContainText('A: input 3, channel 1: SROP');
+  await expect(channel.getByTestId('feature-map-A').locator('image')).toHaveCount(1);
+  await expect(page.getByTestId('channel-detail').locator('.error')).toHaveCount(0);
 
   // The per-map CSV: inputs 0..4 on both sides, every layer's maps for each.
   const csv = (await exported(page, 'Export SROPs as CSV')).trim().split('\n').slice(1).map((l) => l.split(','));
