@@ -93,3 +93,41 @@ test('images dropped together on a pane are one set; a file that cannot be decod
   const shapes = await page.getByTestId('pane-B').locator('tr[data-layer] td:nth-child(2)').allTextContents();
   expect(shapes.every((s) => s.startsWith('3×'))).toBe(true);
 });
+
+test('a folder dropped on a pane is read whole (sub-folders too, hidden files left out) and is one set named by it', async ({ page }) => {
+  await page.goto('/?backend=cpu&nodemo');
+  await page.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(page.getByTestId('model-status')).toContainText(manifest.final, { timeout: 60_000 });
+  await settle(page);
+  const png = (d: number) => [...readFileSync(sample(d))];
+  // The browser's entries API, stood in for: a folder "digits" with 3 images, a hidden file and a
+  // sub-folder with one more image; readEntries gives at most 2 entries per call, as the real one
+  // gives at most 100.
+  await page.getByTestId('pane-A').evaluate((pane, files) => {
+    const file = (path: string, data: number[]) => ({
+      isFile: true, isDirectory: false, fullPath: path,
+      file: (ok: (f: File) => void) => ok(new File([new Uint8Array(data)], path.split('/').pop()!, { type: 'image/png' })),
+    });
+    const folder = (path: string, children: unknown[]) => ({
+      isFile: false, isDirectory: true, fullPath: path,
+      createReader: () => {
+        let at = 0;
+        return { readEntries: (ok: (e: unknown[]) => void) => { const part = children.slice(at, at + 2); at += 2; setTimeout(() => ok(part)); } };
+      },
+    });
+    const root = folder('/digits', [
+      file('/digits/digit10.png', files.a), file('/digits/.DS_Store', [0]), file('/digits/digit2.png', files.b),
+      folder('/digits/more', [file('/digits/more/digit1.png', files.c)]), file('/digits/digit3.png', files.d),
+    ]);
+    const data = { files: [] as File[], items: [{ kind: 'file', webkitGetAsEntry: () => root }], types: ['Files'] };
+    const event = new Event('drop', { bubbles: true, cancelable: true });
+    Object.defineProperty(event, 'dataTransfer', { value: data });
+    pane.dispatchEvent(event);
+  }, { a: png(0), b: png(2), c: png(1), d: png(3) });
+  await expect(page.getByTestId('set-count-A')).toContainText('4 inputs', { timeout: 60_000 });
+  await settle(page);
+  await expect(page.getByTestId('pane-A').locator('.file-head strong')).toHaveText([`${manifest.final} on digits/: 4 images`]);
+  const json = JSON.parse(await exported(page, 'Export JSON'));
+  // Name order, numbers as numbers.
+  expect(json.input_files.A).toEqual(['digits/digit2.png', 'digits/digit3.png', 'digits/digit10.png', 'digits/more/digit1.png']);
+});

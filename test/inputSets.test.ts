@@ -202,6 +202,8 @@ describe('a set of images on a side', () => {
   it('a folder’s images are one set named by the folder; images dropped with other files too', async () => {
     expect(setName(['digits/a.png', 'digits/b.png'])).toBe('digits/: 2 images');
     expect(setName(['a.png', 'b.png', 'c.png'])).toBe('a.png and 2 more');
+    expect(setName(['d/x/a.png', 'd/x/more/b.png', 'd/x/c.png'])).toBe('d/x/: 3 images');
+    expect(setName(['d/a.png', 'e/b.png'])).toBe('d/a.png and 1 more');
     const p = page();
     await p.content.openModel([demoModel()]);
     await p.content.drop('B', ['set/ring28_20.png', 'set/ring28_10.png', 'set/ring28_30.png'].map(image));
