@@ -11,6 +11,8 @@
 //
 //   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...]
 //                 [--page-baseline DIR]   (an earlier checkout with its app built: the page row "before")
+//   (the row `sets`: sets of images through a live model in the page, bench/input_sets.mjs;
+//   `--sets demo:1000,resnet18:100` chooses them)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -378,4 +380,11 @@ if (!skip.has('models')) {
       console.log(`${m.name}, ${provider} provider + ${r.engine.toUpperCase()} SROP engine, Chromium (adapter: ${adapter}): ${(r.seconds * 1000).toFixed(0)} ms per image (forward pass ${(r.forwardSeconds * 1000).toFixed(0)} ms, ${r.featureMaps} feature maps)`);
     }
   }
+}
+
+// Input sets (issue 13): 1,000 images through the demo model and 100 through the ResNet-18-sized
+// one, in the page: images per second and the page's peak memory (bench/input_sets.mjs).
+if (!skip.has('sets')) {
+  const { measureSets, setLine } = await import('./input_sets.mjs');
+  for (const r of await measureSets(option('sets', 'demo:1000,resnet18:100'))) console.log(setLine(r));
 }

@@ -41,3 +41,18 @@ export function topFive(values: Float32Array, labels: string[] | null): Predicti
     .slice(0, 5);
 }
 
+
+/**
+ * The class vectors of a batch of `count` inputs: the graph output whose first axis is the batch
+ * and whose rest is one input's class vector (as classVectorOf finds it); one vector per input.
+ */
+export function classVectorsOf(outputs: Map<string, ClassTensor>, names: readonly string[], count: number): Float32Array[] | undefined {
+  if (count === 1) {
+    const one = classVectorOf(outputs, names);
+    return one ? [one.data] : undefined;
+  }
+  const t = names.map((o) => outputs.get(o)).find((x): x is ClassTensor => !!x && x.dims[0] === count && x.dims.slice(1).filter((d) => d > 1).length === 1 && x.data.length >= 2 * count);
+  if (!t) return undefined;
+  const k = t.data.length / count;
+  return Array.from({ length: count }, (_, i) => t.data.subarray(i * k, (i + 1) * k));
+}

@@ -77,3 +77,17 @@ export function checkProfileShape(count: number, height: number, width: number):
     }
   }
 }
+
+/** Copies `source`'s maps into `target` from map `first` on (the same H x W and ring count). */
+export function copyProfilesInto(target: RingProfiles, source: RingProfiles, first: number): void {
+  if (source.height !== target.height || source.width !== target.width || source.rings !== target.rings) {
+    throw new Error(`profiles of ${source.height} x ${source.width} (${source.rings} rings) cannot join profiles of ${target.height} x ${target.width} (${target.rings} rings)`);
+  }
+  if (first + source.maps > target.maps) throw new Error(`maps ${first} to ${first + source.maps} do not fit in ${target.maps} maps`);
+  const r = target.rings;
+  target.inDisc.set(source.inDisc.subarray(0, source.maps * r), first * r);
+  target.outDisc.set(source.outDisc.subarray(0, source.maps * r), first * r);
+  target.dc.set(source.dc.subarray(0, source.maps), first);
+  target.sumSquares.set(source.sumSquares.subarray(0, source.maps), first);
+  target.nonFinite.set(source.nonFinite.subarray(0, source.maps), first);
+}

@@ -53,3 +53,47 @@ export function nhwcToNchw(tensor: MemoryTensor): MemoryTensor {
   return { dims: [n, c, h, w], data };
 }
 
+
+/**
+ * A set of inputs run through a model batch by batch: the tensors are computed when they are asked
+ * for (never all held at once). `run(first, count)` gives every layer's output for inputs
+ * [first, first + count), as the runtime returns it (`count` at most `batch`).
+ */
+export interface LayerStream {
+  inputs: number;
+  /** Inputs per run. */
+  batch: number;
+  run(first: number, count: number, signal?: AbortSignal): Promise<Map<string, MemoryTensor>>;
+}
+
+/**
+ * One tensor of a streamed set as a layer of shape [N, C, H, W]: `readMaps` runs the inputs that
+ * hold the maps asked for (the channel view asks for one map: one input is run). `dims` is one
+ * input's output as the runtime returns it ([1, ...]).
+ */
+export function streamedLayer(name: string, file: string, stream: LayerStream, dims: number[], layout: Layout = 'nchw', layoutReason = 'model output'): Layer {
+  const one = memoryLayer(name, file, { dims, data: new Float32Array(0) }, layout, layoutReason);
+  const [, c, h, w] = one.shape;
+  const n = stream.inputs;
+  return {
+    ...one,
+    shape: [n, c, h, w],
+    storedShape: [n, ...dims.slice(1)],
+    readMaps: async (first, count) => {
+      const out = new Float32Array(count * h * w);
+      let at = 0;
+      while (at < count) {
+        const map = first + at;
+        const input = Math.floor(map / c);
+        const inputs = Math.min(stream.batch, Math.ceil((first + count) / c) - input);
+        const tensor = (await stream.run(input, inputs)).get(name);
+        if (!tensor) throw new Error(`the model gave no tensor ${name} for input ${input}`);
+        const part = memoryLayer(name, file, tensor, layout, layoutReason);
+        const take = Math.min(count - at, inputs * c - (map - input * c));
+        out.set(await part.readMaps(map - input * c, take), at * h * w);
+        at += take;
+      }
+      return out;
+    },
+  };
+}

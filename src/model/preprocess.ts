@@ -206,3 +206,13 @@ export function patchFrom(image: RgbaImage, pos: { x: number; y: number }, patch
   }
   return { ...image, data };
 }
+
+/**
+ * A rectangle drawn on an image of size `from`, carried to an image of size `to` at the same share
+ * of its width and height (relative coordinates); unchanged when the sizes are the same.
+ */
+export function rectOn(rect: Rect, from: { width: number; height: number }, to: { width: number; height: number }): Rect {
+  if (from.width === to.width && from.height === to.height) return rect;
+  const sx = to.width / from.width, sy = to.height / from.height;
+  return { x: rect.x * sx, y: rect.y * sy, width: rect.width * sx, height: rect.height * sy };
+}

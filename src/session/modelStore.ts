@@ -5,15 +5,15 @@
 import { openActivationFile } from '../io/open';
 import type { Layer, Layout, LayoutChoice } from '../io/types';
 import { guessLayout } from '../io/layout';
-import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
+import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withFreeBatch, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectOn, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 export { ROLES } from '../model/onnxGraph';
-import { classVectorOf, topFive, type Prediction } from '../analysis/classes';
-import { memoryLayer, nhwcToNchw } from '../io/memoryLayer';
+import { classVectorOf, classVectorsOf, topFive, type Prediction } from '../analysis/classes';
+import { memoryLayer, nhwcToNchw, streamedLayer, type LayerStream, type MemoryTensor } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
-import { Latest } from './latest';
+import { Latest, Superseded } from './latest';
 import { Store } from './store';
 
 /** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
@@ -24,8 +24,12 @@ export type BChange = 'occlude' | 'blur' | 'noise' | 'blank';
 /** How B was made from A: the change, its parameters, and which input of A it was made from. */
 export interface BRecipe {
   kind: BChange;
-  /** The occluded rectangle, in the pixels of the A image it was drawn on. */
+  /**
+   * The occluded rectangle, in the pixels of the A image it was drawn on (of size `on`); on the
+   * other images of a set it covers the same share of the image (relative coordinates).
+   */
   rect: Rect | null;
+  on: { width: number; height: number } | null;
   /** Blur sigma (pixels) or noise sigma (grey levels). */
   sigma: number | null;
   /** The fill value of an occlusion or a blank. */
@@ -67,10 +71,21 @@ export function withShape(c: TensorCandidate, dims: number[]): Candidate {
 /** Whether a candidate's maps are 1 x 1 (no spatial frequencies: the SROP is kappa by construction). */
 export const isSinglePixel = (c: Pick<Candidate, 'shape'>) => c.shape[2] === 1 && c.shape[3] === 1;
 
+/** One input of a side's set: an image, or a tensor of the model's input shape [1, C, H, W]. */
+export interface InputItem {
+  /** Its file (a .npy batch's inputs: "batch.npy[3]"). */
+  name: string;
+  image: RgbaImage | null;
+  tensor: Float32Array | null;
+}
+
 export interface SideInput {
   /** Unique per input set on the page (a B made from A records A's). */
   id: number;
+  /** The set's name: its file, or "first.png and 9 more", or a folder's. */
   name: string;
+  /** The inputs, in order (one for a single image); `image` and `tensor` are the first's. */
+  items: InputItem[];
   origin: Origin;
   /** For a B made from A: how. */
   recipe: BRecipe | null;
@@ -104,13 +119,18 @@ export interface ModelState {
   providerInUse: ModelProvider | null;
   preprocessing: Preprocessing | null;
   inputs: Record<SideName, SideInput | null>;
+  /** Top-5 of the side's first input (its only one, for a single image). */
   predictions: Record<SideName, Prediction[] | null>;
+  /** Top-5 of every input of the side's set, by index (null until its batch has run, or without a class vector). */
+  perInput: Record<SideName, Array<Prediction[] | null> | null>;
   status: 'empty' | 'loading' | 'ready' | 'running';
   error: string | null;
   notice: string | null;
   /** The rectangle drawn or typed on A's image (its pixels), for "Occlude"; a new A clears it. */
   rect: Rect | null;
-  /** Seconds of the last forward pass per side. */
+  /** The size of the image of A's set that the rectangle was drawn on (null: A's first image). */
+  rectOn: { width: number; height: number } | null;
+  /** Seconds of the last forward pass per side (per input, for a set). */
   timings: Record<SideName, number | null>;
 }
 
@@ -121,9 +141,15 @@ export class ModelStore extends Store<ModelState> {
   private externalData: Array<{ path: string; data: Uint8Array }> = [];
   private session: ModelSession | null = null;
   private sessionKey = '';
+  /** The session for sets: the model with a free batch axis (batch > 1), or the plain one's twin (batch 1). */
+  private setSession: { session: ModelSession; key: string; batch: number } | null = null;
   private runToken = 0;
   private nextInputId = 1;
   private loadSeq = 0;
+  /** At most this many inputs of a set per run (the memory rule below may take fewer). */
+  setBatchLimit = 32;
+  /** H x W of the input the probe ran on (the candidates' shapes are for it). */
+  private probeArea = 1;
   /** The newest model load wins; each side's newest run wins. */
   private readonly modelLoads = new Latest();
   private readonly runs: Record<SideName, Latest> = { A: new Latest(), B: new Latest() };
@@ -151,11 +177,13 @@ export class ModelStore extends Store<ModelState> {
       preprocessing: null,
       inputs: { A: null, B: null },
       predictions: { A: null, B: null },
+      perInput: { A: null, B: null },
       status: 'empty',
       error: null,
       notice: null,
       timings: { A: null, B: null },
       rect: null,
+      rectOn: null,
     });
   }
 
@@ -225,6 +253,7 @@ export class ModelStore extends Store<ModelState> {
       // Probe: every float tensor as an output, on a zero input; the 4-D ones are the candidates.
       const probe = await ModelSession.create(parsed, withOutputs(parsed, parsed.floatTensors.map((c) => c.tensor)), 'wasm', externalData);
       const dims = [1, preprocessing.channels, preprocessing.height, preprocessing.width];
+      this.probeArea = preprocessing.height * preprocessing.width;
       let outputs: Map<string, OutputTensor>;
       try {
         if (signal.aborted) return false;
@@ -244,9 +273,7 @@ export class ModelStore extends Store<ModelState> {
         : null;
       notices.push(labelNotice);
       if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
-      await this.session?.release();
-      this.session = null;
-      this.sessionKey = '';
+      await this.releaseSessions();
       this.parsed = parsed;
       this.externalData = externalData;
       this.webgpuFailed = false;
@@ -273,6 +300,7 @@ export class ModelStore extends Store<ModelState> {
         preprocessing,
         inputs,
         predictions: { A: null, B: null },
+        perInput: { A: null, B: null },
         timings: { A: null, B: null },
         providerInUse: null,
         status: 'ready',
@@ -303,9 +331,7 @@ export class ModelStore extends Store<ModelState> {
         this.runs[side].abort();
         this.workspace.clearLiveLayers(side);
       }
-      await this.session?.release();
-      this.session = null;
-      this.sessionKey = '';
+      await this.releaseSessions();
       this.parsed = null;
       this.externalData = [];
       this.liveLayout = 'auto';
@@ -320,8 +346,10 @@ export class ModelStore extends Store<ModelState> {
         preprocessing: null,
         inputs: { A: null, B: null },
         predictions: { A: null, B: null },
+        perInput: { A: null, B: null },
         timings: { A: null, B: null },
         rect: null,
+        rectOn: null,
         status: 'empty',
         error: null,
         notice,
@@ -387,8 +415,8 @@ export class ModelStore extends Store<ModelState> {
    * The rectangle for "Occlude", in the pixels of A's image (drawn by a drag or typed); null clears
    * it. It belongs to A's image: a new A clears it.
    */
-  setRect(rect: Rect | null): void {
-    this.set({ rect });
+  setRect(rect: Rect | null, on: { width: number; height: number } | null = null): void {
+    this.set({ rect, rectOn: rect ? on : null });
   }
 
   /** The chosen feature maps: kept in network order, whatever order they were ticked in. */
@@ -416,7 +444,17 @@ export class ModelStore extends Store<ModelState> {
 
   /** An image as a side's input (the user's unless `origin` says it is the demo's). */
   setImage(side: SideName, name: string, image: RgbaImage, origin: Origin = 'user'): void {
-    this.setInput(side, { name, image, tensor: null, origin, recipe: null });
+    this.setInput(side, { name, items: [{ name, image, tensor: null }], image, tensor: null, origin, recipe: null });
+  }
+
+  /**
+   * Images as a side's set of inputs (one image: as setImage). The set runs through the model in
+   * batches where the graph lets the batch axis go free, one input per run otherwise.
+   */
+  setImages(side: SideName, name: string, images: Array<{ name: string; image: RgbaImage }>, origin: Origin = 'user', notice?: string): Promise<void> {
+    if (images.length === 0) return Promise.resolve();
+    const items = images.map(({ name: itemName, image }) => ({ name: itemName, image, tensor: null }));
+    return this.setInput(side, { name, items, image: items[0].image, tensor: null, origin, recipe: null }, notice);
   }
 
   /** A .npy tensor of the model's input shape as a side's input. */
@@ -426,7 +464,7 @@ export class ModelStore extends Store<ModelState> {
       this.set({ error: read.error });
       return false;
     }
-    await this.useTensor(side, file.name, read.tensor);
+    await this.useTensor(side, file.name, read.tensor, read.shape);
     return true;
   }
 
@@ -438,11 +476,12 @@ export class ModelStore extends Store<ModelState> {
   async takeDroppedTensor(side: SideName, file: { name: string; blob: Blob }): Promise<'input' | 'activations'> {
     const read = await this.readInputTensor(file);
     if ('tensor' in read) {
-      await this.useTensor(side, file.name, read.tensor, `${file.name}: shape ${read.shape.join('x')} is the model's input shape; taken as ${side}'s model input`);
+      const n = read.shape[0];
+      await this.useTensor(side, file.name, read.tensor, read.shape, `${file.name}: shape ${read.shape.join('x')} is the model's input shape${n > 1 ? ` (a batch of ${n})` : ''}; taken as ${side}'s model input${n > 1 ? 's' : ''}`);
       return 'input';
     }
     const p = this.state.preprocessing;
-    const what = read.shape ? `shape ${read.shape.join('x')} is not the model's input shape${p ? ` ${[1, p.channels, p.height, p.width].join('x')}` : ''}` : 'not one tensor';
+    const what = read.shape ? `shape ${read.shape.join('x')} is not the model's input shape${p ? ` ${[read.shape[0], p.channels, p.height, p.width].join('x')}` : ''}` : 'not one tensor';
     this.set({ notice: `${file.name}: ${what}; opened as activations on ${side}` });
     return 'activations';
   }
@@ -452,14 +491,18 @@ export class ModelStore extends Store<ModelState> {
     if (errors.length || layers.length !== 1) return { error: errors[0]?.message ?? `${file.name}: not one tensor`, shape: null };
     const layer = layers[0];
     const p = this.state.preprocessing;
-    const want = p ? [1, p.channels, p.height, p.width] : null;
+    const want = p ? [p.channels, p.height, p.width] : null;
     if (!want) return { error: `${file.name}: no model is loaded to take it as input`, shape: layer.shape };
-    if (layer.shape.join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${want.join('x')}`, shape: layer.shape };
+    // One input [1, C, H, W] or a batch of them [N, C, H, W].
+    if (layer.shape.slice(1).join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${[layer.shape[0], ...want].join('x')}`, shape: layer.shape };
     return { tensor: await layer.readMaps(0, layer.shape[0] * layer.shape[1]), shape: layer.shape };
   }
 
-  private async useTensor(side: SideName, name: string, tensor: Float32Array, notice?: string): Promise<void> {
-    await this.setInput(side, { name, image: null, tensor, origin: 'user', recipe: null }, notice);
+  private async useTensor(side: SideName, name: string, tensor: Float32Array, shape: number[], notice?: string): Promise<void> {
+    const n = shape[0];
+    const size = tensor.length / n;
+    const items = Array.from({ length: n }, (_, i) => ({ name: n === 1 ? name : `${name}[${i}]`, image: null, tensor: tensor.subarray(i * size, (i + 1) * size) }));
+    await this.setInput(side, { name, items, image: null, tensor: items[0].tensor, origin: 'user', recipe: null }, notice);
   }
 
   /**
@@ -475,6 +518,7 @@ export class ModelStore extends Store<ModelState> {
     let followB: SideInput | null = null;
     if (side === 'A') {
       patch.rect = null;
+      patch.rectOn = null;
       const b = inputs.B;
       if (b?.recipe && b.recipe.fromId !== made.id) {
         const remade = this.derive(b.recipe, made);
@@ -503,6 +547,7 @@ export class ModelStore extends Store<ModelState> {
     this.runs[side].abort();
     this.workspace.clearLiveLayers(side);
     patch.predictions = { ...(patch.predictions ?? this.state.predictions), [side]: null };
+    patch.perInput = { ...(patch.perInput ?? this.state.perInput), [side]: null };
     patch.timings = { ...(patch.timings ?? this.state.timings), [side]: null };
   }
 
@@ -516,6 +561,7 @@ export class ModelStore extends Store<ModelState> {
     this.dropSideResults(side, patch);
     if (side === 'A') {
       patch.rect = null;
+      patch.rectOn = null;
       const b = inputs.B;
       if (b?.recipe && !b.stale) {
         inputs.B = { ...b, stale: this.staleReason(b.recipe, null) };
@@ -525,40 +571,50 @@ export class ModelStore extends Store<ModelState> {
     this.set(patch);
   }
 
-  /** B's input made from A's by a recipe, or null when the recipe cannot apply to it. */
+  /**
+   * B's input made from A's by a recipe, every input of A's set changed alike (a paired set), or
+   * null when the recipe cannot apply to it (tensors, or a rectangle drawn on another A). An
+   * occlusion covers the same share of each image (relative coordinates); noise is seeded per input.
+   */
   private derive(recipe: BRecipe, a: SideInput): SideInput | null {
-    const base = a.image;
-    if (!base) return null;
-    let image: RgbaImage;
-    if (recipe.kind === 'occlude') {
-      if (!recipe.rect || recipe.fromId !== a.id) return null;
-      image = occlude(base, recipe.rect, recipe.value);
-    } else if (recipe.kind === 'blur') image = blur(base, recipe.sigma ?? 1.5);
-    else if (recipe.kind === 'noise') image = addNoise(base, recipe.sigma ?? 40, 7);
-    else image = blank(base, recipe.value);
-    return { id: 0, name: `${a.name} (${CHANGE_WORDS[recipe.kind]})`, image, tensor: null, origin: a.origin, recipe: { ...recipe, from: a.name, fromId: a.id }, stale: null };
+    if (!a.items.length || a.items.some((item) => !item.image)) return null;
+    if (recipe.kind === 'occlude' && (!recipe.rect || recipe.fromId !== a.id)) return null;
+    const word = CHANGE_WORDS[recipe.kind];
+    const change = (base: RgbaImage, i: number): RgbaImage => {
+      if (recipe.kind === 'occlude') return occlude(base, rectOn(recipe.rect!, recipe.on ?? base, base), recipe.value);
+      if (recipe.kind === 'blur') return blur(base, recipe.sigma ?? 1.5);
+      if (recipe.kind === 'noise') return addNoise(base, recipe.sigma ?? 40, 7 + i);
+      return blank(base, recipe.value);
+    };
+    const items = a.items.map((item, i) => ({ name: `${item.name} (${word})`, image: change(item.image!, i), tensor: null }));
+    return { id: 0, name: `${a.name} (${word})`, items, image: items[0].image, tensor: null, origin: a.origin, recipe: { ...recipe, from: a.name, fromId: a.id }, stale: null };
   }
 
   /**
    * B from A: occluded (the rectangle drawn or typed on A's image), blurred, noisy or blank. B
    * records how it was made, so that it follows A. An occlusion without a rectangle is refused.
    */
-  makeB(kind: BChange, options: { rect?: Rect; sigma?: number; value?: number; origin?: Origin } = {}): Promise<void> {
+  makeB(kind: BChange, options: { rect?: Rect; on?: { width: number; height: number }; sigma?: number; value?: number; origin?: Origin } = {}): Promise<void> {
     const a = this.state.inputs.A;
     const p = this.state.preprocessing;
+    if (a && p && a.items.some((item) => !item.image)) {
+      this.set({ error: `Make B from A needs images on A; ${a.name} holds tensors` });
+      return Promise.resolve();
+    }
     if (!a?.image || !p) {
       this.set({ error: 'Make B from A needs an image on A (and a model for its input size)' });
       return Promise.resolve();
     }
     const rect = kind === 'occlude' ? options.rect ?? this.state.rect : null;
+    const on = kind === 'occlude' ? options.on ?? (options.rect ? null : this.state.rectOn) ?? { width: a.image.width, height: a.image.height } : null;
     if (kind === 'occlude') {
-      const problem = rectProblem(rect, a.image);
+      const problem = rectProblem(rect, on!);
       if (problem) {
         this.set({ error: `Occlude: ${problem}` });
         return Promise.resolve();
       }
     }
-    const recipe: BRecipe = { kind, rect, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, from: a.name, fromId: a.id };
+    const recipe: BRecipe = { kind, rect, on, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, from: a.name, fromId: a.id };
     const b = this.derive(recipe, a)!;
     return this.setInput('B', { ...b, origin: options.origin ?? 'user' });
   }
@@ -586,6 +642,50 @@ export class ModelStore extends Store<ModelState> {
     return session;
   }
 
+  private async releaseSessions(): Promise<void> {
+    await this.session?.release();
+    this.session = null;
+    this.sessionKey = '';
+    await this.setSession?.session.release();
+    this.setSession = null;
+  }
+
+  /**
+   * The session for a set: the model with a free batch axis when a run of two inputs works (then
+   * `batch` inputs per run, as many as fit in about 32 MiB of chosen feature maps, at most 32),
+   * else the model as it is, one input per run.
+   */
+  private async setSessionFor(p: Preprocessing): Promise<{ session: ModelSession; batch: number }> {
+    const parsed = this.parsed!;
+    const provider = this.providerFor() === 'webgpu' && this.webgpuFailed ? 'wasm' : this.providerFor();
+    const key = `${provider}|${p.channels}x${p.height}x${p.width}|${this.state.selected.join('|')}`;
+    if (this.setSession?.key === key) return this.setSession;
+    await this.setSession?.session.release();
+    this.setSession = null;
+    const size = p.channels * p.height * p.width;
+    const outputs = [...new Set([...this.state.selected, ...parsed.outputs])];
+    let session: ModelSession | null = null;
+    let batch = 1;
+    try {
+      session = await ModelSession.create(parsed, withOutputs({ ...parsed, bytes: withFreeBatch(parsed) }, this.state.selected), provider, this.externalData);
+      await session.run(parsed.fileName, new Float32Array(2 * size), [2, p.channels, p.height, p.width], outputs);
+      // Bytes of the chosen maps per input, from the probe's shapes scaled to the input size now.
+      const probe = this.state.candidates.filter((c) => this.state.selected.includes(c.tensor));
+      const scale = (p.height * p.width) / Math.max(1, this.probeArea);
+      const perInput = probe.reduce((sum, c) => sum + c.shape[1] * c.shape[2] * c.shape[3] * 4 * scale, 0);
+      batch = Math.max(1, Math.min(32, Math.floor((32 * 2 ** 20) / Math.max(1, perInput))));
+    } catch {
+      await session?.release();
+      session = null;
+    }
+    if (!session) {
+      batch = 1;
+      session = await ModelSession.create(parsed, withOutputs(parsed, this.state.selected), provider, this.externalData);
+    }
+    this.setSession = { session, key, batch };
+    return this.setSession;
+  }
+
   async runAll(): Promise<void> {
     await Promise.all([this.runSide('A'), this.runSide('B')]);
   }
@@ -608,6 +708,7 @@ export class ModelStore extends Store<ModelState> {
     if (!this.parsed || !input || input.stale || !p) return;
     const token = ++this.runToken;
     this.set({ status: 'running' });
+    if (input.items.length > 1) return this.runSetNow(side, input, p, signal, token);
     try {
       const session = await this.sessionFor();
       const tensor = input.tensor ?? imageTensor(input.image!, p);
@@ -641,14 +742,121 @@ export class ModelStore extends Store<ModelState> {
           : undefined,
       });
       const classVector = classVectorOf(outputs, this.parsed.outputs);
+      const top = classVector ? topFive(classVector.data, this.state.labels) : null;
       this.set({
-        predictions: { ...this.state.predictions, [side]: classVector ? topFive(classVector.data, this.state.labels) : null },
+        predictions: { ...this.state.predictions, [side]: top },
+        perInput: { ...this.state.perInput, [side]: [top] },
         timings: { ...this.state.timings, [side]: seconds },
         error: null,
       });
     } catch (error) {
       if (signal.aborted) return;
       const message = error instanceof ModelError ? error.message : `${this.parsed.fileName}: ${(error as Error).message}`;
+      this.set({ error: `${message}. ${side}'s views still show its last run that worked.` });
+    } finally {
+      if (token === this.runToken) this.set({ status: 'ready' });
+    }
+  }
+
+  /**
+   * A set of inputs: its first batch runs now (for the feature maps' shapes and the first top-5s);
+   * the side's live layers then stream the set batch by batch through the workspace's queue, which
+   * profiles each batch's maps and drops them (LayerStream). Each batch records its inputs' top-5.
+   * The last batch run is kept, so that the channel view's one map of an input just run costs no run.
+   */
+  private async runSetNow(side: SideName, input: SideInput, p: Preprocessing, signal: AbortSignal, token: number): Promise<void> {
+    const parsed = this.parsed!;
+    const items = input.items;
+    const n = items.length;
+    const size = p.channels * p.height * p.width;
+    const dims = (count: number) => [count, p.channels, p.height, p.width];
+    const wanted = [...new Set([...this.state.selected, ...parsed.outputs])];
+    const labels = this.state.labels;
+    const perInput: Array<Prediction[] | null> = new Array(n).fill(null);
+    let last: { first: number; count: number; outputs: Map<string, MemoryTensor> } | null = null;
+    try {
+      const chosen = await this.setSessionFor(p);
+      const session = chosen.session;
+      const batch = Math.max(1, Math.min(chosen.batch, this.setBatchLimit));
+      if (signal.aborted) return;
+      const runBatch = async (first: number, count: number): Promise<Map<string, MemoryTensor>> => {
+        if (last && last.first === first && last.count === count) return last.outputs;
+        const tensor = new Float32Array(count * size);
+        for (let i = 0; i < count; i++) {
+          const item = items[first + i];
+          tensor.set(item.tensor ?? imageTensor(item.image!, p), i * size);
+        }
+        let outputs: Map<string, OutputTensor>;
+        if (batch > 1 || count === 1) outputs = await session.run(parsed.fileName, tensor, dims(count), wanted);
+        else {
+          // One input per run (the graph fixes its batch axis): the runs' outputs joined along N.
+          const parts: Array<Map<string, OutputTensor>> = [];
+          for (let i = 0; i < count; i++) parts.push(await session.run(parsed.fileName, tensor.subarray(i * size, (i + 1) * size), dims(1), wanted));
+          outputs = new Map();
+          for (const name of wanted) {
+            const all = parts.map((m) => m.get(name));
+            if (all.some((t) => !t)) continue;
+            const data = new Float32Array(all.reduce((k, t) => k + t!.data.length, 0));
+            let at = 0;
+            for (const t of all) {
+              data.set(t!.data, at);
+              at += t!.data.length;
+            }
+            outputs.set(name, { dims: [count, ...all[0]!.dims.slice(1)], data });
+          }
+        }
+        const vectors = classVectorsOf(outputs, parsed.outputs, count);
+        vectors?.forEach((v, i) => (perInput[first + i] = topFive(v, labels)));
+        last = { first, count, outputs };
+        return outputs;
+      };
+      const started = performance.now();
+      const firstCount = Math.min(batch, n);
+      const firstOutputs = await runBatch(0, firstCount);
+      const seconds = (performance.now() - started) / 1000 / firstCount;
+      if (signal.aborted) return;
+      const stream: LayerStream = {
+        inputs: n,
+        batch,
+        run: (first, count, runSignal) =>
+          this.enqueue(async () => {
+            // A newer run of the side (another set, other feature maps, another model) replaces this one.
+            if (signal.aborted || runSignal?.aborted) throw new Superseded();
+            const outputs = await runBatch(first, count);
+            if (!signal.aborted) this.set({ perInput: { ...this.state.perInput, [side]: [...perInput] }, predictions: { ...this.state.predictions, [side]: perInput[0] } });
+            return outputs;
+          }),
+      };
+      const file = `${parsed.fileName} on ${input.name}`;
+      const candidates = new Map(this.state.candidates.map((c) => [c.tensor, c]));
+      const selected = this.state.selected;
+      // One input's output dims per tensor (the first batch itself is not kept here).
+      const oneDims = new Map([...firstOutputs].map(([name, t]) => [name, [1, ...t.dims.slice(1)]]));
+      const build = (choice: LayoutChoice) =>
+        selected.flatMap((name) => {
+          const d = oneDims.get(name);
+          const c = candidates.get(name);
+          if (!d || d.length !== 4 || !c) return [];
+          const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
+          return [streamedLayer(name, file, stream, d, layout, reason)];
+        });
+      this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
+        layout: this.liveLayout,
+        relayout: (choice) => {
+          this.liveLayout = choice;
+          return build(choice);
+        },
+        stream,
+      });
+      this.set({
+        predictions: { ...this.state.predictions, [side]: perInput[0] },
+        perInput: { ...this.state.perInput, [side]: [...perInput] },
+        timings: { ...this.state.timings, [side]: seconds },
+        error: null,
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      const message = error instanceof ModelError ? error.message : `${parsed.fileName}: ${(error as Error).message}`;
       this.set({ error: `${message}. ${side}'s views still show its last run that worked.` });
     } finally {
       if (token === this.runToken) this.set({ status: 'ready' });

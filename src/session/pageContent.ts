@@ -20,6 +20,24 @@ import { IMAGE_FILE, decodeImage } from '../io/decodeImage';
 import { Latest } from './latest';
 import type { RgbaImage } from '../model/preprocess';
 
+/**
+ * A set's name: its folder's ("digits/: 10 images") when every file is in one folder (sub-folders
+ * of it included), else its
+ * first file's ("cat.png and 9 more").
+ */
+export function setName(names: string[]): string {
+  if (names.length === 1) return names[0];
+  // The folders every file is in (the longest common folder path).
+  let common = names[0].split('/').slice(0, -1);
+  for (const n of names) {
+    const dirs = n.split('/').slice(0, -1);
+    let k = 0;
+    while (k < common.length && k < dirs.length && common[k] === dirs[k]) k++;
+    common = common.slice(0, k);
+  }
+  return common.length ? `${common.join('/')}/: ${names.length} images` : `${names[0]} and ${names.length - 1} more`;
+}
+
 /** Where the demo digit's strokes are partly covered for B (28 x 28 image pixels). */
 export const DEMO_OCCLUSION = { x: 13, y: 3, width: 12, height: 11 };
 
@@ -141,6 +159,42 @@ export class PageContent {
     if (!this.model.state.model && !this.model.state.loading) this.notify(`${file.name} is kept as ${side}'s model input: load a model (or the demo) to see its feature maps`);
   }
 
+  /**
+   * Images for a side's set of inputs (several picked, or a dropped folder's): decoded in name order
+   * (numbers in names compared as numbers, so that two sets pair by index), each as one input. A
+   * file that cannot be decoded is left out and named in the message; the rest is the set. One
+   * image is a single input, as openImage. The newest set or image of a side wins.
+   */
+  async openImages(side: SideName, files: NamedBlob[]): Promise<void> {
+    if (files.length === 1) return this.openImage(side, files[0]);
+    if (files.length === 0) return;
+    this.demoInputs.abort();
+    const signal = this.images[side].begin();
+    const sorted = [...files].sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true }));
+    const decoded: Array<{ name: string; image: RgbaImage }> = [];
+    const failed: string[] = [];
+    for (const file of sorted) {
+      try {
+        decoded.push({ name: file.name, image: await this.decode(file.blob, file.name) });
+      } catch (error) {
+        failed.push((error as Error).message);
+      }
+      if (signal.aborted) return;
+    }
+    const skipped = failed.length ? `${failed.length} of ${files.length} files left out: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}` : null;
+    if (decoded.length === 0) {
+      this.model.reportError(`No image could be decoded for ${side}: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}`);
+      return;
+    }
+    this.takePaneForModel(side);
+    const name = setName(decoded.map((d) => d.name));
+    if (decoded.length === 1) this.model.setImage(side, decoded[0].name, decoded[0].image);
+    else void this.model.setImages(side, name, decoded);
+    const notices = [skipped ? `${side}: ${skipped}` : null];
+    if (!this.model.state.model && !this.model.state.loading) notices.push(`${name} ${decoded.length === 1 ? 'is' : 'are'} kept as ${side}'s model input${decoded.length === 1 ? '' : 's'}: load a model (or the demo) to see their feature maps`);
+    if (notices.some(Boolean)) this.notify(notices.filter(Boolean).join('; '));
+  }
+
   /** A .npy tensor of the model's input shape for a side (the input picker). */
   async openTensor(side: SideName, file: NamedBlob): Promise<void> {
     this.demoInputs.abort();
@@ -179,8 +233,11 @@ export class PageContent {
       return this.openModel(files.filter((f) => !IMAGE_FILE.test(f.name) && !LABELS_FILE.test(f.name)), labels);
     }
     const activations: NamedBlob[] = [];
+    // Images dropped together (several files, or a folder's) are one set of inputs.
+    const images = files.filter((f) => IMAGE_FILE.test(f.name) || f.blob.type.startsWith('image/'));
+    if (images.length) await this.openImages(side, images);
     for (const f of files) {
-      if (IMAGE_FILE.test(f.name) || f.blob.type.startsWith('image/')) await this.openImage(side, f);
+      if (images.includes(f)) continue;
       else if (LABELS_FILE.test(f.name)) await this.model.loadLabels(f);
       else if (/\.npy$/i.test(f.name) && this.model.state.model) {
         // The model's input when its shape fits (as the input pickers take it), else activations.

@@ -10,7 +10,11 @@ import type { ProfileEngine } from '../engine/types';
 import { DEFAULT_PARAMS, checkParams, type SropParams } from '../analysis/srop';
 import { layerResult, recomputeLayer, type LayerResult } from '../analysis/layerResult';
 import { batchChoice } from '../analysis/summary';
+import { memoryLayer, type LayerStream } from '../io/memoryLayer';
+import { copyProfilesInto, emptyProfiles } from '../engine/profileMath';
+import type { RingProfiles } from '../engine/types';
 import { Store } from './store';
+import { Superseded } from './latest';
 
 export type SideName = 'A' | 'B';
 export const SIDES: readonly SideName[] = ['A', 'B'];
@@ -40,6 +44,12 @@ export interface FileEntry {
    * maps whose every layout the graph gives.
    */
   relayout?: (layout: LayoutChoice) => Layer[];
+  /**
+   * A live set of inputs run batch by batch: its layers are profiled together, one batch of inputs
+   * at a time (each batch's maps profiled, then dropped), so that no layer's maps of the whole set
+   * are ever held at once. Absent for files and single inputs.
+   */
+  stream?: LayerStream;
 }
 
 export interface PaneState {
@@ -190,10 +200,10 @@ export class Workspace extends Store<WorkspaceState> {
    * Live feature maps of a side (from the model run in the page): they replace the side's earlier
    * live entry, and are profiled like file layers.
    */
-  setLiveLayers(side: SideName, name: string, layers: Layer[], options: { layout?: LayoutChoice; relayout?: (layout: LayoutChoice) => Layer[] } = {}): void {
+  setLiveLayers(side: SideName, name: string, layers: Layer[], options: { layout?: LayoutChoice; relayout?: (layout: LayoutChoice) => Layer[]; stream?: LayerStream } = {}): void {
     const pane = this.state.panes[side];
     const kept = pane.files.filter((f) => f.blob !== null);
-    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: options.layout ?? 'auto', origin: 'user', layers: layers.map((layer) => this.newEntry(layer)), relayout: options.relayout };
+    const entry: FileEntry = { id: this.nextId++, name, blob: null, layout: options.layout ?? 'auto', origin: 'user', layers: layers.map((layer) => this.newEntry(layer)), relayout: options.relayout, stream: options.stream };
     this.setPane(side, { files: [entry, ...kept] });
     this.startQueue();
   }
@@ -315,9 +325,9 @@ export class Workspace extends Store<WorkspaceState> {
     this.updateEntries((e) => (e.id === id ? { ...e, ...patch } : e));
   }
 
-  private findQueued(): { side: SideName; entry: LayerEntry } | null {
+  private findQueued(): { side: SideName; entry: LayerEntry; file: FileEntry } | null {
     for (const side of SIDES) {
-      for (const entry of this.entries(side)) if (entry.status === 'queued') return { side, entry };
+      for (const file of this.state.panes[side].files) for (const entry of file.layers) if (entry.status === 'queued') return { side, entry, file };
     }
     return null;
   }
@@ -350,7 +360,11 @@ export class Workspace extends Store<WorkspaceState> {
       if (!next) break;
       const queued = SIDES.reduce((n, side) => n + this.entries(side).filter((e) => e.status === 'queued').length, 0);
       const total = done + queued;
-      const { side, entry } = next;
+      const { side, entry, file } = next;
+      if (file.stream) {
+        done += await this.runStream(side, file, file.stream, engine, done, total);
+        continue;
+      }
       const { layer } = entry;
       const label = `${side}: ${layer.file}: ${layer.name}`;
       this.patchEntry(entry.id, { status: 'running', error: null });
@@ -397,5 +411,71 @@ export class Workspace extends Store<WorkspaceState> {
       done++;
     }
     this.set({ progress: idle });
+  }
+
+  /**
+   * The queued layers of a live set, profiled together: each batch of inputs is run once (every
+   * layer's output for those inputs), each layer's maps of the batch are profiled and dropped, and
+   * the profiles are joined into one result per layer of shape [N, C, H, W]. Resolves with the
+   * number of layers finished (done or failed).
+   */
+  private async runStream(side: SideName, file: FileEntry, stream: LayerStream, engine: ProfileEngine, done: number, total: number): Promise<number> {
+    const group = file.layers.filter((e) => e.status === 'queued');
+    const ids = new Set(group.map((e) => e.id));
+    const n = stream.inputs;
+    const label = (inputs: number) => `${side}: ${file.name}: ${group.length} layer${group.length === 1 ? '' : 's'}, ${inputs} of ${n} inputs`;
+    this.updateEntries((e) => (ids.has(e.id) ? { ...e, status: 'running', error: null } : e));
+    this.set({ progress: { done, total, current: 0, running: true, label: label(0) } });
+    const controller = new AbortController();
+    this.controller = controller;
+    this.runningId = group[0].id;
+    const interrupted = () => engine.released || engine !== this.engine();
+    const joined: Array<RingProfiles | null> = group.map(() => null);
+    try {
+      for (let first = 0; first < n; first += stream.batch) {
+        const count = Math.min(stream.batch, n - first);
+        const outputs = await stream.run(first, count, controller.signal);
+        if (controller.signal.aborted) return 0;
+        for (const [j, { layer }] of group.entries()) {
+          const tensor = outputs.get(layer.name);
+          if (!tensor) throw new Error(`the model gave no tensor ${layer.name} for inputs ${first} to ${first + count - 1}`);
+          const part = memoryLayer(layer.name, layer.file, tensor, layer.layout, layer.layoutReason);
+          const [pn, c, h, w] = part.shape;
+          if (pn !== count || c !== layer.shape[1] || h !== layer.shape[2] || w !== layer.shape[3]) {
+            throw new Error(`${layer.name} of inputs ${first} to ${first + count - 1} has shape ${part.shape.join('x')}, not ${count}x${layer.shape.slice(1).join('x')} as the first input's`);
+          }
+          const profiles = await engine.profileLayer(part, { signal: controller.signal });
+          if (controller.signal.aborted) return 0;
+          joined[j] ??= emptyProfiles(h, w, n * c, profiles.rings);
+          copyProfilesInto(joined[j]!, profiles, first * c);
+        }
+        this.set({ progress: { done, total, current: (first + count) / n, running: true, label: label(first + count) } });
+      }
+      if (interrupted()) {
+        this.updateEntries((e) => (ids.has(e.id) ? { ...e, status: 'queued' } : e));
+        return 0;
+      }
+      const results = new Map(group.map((e, j) => [e.id, this.track(layerResult(e.layer, joined[j]!, this.state.params), e.layer)]));
+      this.updateEntries((e) => (results.has(e.id) ? { ...e, status: 'done', result: results.get(e.id)! } : e));
+      return group.length;
+    } catch (error) {
+      if (controller.signal.aborted) return 0;
+      if (interrupted()) {
+        this.updateEntries((e) => (ids.has(e.id) ? { ...e, status: 'queued' } : e));
+        return 0;
+      }
+      if (error instanceof Superseded) {
+        // The set's run was replaced (its new layers are on their way): nothing of it is kept.
+        this.updateEntries((e) => (ids.has(e.id) ? { ...e, status: 'cancelled' } : e));
+        return 0;
+      }
+      const message = layerErrorMessage(group[0].layer, error);
+      this.updateEntries((e) => (ids.has(e.id) ? { ...e, status: 'error', error: message } : e));
+      this.setPane(side, { errors: [...this.state.panes[side].errors, message] });
+      return group.length;
+    } finally {
+      if (this.controller === controller) this.controller = null;
+      if (this.runningId === group[0].id) this.runningId = null;
+    }
   }
 }

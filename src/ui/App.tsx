@@ -15,6 +15,7 @@ import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
 import { LiveInput } from './LiveInput';
 import { useSession, useStore } from './useSession';
+import type { DroppedFile } from './droppedFiles';
 
 const GRID_POINTS = 64;
 
@@ -45,9 +46,9 @@ export function App() {
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   /** Files dropped on a pane: a model, labels, images or .npy tensors for the model, or activations. */
-  const onFiles = (side: SideName, files: File[]) => {
+  const onFiles = (side: SideName, files: DroppedFile[]) => {
     setContentNotice(null);
-    return content.drop(side, files.map((f) => ({ name: f.name, blob: f })));
+    return content.drop(side, files.map((f) => ({ name: f.name, blob: f.file })));
   };
   const [selectedLayer, setSelectedLayer] = useState<string | null>(null);
   const [selectedChannel, setSelectedChannel] = useState<number | null>(null);
@@ -92,6 +93,11 @@ export function App() {
     setFocusPending(false);
   }, [focusPending, rows, state.progress.running]); // eslint-disable-line react-hooks/exhaustive-deps
   const hasB = resultsB.length > 0;
+  // Each live input by its file, in the order of the batch axis (for the JSON export).
+  const inputFiles = Object.fromEntries(SIDES.map((side) => {
+    const live = modelState.inputs[side];
+    return [side, live && !live.stale && state.panes[side].files.some((f) => f.blob === null) ? live.items.map((i) => i.name) : null];
+  })) as { A: string[] | null; B: string[] | null };
 
   const loadExample = async () => {
     setExampleError(null);
@@ -116,7 +122,7 @@ export function App() {
             <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => download(new Blob([comparisonCsv(rows)], { type: 'text/csv' }), 'comparison.csv')}>
               Export comparison as CSV
             </button>
-            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs, paired)], { type: 'application/json' }), 'srop-summary.json')}>
+            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs, paired, inputFiles)], { type: 'application/json' }), 'srop-summary.json')}>
               Export JSON
             </button>
           </div>
@@ -135,7 +141,7 @@ export function App() {
         )}
         <div className="panes">
           {SIDES.map((side) => (
-            <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} content={content} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} content={content} state={modelState} /> : null} />
+            <Pane key={side} side={side} pane={state.panes[side]} workspace={workspace} content={content} onFiles={onFiles} top={modelState.model ? <LiveInput side={side} store={modelStore} content={content} state={modelState} shown={state.panes[side].input} onShow={(i) => workspace.setInput(side, i)} /> : null} />
           ))}
         </div>
         {rows.length === 0 ? (

@@ -69,7 +69,7 @@ function RectFields({ store, state }: { store: ModelStore; state: ModelState }) 
           />
         </label>
       ))}
-      {image && <span className="hint"> of {image.width} x {image.height}</span>}
+      {image && <span className="hint"> of {(state.rectOn ?? image).width} x {(state.rectOn ?? image).height}{(state.inputs.A?.items.length ?? 0) > 1 ? ', the same share of every image of the set' : ''}</span>}
     </span>
   );
 }
@@ -128,7 +128,7 @@ export function ModelPanel({ store, state, content, onDemo }: { store: ModelStor
           <>
             <strong>{state.model.name}</strong>{state.model.origin === 'demo' && ' (the demo)'}: input {state.model.inputName} [{state.model.inputDims.map((d) => d ?? '?').join(', ')}]
             {state.providerInUse && <>; runs on {state.providerInUse === 'webgpu' ? 'WebGPU' : 'WASM'}</>}
-            {(['A', 'B'] as const).map((side) => state.timings[side] !== null && state.inputs[side] && <span key={side}>; forward pass {side} ({state.inputs[side]!.name}) {(state.timings[side]! * 1000).toFixed(0)} ms</span>)}
+            {(['A', 'B'] as const).map((side) => state.timings[side] !== null && state.inputs[side] && <span key={side}>; forward pass {side} ({state.inputs[side]!.name}) {(state.timings[side]! * 1000).toFixed(0)} ms{state.inputs[side]!.items.length > 1 ? ' per input' : ''}</span>)}
             {state.status === 'running' && ' (running…)'}
           </>
         )}
@@ -162,7 +162,7 @@ export function ModelPanel({ store, state, content, onDemo }: { store: ModelStor
             <button type="button" onClick={() => store.makeB('blank')}>Blank</button>
             <label>strength <input type="number" aria-label="Strength" min={0.1} step={0.5} value={sigma} onChange={(e) => setSigma(Number(e.target.value) || 1)} style={{ width: '4em' }} /></label>
             <RectFields store={store} state={state} />
-            <span className="hint">drag on A's image to draw the rectangle, or type it; a new A image clears it. Blur sigma = strength pixels, noise sigma = 20 x strength grey levels. A B made from A follows A: a new A re-makes a blurred, noisy or blank B, and marks an occluded B stale.</span>
+            <span className="hint">drag on A's image to draw the rectangle, or type it; a new A image clears it. Blur sigma = strength pixels, noise sigma = 20 x strength grey levels. A B made from A follows A: a new A re-makes a blurred, noisy or blank B, and marks an occluded B stale. With a set on A, every image is changed alike (the rectangle covers the same share of each image), which makes a paired set.</span>
           </fieldset>
           <CandidateList store={store} state={state} />
         </>

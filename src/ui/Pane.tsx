@@ -7,6 +7,7 @@ import type { FileEntry, PaneState, SideName, Workspace } from '../session/works
 import type { PageContent } from '../session/pageContent';
 import { SIDE_STYLE } from './charts/theme';
 import { batchChoice } from '../analysis/summary';
+import { droppedFiles, type DroppedFile } from './droppedFiles';
 
 /** A file's layout control: auto (the reader's guess), or NCHW / NHWC given (its layers are read again). */
 function LayoutChoiceControl({ side, file, workspace, label, title }: { side: SideName; file: FileEntry; workspace: Workspace; label: string; title?: string }) {
@@ -29,7 +30,7 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
   /** Where the side's activation files and Remove go (they replace defaults and the side's live maps). */
   content: PageContent;
   /** Dropped files go here (a model, images, labels or activations). */
-  onFiles: (side: SideName, files: File[]) => Promise<void>;
+  onFiles: (side: SideName, files: DroppedFile[]) => Promise<void>;
   /** The live input of the side (its image and top-5), when a model is loaded. */
   top: ReactNode;
 }) {
@@ -39,7 +40,11 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
-    if (event.dataTransfer.files.length) void onFiles(side, Array.from(event.dataTransfer.files));
+    // A dropped folder is read whole (its images become one set of inputs); the entries must be
+    // taken before the event ends.
+    if (event.dataTransfer.files.length || event.dataTransfer.items?.length) void droppedFiles(event.dataTransfer).then((files) => {
+      if (files.length) return onFiles(side, files);
+    });
   };
   return (
     <section
@@ -69,7 +74,7 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
             event.target.value = '';
           }}
         />
-        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code>, <code>.npy</code>, PyTorch <code>.pt</code> or HDF5 <code>.h5</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model or an image goes to the live model</p>
+        <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code>, <code>.npy</code>, PyTorch <code>.pt</code> or HDF5 <code>.h5</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model, images or a folder of images go to the live model</p>
       </div>
       {pane.errors.length > 0 && (
         <div className="error" role="alert" data-testid={`errors-${side}`}>

@@ -33,7 +33,12 @@ export function comparisonCsv(rows: LayerRow[]): string {
   return compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! }, r.inputs!)).join('');
 }
 
-export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }, paired = true): string {
+/**
+ * The page's JSON: parameters, each side's layers and summaries, the comparison. `inputFiles`
+ * names each input of a side's live set by its file, in the order of the batch axis (the per-map
+ * CSV's `input` column); null for activation files.
+ */
+export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }, paired = true, inputFiles: { A: string[] | null; B: string[] | null } = { A: null, B: null }): string {
   const side = (results: LayerResult[]) => {
     const names = displayNames(results);
     return results.map((r, i) => {
@@ -46,6 +51,7 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
       params,
       inputs: { A: inputs.A ?? 'pooled', B: inputs.B ?? 'pooled' },
       paired,
+      input_files: inputFiles,
       A: side(a),
       B: side(b),
       shown: rows.map((r) => ({ layer: r.name, match: r.match, summary_a: r.a?.summary ?? null, summary_b: r.b?.summary ?? null, comparison: r.comparison && r.inputs ? { ...r.comparison, ...inputComparisonJson(r.inputs) } : r.comparison })),
