@@ -5,9 +5,11 @@
 FROM node:20-bookworm-slim
 
 WORKDIR /opt/srop
-# Dependencies first (a layer that changes only with the lock file); .npmrc skips onnxruntime-node's
-# CUDA download. `prepare` (the command's build) runs once the sources are in.
-COPY package.json package-lock.json .npmrc ./
+# Dependencies first (a layer that changes only with the lock file), without install scripts: the
+# only one needed is none (onnxruntime-node's would fetch its optional CUDA provider; the CPU
+# provider is in the npm package). `prepare` (the command's build) runs once the sources are in.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build:cli && npm prune --omit=dev --no-audit --no-fund \
