@@ -270,7 +270,7 @@ async function measure(
       outcome.images.push({ input, path });
       results.forEach((r, k) => {
         outcome.columns[k].push({ maps: r.maps, srop: r.srop, ring: r.ring, energy: r.energy, status: r.status });
-        if (ctx.keepProfiles) outcome.profiles[k].push(r.profiles);
+        if (ctx.keepProfiles && r.profiles) outcome.profiles[k].push(r.profiles);
       });
       await onImage(input, results);
     } else {

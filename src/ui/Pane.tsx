@@ -58,6 +58,19 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
             event.target.value = '';
           }}
         />
+        <label className="open-results">
+          Open results{' '}
+          <input
+            type="file"
+            aria-label={`Open results ${side}`}
+            accept=".json,application/json"
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              if (file) void content.openResults(side, { name: file.name, blob: file });
+              event.target.value = '';
+            }}
+          />
+        </label>
         <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code>, <code>.npy</code>, PyTorch <code>.pt</code> or HDF5 <code>.h5</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model or an image goes to the live model</p>
       </div>
       {pane.errors.length > 0 && (
@@ -91,7 +104,8 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
               </select>
             </label>}
             {file.blob !== null && file.origin === 'example' && <span className="tag">example</span>}
-            {file.blob !== null && <label>
+            {file.results && <span className="tag" title={`${file.results.origin}; kappa ${file.results.params.kappa}, dc ${file.results.params.dc}, domain ${file.results.params.domain}`}>results: SROPs only</span>}
+            {file.blob !== null && !file.results && <label>
               layout{' '}
               <select aria-label={`Layout of ${file.name}`} value={file.layout} onChange={(e) => void workspace.setLayout(side, file.id, e.target.value as LayoutChoice)}>
                 <option value="auto">auto</option>
