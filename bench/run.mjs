@@ -6,7 +6,7 @@
 // numpy process doing the same job on the same file. A row that fails (Dawn crash, no Chromium)
 // is printed as failed, with its reason, and the rest goes on.
 //
-//   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...]
+//   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...,run]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -245,6 +245,57 @@ if (!skip.has('models')) {
       }
       const adapter = r.adapter ? `${r.adapter.name}${r.adapter.isFallback ? ', software' : ''}` : 'no adapter';
       console.log(`${m.name}, ${provider} provider + ${r.engine.toUpperCase()} SROP engine, Chromium (adapter: ${adapter}): ${(r.seconds * 1000).toFixed(0)} ms per image (forward pass ${(r.forwardSeconds * 1000).toFixed(0)} ms, ${r.featureMaps} feature maps)`);
+    }
+  }
+}
+
+// `srop run` (issue 14): images per second of the whole pipeline (decode, preprocess, forward pass
+// on onnxruntime-node, SROPs on the CPU engine, CSV out) for the demo model and a ResNet-18-sized
+// one (torchvision's resnet18, weights=None), against the same pipeline in PyTorch + numpy
+// (tools/torch_run_bench.py: PIL, torch forward with hooks, numpy rfft2 + ring sums), best of
+// `repeat`, on the same PNG files. The command's rate is its own (its last stderr line: model
+// loading left out, as the Python side builds its model outside the clock); its whole-process
+// wall time is given too.
+if (!skip.has('run')) {
+  const torchPython = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const hasTorch = spawnSync(torchPython, ['-c', 'import torch, torchvision, PIL'], { encoding: 'utf8' }).status === 0;
+  if (!hasTorch) console.log(`srop run: skipped (${torchPython} cannot import torch, torchvision and PIL: the images, the ResNet-18 model and the PyTorch side need them)`);
+  else {
+    const { mkdirSync } = await import('node:fs');
+    const dir = join(root, 'tmp', 'bench-run');
+    mkdirSync(dir, { recursive: true });
+    const tool = join(root, 'tools', 'torch_run_bench.py');
+    const cases = [
+      { name: 'demo CNN', key: 'demo', model: join(root, 'public', 'demo', JSON.parse(readFileSync(join(root, 'public', 'demo', 'manifest.json'), 'utf8')).final), images: join(dir, 'demo'), make: ['--count', '60', '--size', '28', '--mode', 'L'] },
+      { name: 'ResNet-18 (torchvision, weights=None)', key: 'resnet18', model: join(dir, 'resnet18.onnx'), images: join(dir, 'resnet18'), make: ['--count', '12', '--size', '224', '--mode', 'RGB'] },
+    ];
+    for (const c of cases) {
+      const result = await cell(() => {
+        if (!existsSync(c.images)) run(torchPython, [tool, '--make-images', c.images, ...c.make]);
+        if (!existsSync(c.model)) run(torchPython, [join(root, 'tools', 'export_torchvision.py'), '--out', dir, 'resnet18']);
+        let best = null;
+        for (let r = 0; r < repeat; r++) {
+          const t0 = performance.now();
+          const p = spawnSync(process.execPath, [join(root, 'bin', 'srop.mjs'), 'run', '--model', c.model, '--backend', 'cpu', '--out', join(dir, `${c.key}.csv`), c.images], { cwd: root, encoding: 'utf8' });
+          const wall = (performance.now() - t0) / 1000;
+          if (p.status !== 0) throw new Error(`srop run: exit status ${p.status} (${(p.stderr ?? '').trim().split('\n').pop()})`);
+          const m = /srop: (\d+)\/\d+ images in ([\d.]+) s \(([\d.]+) images\/s\)/.exec(p.stderr);
+          if (!m) throw new Error('srop run printed no rate');
+          const rate = Number(m[3]);
+          if (!best || rate > best.rate) best = { images: Number(m[1]), rate, wall };
+        }
+        const py = lastJson(run(torchPython, [tool, '--model', c.key, '--images', c.images, '--repeat', String(repeat)]));
+        return { ...best, py };
+      });
+      if (result.failed) console.log(`srop run, ${c.name}: FAILED: ${result.failed}`);
+      else {
+        const { images, rate, wall, py } = result;
+        console.log(
+          `srop run, ${c.name}, ${images} PNG images, best of ${repeat}: srop run --backend cpu ${rate.toFixed(1)} images/s (whole process ${wall.toFixed(1)} s with start and model loading); ` +
+            `PyTorch ${py.torch} + numpy ${py.numpy} ${py.images_per_second.toFixed(1)} images/s (forward pass ${(100 * py.forward_seconds / py.seconds).toFixed(0)} % of its time): ` +
+            `srop run at ${(rate / py.images_per_second).toFixed(2)}x PyTorch's rate`,
+        );
+      }
     }
   }
 }

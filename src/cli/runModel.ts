@@ -218,7 +218,7 @@ class Progress {
     const rate = seconds > 0 ? done / seconds : 0;
     const text = done < this.total
       ? `srop: ${this.label}${done}/${this.total} images, ${rate.toFixed(1)} images/s, about ${rate > 0 ? Math.ceil((this.total - done) / rate) : '?'} s left\n`
-      : `srop: ${this.label}${done}/${this.total} images in ${seconds.toFixed(1)} s (${rate.toFixed(1)} images/s)\n`;
+      : `srop: ${this.label}${done}/${this.total} images in ${seconds.toFixed(2)} s (${rate.toFixed(1)} images/s)\n`;
     await write(this.stderr, text);
   }
 }
