@@ -8,7 +8,8 @@ import { expect, test, type Page } from '@playwright/test';
 // "Open results" in real Chromium: the merged result of two `srop run` shards on pane A and a
 // whole `srop run` on pane B fill the overview, the comparison and the layer view with no model
 // and no activations; the page's comparison export equals `srop run --b`'s; the channel view says
-// why it has no map or spectrum; a file that is not a results JSON is one message, what is loaded stays.
+// why it has no map or spectrum; the page's own JSON export opens again; a file that is not a
+// results JSON is one message, what is loaded stays.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const samples = join(root, 'public', 'samples');
 const demo = join(root, 'public', 'demo', 'demo_step12000.onnx');
@@ -83,6 +84,16 @@ test('Open results: a merged srop run on A and a whole one on B fill the overvie
   await kappa.press('Enter');
   await expect(page.getByTestId('pane-A').locator('table.layers tbody tr[data-status=done]')).toHaveCount(5);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
+
+  // The page's own JSON export opens again: A's side on A, B's on B; the same comparison.
+  const [exportJson] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  await exportJson.saveAs(join(dir, 'page.json'));
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Open results A').setInputFiles(join(dir, 'page.json'));
+  await page.getByLabel('Open results B').setInputFiles(join(dir, 'page.json'));
+  await expect(page.getByTestId('content-notice')).toContainText("Pane B: page.json (the page's JSON export, side B, 5 layers) opened as results");
+  await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
+  expect((await downloadText(page, 'Export comparison as CSV')).trim().split('\n')).toEqual(command);
 
   // Not a results file: one message naming it and the reason; what was loaded stays.
   await page.getByLabel('Open results A').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });

@@ -10,6 +10,7 @@ import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { Workspace } from '../src/session/workspace';
+import { summaryJson } from '../src/ui/exporters';
 
 const params = { ...DEFAULT_PARAMS, kappa: 0.8 };
 
@@ -42,12 +43,25 @@ describe('results JSON', () => {
     expect(r.summary.dead).toBeGreaterThanOrEqual(1);
   });
 
+  it("opens the page's own JSON export: the pane's side, else the other", async () => {
+    const { text, srop } = await resultsText();
+    const [r] = parseResultsJson(text, 'all.json').results;
+    const page = summaryJson(params, [r], [], [], { A: null, B: null });
+    for (const side of ['A', 'B'] as const) {
+      const opened = parseResultsJson(page, 'srop-summary.json', side);
+      expect(opened.origin).toBe("the page's JSON export, side A");
+      expect(opened.params).toEqual(params);
+      expect(opened.results.map((l) => l.name)).toEqual(['conv1']);
+      expect(Array.from(opened.results[0].srop, (v) => (Number.isNaN(v) ? null : v))).toEqual(Array.from(srop, (v) => (Number.isNaN(v) ? null : v)));
+    }
+  });
+
   it('refuses what is not a results file, naming it and the reason', async () => {
     const { text } = await resultsText();
     const good = JSON.parse(text);
     const cases: Array<[string, RegExp]> = [
       ['{', /^x\.json: not JSON \(/],
-      [JSON.stringify({ params: DEFAULT_PARAMS, A: [], B: [], shown: [] }), /^x\.json: the page's summary export holds each layer's summary, not every map's SROP/],
+      [JSON.stringify({ params: DEFAULT_PARAMS, A: [{ layer: 'conv1', name: 'conv1', summary: {} }], B: [], shown: [] }), /^x\.json: a summary export of an earlier version of the page: it holds each layer's summary, not every map's SROP/],
       [JSON.stringify({ params: DEFAULT_PARAMS, files: { a: 'a', b: 'b' }, layers: [{ layer: 'conv1', channels: 3 }] }), /^x\.json: layer 0 has no name$/],
       [JSON.stringify({ ...good, layers: [{ ...good.layers[0], srop: undefined }] }), /^x\.json: layer conv1: no per-map "srop" and "status"/],
       [JSON.stringify({ ...good, layers: [{ ...good.layers[0], shape: [3, 5, 9] }] }), /^x\.json: layer conv1: shape \[3,5,9\] is not \[N, C, H, W\]$/],

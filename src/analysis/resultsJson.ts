@@ -18,8 +18,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Parses a results JSON; throws an Error whose message names the file and the reason. */
-export function parseResultsJson(text: string, fileName: string): OpenedResults {
+/**
+ * Parses a results JSON; throws an Error whose message names the file and the reason. The page's
+ * own JSON export holds A and B: `side` picks one (the other when that one is empty).
+ */
+export function parseResultsJson(text: string, fileName: string, side: 'A' | 'B' = 'A'): OpenedResults {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -27,9 +30,17 @@ export function parseResultsJson(text: string, fileName: string): OpenedResults 
     throw new Error(`${fileName}: not JSON (${(error as Error).message})`);
   }
   if (!isObject(json)) throw new Error(`${fileName}: not a results JSON (not an object)`);
-  if ('shown' in json && 'A' in json) {
-    throw new Error(`${fileName}: the page's summary export holds each layer's summary, not every map's SROP; open the JSON of srop, srop run or srop merge`);
+  let pageSide: 'A' | 'B' | null = null;
+  if ('shown' in json && Array.isArray(json.A) && Array.isArray(json.B)) {
+    // The page's "Export JSON": per side, its layers (named as the page shows them).
+    pageSide = (json[side] as unknown[]).length ? side : side === 'A' ? 'B' : 'A';
+    const layers = (json[pageSide] as unknown[]).map((l) => (isObject(l) && typeof l.layer === 'string' ? { ...l, name: l.layer } : l));
+    if (layers.some((l) => isObject(l) && !Array.isArray(l.srop))) {
+      throw new Error(`${fileName}: a summary export of an earlier version of the page: it holds each layer's summary, not every map's SROP; export it again, or open the JSON of srop, srop run or srop merge`);
+    }
+    json = { params: json.params, layers };
   }
+  if (!isObject(json)) throw new Error(`${fileName}: not a results JSON (not an object)`);
   if (!isObject(json.params) || !Array.isArray(json.layers)) throw new Error(`${fileName}: not a results JSON of srop, srop run or srop merge (no "params" and "layers")`);
   const p = json.params;
   const params: SropParams = { kappa: Number(p.kappa), dc: p.dc as SropParams['dc'], domain: p.domain as SropParams['domain'], interpolate: p.interpolate !== false };
@@ -80,6 +91,6 @@ export function parseResultsJson(text: string, fileName: string): OpenedResults 
   if (results.length === 0) throw new Error(`${fileName}: no layers in it`);
   const run = isObject(json.run) ? json.run : null;
   const images = Array.isArray(json.images) ? json.images.length : null;
-  const origin = run && isObject(run.model) ? `srop run: ${images ?? '?'} images, ${String(run.model.file)}` : 'srop';
+  const origin = pageSide ? `the page's JSON export, side ${pageSide}` : run && isObject(run.model) ? `srop run: ${images ?? '?'} images, ${String(run.model.file)}` : 'srop';
   return { params, results, origin };
 }

@@ -196,7 +196,8 @@ export class Workspace extends Store<WorkspaceState> {
   }
 
   /**
-   * Opens a results JSON (of srop, srop run or srop merge) into a pane: its layers, done, with the
+   * Opens a results JSON (of srop, srop run or srop merge, or the page's JSON export: its side of
+   * the same name, else the other) into a pane: its layers, done, with the
    * SROPs it holds and no activations. The page takes the file's parameters (its SROPs cannot be
    * recomputed: there are no ring profiles in it). A file that cannot be read is one message on the
    * pane; what was loaded stays. Resolves with the entry added, or null.
@@ -204,7 +205,7 @@ export class Workspace extends Store<WorkspaceState> {
   async addResults(side: SideName, file: { name: string; blob: Blob }): Promise<FileEntry | null> {
     let opened;
     try {
-      opened = parseResultsJson(await file.blob.text(), file.name);
+      opened = parseResultsJson(await file.blob.text(), file.name, side);
     } catch (error) {
       this.setPane(side, { errors: [...this.state.panes[side].errors, (error as Error).message] }, false);
       return null;
