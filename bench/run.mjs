@@ -9,7 +9,7 @@
 // Then the page: that file profiled in the built app, on the page's thread and on the pool, with
 // its longest main-thread task.
 //
-//   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...]
+//   npm run bench [-- --workloads vgg16,resnet50 --repeat 2 --skip chromium-gpu,...,run]
 //                 [--page-baseline DIR]   (an earlier checkout with its app built: the page row "before")
 //   (the row `sets`: sets of images through a live model in the page, bench/input_sets.mjs;
 //   `--sets demo:1000,resnet18:100` chooses them)
@@ -387,4 +387,55 @@ if (!skip.has('models')) {
 if (!skip.has('sets')) {
   const { measureSets, setLine } = await import('./input_sets.mjs');
   for (const r of await measureSets(option('sets', 'demo:1000,resnet18:100'))) console.log(setLine(r));
+}
+
+// `srop run` (issue 14): images per second of the whole pipeline (decode, preprocess, forward pass
+// on onnxruntime-node, SROPs on the CPU engine, CSV out) for the demo model and a ResNet-18-sized
+// one (torchvision's resnet18, weights=None), against the same pipeline in PyTorch + numpy
+// (tools/torch_run_bench.py: PIL, torch forward with hooks, numpy rfft2 + ring sums), best of
+// `repeat`, on the same PNG files. The command's rate is its own (its last stderr line: model
+// loading left out, as the Python side builds its model outside the clock); its whole-process
+// wall time is given too.
+if (!skip.has('run')) {
+  const torchPython = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const hasTorch = spawnSync(torchPython, ['-c', 'import torch, torchvision, PIL'], { encoding: 'utf8' }).status === 0;
+  if (!hasTorch) console.log(`srop run: skipped (${torchPython} cannot import torch, torchvision and PIL: the images, the ResNet-18 model and the PyTorch side need them)`);
+  else {
+    const { mkdirSync } = await import('node:fs');
+    const dir = join(root, 'tmp', 'bench-run');
+    mkdirSync(dir, { recursive: true });
+    const tool = join(root, 'tools', 'torch_run_bench.py');
+    const cases = [
+      { name: 'demo CNN', key: 'demo', model: join(root, 'public', 'demo', JSON.parse(readFileSync(join(root, 'public', 'demo', 'manifest.json'), 'utf8')).final), images: join(dir, 'demo'), make: ['--count', '60', '--size', '28', '--mode', 'L'] },
+      { name: 'ResNet-18 (torchvision, weights=None)', key: 'resnet18', model: join(dir, 'resnet18.onnx'), images: join(dir, 'resnet18'), make: ['--count', '12', '--size', '224', '--mode', 'RGB'] },
+    ];
+    for (const c of cases) {
+      const result = await cell(() => {
+        if (!existsSync(c.images)) run(torchPython, [tool, '--make-images', c.images, ...c.make]);
+        if (!existsSync(c.model)) run(torchPython, [join(root, 'tools', 'export_torchvision.py'), '--out', dir, 'resnet18']);
+        let best = null;
+        for (let r = 0; r < repeat; r++) {
+          const t0 = performance.now();
+          const p = spawnSync(process.execPath, [join(root, 'bin', 'srop.mjs'), 'run', '--model', c.model, '--backend', 'cpu', '--out', join(dir, `${c.key}.csv`), c.images], { cwd: root, encoding: 'utf8' });
+          const wall = (performance.now() - t0) / 1000;
+          if (p.status !== 0) throw new Error(`srop run: exit status ${p.status} (${(p.stderr ?? '').trim().split('\n').pop()})`);
+          const m = /srop: (\d+)\/\d+ images in ([\d.]+) s \(([\d.]+) images\/s\)/.exec(p.stderr);
+          if (!m) throw new Error('srop run printed no rate');
+          const rate = Number(m[3]);
+          if (!best || rate > best.rate) best = { images: Number(m[1]), rate, wall };
+        }
+        const py = lastJson(run(torchPython, [tool, '--model', c.key, '--images', c.images, '--repeat', String(repeat)]));
+        return { ...best, py };
+      });
+      if (result.failed) console.log(`srop run, ${c.name}: FAILED: ${result.failed}`);
+      else {
+        const { images, rate, wall, py } = result;
+        console.log(
+          `srop run, ${c.name}, ${images} PNG images, best of ${repeat}: srop run --backend cpu ${rate.toFixed(1)} images/s (whole process ${wall.toFixed(1)} s with start and model loading); ` +
+            `PyTorch ${py.torch} + numpy ${py.numpy} ${py.images_per_second.toFixed(1)} images/s (forward pass ${(100 * py.forward_seconds / py.seconds).toFixed(0)} % of its time): ` +
+            `srop run at ${(rate / py.images_per_second).toFixed(2)}x PyTorch's rate`,
+        );
+      }
+    }
+  }
 }

@@ -196,7 +196,7 @@ describe('A vs B vs numpy', () => {
     const c = layerResult({ name: 'conv1', file: 'c.npy', shape: [1, 2, 2, 2] }, ringOne(2), DEFAULT_PARAMS);
     expect(compareLayers(a, c)).toMatchObject({ pairing: 'none', pairs: 0, paired_median_delta: null, share_rising: null });
     expect(recomputeLayer(a, { ...DEFAULT_PARAMS, interpolate: false }).ring[0]).toBe(1);
-    expect(() => layerResult({ name: 'x', file: 'x.npy', shape: [2, 3, 2, 2] }, a.profiles, DEFAULT_PARAMS)).toThrow(/do not match/);
+    expect(() => layerResult({ name: 'x', file: 'x.npy', shape: [2, 3, 2, 2] }, a.profiles!, DEFAULT_PARAMS)).toThrow(/do not match/);
   });
 });
 

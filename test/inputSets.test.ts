@@ -94,7 +94,7 @@ function expectSameAsSingles(set: LayerResult[], singles: LayerResult[][]) {
         const m = i * c + ch;
         expect(result.status[m]).toBe(one.status[ch]);
         // A batched run may round differently from a single one: energies within float32 rounding.
-        expect(result.profiles.sumSquares[m]).toBeCloseTo(one.profiles.sumSquares[ch], 3);
+        expect(result.profiles!.sumSquares[m]).toBeCloseTo(one.profiles!.sumSquares[ch], 3);
         if (one.status[ch] === 0) expect(Math.abs(result.srop[m] - one.srop[ch])).toBeLessThan(1e-3);
       }
     }

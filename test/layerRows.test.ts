@@ -209,7 +209,7 @@ describe('cumulative ring energy and channels', () => {
     // The curve starts at (0, 0); ring r's share is reached at its outer edge r + 1/2.
     expect([band.radius[0], band.median[0], band.q1[0], band.q3[0]]).toEqual([0, 0, 0, 0]);
     expect(band.radius[1]).toBeCloseTo(0.5 / 6, 12);
-    expect(band.radius[last]).toBeCloseTo((r.profiles.rings - 0.5) / 6, 12);
+    expect(band.radius[last]).toBeCloseTo((r.profiles!.rings - 0.5) / 6, 12);
   });
 
   it('the SROP lies on the drawn curve for any kappa, interpolated or not', async () => {

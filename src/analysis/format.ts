@@ -19,8 +19,11 @@ export function csvField(value: string | number | null): string {
 /** The page's per-map export: the command's columns after a `side` column (A or B). */
 export const sideMapsCsvHeader = `side,${mapsCsvHeader}`;
 
-/** Every map's row; `shownAs` names the layer where its pane shows it otherwise (charts.ts displayNames). */
-export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.name): string {
+/**
+ * Every map's row; `shownAs` names the layer where its pane shows it otherwise (charts.ts
+ * displayNames); `firstInput` is added to the input column (`srop run` writes one image at a time).
+ */
+export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', shownAs = result.name, firstInput = 0): string {
   const [, channels, height, width] = result.shape;
   const name = csvField(shownAs);
   const lines: string[] = [];
@@ -30,7 +33,7 @@ export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.n
       prefix +
       [
         name,
-        Math.floor(m / channels),
+        Math.floor(m / channels) + firstInput,
         m % channels,
         height,
         width,
@@ -57,12 +60,12 @@ export function compareCsvRow(c: LayerComparison, s: InputStats): string {
 }
 
 /** Per input, per channel: [[...C values] x N]. */
-function byInput<T>(result: LayerResult, value: (m: number) => T): T[][] {
+function byInput<T>(result: Omit<LayerResult, 'profiles'>, value: (m: number) => T): T[][] {
   const [n, c] = result.shape;
   return Array.from({ length: n }, (_, i) => Array.from({ length: c }, (_, ch) => value(i * c + ch)));
 }
 
-export function layerJson(result: LayerResult) {
+export function layerJson(result: Omit<LayerResult, 'profiles'>) {
   const none = (m: number) => result.status[m] !== 0;
   return {
     name: result.name,

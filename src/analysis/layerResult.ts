@@ -14,7 +14,12 @@ export interface LayerResult extends SropColumns {
   shape: [number, number, number, number];
   layout: Layout;
   params: SropParams;
-  profiles: RingProfiles;
+  /**
+   * The ring profiles the SROPs came from; null for a result read back from a results JSON
+   * (resultsJson.ts), which holds SROPs only: it cannot be recomputed under other parameters and
+   * has no energy curves.
+   */
+  profiles: RingProfiles | null;
   /** Each input's name (its file), where the layer knows it; index = input. */
   inputNames?: readonly string[];
   /** Pooled over the batch; layerSummary(result, { channels: C, input }) gives one input's. */
@@ -42,7 +47,8 @@ export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: S
   };
 }
 
-/** The same layer under other parameters, from its profiles (no FFT). */
+/** The same layer under other parameters, from its profiles (no FFT); a result without profiles cannot be. */
 export function recomputeLayer(result: LayerResult, params: SropParams): LayerResult {
+  if (!result.profiles) throw new Error(`${result.file}: ${result.name}: no ring profiles (SROPs read from a results file): it cannot be recomputed under other parameters`);
   return layerResult(result, result.profiles, params);
 }

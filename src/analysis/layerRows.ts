@@ -335,6 +335,7 @@ function curveRadii(rings: number, height: number, width: number): Float64Array 
 /** One map's cumulative curve as a band of one (null without an SROP). */
 export function mapCurve(result: LayerResult, map: number): EnergyBand | null {
   const { profiles } = result;
+  if (!profiles) return null;
   const share = cumulativeShare(profiles, map, result.params, result.status[map]);
   if (!share) return null;
   const values = new Float64Array(profiles.rings + 1);
@@ -366,7 +367,7 @@ export interface SropMark {
 /** Where a map's SROP sits on its curve (mapCurve), or null without an SROP. */
 export function sropMark(result: LayerResult, map: number, curve: EnergyBand): SropMark | null {
   if (result.status[map] !== STATUS_OK) return null;
-  const { height, width } = result.profiles;
+  const [, , height, width] = result.shape;
   const nyquist = Math.max(height, width) / 2;
   const ring = result.ring[map];
   const x = result.srop[map];
@@ -383,6 +384,7 @@ export function sropMark(result: LayerResult, map: number, curve: EnergyBand): S
 /** Median cumulative ring-energy curve of the selected maps, with its interquartile band. */
 export function cumulativeBand(result: LayerResult, input: number | null): EnergyBand {
   const { profiles, params } = result;
+  if (!profiles) throw new Error(`${result.file}: ${result.name}: no ring profiles (SROPs read from a results file): no energy curve`);
   const rings = profiles.rings;
   const [first, end] = selectedRange(profiles.maps, selectionOf(result, input));
   const curves: Float64Array[] = [];

@@ -26,6 +26,8 @@ export class UsageError extends Error {}
 export const USAGE = `Usage:
   srop [options] <file ...>          per-map SROPs of every layer of every file
   srop compare [options] <A> <B>     per-layer A-vs-B statistics (A and B: one file each)
+  srop run --model <m.onnx> [options] <images ...>   a model over images (srop run --help)
+  srop merge <part.json ...> --out <all.json>        joins the shards of srop run --shard K/N
 
 Files: .npy (one layer, named by the file), .npz (one layer per member, in archive order),
 .safetensors (one layer per tensor, in data-offset order), .pt/.pth/.bin written by torch.save
@@ -69,6 +71,25 @@ The engine that ran is reported on stderr ("srop: backend ...") and in the JSON 
 Exit status: 0 on success; 2 for bad options or when any file or layer could not be read (the
 other files are still processed, one line "srop: <file>: <reason>" per problem on stderr).
 The definition is spec/SROP.md in the repository (numpy reference: spec/srop_ref.py).`;
+
+const VALUE_OPTIONS = new Set(['--kappa', '--dc', '--domain', '--layout', '--backend', '--format', '--out', '--model', '--outputs', '--size', '--channels', '--mean', '--std', '--shard']);
+
+/**
+ * `run` or `merge` when that is the first argument that is not an option or an option's value
+ * (those subcommands parse their own arguments: runModel.ts, merge.ts); null otherwise.
+ */
+export function subcommandOf(argv: readonly string[]): 'run' | 'merge' | null {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return null;
+    if (arg.startsWith('-') && arg !== '-') {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    return arg === 'run' || arg === 'merge' ? arg : null;
+  }
+  return null;
+}
 
 function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
   if (value === undefined) throw new UsageError(`${flag} needs a value (${allowed.join('|')})`);

@@ -8,7 +8,7 @@ import type { CliEngine } from './engineForCli';
 import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
-import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
+import { USAGE, parseArgs, subcommandOf, UsageError, type CliOptions } from './args';
 import { compareInputs, withHolm, type InputComparison } from '../analysis/inputStats';
 import { PooledCpuEngine } from '../engine/cpuPool';
 import type { ProfileEngine } from '../engine/types';
@@ -21,7 +21,7 @@ export interface CliIo {
   engineFor?: (options: CliOptions) => Promise<CliEngine>;
 }
 
-function write(stream: Writable, text: string): Promise<void> {
+export function write(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (stream.write(text)) resolve();
     else stream.once('drain', resolve).once('error', reject);
@@ -71,7 +71,7 @@ export function layerErrorLine(layer: Layer, error: unknown): string {
  * one; any other failure is reported, not thrown. The lines for stderr come back with the result,
  * so that they are written in layer order however the layers overlap.
  */
-async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Promise<{ result: LayerResult | null; messages: string[] }> {
+export async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Promise<{ result: LayerResult | null; messages: string[] }> {
   const messages: string[] = [];
   for (let attempt = 0; ; attempt++) {
     const engine = engines.engine();
@@ -122,6 +122,10 @@ async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams
 }
 
 export async function runSrop(argv: string[], io: CliIo): Promise<number> {
+  // run and merge parse their own arguments (loaded only when asked for: run brings onnxruntime-node).
+  const subcommand = subcommandOf(argv);
+  if (subcommand === 'run') return (await import('./runModel')).runModelCommand(argv, io);
+  if (subcommand === 'merge') return (await import('./merge')).mergeCommand(argv, io);
   let options: CliOptions;
   try {
     options = parseArgs(argv);
@@ -194,35 +198,50 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
         else failures++;
       }
     }
-    const comparisons: LayerComparison[] = [];
-    const acrossInputs: InputComparison[] = [];
-    const names: Array<{ a?: readonly string[]; b?: readonly string[] }> = [];
-    for (const [name, ra] of resultsA) {
-      const rb = resultsB.get(name);
-      if (!rb) {
-        await write(io.stderr, `srop: layer ${name}: only in A (${a.file}), not compared\n`);
-        continue;
-      }
-      if (!sameMaps(ra.shape, rb.shape)) {
-        await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
-      }
-      comparisons.push(compareLayers(ra, rb));
-      acrossInputs.push(compareInputs(ra, rb, options.paired));
-      names.push({ a: ra.inputNames, b: rb.inputNames });
-    }
-    // Holm's adjustment over the layers compared.
-    const inputStats = withHolm(acrossInputs);
-    for (const name of resultsB.keys()) {
-      if (!resultsA.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
-    }
-    if (options.format === 'csv') {
-      await write(io.stdout, compareCsvHeader + '\n' + comparisons.map((c, i) => compareCsvRow(c, inputStats[i])).join(''));
-    } else {
-      await write(io.stdout, JSON.stringify({ ...header(), files: { a: a.file, b: b.file }, paired: options.paired, layers: comparisons.map((c, i) => comparisonJson(c, inputStats[i], names[i])) }) + '\n');
-    }
+    await writeComparison({ file: a.file, results: resultsA }, { file: b.file, results: resultsB }, options, io, header());
     return failures > 0 ? 2 : 0;
   } finally {
     closeFiles();
     close();
+  }
+}
+
+/** One side of a comparison: its layers' results by name (in order), and what it is called. */
+export interface ComparisonSide {
+  file: string;
+  results: Map<string, LayerResult>;
+}
+
+/**
+ * The comparison output of `srop compare` (and of `srop run --b`): layers matched by name, in A's
+ * order; layers on one side only, or whose maps differ, are named on stderr. `header` goes first
+ * in the JSON (params, backend, adapter, and anything the caller adds).
+ */
+export async function writeComparison(a: ComparisonSide, b: ComparisonSide, options: CliOptions, io: CliIo, header: Record<string, unknown>): Promise<void> {
+  const comparisons: LayerComparison[] = [];
+  const acrossInputs: InputComparison[] = [];
+  const names: Array<{ a?: readonly string[]; b?: readonly string[] }> = [];
+  for (const [name, ra] of a.results) {
+    const rb = b.results.get(name);
+    if (!rb) {
+      await write(io.stderr, `srop: layer ${name}: only in A (${a.file}), not compared\n`);
+      continue;
+    }
+    if (!sameMaps(ra.shape, rb.shape)) {
+      await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
+    }
+    comparisons.push(compareLayers(ra, rb));
+    acrossInputs.push(compareInputs(ra, rb, options.paired));
+    names.push({ a: ra.inputNames, b: rb.inputNames });
+  }
+  // Holm's adjustment over the layers compared.
+  const inputStats = withHolm(acrossInputs);
+  for (const name of b.results.keys()) {
+    if (!a.results.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
+  }
+  if (options.format === 'csv') {
+    await write(io.stdout, compareCsvHeader + '\n' + comparisons.map((c, i) => compareCsvRow(c, inputStats[i])).join(''));
+  } else {
+    await write(io.stdout, JSON.stringify({ ...header, files: { a: a.file, b: b.file }, paired: options.paired, layers: comparisons.map((c, i) => comparisonJson(c, inputStats[i], names[i])) }) + '\n');
   }
 }

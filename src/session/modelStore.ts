@@ -5,7 +5,8 @@
 import { openActivationFile } from '../io/open';
 import type { Layer, Layout, LayoutChoice } from '../io/types';
 import { guessLayout } from '../io/layout';
-import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withFreeBatch, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
+import { withShape, type Candidate } from '../model/candidates';
+import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectOn, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
@@ -41,35 +42,7 @@ export interface BRecipe {
 
 const CHANGE_WORDS: Record<BChange, string> = { occlude: 'occluded', blur: 'blurred', noise: 'with noise', blank: 'blank' };
 
-export interface Candidate extends TensorCandidate {
-  /** Shape found by the probe run, as the runtime returns it (4 axes). */
-  dims: number[];
-  /** The same in [N, C, H, W] order, read in the layout below. */
-  shape: [number, number, number, number];
-  /** How its maps are read: the graph's layout, else the shape rule. */
-  readAs: Layout;
-  /** Why (shown as the layer's layout reason). */
-  readReason: string;
-}
-
-/** A candidate with its probe shape: read as the graph says, else by the shape rule. */
-export function withShape(c: TensorCandidate, dims: number[]): Candidate {
-  let readAs: Layout, readReason: string;
-  if (c.layout) {
-    readAs = c.layout;
-    readReason = c.layoutReason;
-  } else {
-    const guess = guessLayout(dims);
-    readAs = guess.layout;
-    readReason = `${c.layoutReason}; by shape: ${guess.reason}`;
-  }
-  const [n, a, b, d] = dims;
-  const shape: [number, number, number, number] = readAs === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
-  return { ...c, dims, shape, readAs, readReason };
-}
-
-/** Whether a candidate's maps are 1 x 1 (no spatial frequencies: the SROP is kappa by construction). */
-export const isSinglePixel = (c: Pick<Candidate, 'shape'>) => c.shape[2] === 1 && c.shape[3] === 1;
+export { withShape, isSinglePixel, type Candidate } from '../model/candidates';
 
 /** One input of a side's set: an image, or a tensor of the model's input shape [1, C, H, W]. */
 export interface InputItem {

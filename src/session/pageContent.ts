@@ -224,6 +224,29 @@ export class PageContent {
   }
 
   /**
+   * A results JSON for a pane ("Open results": srop, srop run, srop merge): its layers join the
+   * pane's, done, without activations; it replaces the pane's live feature maps and any default.
+   */
+  async openResults(side: SideName, file: NamedBlob): Promise<void> {
+    this.userAction();
+    this.demoInputs.abort();
+    this.images[side].abort();
+    const added = await this.workspace.addResults(side, file);
+    if (!added) return;
+    const notices: string[] = [`Pane ${side}: ${file.name} (${added.results!.origin}, ${added.layers.length} layer${added.layers.length === 1 ? '' : 's'}) opened as results: SROPs at kappa ${added.results!.params.kappa}, no feature maps or energy curves`];
+    const example = this.dismissExample();
+    if (example) notices.push(example);
+    const demo = await this.dismissDemo(null);
+    if (demo) notices.push(demo);
+    const live = this.model.state.inputs[side];
+    if (live) {
+      notices.push(`Pane ${side}: ${file.name} replaces the live feature maps of ${live.name}`);
+      this.model.clearInput(side);
+    }
+    this.notify(notices.join('; '));
+  }
+
+  /**
    * Files dropped on a pane: a model (with external data and labels), labels, images or .npy
    * tensors for the loaded model, or activation files.
    */

@@ -13,6 +13,7 @@ import { batchChoice } from '../analysis/summary';
 import { memoryLayer, type LayerStream } from '../io/memoryLayer';
 import { copyProfilesInto, emptyProfiles } from '../engine/profileMath';
 import type { RingProfiles } from '../engine/types';
+import { parseResultsJson } from '../analysis/resultsJson';
 import { Store } from './store';
 import { Superseded } from './latest';
 
@@ -27,6 +28,11 @@ export interface LayerEntry {
   status: LayerStatus;
   result: LayerResult | null;
   error: string | null;
+  /**
+   * A layer opened from a results JSON: its SROPs as the file holds them (no profiles). It is the
+   * entry's result while the page's parameters are the file's, an error (saying so) otherwise.
+   */
+  fromResults?: LayerResult;
 }
 
 export interface FileEntry {
@@ -50,6 +56,8 @@ export interface FileEntry {
    * are ever held at once. Absent for files and single inputs.
    */
   stream?: LayerStream;
+  /** A results JSON ("Open results"): the parameters its SROPs were computed with, and what made it. */
+  results?: { params: SropParams; origin: string };
 }
 
 export interface PaneState {
@@ -82,6 +90,15 @@ export interface WorkspaceState {
 const PROGRESS_MS = 100;
 
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
+
+function sameParams(a: SropParams, b: SropParams): boolean {
+  return a.kappa === b.kappa && a.dc === b.dc && a.domain === b.domain && a.interpolate === b.interpolate;
+}
+
+/** Why a results file's layers show nothing under other parameters. */
+function resultsParamsMessage(file: string, p: SropParams): string {
+  return `${file}: SROPs at kappa ${p.kappa}, dc ${p.dc}, domain ${p.domain}${p.interpolate ? '' : ', not interpolated'} only (a results file has no ring profiles to recompute them); set those parameters again to see them`;
+}
 
 /** Finished layers of a pane (a snapshot's), in file and layer order. */
 export function paneResults(pane: PaneState): LayerResult[] {
@@ -192,6 +209,50 @@ export class Workspace extends Store<WorkspaceState> {
     return removed;
   }
 
+  /**
+   * Opens a results JSON (of srop, srop run or srop merge, or the page's JSON export: its side of
+   * the same name, else the other) into a pane: its layers, done, with the
+   * SROPs it holds and no activations. The page takes the file's parameters (its SROPs cannot be
+   * recomputed: there are no ring profiles in it). A file that cannot be read is one message on the
+   * pane; what was loaded stays. Resolves with the entry added, or null.
+   */
+  async addResults(side: SideName, file: { name: string; blob: Blob }): Promise<FileEntry | null> {
+    let opened;
+    try {
+      opened = parseResultsJson(await file.blob.text(), file.name, side);
+    } catch (error) {
+      this.setPane(side, { errors: [...this.state.panes[side].errors, (error as Error).message] }, false);
+      return null;
+    }
+    const why = `${file.name} holds SROPs only (a results file): no feature maps, no spectra`;
+    const entry: FileEntry = {
+      id: this.nextId++,
+      name: file.name,
+      blob: file.blob,
+      origin: 'user',
+      layout: 'auto',
+      results: { params: opened.params, origin: opened.origin },
+      layers: opened.results.map((result) => {
+        const layer: Layer = {
+          name: result.name,
+          file: file.name,
+          shape: result.shape,
+          storedShape: [...result.shape],
+          dtype: 'SROPs',
+          layout: result.layout,
+          layoutReason: opened.origin,
+          readMaps: () => Promise.reject(new Error(why)),
+        };
+        return { id: this.nextId++, layer, status: 'done' as const, result: this.track(result, layer), error: null, fromResults: result };
+      }),
+    };
+    const kept = this.state.panes[side].files.filter((f) => f.name !== file.name);
+    this.setPane(side, { files: [...kept, entry] });
+    // Its SROPs are at the file's parameters: the page takes them (other layers are recomputed).
+    if (!sameParams(opened.params, this.state.params)) this.setParams(opened.params);
+    return entry;
+  }
+
   private newEntry(layer: Layer): LayerEntry {
     return { id: this.nextId++, layer, status: 'queued', result: null, error: null };
   }
@@ -216,7 +277,7 @@ export class Workspace extends Store<WorkspaceState> {
   /** Re-reads a file with another layout (its layers are recomputed). */
   async setLayout(side: SideName, fileId: number, layout: LayoutChoice): Promise<void> {
     const file = this.state.panes[side].files.find((f) => f.id === fileId);
-    if (!file) return;
+    if (!file || file.results) return;
     if (!file.blob) {
       if (!file.relayout) return;
       const replaced: FileEntry = { ...file, layout, layers: file.relayout(layout).map((layer) => this.newEntry(layer)) };
@@ -247,21 +308,37 @@ export class Workspace extends Store<WorkspaceState> {
     this.setPane(side, { input });
   }
 
-  /** New parameters: every finished layer is recomputed from its profiles (no FFT). */
+  /**
+   * New parameters: every finished layer is recomputed from its profiles (no FFT). A results file's
+   * layers cannot be: they show while the parameters are the file's, and the pane says so otherwise.
+   */
   setParams(patch: Partial<SropParams>): void {
     const params = { ...this.state.params, ...patch };
     checkParams(params);
     const panes = { ...this.state.panes };
     for (const side of SIDES) {
+      const stale = new Set(panes[side].files.flatMap((f) => (f.results ? [resultsParamsMessage(f.name, f.results.params)] : [])));
+      const errors = panes[side].errors.filter((e) => !stale.has(e));
+      for (const f of panes[side].files) {
+        if (f.results && !sameParams(f.results.params, params)) errors.push(resultsParamsMessage(f.name, f.results.params));
+      }
       panes[side] = {
         ...panes[side],
+        errors,
         files: panes[side].files.map((f) => ({
           ...f,
-          layers: f.layers.map((e) => (e.result ? { ...e, result: this.track(recomputeLayer(e.result, params), e.layer) } : e)),
+          layers: f.layers.map((e) => (e.fromResults ? this.resultsEntry(e, params) : e.result ? { ...e, result: this.track(recomputeLayer(e.result, params), e.layer) } : e)),
         })),
       };
     }
     this.set({ params, panes }, true);
+  }
+
+  /** A results layer under the page's parameters: its SROPs when they are the file's, else why there are none. */
+  private resultsEntry(e: LayerEntry, params: SropParams): LayerEntry {
+    const saved = e.fromResults!;
+    if (sameParams(saved.params, params)) return { ...e, status: 'done', result: this.track(saved, e.layer), error: null };
+    return { ...e, status: 'error', result: null, error: resultsParamsMessage(e.layer.file, saved.params) };
   }
 
   /** Stops the running layer and drops the queue; the layers stay listed as cancelled. */
@@ -300,7 +377,8 @@ export class Workspace extends Store<WorkspaceState> {
       const files = panes[side].files.map((f) => ({
         ...f,
         layers: f.layers.map((e) => {
-          if (!choose(e)) return e;
+          // A results file's layers have nothing to profile.
+          if (e.fromResults || !choose(e)) return e;
           if (e.error !== null) {
             const at = errors.indexOf(e.error);
             if (at >= 0) errors.splice(at, 1);

@@ -21,8 +21,8 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
   const sorted = useMemo(() => sortChannels(channels, sort.key, sort.descending), [channels, sort]);
   const curves: CurveSide[] = useMemo(() => {
     const out: CurveSide[] = [];
-    if (row.a) out.push({ side: 'A', band: cumulativeBand(row.a.result, inputs.A) });
-    if (row.b) out.push({ side: 'B', band: cumulativeBand(row.b.result, inputs.B) });
+    if (row.a?.result.profiles) out.push({ side: 'A', band: cumulativeBand(row.a.result, inputs.A) });
+    if (row.b?.result.profiles) out.push({ side: 'B', band: cumulativeBand(row.b.result, inputs.B) });
     return out;
   }, [row, inputs.A, inputs.B]);
   // Columns and charts of the sides this layer has: no B column or change without B.
@@ -42,10 +42,11 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
   return (
     <section className="panel" aria-labelledby="layer-heading" data-testid="layer-detail">
       <h2 id="layer-heading">Layer {row.name} <small>({shapes})</small></h2>
+      {[row.a, row.b].some((r) => r && !r.result.profiles) && <p className="notice" data-testid="results-only-layer">{[row.a && !row.a.result.profiles && 'A', row.b && !row.b.result.profiles && 'B'].filter(Boolean).join(' and ')} from a results file: SROPs only, no ring profiles, so no energy curve{curves.length ? ' for it' : ''}.</p>}
       {flat && <p className="notice" data-testid="single-pixel-layer">{SINGLE_PIXEL_NOTE}: each map is one value, with no spatial frequency but DC; the channel view shows the values.</p>}
       <div className="chart-row">
         {!flat && <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />}
-        {!flat && <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />}
+        {!flat && curves.length > 0 && <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />}
         {!flat && row.inputs && <InputPlot layer={row.name} stats={row.inputs} />}
         <div className="channel-list">
           <h3>Channels{notes.length ? ` (${notes.join('; ')})` : ''}</h3>

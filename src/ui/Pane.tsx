@@ -74,6 +74,19 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
             event.target.value = '';
           }}
         />
+        <label className="open-results">
+          Open results{' '}
+          <input
+            type="file"
+            aria-label={`Open results ${side}`}
+            accept=".json,application/json"
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              if (file) void content.openResults(side, { name: file.name, blob: file });
+              event.target.value = '';
+            }}
+          />
+        </label>
         <p className="hint">or drop <code>.npz</code>, <code>.safetensors</code>, <code>.npy</code>, PyTorch <code>.pt</code> or HDF5 <code>.h5</code> files anywhere on this pane (several <code>.npy</code> files: one layer each); an <code>.onnx</code> model, images or a folder of images go to the live model</p>
       </div>
       {pane.errors.length > 0 && (
@@ -100,7 +113,8 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
             {file.blob === null && <span className="tag">live feature maps</span>}
             {file.blob === null && file.relayout && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout where the graph does not tell" title="for the tensors whose layout the graph does not give" />}
             {file.blob !== null && file.origin === 'example' && <span className="tag">example</span>}
-            {file.blob !== null && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout" />}
+            {file.results && <span className="tag" title={`${file.results.origin}; kappa ${file.results.params.kappa}, dc ${file.results.params.dc}, domain ${file.results.params.domain}`}>results: SROPs only</span>}
+            {file.blob !== null && !file.results && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout" />}
             <button type="button" onClick={() => content.remove(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
           </div>
           <table className="layers">

@@ -41,10 +41,8 @@ export function comparisonCsv(rows: LayerRow[]): string {
 export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }, paired = true, inputFiles: { A: string[] | null; B: string[] | null } = { A: null, B: null }): string {
   const side = (results: LayerResult[]) => {
     const names = displayNames(results);
-    return results.map((r, i) => {
-      const { srop: _srop, ring: _ring, status: _status, ...facts } = layerJson(r);
-      return { layer: names[i].name, ...facts };
-    });
+    // Every map's SROP, ring and status too, so that "Open results" can open the export again.
+    return results.map((r, i) => ({ layer: names[i].name, ...layerJson(r) }));
   };
   return JSON.stringify(
     {
