@@ -160,7 +160,10 @@ export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
     const p = producer.get(tensor);
     if (!p) return false;
     if (GROUP_OF[p.opType ?? ''] === 'Conv') return true;
-    return depth < 2 && (GROUP_OF[p.opType ?? ''] === 'Normalisation' || p.opType === 'Add') && isConvLike(p.input?.[0] ?? '', depth + 1);
+    if (depth >= 2) return false;
+    if (GROUP_OF[p.opType ?? ''] === 'Normalisation') return isConvLike(p.input?.[0] ?? '', depth + 1);
+    // A residual sum follows a convolution through either operand (the shortcut may come first).
+    return p.opType === 'Add' && (p.input ?? []).some((i) => isConvLike(i ?? '', depth + 1));
   };
   const floatTensors: TensorCandidate[] = [];
   graph.node.forEach((node, order) => {

@@ -9,11 +9,12 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { quantileSorted } from '../analysis/summary';
 import type { SropParams } from '../analysis/srop';
 import { occlusionGrid, pearson, spearman, sropDistance, type GridPosition } from '../analysis/lab';
-import { externalDataLocations, onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
+import { defaultSelection, externalDataLocations, onnx, parseModel, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { blur, addNoise, imageTensor, resizeBilinear, type Preprocessing, type RgbaImage } from '../model/preprocess';
 import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
 import { classProbabilities, classVectorOf, type ModelState, type ModelStore } from './modelStore';
+import { measureArchitecture, type ArchitectureResult, type ArchitectureSource } from './architectureLab';
 
 export type OcclusionFill = 'mean' | 'zero' | 'blur' | 'noise';
 
@@ -73,21 +74,29 @@ export interface TrainingPoint {
   q3: Array<number | null>;
 }
 
-export interface TrainingResult {
-  image: string;
+export interface TrainingSeries {
+  /** The structure (the demo's) or the run the checkpoints belong to. */
+  name: string;
   layers: string[];
   points: TrainingPoint[];
   /** Per layer: Spearman correlation of median SROP with accuracy across checkpoints. */
   spearman: Array<number | null>;
 }
 
+export interface TrainingResult extends Omit<TrainingSeries, 'name'> {
+  image: string;
+  /** Every checkpoint series (one per structure or run); `layers`, `points` and `spearman` are the first's. */
+  series: TrainingSeries[];
+}
+
 export interface LabState {
-  running: 'occlusion' | 'randomisation' | 'training' | null;
+  running: 'occlusion' | 'randomisation' | 'training' | 'architecture' | null;
   progress: { done: number; total: number };
   error: string | null;
   occlusion: OcclusionResult | null;
   randomisation: RandomisationResult | null;
   training: TrainingResult | null;
+  architecture: ArchitectureResult | null;
 }
 
 export interface Checkpoint {
@@ -95,6 +104,8 @@ export interface Checkpoint {
   step: number;
   accuracy: number | null;
   blob: Blob;
+  /** The series (structure or run) it belongs to; checkpoints without one form one series. */
+  series?: string;
 }
 
 /** A user's checkpoint file left out of the training view, and why. */
@@ -108,8 +119,8 @@ export interface LeftOut {
  * the manifest, else the file name) and their accuracies from the table; the other files are
  * external data for them. Files without a step are left out, with the reason.
  */
-export function checkpointsFrom<F extends { name: string }>(files: F[], table: ReturnType<typeof parseAccuracyTable> | null): { checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }>; externalFiles: F[]; leftOut: LeftOut[] } {
-  const checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }> = [];
+export function checkpointsFrom<F extends { name: string }>(files: F[], table: ReturnType<typeof parseAccuracyTable> | null): { checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F; series: string }>; externalFiles: F[]; leftOut: LeftOut[] } {
+  const checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F; series: string }> = [];
   const leftOut: LeftOut[] = [];
   const externalFiles: F[] = [];
   for (const f of files) {
@@ -122,7 +133,7 @@ export function checkpointsFrom<F extends { name: string }>(files: F[], table: R
       leftOut.push({ name: f.name, reason: table?.steps ? 'no step number in its name, and the manifest does not list it' : 'no step number in its name (and no manifest gives one)' });
       continue;
     }
-    checkpoints.push({ name: f.name, step, accuracy: table?.get(f.name) ?? table?.get(String(step)) ?? null, file: f });
+    checkpoints.push({ name: f.name, step, accuracy: table?.get(f.name) ?? table?.get(String(step)) ?? null, file: f, series: table?.structures?.get(f.name) ?? seriesOf(f.name) });
   }
   return { checkpoints, externalFiles, leftOut };
 }
@@ -137,20 +148,38 @@ export function stepOf(name: string): number | null {
 }
 
 /**
+ * The series a checkpoint file belongs to: its name without the step and the extension
+ * ("resnet_step1200.onnx" -> "resnet", "ckpt-5.onnx" -> "ckpt"), so that the checkpoints of several
+ * runs picked together form one series each.
+ */
+export function seriesOf(name: string): string {
+  const base = name.replace(/\.onnx$/i, '');
+  const stripped = /(?:step|iter(?:ation)?|epoch|ckpt|checkpoint)[_-]?\d+/i.test(base)
+    ? base.replace(/[_\-. ]*(?:step|iter(?:ation)?|epoch|ckpt|checkpoint)[_-]?\d+.*$/i, '')
+    : base.replace(/[_\-. ]*\d+(?!.*\d).*$/, '');
+  return stripped || base.match(/[a-z]+/i)?.[0] || 'checkpoints';
+}
+
+/**
  * Accuracies (and steps) for checkpoint files: a small table of lines "file-or-step,accuracy"
  * (header optional; percentages allowed), or a manifest in the demo's form,
  * {"checkpoints": [{"file", "step", "accuracy"}]}, whose steps then order the files.
  */
-export function parseAccuracyTable(text: string): Map<string, number> & { steps?: Map<string, number> } {
-  const out: Map<string, number> & { steps?: Map<string, number> } = new Map<string, number>();
+export function parseAccuracyTable(text: string): Map<string, number> & { steps?: Map<string, number>; structures?: Map<string, string> } {
+  const out: Map<string, number> & { steps?: Map<string, number>; structures?: Map<string, string> } = new Map<string, number>();
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
-    const manifest = JSON.parse(trimmed) as { checkpoints?: Array<{ file?: string; step?: number; accuracy?: number }> };
+    type Entry = { file?: string; step?: number; accuracy?: number; structure?: string };
+    const manifest = JSON.parse(trimmed) as { checkpoints?: Entry[]; structures?: Array<{ id?: string; name?: string; checkpoints?: Entry[] }> };
     out.steps = new Map();
-    for (const c of manifest.checkpoints ?? []) {
+    out.structures = new Map();
+    // The demo's manifest lists its first structure twice: as `checkpoints` and in `structures`.
+    const entries = [...(manifest.checkpoints ?? []), ...(manifest.structures ?? []).flatMap((st) => (st.checkpoints ?? []).map((c) => ({ ...c, structure: st.name ?? st.id ?? c.structure })))];
+    for (const c of entries) {
       if (!c.file) continue;
       if (typeof c.accuracy === 'number') out.set(c.file, c.accuracy);
       if (typeof c.step === 'number') out.steps.set(c.file, c.step);
+      if (typeof c.structure === 'string') out.structures.set(c.file, c.structure);
     }
     return out;
   }
@@ -179,7 +208,7 @@ function batchable(parsed: ParsedModel): Uint8Array {
 }
 
 export class LabStore {
-  private stateValue: LabState = { running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null };
+  private stateValue: LabState = { running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null, architecture: null };
   private listeners = new Set<() => void>();
   private cancelled = false;
   /** Why the running experiment was stopped by a change under it (null: the user's Cancel). */
@@ -217,6 +246,7 @@ export class LabStore {
     if (this.stateValue.occlusion) patch.occlusion = null;
     if (this.stateValue.randomisation) patch.randomisation = null;
     if (imageChanged && this.stateValue.training) patch.training = null;
+    if (imageChanged && this.stateValue.architecture) patch.architecture = null;
     if (Object.keys(patch).length) this.set({ ...patch, error: `Results cleared: ${why}.` });
   }
 
@@ -463,7 +493,11 @@ export class LabStore {
     });
   }
 
-  /** Experiment 3: SROPs of A's image through each checkpoint, against the checkpoints' accuracies. */
+  /**
+   * Experiment 3: SROPs of A's image through each checkpoint, against the checkpoints' accuracies;
+   * checkpoints of several series (structures, runs) each form a series of their own, with its own
+   * feature maps (the page's choice where the series has them, else its default choice).
+   */
   runTraining(checkpoints: Checkpoint[], externalFiles: Array<{ name: string; blob: Blob }> = []): Promise<void> {
     return this.guarded('training', async () => {
       const s = this.model.state;
@@ -473,36 +507,72 @@ export class LabStore {
       if (checkpoints.length === 0) throw new Error('no checkpoints');
       const external = await Promise.all(externalFiles.map(async (f) => ({ path: f.name, data: new Uint8Array(await f.blob.arrayBuffer()) })));
       const p = s.preprocessing;
-      const sorted = [...checkpoints].sort((x, y) => x.step - y.step);
-      this.begin('training', sorted.length);
+      const names = [...new Set(checkpoints.map((c) => c.series ?? ''))];
+      this.begin('training', checkpoints.length);
       const tensor = imageTensor(resizeBilinear(a.image, p.width, p.height), p);
       const dims = [1, p.channels, p.height, p.width];
-      let layers: string[] | null = null;
-      const points: TrainingPoint[] = [];
-      for (const [k, ckpt] of sorted.entries()) {
-        const parsed = parseModel(new Uint8Array(await ckpt.blob.arrayBuffer()), ckpt.name);
-        const chosen: string[] | null = layers ?? (s.selected.length && s.selected.every((t) => parsed.floatTensors.some((c) => c.tensor === t)) ? [...s.selected] : null);
-        if (!chosen) throw new Error(`${ckpt.name}: the chosen feature maps are not in this checkpoint`);
-        layers = chosen;
-        // Its external-data files by the names the model gives them (the page's provider, as everywhere).
-        const wanted = externalDataLocations(parsed);
-        const missing = wanted.filter((path) => !external.some((f) => f.path === path));
-        if (missing.length) throw new Error(`${ckpt.name}: its weights are in external-data file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not given; pick ${missing.length > 1 ? 'them' : 'it'} with the checkpoints`);
-        const out = await this.withSession(parsed, withOutputs(parsed, chosen), ctx.provider, external.filter((f) => wanted.includes(f.path)), (session) => session.run(ckpt.name, tensor, dims, chosen));
-        const srops = await this.srops(out, chosen, this.sropEngine);
-        const stats = chosen.map((name) => {
-          const values = Float64Array.from(Array.from(srops.get(name)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
-          return [quantileSorted(values, 0.25), quantileSorted(values, 0.5), quantileSorted(values, 0.75)];
+      const series: TrainingSeries[] = [];
+      let done = 0;
+      for (const name of names) {
+        const sorted = checkpoints.filter((c) => (c.series ?? '') === name).sort((x, y) => x.step - y.step);
+        let layers: string[] | null = null;
+        const points: TrainingPoint[] = [];
+        for (const ckpt of sorted) {
+          const parsed = parseModel(new Uint8Array(await ckpt.blob.arrayBuffer()), ckpt.name);
+          // One series: the page's feature maps. Several: each its own default choice (the
+          // activations after convolutions), since structures share tensor names for other layers.
+          const pageChoice = s.selected.length && s.selected.every((t) => parsed.floatTensors.some((c) => c.tensor === t)) ? [...s.selected] : null;
+          const chosen: string[] | null = layers ?? (names.length > 1 ? defaultSelection(parsed.floatTensors) : pageChoice);
+          if (!chosen?.length) throw new Error(`${ckpt.name}: the chosen feature maps are not in this checkpoint`);
+          layers = chosen;
+          // Its external-data files by the names the model gives them (the page's provider, as everywhere).
+          const wanted = externalDataLocations(parsed);
+          const missing = wanted.filter((path) => !external.some((f) => f.path === path));
+          if (missing.length) throw new Error(`${ckpt.name}: its weights are in external-data file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not given; pick ${missing.length > 1 ? 'them' : 'it'} with the checkpoints`);
+          const out = await this.withSession(parsed, withOutputs(parsed, chosen), ctx.provider, external.filter((f) => wanted.includes(f.path)), (session) => session.run(ckpt.name, tensor, dims, chosen));
+          const missingMaps = chosen.filter((t) => out.get(t)?.dims.length !== 4);
+          if (missingMaps.length) throw new Error(`${ckpt.name}: ${missingMaps.join(', ')} ${missingMaps.length > 1 ? 'are not feature maps' : 'is not a feature map'} (4-D) in this checkpoint`);
+          const srops = await this.srops(out, chosen, this.sropEngine);
+          const stats = chosen.map((tensorName) => {
+            const values = Float64Array.from(Array.from(srops.get(tensorName)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
+            return [quantileSorted(values, 0.25), quantileSorted(values, 0.5), quantileSorted(values, 0.75)];
+          });
+          points.push({ file: ckpt.name, step: ckpt.step, accuracy: ckpt.accuracy, q1: stats.map((x) => x[0]), median: stats.map((x) => x[1]), q3: stats.map((x) => x[2]) });
+          this.tick(++done, checkpoints.length);
+        }
+        const withAccuracy = points.filter((pt) => pt.accuracy !== null);
+        const correlation = layers!.map((_, l) => {
+          const pairs = withAccuracy.filter((pt) => pt.median[l] !== null);
+          return pairs.length >= 3 ? spearman(pairs.map((pt) => pt.median[l]!), pairs.map((pt) => pt.accuracy!)) : null;
         });
-        points.push({ file: ckpt.name, step: ckpt.step, accuracy: ckpt.accuracy, q1: stats.map((x) => x[0]), median: stats.map((x) => x[1]), q3: stats.map((x) => x[2]) });
-        this.tick(k + 1, sorted.length);
+        series.push({ name: name || 'checkpoints', layers: layers!, points, spearman: correlation });
       }
-      const withAccuracy = points.filter((pt) => pt.accuracy !== null);
-      const correlation = layers!.map((_, l) => {
-        const pairs = withAccuracy.filter((pt) => pt.median[l] !== null);
-        return pairs.length >= 3 ? spearman(pairs.map((pt) => pt.median[l]!), pairs.map((pt) => pt.accuracy!)) : null;
+      const { layers, points, spearman: first } = series[0];
+      this.set({ training: { image: a.name, layers, points, spearman: first, series } });
+    });
+  }
+
+  /**
+   * Experiment 4: several models (structures) on A's image; each model's feature layers, for the
+   * architecture view's alignment (src/analysis/architecture.ts). See architectureLab.ts.
+   */
+  runArchitecture(sources: ArchitectureSource[], externalFiles: Array<{ name: string; blob: Blob }> = []): Promise<void> {
+    return this.guarded('architecture', async () => {
+      const s = this.model.state;
+      const a = s.inputs.A;
+      const ctx = this.model.labContext();
+      if (!a?.image || !s.preprocessing || !ctx) throw new Error('the lab needs an image on A (and a model for its preprocessing)');
+      if (sources.length < 2) throw new Error(`pick two or more models (${sources.length} picked)`);
+      this.begin('architecture', sources.length);
+      const architecture = await measureArchitecture(sources, externalFiles, {
+        image: a.image,
+        imageName: a.name,
+        preprocessing: s.preprocessing,
+        run: (parsed, bytes, external, input, dims, layers) => this.withSession(parsed, bytes, ctx.provider, external, (session) => session.run(parsed.fileName, input, dims, layers)),
+        srops: async (out, layers) => new Map([...(await this.srops(out, layers, this.sropEngine))].map(([k, v]) => [k, { dims: v.tensor.dims, srop: v.srop }])),
+        tick: (done) => this.tick(done, sources.length),
       });
-      this.set({ training: { image: a.name, layers: layers!, points, spearman: correlation } });
+      this.set({ architecture });
     });
   }
 }
