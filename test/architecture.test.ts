@@ -13,6 +13,7 @@ import { preprocessingFor } from '../src/ui/architectureLab';
 import { demoStructures } from '../src/ui/demoStructures';
 import { checkpointsFrom, parseAccuracyTable, seriesOf } from '../src/ui/labStore';
 import type { ParsedModel } from '../src/model/onnxGraph';
+import type { Preprocessing } from '../src/model/preprocess';
 
 /** A model of the given layer sizes, each layer's SROPs a seeded ramp (with a NaN where asked). */
 function model(label: string, input: number, sizes: number[], accuracy: number | null, offset = 0, withNaN = false): ArchitectureModel {
@@ -109,7 +110,7 @@ describe('alignment', () => {
 });
 
 describe('models and their inputs', () => {
-  const page = { width: 28, height: 28, channels: 1, scaleTo01: true, mean: [0.1], std: [0.5] };
+  const page: Preprocessing = { width: 28, height: 28, channels: 1, scaleTo01: true, mean: [0.1], std: [0.5] };
   const parsed = (dims: Array<number | string | null>) => ({ inputs: [{ name: 'x', dims, elemType: 1 }] }) as unknown as ParsedModel;
   it('a model of the page’s input takes the page’s preprocessing; one of another size its own', () => {
     expect(preprocessingFor(parsed([1, 1, 28, 28]), page)).toEqual({ p: page, own: false });

@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
 """Trains the demo's other model structures on the same MNIST split as tools/train_demo.py.
 
-Same data, split and held-out digits (train_demo.load, seed 20261124), same training recipe (Adam
-2e-3 with a cosine schedule over 12,000 steps, batch 64, random shifts of up to 2 pixels), same
+Same data, split and held-out digits (train_demo.load, seed 20261124), the same training recipe
+(Adam 2e-3 with a cosine schedule over 12,000 steps, random shifts of up to 2 pixels) except the
+batch: 32 instead of 64, and narrower networks than the plain CNN, so that the three train in
+about 45 minutes on a 2-core machine shared with other work (at nice 19, one thread each); same
 seed policy (torch and numpy seeded with 20261124 before each structure, so each structure's run is
 independent of the others and of their order), same checkpoint steps (train_demo.CHECKPOINTS),
 ONNX opset 13 with input `input` [1, 1, 28, 28] in [0, 1] and output `logits` [1, 10].
 
 Structures (each has five 3x3 convolutions with ReLU as its feature layers, global average
 pooling and a linear classifier, like the plain CNN of train_demo.py):
-  residual   stem conv 16 @28; stride-2 conv 32 @14; a residual block (two convs 32 @14); stride-2
-             conv 48 @7 ... (see ResidualNet): BatchNorm after every conv, identity shortcuts.
+  residual   stem conv 12 @28; stride-2 conv 24 @14; a residual block (two convs 24 @14); stride-2
+             conv 32 @7; a residual block (two convs 32 @7): BatchNorm after every conv, identity
+             shortcuts (the ONNX export folds BatchNorm into the convolutions).
   maxpool    the plain CNN with a 2x2 max-pooling before each convolution it strides (which then
-             has stride 1): same widths and per-layer resolutions (28, 14, 14, 7, 7).
-  fullres    five convolutions (8, 12, 16, 16, 24 channels) at 28x28 throughout, no downsampling;
-             narrow so that it costs about what the plain CNN costs per step.
+             has stride 1): same per-layer resolutions (28, 14, 14, 7, 7), two thirds of the widths.
+  fullres    five convolutions (6, 8, 12, 12, 16 channels) at 28x28 throughout, no downsampling.
 
 The plain CNN's entries (manifest `checkpoints` and `final`) are left as train_demo.py wrote them;
 this script adds a `structures` list to public/demo/manifest.json: one entry per structure (the
@@ -47,16 +49,16 @@ from train_demo import CHECKPOINTS, OUT, SEED, STEPS, accuracy, export, load, sh
 class MaxPoolNet(nn.Module):
     """The plain CNN with 2x2 max-pooling instead of stride-2 convolutions: the pooling comes before
     the convolution that the plain CNN strides, so every feature layer has the plain CNN's
-    resolution (28, 14, 14, 7, 7) and about its cost."""
+    resolution (28, 14, 14, 7, 7); two thirds of its widths (16, 16, 32, 32, 64)."""
 
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 24, 3, padding=1)
-        self.conv2 = nn.Conv2d(24, 24, 3, padding=1)
-        self.conv3 = nn.Conv2d(24, 48, 3, padding=1)
-        self.conv4 = nn.Conv2d(48, 48, 3, padding=1)
-        self.conv5 = nn.Conv2d(48, 96, 3, padding=1)
-        self.fc = nn.Linear(96, 10)
+        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+        self.conv2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.conv3 = nn.Conv2d(16, 32, 3, padding=1)
+        self.conv4 = nn.Conv2d(32, 32, 3, padding=1)
+        self.conv5 = nn.Conv2d(32, 64, 3, padding=1)
+        self.fc = nn.Linear(64, 10)
 
     def forward(self, x):
         x = F.relu(self.conv1(x))
@@ -70,7 +72,7 @@ class MaxPoolNet(nn.Module):
 class FullResNet(nn.Module):
     """Five convolutions at full resolution (28x28) throughout: no downsampling."""
 
-    WIDTHS = (8, 12, 16, 16, 24)
+    WIDTHS = (6, 8, 12, 12, 16)
 
     def __init__(self):
         super().__init__()
@@ -94,12 +96,12 @@ class ResidualNet(nn.Module):
         def cbn(cin, cout, stride=1):
             return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout))
 
-        self.stem = cbn(1, 16)
-        self.down1 = cbn(16, 32, 2)
-        self.res1a, self.res1b = cbn(32, 32), cbn(32, 32)
-        self.down2 = cbn(32, 48, 2)
-        self.res2a, self.res2b = cbn(48, 48), cbn(48, 48)
-        self.fc = nn.Linear(48, 10)
+        self.stem = cbn(1, 12)
+        self.down1 = cbn(12, 24, 2)
+        self.res1a, self.res1b = cbn(24, 24), cbn(24, 24)
+        self.down2 = cbn(24, 32, 2)
+        self.res2a, self.res2b = cbn(32, 32), cbn(32, 32)
+        self.fc = nn.Linear(32, 10)
 
     def forward(self, x):
         x = F.relu(self.stem(x))
@@ -110,13 +112,15 @@ class ResidualNet(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
+BATCH = 32
+
 STRUCTURES = {
     'residual': (ResidualNet, 'Residual CNN with BatchNorm',
-                 'stem conv 16 @28; stride-2 conv 32 @14 + residual block (2 convs); stride-2 conv 48 @7 + residual block (2 convs); BatchNorm after every conv; GAP, linear'),
+                 'stem conv 12 @28; stride-2 conv 24 @14 + residual block (2 convs); stride-2 conv 32 @7 + residual block (2 convs); BatchNorm after every conv (folded into the convs in the ONNX export); GAP, linear'),
     'maxpool': (MaxPoolNet, 'CNN with max-pooling',
-                'the plain CNN with 2x2 max-pooling before the convs it strides: conv 24 @28; pool, conv 24, conv 48 @14; pool, conv 48, conv 96 @7; GAP, linear'),
+                'the plain CNN with 2x2 max-pooling before the convs it strides, two thirds of its widths: conv 16 @28; pool, conv 16, conv 32 @14; pool, conv 32, conv 64 @7; GAP, linear'),
     'fullres': (FullResNet, 'CNN without downsampling',
-                'five convs 8, 12, 16, 16, 24 all at 28x28 (no downsampling); GAP, linear'),
+                'five convs 6, 8, 12, 12, 16 all at 28x28 (no downsampling); GAP, linear'),
 }
 STRIDED = {'id': 'strided', 'name': 'Plain CNN (stride-2 downsampling)',
            'description': 'convs 24 @28; 24 (stride 2), 48 @14; 48 (stride 2), 96 @7; GAP, linear (tools/train_demo.py)'}
@@ -144,7 +148,7 @@ def train(key, log):
             log(f'{key} step {step}: held-out accuracy {acc:.4f} -> {file} ({time.time() - start:.0f} s)')
         if step == STEPS:
             break
-        idx = rng.integers(0, len(train_x), size=64)
+        idx = rng.integers(0, len(train_x), size=BATCH)
         x = torch.from_numpy(shift(train_x[idx], rng)[:, None])
         y = torch.from_numpy(train_y[idx]).long()
         loss = F.cross_entropy(model(x), y)
@@ -154,7 +158,7 @@ def train(key, log):
         sched.step()
         step += 1
     log(f'{key}: trained in {time.time() - start:.0f} s')
-    return {'id': key, 'name': name, 'description': description, 'parameters': params,
+    return {'id': key, 'name': name, 'description': description, 'parameters': params, 'batch': BATCH,
             'checkpoints': checkpoints, 'final': checkpoints[-1]['file']}
 
 
@@ -169,6 +173,7 @@ def _write_manifest(path, entries):
     manifest = json.loads(path.read_text())
     strided = dict(STRIDED)
     strided['parameters'] = sum(p.numel() for p in train_demo.DemoNet().parameters())
+    strided['batch'] = 64
     strided['checkpoints'] = [dict(c, structure='strided') for c in manifest['checkpoints']]
     strided['final'] = manifest['final']
     known = {s['id']: s for s in manifest.get('structures', [])}
@@ -226,7 +231,7 @@ def main():
             opt = torch.optim.Adam(model.parameters(), lr=2e-3)
             start = time.time()
             for _ in range(args.bench):
-                idx = rng.integers(0, len(train_x), size=64)
+                idx = rng.integers(0, len(train_x), size=BATCH)
                 loss = F.cross_entropy(model(torch.from_numpy(shift(train_x[idx], rng)[:, None])), torch.from_numpy(train_y[idx]).long())
                 opt.zero_grad(); loss.backward(); opt.step()
             log(f'{key}: {sum(p.numel() for p in model.parameters())} parameters, {(time.time() - start) / args.bench * 1000:.1f} ms/step')

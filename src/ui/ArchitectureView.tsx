@@ -15,7 +15,6 @@ import { colourIndex, seriesColour, seriesDash } from './charts/palette';
 import { AXIS, formatNumber } from './charts/theme';
 import { download } from './exporters';
 
-const percent = (a: number | null) => (a === null ? 'accuracy unknown' : `accuracy ${(a * 100).toFixed(2)} %`);
 
 /** The demo's structures, loaded once per page (the manifest lists them). */
 export function useDemoStructures(): { structures: DemoStructure[]; error: string | null } {
@@ -75,7 +74,7 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
   const colours = useMemo(() => colourIndex(result?.models.map((m) => m.structure ?? m.label) ?? []), [result]);
   const colourOf = (i: number) => colours.get(result!.models[i].structure ?? result!.models[i].label) ?? 0;
 
-  const W = 660, H = 300, M = { top: 14, right: 250, bottom: 56, left: 56 };
+  const W = 720, H = 300, M = { top: 14, right: 300, bottom: 56, left: 56 };
   const chart = result && summary && (() => {
     const x = scalePoint<number>().domain(summary.positions.map((_, p) => p)).range([M.left, W - M.right]).padding(0.4);
     const top = Math.max(1e-6, ...summary.models.flatMap((m) => m.cells.map((c) => c?.q3 ?? 0)));
@@ -113,7 +112,7 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
                 </circle>
               ))}
               {summary.models.length <= 16 && (
-                <text x={W - M.right + 8} y={M.top + 13 * i + 8} fontSize={10} fill={colour}>{`${m.label}: ${percent(m.accuracy)}`}</text>
+                <text x={W - M.right + 8} y={M.top + 13 * i + 8} fontSize={10} fill={colour}>{`${m.label}: ${m.accuracy === null ? 'no accuracy' : `${(m.accuracy * 100).toFixed(2)} %`}`}</text>
               )}
             </g>
           );

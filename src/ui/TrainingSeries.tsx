@@ -10,7 +10,7 @@ import { seriesColour, seriesDash } from './charts/palette';
 import { AXIS, formatNumber } from './charts/theme';
 
 export function TrainingSeriesChart({ result }: { result: TrainingResult }) {
-  const W = 680, H = 360, A = 120, M = { top: 12, right: 220, bottom: 42, left: 50 };
+  const W = 740, H = 360, A = 120, M = { top: 12, right: 280, bottom: 42, left: 50 };
   const steps = [...new Set(result.series.flatMap((s) => s.points.map((p) => p.step)))].sort((a, b) => a - b);
   const x = scaleSymlog().constant(10).domain([steps[0], steps.at(-1)!]).range([M.left, W - M.right]);
   const y = scaleLinear().domain([0, Math.max(1, ...result.series.flatMap((s) => s.points.flatMap((p) => p.median.map((v) => v ?? 0))))]).range([H - A - M.bottom, M.top]);
