@@ -17,6 +17,9 @@ pooling and a linear classifier, like the plain CNN of train_demo.py):
   maxpool    the plain CNN with a 2x2 max-pooling before each convolution it strides (which then
              has stride 1): same per-layer resolutions (28, 14, 14, 7, 7), two thirds of the widths.
   fullres    five convolutions (6, 8, 12, 12, 16 channels) at 28x28 throughout, no downsampling.
+  fullres_flat  the same convolutions with a linear classifier over the whole last map instead of
+             global average pooling (fullres stays near 89 %: each of its last-layer features sees
+             11 x 11 pixels, and averaging them over the image drops where they were).
 
 The plain CNN's entries (manifest `checkpoints` and `final`) are left as train_demo.py wrote them;
 this script adds a `structures` list to public/demo/manifest.json: one entry per structure (the
@@ -86,6 +89,20 @@ class FullResNet(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
+class FullResFlatNet(FullResNet):
+    """FullResNet with a linear classifier over the whole last feature map (16 x 28 x 28) instead of
+    global average pooling, so that where a feature is still counts."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(self.WIDTHS[-1] * 28 * 28, 10)
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = F.relu(conv(x))
+        return self.fc(x.flatten(1))
+
+
 class ResidualNet(nn.Module):
     """Stem conv, then two stages each opened by a stride-2 conv and followed by a residual block;
     BatchNorm after every convolution, identity shortcuts (28 -> 14 -> 7)."""
@@ -121,6 +138,8 @@ STRUCTURES = {
                 'the plain CNN with 2x2 max-pooling before the convs it strides, two thirds of its widths: conv 16 @28; pool, conv 16, conv 32 @14; pool, conv 32, conv 64 @7; GAP, linear'),
     'fullres': (FullResNet, 'CNN without downsampling',
                 'five convs 6, 8, 12, 12, 16 all at 28x28 (no downsampling); GAP, linear'),
+    'fullres_flat': (FullResFlatNet, 'CNN without downsampling, linear head',
+                     'five convs 6, 8, 12, 12, 16 all at 28x28 (no downsampling); a linear classifier over the whole 16 x 28 x 28 map (no pooling)'),
 }
 STRIDED = {'id': 'strided', 'name': 'Plain CNN (stride-2 downsampling)',
            'description': 'convs 24 @28; 24 (stride 2), 48 @14; 48 (stride 2), 96 @7; GAP, linear (tools/train_demo.py)'}
