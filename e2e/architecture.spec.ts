@@ -76,7 +76,7 @@ test('architecture: two demo structures, aligned by depth and by stage; the expo
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
 });
 
-test('architecture on the user’s own ONNX files, accuracies and names from a dropped manifest; four models give a correlation', async ({ page }) => {
+test('architecture on the user’s own ONNX files, accuracies and names from a dropped manifest; every structure’s final model gives a correlation', async ({ page }) => {
   await openLab(page, /Architecture/);
   const files = structures.map((s) => s.final);
   await page.getByLabel('Models (ONNX)').setInputFiles(files.map((f) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(join(root, 'public', 'demo', f)) })));
@@ -86,9 +86,9 @@ test('architecture on the user’s own ONNX files, accuracies and names from a d
   const result = await labState(page, 'architecture');
   expect(result.models.map((m: { label: string }) => m.label)).toEqual(structures.map((s) => s.name));
   expect(result.models.map((m: { accuracy: number }) => m.accuracy)).toEqual(structures.map((s) => s.checkpoints.at(-1)!.accuracy));
-  await expect(page.getByTestId('architecture-correlation')).toContainText(/Correlation across 4 models .* Spearman -?\d\.\d{3}, Pearson -?\d\.\d{3}/);
+  await expect(page.getByTestId('architecture-correlation')).toContainText(new RegExp(`Correlation across ${structures.length} models .* Spearman -?\\d\\.\\d{3}, Pearson -?\\d\\.\\d{3}`));
   const csv = await download(page, 'Export architecture as CSV');
-  const spearman = Number(csv.match(/# correlation_summary: n=4 spearman=(\S+)/)![1]);
+  const spearman = Number(csv.match(new RegExp(`# correlation_summary: n=${structures.length} spearman=(\\S+)`))![1]);
   await expect(page.getByTestId('architecture-correlation')).toContainText(`Spearman ${spearman.toFixed(3).replace(/^-0\.000$/, '0.000')}`);
 });
 
