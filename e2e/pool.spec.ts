@@ -6,7 +6,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { DEV_PORT } from '../playwright.config';
 import { float32Npy } from '../src/testing/npyFile';
 
-// The page's CPU engine runs on Web Workers (src/ui/cpuPoolWeb.ts): in the built app and under the
+// The page's CPU engine runs on Web Workers (src/engine/cpuPoolWeb.ts): in the built app and under the
 // dev server, within the page's content security policy, with the results of the engine on the
 // page's own thread (?threads=0) bit for bit, and through Cancel and the engine override.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

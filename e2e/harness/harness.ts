@@ -3,7 +3,7 @@
 
 import { CpuEngine } from '../../src/engine/cpuEngine';
 import { PooledCpuEngine } from '../../src/engine/cpuPool';
-import { pagePool } from '../../src/ui/cpuPoolWeb';
+import { pagePool } from '../../src/engine/cpuPoolWeb';
 import { GpuEngine } from '../../src/engine/gpu/gpuEngine';
 import { adapterIsFallback, adapterName } from '../../src/engine/host';
 import { requestEngineDevice } from '../../src/engine/gpu/device';

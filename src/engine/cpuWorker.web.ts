@@ -1,4 +1,4 @@
-// The page's CPU engine worker (a module Web Worker, started by src/ui/cpuPoolWeb.ts): every
+// The page's CPU engine worker (a module Web Worker, started by src/engine/cpuPoolWeb.ts): every
 // message is one request of the pool (cpuPool.ts), answered with transferred buffers.
 import { handlePoolRequest } from './cpuWorkerCore';
 import type { PoolRequest } from './cpuPool';

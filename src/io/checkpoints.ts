@@ -1,5 +1,6 @@
 // Training checkpoints as a user picks them: each file's step (from a manifest, or the number in its
-// name) and its held-out accuracy (from a table or the demo's manifest). Plain parsing, no model.
+// name), its series (the structure or run it belongs to) and its held-out accuracy (from a table or
+// the demo's manifest). Plain parsing, no model.
 
 /** A user's checkpoint file left out of the training view, and why. */
 export interface LeftOut {
@@ -12,8 +13,8 @@ export interface LeftOut {
  * the manifest, else the file name) and their accuracies from the table; the other files are
  * external data for them. Files without a step are left out, with the reason.
  */
-export function checkpointsFrom<F extends { name: string }>(files: F[], table: ReturnType<typeof parseAccuracyTable> | null): { checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }>; externalFiles: F[]; leftOut: LeftOut[] } {
-  const checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F }> = [];
+export function checkpointsFrom<F extends { name: string }>(files: F[], table: ReturnType<typeof parseAccuracyTable> | null): { checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F; series: string }>; externalFiles: F[]; leftOut: LeftOut[] } {
+  const checkpoints: Array<{ name: string; step: number; accuracy: number | null; file: F; series: string }> = [];
   const leftOut: LeftOut[] = [];
   const externalFiles: F[] = [];
   for (const f of files) {
@@ -26,7 +27,7 @@ export function checkpointsFrom<F extends { name: string }>(files: F[], table: R
       leftOut.push({ name: f.name, reason: table?.steps ? 'no step number in its name, and the manifest does not list it' : 'no step number in its name (and no manifest gives one)' });
       continue;
     }
-    checkpoints.push({ name: f.name, step, accuracy: table?.get(f.name) ?? table?.get(String(step)) ?? null, file: f });
+    checkpoints.push({ name: f.name, step, accuracy: table?.get(f.name) ?? table?.get(String(step)) ?? null, file: f, series: table?.structures?.get(f.name) ?? seriesOf(f.name) });
   }
   return { checkpoints, externalFiles, leftOut };
 }
@@ -41,20 +42,38 @@ export function stepOf(name: string): number | null {
 }
 
 /**
+ * The series a checkpoint file belongs to: its name without the step and the extension
+ * ("resnet_step1200.onnx" -> "resnet", "ckpt-5.onnx" -> "ckpt"), so that the checkpoints of several
+ * runs picked together form one series each.
+ */
+export function seriesOf(name: string): string {
+  const base = name.replace(/\.onnx$/i, '');
+  const stripped = /(?:step|iter(?:ation)?|epoch|ckpt|checkpoint)[_-]?\d+/i.test(base)
+    ? base.replace(/[_\-. ]*(?:step|iter(?:ation)?|epoch|ckpt|checkpoint)[_-]?\d+.*$/i, '')
+    : base.replace(/[_\-. ]*\d+(?!.*\d).*$/, '');
+  return stripped || base.match(/[a-z]+/i)?.[0] || 'checkpoints';
+}
+
+/**
  * Accuracies (and steps) for checkpoint files: a small table of lines "file-or-step,accuracy"
  * (header optional; percentages allowed), or a manifest in the demo's form,
  * {"checkpoints": [{"file", "step", "accuracy"}]}, whose steps then order the files.
  */
-export function parseAccuracyTable(text: string): Map<string, number> & { steps?: Map<string, number> } {
-  const out: Map<string, number> & { steps?: Map<string, number> } = new Map<string, number>();
+export function parseAccuracyTable(text: string): Map<string, number> & { steps?: Map<string, number>; structures?: Map<string, string> } {
+  const out: Map<string, number> & { steps?: Map<string, number>; structures?: Map<string, string> } = new Map<string, number>();
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
-    const manifest = JSON.parse(trimmed) as { checkpoints?: Array<{ file?: string; step?: number; accuracy?: number }> };
+    type Entry = { file?: string; step?: number; accuracy?: number; structure?: string };
+    const manifest = JSON.parse(trimmed) as { checkpoints?: Entry[]; structures?: Array<{ id?: string; name?: string; checkpoints?: Entry[] }> };
     out.steps = new Map();
-    for (const c of manifest.checkpoints ?? []) {
+    out.structures = new Map();
+    // The demo's manifest lists its first structure twice: as `checkpoints` and in `structures`.
+    const entries = [...(manifest.checkpoints ?? []), ...(manifest.structures ?? []).flatMap((st) => (st.checkpoints ?? []).map((c) => ({ ...c, structure: st.name ?? st.id ?? c.structure })))];
+    for (const c of entries) {
       if (!c.file) continue;
       if (typeof c.accuracy === 'number') out.set(c.file, c.accuracy);
       if (typeof c.step === 'number') out.steps.set(c.file, c.step);
+      if (typeof c.structure === 'string') out.structures.set(c.file, c.structure);
     }
     return out;
   }
@@ -67,4 +86,3 @@ export function parseAccuracyTable(text: string): Map<string, number> & { steps?
   }
   return out;
 }
-

@@ -8,17 +8,18 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { quantileSorted } from '../analysis/summary';
 import type { SropParams } from '../analysis/srop';
 import { occlusionGrid, pearson, spearman, sropDistance, type GridPosition } from '../analysis/lab';
-import { externalDataLocations, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
+import { defaultSelection, externalDataLocations, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { imageTensor, occlusionFill, patchFrom, resizeBilinear, type OcclusionFill, type Preprocessing, type RgbaImage } from '../model/preprocess';
 import { keptLayers, randomisedModel, weightLayers, type Redrawn, type Skipped, type WeightLayer } from '../model/randomise';
 import { classProbabilities, classVectorOf } from '../analysis/classes';
-import { checkpointsFrom, parseAccuracyTable, stepOf, type LeftOut } from '../io/checkpoints';
+import { checkpointsFrom, parseAccuracyTable, seriesOf, stepOf, type LeftOut } from '../io/checkpoints';
 import type { ModelState, ModelStore } from './modelStore';
 import { Store } from './store';
+import { measureArchitecture, type ArchitectureResult, type ArchitectureSource } from './architectureLab';
 
 export type { OcclusionFill };
-export { checkpointsFrom, parseAccuracyTable, stepOf, type LeftOut };
+export { checkpointsFrom, parseAccuracyTable, seriesOf, stepOf, type LeftOut };
 
 export interface OcclusionResult {
   model: string;
@@ -76,21 +77,29 @@ export interface TrainingPoint {
   q3: Array<number | null>;
 }
 
-export interface TrainingResult {
-  image: string;
+export interface TrainingSeries {
+  /** The structure (the demo's) or the run the checkpoints belong to. */
+  name: string;
   layers: string[];
   points: TrainingPoint[];
   /** Per layer: Spearman correlation of median SROP with accuracy across checkpoints. */
   spearman: Array<number | null>;
 }
 
+export interface TrainingResult extends Omit<TrainingSeries, 'name'> {
+  image: string;
+  /** Every checkpoint series (one per structure or run); `layers`, `points` and `spearman` are the first's. */
+  series: TrainingSeries[];
+}
+
 export interface LabState {
-  running: 'occlusion' | 'randomisation' | 'training' | null;
+  running: 'occlusion' | 'randomisation' | 'training' | 'architecture' | null;
   progress: { done: number; total: number };
   error: string | null;
   occlusion: OcclusionResult | null;
   randomisation: RandomisationResult | null;
   training: TrainingResult | null;
+  architecture: ArchitectureResult | null;
 }
 
 export interface Checkpoint {
@@ -98,6 +107,8 @@ export interface Checkpoint {
   step: number;
   accuracy: number | null;
   blob: Blob;
+  /** The series (structure or run) it belongs to; checkpoints without one form one series. */
+  series?: string;
 }
 
 export class LabStore extends Store<LabState> {
@@ -112,7 +123,7 @@ export class LabStore extends Store<LabState> {
     /** The SROP engine in use (the page's: GPU on a hardware adapter, CPU otherwise). */
     private readonly engine: () => ProfileEngine,
   ) {
-    super({ running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null });
+    super({ running: null, progress: { done: 0, total: 0 }, error: null, occlusion: null, randomisation: null, training: null, architecture: null });
     this.watched = { model: model.state.model, a: model.state.inputs.A?.id ?? null };
     model.subscribe(() => this.followModel());
   }
@@ -138,6 +149,7 @@ export class LabStore extends Store<LabState> {
     if (this.state.occlusion) patch.occlusion = null;
     if (this.state.randomisation) patch.randomisation = null;
     if (imageChanged && this.state.training) patch.training = null;
+    if (imageChanged && this.state.architecture) patch.architecture = null;
     if (Object.keys(patch).length) this.set({ ...patch, error: `Results cleared: ${why}.` });
   }
 
@@ -348,7 +360,11 @@ export class LabStore extends Store<LabState> {
     });
   }
 
-  /** Experiment 3: SROPs of A's image through each checkpoint, against the checkpoints' accuracies. */
+  /**
+   * Experiment 3: SROPs of A's image through each checkpoint, against the checkpoints' accuracies;
+   * checkpoints of several series (structures, runs) each form a series of their own, with its own
+   * feature maps (the page's choice where the series has them, else its default choice).
+   */
   runTraining(checkpoints: Checkpoint[], externalFiles: Array<{ name: string; blob: Blob }> = []): Promise<void> {
     return this.guarded('training', async () => {
       const s = this.model.state;
@@ -358,36 +374,72 @@ export class LabStore extends Store<LabState> {
       if (checkpoints.length === 0) throw new Error('no checkpoints');
       const external = await Promise.all(externalFiles.map(async (f) => ({ path: f.name, data: new Uint8Array(await f.blob.arrayBuffer()) })));
       const p = s.preprocessing;
-      const sorted = [...checkpoints].sort((x, y) => x.step - y.step);
-      this.begin('training', sorted.length);
+      const names = [...new Set(checkpoints.map((c) => c.series ?? ''))];
+      this.begin('training', checkpoints.length);
       const tensor = imageTensor(resizeBilinear(a.image, p.width, p.height), p);
       const dims = [1, p.channels, p.height, p.width];
-      let layers: string[] | null = null;
-      const points: TrainingPoint[] = [];
-      for (const [k, ckpt] of sorted.entries()) {
-        const parsed = parseModel(new Uint8Array(await ckpt.blob.arrayBuffer()), ckpt.name);
-        const chosen: string[] | null = layers ?? (s.selected.length && s.selected.every((t) => parsed.floatTensors.some((c) => c.tensor === t)) ? [...s.selected] : null);
-        if (!chosen) throw new Error(`${ckpt.name}: the chosen feature maps are not in this checkpoint`);
-        layers = chosen;
-        // Its external-data files by the names the model gives them (the page's provider, as everywhere).
-        const wanted = externalDataLocations(parsed);
-        const missing = wanted.filter((path) => !external.some((f) => f.path === path));
-        if (missing.length) throw new Error(`${ckpt.name}: its weights are in external-data file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not given; pick ${missing.length > 1 ? 'them' : 'it'} with the checkpoints`);
-        const out = await this.withSession(parsed, withOutputs(parsed, chosen), ctx.provider, external.filter((f) => wanted.includes(f.path)), (session) => session.run(ckpt.name, tensor, dims, chosen));
-        const srops = await this.srops(out, chosen, this.sropEngine);
-        const stats = chosen.map((name) => {
-          const values = Float64Array.from(Array.from(srops.get(name)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
-          return [quantileSorted(values, 0.25), quantileSorted(values, 0.5), quantileSorted(values, 0.75)];
+      const series: TrainingSeries[] = [];
+      let done = 0;
+      for (const name of names) {
+        const sorted = checkpoints.filter((c) => (c.series ?? '') === name).sort((x, y) => x.step - y.step);
+        let layers: string[] | null = null;
+        const points: TrainingPoint[] = [];
+        for (const ckpt of sorted) {
+          const parsed = parseModel(new Uint8Array(await ckpt.blob.arrayBuffer()), ckpt.name);
+          // One series: the page's feature maps. Several: each its own default choice (the
+          // activations after convolutions), since structures share tensor names for other layers.
+          const pageChoice = s.selected.length && s.selected.every((t) => parsed.floatTensors.some((c) => c.tensor === t)) ? [...s.selected] : null;
+          const chosen: string[] | null = layers ?? (names.length > 1 ? defaultSelection(parsed.floatTensors) : pageChoice);
+          if (!chosen?.length) throw new Error(`${ckpt.name}: the chosen feature maps are not in this checkpoint`);
+          layers = chosen;
+          // Its external-data files by the names the model gives them (the page's provider, as everywhere).
+          const wanted = externalDataLocations(parsed);
+          const missing = wanted.filter((path) => !external.some((f) => f.path === path));
+          if (missing.length) throw new Error(`${ckpt.name}: its weights are in external-data file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not given; pick ${missing.length > 1 ? 'them' : 'it'} with the checkpoints`);
+          const out = await this.withSession(parsed, withOutputs(parsed, chosen), ctx.provider, external.filter((f) => wanted.includes(f.path)), (session) => session.run(ckpt.name, tensor, dims, chosen));
+          const missingMaps = chosen.filter((t) => out.get(t)?.dims.length !== 4);
+          if (missingMaps.length) throw new Error(`${ckpt.name}: ${missingMaps.join(', ')} ${missingMaps.length > 1 ? 'are not feature maps' : 'is not a feature map'} (4-D) in this checkpoint`);
+          const srops = await this.srops(out, chosen, this.sropEngine);
+          const stats = chosen.map((tensorName) => {
+            const values = Float64Array.from(Array.from(srops.get(tensorName)?.srop ?? []).filter((v) => !Number.isNaN(v))).sort();
+            return [quantileSorted(values, 0.25), quantileSorted(values, 0.5), quantileSorted(values, 0.75)];
+          });
+          points.push({ file: ckpt.name, step: ckpt.step, accuracy: ckpt.accuracy, q1: stats.map((x) => x[0]), median: stats.map((x) => x[1]), q3: stats.map((x) => x[2]) });
+          this.tick(++done, checkpoints.length);
+        }
+        const withAccuracy = points.filter((pt) => pt.accuracy !== null);
+        const correlation = layers!.map((_, l) => {
+          const pairs = withAccuracy.filter((pt) => pt.median[l] !== null);
+          return pairs.length >= 3 ? spearman(pairs.map((pt) => pt.median[l]!), pairs.map((pt) => pt.accuracy!)) : null;
         });
-        points.push({ file: ckpt.name, step: ckpt.step, accuracy: ckpt.accuracy, q1: stats.map((x) => x[0]), median: stats.map((x) => x[1]), q3: stats.map((x) => x[2]) });
-        this.tick(k + 1, sorted.length);
+        series.push({ name: name || 'checkpoints', layers: layers!, points, spearman: correlation });
       }
-      const withAccuracy = points.filter((pt) => pt.accuracy !== null);
-      const correlation = layers!.map((_, l) => {
-        const pairs = withAccuracy.filter((pt) => pt.median[l] !== null);
-        return pairs.length >= 3 ? spearman(pairs.map((pt) => pt.median[l]!), pairs.map((pt) => pt.accuracy!)) : null;
+      const { layers, points, spearman: first } = series[0];
+      this.set({ training: { image: a.name, layers, points, spearman: first, series } });
+    });
+  }
+
+  /**
+   * Experiment 4: several models (structures) on A's image; each model's feature layers, for the
+   * architecture view's alignment (src/analysis/architecture.ts). See architectureLab.ts.
+   */
+  runArchitecture(sources: ArchitectureSource[], externalFiles: Array<{ name: string; blob: Blob }> = []): Promise<void> {
+    return this.guarded('architecture', async () => {
+      const s = this.model.state;
+      const a = s.inputs.A;
+      const ctx = this.model.labContext();
+      if (!a?.image || !s.preprocessing || !ctx) throw new Error('the lab needs an image on A (and a model for its preprocessing)');
+      if (sources.length < 2) throw new Error(`pick two or more models (${sources.length} picked)`);
+      this.begin('architecture', sources.length);
+      const architecture = await measureArchitecture(sources, externalFiles, {
+        image: a.image,
+        imageName: a.name,
+        preprocessing: s.preprocessing,
+        run: (parsed, bytes, external, input, dims, layers) => this.withSession(parsed, bytes, ctx.provider, external, (session) => session.run(parsed.fileName, input, dims, layers)),
+        srops: async (out, layers) => new Map([...(await this.srops(out, layers, this.sropEngine))].map(([k, v]) => [k, { dims: v.tensor.dims, srop: v.srop }])),
+        tick: (done) => this.tick(done, sources.length),
       });
-      this.set({ training: { image: a.name, layers: layers!, points, spearman: correlation } });
+      this.set({ architecture });
     });
   }
 }

@@ -1,5 +1,5 @@
-// The sanity-check lab: the paper's three experiments on the loaded model and A's image, each with
-// its plots (SVG and PNG) and its numbers (CSV and JSON).
+// The sanity-check lab: the paper's experiments on the loaded model and A's image (input, parameters,
+// training, architecture), each with its plots (SVG and PNG) and its numbers (CSV and JSON).
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { interpolateViridis, line, scaleLinear, scaleSymlog, area } from 'd3';
 import { layerRows, linearGrid, sropAxisMax } from '../analysis/layerRows';
@@ -12,6 +12,9 @@ import { Overview } from './charts/Overview';
 import { AXIS, formatNumber } from './charts/theme';
 import { download } from './exporters';
 import { occlusionCsv, randomisationCsv, randomisationJson } from './labExports';
+import { ArchitectureView, useDemoStructures } from './ArchitectureView';
+import { fetchDemoFile } from '../session/demoStructures';
+import { TrainingSeriesChart, TrainingSeriesTables, trainingSeriesCsv } from './TrainingSeries';
 
 const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb', '#c23b22', '#1b9e9e'];
 const layerColour = (i: number) => PALETTE[i % PALETTE.length];
@@ -214,18 +217,22 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
 function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingResult | null; model: ModelState }) {
   const [files, setFiles] = useState<File[]>([]);
   const [table, setTable] = useState<ReturnType<typeof parseAccuracyTable> | null>(null);
+  // The demo's structures: the first (the plain CNN) alone unless others are ticked.
+  const { structures } = useDemoStructures();
+  const [ticked, setTicked] = useState<string[] | null>(null);
+  const series = ticked ?? structures.slice(0, 1).map((s) => s.id);
   const runDemo = async () => {
     const base = import.meta.env.BASE_URL;
-    const manifest = await (await fetch(`${base}demo/manifest.json`)).json();
+    const picked = structures.filter((s) => series.includes(s.id));
     const checkpoints: Checkpoint[] = await Promise.all(
-      manifest.checkpoints.map(async (c: { file: string; step: number; accuracy: number }) => ({ name: c.file, step: c.step, accuracy: c.accuracy, blob: await (await fetch(`${base}demo/${c.file}`)).blob() })),
+      picked.flatMap((s) => s.checkpoints.map(async (c) => ({ name: c.file, step: c.step, accuracy: c.accuracy, series: picked.length > 1 ? s.name : undefined, blob: await fetchDemoFile(base, c.file) }))),
     );
     await lab.runTraining(checkpoints);
   };
   const picked = useMemo(() => checkpointsFrom(files, table), [files, table]);
   const runFiles = () =>
     void lab.runTraining(
-      picked.checkpoints.map((c) => ({ name: c.name, step: c.step, accuracy: c.accuracy, blob: c.file })),
+      picked.checkpoints.map((c) => ({ name: c.name, step: c.step, accuracy: c.accuracy, blob: c.file, series: new Set(picked.checkpoints.map((x) => x.series)).size > 1 ? c.series : undefined })),
       picked.externalFiles.map((f) => ({ name: f.name, blob: f })),
     );
   // bottom: the step labels, and the axis title below them.
@@ -263,7 +270,17 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
     <div data-testid="lab-training">
       <p className="hint">Runs A's image through a series of checkpoints and plots each layer's median SROP (band: quartiles) and the accuracy against the step, with their Spearman correlation per layer.</p>
       <div className="lab-controls">
-        <button type="button" onClick={() => void runDemo()}>Use the demo checkpoints</button>
+        {structures.length > 1 && (
+          <span>
+            structures:{' '}
+            {structures.map((s) => (
+              <label key={s.id} className="candidate" title={s.description}>
+                <input type="checkbox" aria-label={`Training series ${s.name}`} checked={series.includes(s.id)} onChange={(e) => setTicked(e.target.checked ? [...series, s.id] : series.filter((x) => x !== s.id))} /> {s.name}
+              </label>
+            ))}
+          </span>
+        )}
+        <button type="button" disabled={series.length === 0} onClick={() => void runDemo()}>Use the demo checkpoints</button>
         {/* Each label stays on the line of its picker when the row wraps. */}
         <span className="field">
           <label htmlFor="checkpoint-files">Checkpoints (ONNX)</label>
@@ -281,7 +298,14 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
           <ul>{picked.leftOut.map((f) => <li key={f.name}>{f.name}: {f.reason}</li>)}</ul>
         </div>
       )}
-      {result && (
+      {result && result.series.length > 1 && (
+        <>
+          <div className="chart-row"><TrainingSeriesChart result={result} /></div>
+          <TrainingSeriesTables result={result} />
+          {exportButtons(lab, 'training', () => trainingSeriesCsv(result), () => ({ experiment: 'training', image: result.image, series: result.series }))}
+        </>
+      )}
+      {result && result.series.length <= 1 && (
         <>
           <div className="chart-row">{chart}</div>
           <table data-testid="training-spearman">
@@ -303,14 +327,14 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
 
 export function Lab({ lab, model }: { lab: LabStore; model: ModelState }) {
   const state = useSyncExternalStore(lab.subscribe, lab.snapshot);
-  const [tab, setTab] = useState<'occlusion' | 'randomisation' | 'training'>('occlusion');
+  const [tab, setTab] = useState<'occlusion' | 'randomisation' | 'training' | 'architecture'>('occlusion');
   return (
     <section className="panel lab" aria-labelledby="lab-heading" data-testid="lab">
       <h2 id="lab-heading">Sanity-check lab</h2>
       <div role="tablist" className="tabs">
-        {(['occlusion', 'randomisation', 'training'] as const).map((t) => (
+        {(['occlusion', 'randomisation', 'training', 'architecture'] as const).map((t) => (
           <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'occlusion' ? 'Input: occlusion' : t === 'randomisation' ? 'Parameters: randomisation' : 'Training: checkpoints'}
+            {t === 'occlusion' ? 'Input: occlusion' : t === 'randomisation' ? 'Parameters: randomisation' : t === 'training' ? 'Training: checkpoints' : 'Architecture: structures'}
           </button>
         ))}
       </div>
@@ -325,6 +349,7 @@ export function Lab({ lab, model }: { lab: LabStore; model: ModelState }) {
       {tab === 'occlusion' && <OcclusionView lab={lab} model={model} result={state.occlusion} />}
       {tab === 'randomisation' && <RandomisationView lab={lab} result={state.randomisation} />}
       {tab === 'training' && <TrainingView lab={lab} result={state.training} model={model} />}
+      {tab === 'architecture' && <ArchitectureView lab={lab} model={model} result={state.architecture} />}
     </section>
   );
 }

@@ -8,7 +8,7 @@ import { Session } from '../session/session';
 import { App } from './App';
 import { SessionContext } from './useSession';
 import { exposeForTests } from './testHooks';
-import { pageCpuEngine } from './cpuPoolWeb';
+import { pageCpuEngine } from '../engine/cpuPoolWeb';
 import './app.css';
 import '../io/browser';
 
@@ -22,7 +22,7 @@ const gpu = 'gpu' in navigator ? navigator.gpu : undefined;
 const missingReason = window.isSecureContext ? 'this browser has no navigator.gpu (WebGPU is off or unsupported)' : 'no navigator.gpu: the page is not in a secure context (serve it on localhost or https)';
 // The page's single EngineHost (one owner of the GPUDevice).
 const host = EngineHost.start({ gpu, missingReason, cpuEngine: pageCpuEngine }, initialChoice());
-// The CPU engine runs on a pool of Web Workers (src/ui/cpuPoolWeb.ts): the page's thread does no FFT work.
+// The CPU engine runs on a pool of Web Workers (src/engine/cpuPoolWeb.ts): the page's thread does no FFT work.
 const session = new Session({ host, base: import.meta.env.BASE_URL, cpuEngine: pageCpuEngine });
 void host.then((h) => exposeForTests('sropEngineHost', h));
 exposeForTests('sropWorkspace', session.workspace);

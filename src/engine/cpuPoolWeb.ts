@@ -5,9 +5,9 @@
 // count; `?threads=0` runs the engine on the page's own thread (for comparisons only: the page
 // then does the FFT work itself).
 
-import { CpuEngine } from '../engine/cpuEngine';
-import { CpuPool, PooledCpuEngine, type PoolReply, type PoolWorker } from '../engine/cpuPool';
-import type { ProfileEngine } from '../engine/types';
+import { CpuEngine } from './cpuEngine';
+import { CpuPool, PooledCpuEngine, type PoolReply, type PoolWorker } from './cpuPool';
+import type { ProfileEngine } from './types';
 
 /** Workers the page starts: ?threads=N, else hardwareConcurrency - 1, at least 1. */
 export function pageThreads(): number {
@@ -17,7 +17,7 @@ export function pageThreads(): number {
 }
 
 function webWorker(index: number): PoolWorker {
-  const worker = new Worker(new URL('../engine/cpuWorker.web.ts', import.meta.url), { type: 'module', name: `srop-cpu-${index}` });
+  const worker = new Worker(new URL('./cpuWorker.web.ts', import.meta.url), { type: 'module', name: `srop-cpu-${index}` });
   const adapter: PoolWorker = {
     post: (request, transfer) => worker.postMessage(request, transfer),
     onReply: null,
