@@ -43,6 +43,8 @@ test('occlusion: both heatmaps have a value at every grid position, neither is u
   // Model, image and parameters as leading comment lines, then the header and one row per position.
   const header = csv.findIndex((l) => !l.startsWith('# '));
   expect(csv.slice(0, header)).toEqual(expect.arrayContaining([`# model: ${manifest.final}`, '# image: digit3.png', '# patch: 6', '# stride: 2', '# fill: zero', expect.stringMatching(/^# srop_params: kappa=0\.85 /)]));
+  // and the page's provenance: the model's hash, the engine, the preprocessing.
+  expect(csv.slice(0, header)).toEqual(expect.arrayContaining([expect.stringMatching(/^# model_sha256: [0-9a-f]{64}$/), expect.stringMatching(/^# engine: /), expect.stringMatching(/^# preprocessing: \{"height":/)]));
   expect(csv[header]).toMatch(/^x,y,srop_change,probability_drop,w1:/);
   expect(csv).toHaveLength(header + 1 + 144);
   const json = JSON.parse(await download(page, 'Export occlusion as JSON'));

@@ -59,9 +59,15 @@ function expectCsvClose(got: string[], want: string[], tolerance: number, skip: 
   }
 }
 
+/** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
 async function downloadText(page: Page, button: string): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
+  const text = readFileSync(await download.path(), 'utf8');
+  if (!download.suggestedFilename().endsWith('.csv')) return text;
+  const lines = text.split('\n');
+  const head = lines.findIndex((l) => !l.startsWith('# '));
+  expect(lines.slice(0, head)).toEqual(expect.arrayContaining([expect.stringMatching(/^# app: SROP lab \d/), expect.stringMatching(/^# params: kappa=/), expect.stringMatching(/^# engine: (cpu|gpu)/), expect.stringMatching(/^# input_A: /)]));
+  return lines.slice(head).join('\n');
 }
 
 test('load A by the labelled picker and B by a drop (another format), GPU engine forced; every layer shows; CSV exports match the srop command', async ({ page, baseURL }) => {
@@ -150,7 +156,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   expect(text).toContain('<ellipse');
   const [png] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-A').getByRole('button', { name: 'PNG' }).click()]);
   // A holds 2 inputs: the file says which one's map it is; B holds one, its names stay as they were.
-  expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5.png');
+  expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5-a-k0.85.png');
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
   // The map's SROP is marked on its curve (that it lies on it: test/charts.test.ts).
   await expect(channel.getByTestId('channel-A').getByTestId('srop-mark-A')).toHaveCount(1);
@@ -162,7 +168,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 1 of 2, channel 5');
   await expect(channel.getByTestId('feature-map-A').locator('image')).not.toHaveAttribute('href', shownBefore!);
   const [svg1] = await Promise.all([page.waitForEvent('download'), spectrum.getByRole('button', { name: 'SVG' }).click()]);
-  expect(svg1.suggestedFilename()).toBe('srop-spectrum-conv3-A-i1-c5.svg');
+  expect(svg1.suggestedFilename()).toBe('srop-spectrum-conv3-A-i1-c5-a-k0.85.svg');
   const text1 = readFileSync(await svg1.path(), 'utf8');
   expect(text1).toContain('<desc>A centred log power spectrum of input 1, channel 5 ');
   // Both axes of the spectrum are titled, in the page and in the export.
@@ -170,9 +176,9 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   expect(text1).toContain('>ky (bins)</text>');
   await expect(channel.getByTestId('feature-map-A').locator('svg')).toHaveAttribute('aria-label', /A feature map, input 1, channel 5, /);
   const [energy] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('channel-A').locator('figure').filter({ hasText: 'Cumulative ring energy' }).getByRole('button', { name: 'PNG' }).click()]);
-  expect(energy.suggestedFilename()).toBe('srop-energy-conv3-A-i1-c5.png');
+  expect(energy.suggestedFilename()).toBe('srop-energy-conv3-A-i1-c5-a-k0.85.png');
   const [mapB] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-B').getByRole('button', { name: 'SVG' }).click()]);
-  expect(mapB.suggestedFilename()).toBe('srop-map-conv3-B-c5.svg');
+  expect(mapB.suggestedFilename()).toBe('srop-map-conv3-B-c5-a-k0.85.svg');
   expect(readFileSync(await mapB.path(), 'utf8')).toContain('<desc>B feature map, channel 5, 16 by 16,');
   // One input picked for the pane: the view follows it, with no picker of its own.
   await page.getByLabel('Input A batch item').selectOption('0');
@@ -270,10 +276,13 @@ test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }
   await waitIdle(page, 5);
   const overview = page.getByTestId('overview');
   const [svg] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'SVG' }).click()]);
-  expect(svg.suggestedFilename()).toBe('srop-overview.svg');
+  expect(svg.suggestedFilename()).toBe('srop-overview-a-k0.85.svg');
   const text = readFileSync(await svg.path(), 'utf8');
   expect(text).toContain('<svg');
   expect(text).toContain('SROP distributions per layer');
+  // The chart carries the provenance of its numbers.
+  const metadata = JSON.parse(text.match(/<metadata data-format="srop-provenance\+json">([^<]*)<\/metadata>/)![1].replaceAll('&quot;', '"').replaceAll('&amp;', '&'));
+  expect(metadata).toMatchObject({ app: 'SROP lab', params: { kappa: 0.85 }, engine: { backend: 'cpu' }, sides: { A: { files: ['a.npz'], input: 'pooled' } } });
   const [png] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'PNG' }).click()]);
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
   await overview.locator('[data-layer=conv2]').focus();
@@ -376,7 +385,7 @@ test('marks: a layout override re-reads the file; shapes that differ, layers on 
   await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('Layer conv5 (b_nhwc.safetensors)');
   await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 2', exact: true }).click();
   const [map] = await Promise.all([page.waitForEvent('download'), page.getByTestId('feature-map-B').getByRole('button', { name: 'PNG' }).click()]);
-  expect(map.suggestedFilename()).toBe('srop-map-conv5 (b_nhwc.safetensors)-B-c2.png');
+  expect(map.suggestedFilename()).toBe('srop-map-conv5 (b_nhwc.safetensors)-B-c2-a-k0.85.png');
 });
 
 test('progress bar, Cancel and Resume during a load', async ({ page }) => {
@@ -438,8 +447,12 @@ test('JSON export, and the kappa slider and field agree', async ({ page }) => {
   await field.press('Enter');
   await expect(slider).toHaveValue('0.6');
 
-  const json = JSON.parse(await downloadText(page, 'Export JSON'));
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  expect(jsonDownload.suggestedFilename()).toBe('srop-summary-a-k0.6.json');
+  const json = JSON.parse(readFileSync(await jsonDownload.path(), 'utf8'));
   expect(json.params).toEqual({ kappa: 0.6, dc: 'keep', domain: 'disc', interpolate: true });
+  expect(json.provenance).toMatchObject({ app: 'SROP lab', params: json.params, sides: { A: { files: ['a.npz'] }, B: { files: ['b.npz'] } } });
+  expect(json.provenance.engine.backend).toMatch(/^(cpu|gpu)$/);
   expect(json.A.map((l: { layer: string }) => l.layer)).toEqual(LAYERS);
   expect(json.B.map((l: { name: string }) => l.name)).toEqual(LAYERS);
   expect(json.shown.map((r: { layer: string; match: string }) => [r.layer, r.match])).toEqual(LAYERS.map((l) => [l, 'both'])); // batches of 2 and 1: the same maps

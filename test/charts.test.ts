@@ -280,7 +280,7 @@ describe('per-map CSV of the page', () => {
     const r = await result('conv', [1, 3, 7, 7], 5);
     const plain = mapsCsvRows(r).trim().split('\n');
     const sided = mapsCsvRows(r, 'B,').trim().split('\n');
-    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status');
+    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status,file');
     expect(sided).toEqual(plain.map((line) => `B,${line}`));
   });
 });

@@ -83,7 +83,15 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
       expect(out.code, out.stderr).toBe(0);
       expect(out.stderr).toContain('srop: backend cpu');
       const rows = parseCsv(out.stdout);
-      expect(Object.keys(rows[0])).toEqual(['layer', 'input', 'channel', 'height', 'width', 'srop', 'ring', 'energy', 'status']);
+      expect(Object.keys(rows[0])).toEqual(['layer', 'input', 'channel', 'height', 'width', 'srop', 'ring', 'energy', 'status', 'file']);
+      // Each row names its file: the same layer name in two files stays distinguishable.
+      expect(rows.slice(0, 11).every((r) => r.file === 'a.npz')).toBe(true);
+      expect(rows.slice(11).every((r) => r.file === 'c.npy')).toBe(true);
+      // One layout line per file (a.npz has two layers), no native-library noise.
+      const layoutLines = out.stderr.split('\n').filter((l) => /: layout /.test(l));
+      expect(layoutLines).toHaveLength(2);
+      expect(layoutLines[0]).toMatch(/^srop: a\.npz: layout nchw for 2 layers \(conv1: .*--verbose for every layer\)$/);
+      expect(out.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
       checkRows(rows.slice(0, 2 * 3 + 5), 'a.npz', ['conv1', 'block.relu'], i, 1e-9, true);
       checkRows(rows.slice(11), 'c.npy', ['c'], i, 1e-9, true);
       // input and channel are 0-based, in N-major order
@@ -128,11 +136,29 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     }
   });
 
+  it('--verbose gives one layout line per layer, with its reason', () => {
+    const out = srop(['--backend', 'cpu', '--verbose', 'a.npz']);
+    expect(out.code, out.stderr).toBe(0);
+    const layoutLines = out.stderr.split('\n').filter((l) => /: layout /.test(l));
+    expect(layoutLines.map((l) => l.split(': ')[2])).toEqual(['conv1', 'block.relu']);
+  });
+
+  it('--backend auto and gpu: no XDG_RUNTIME_DIR complaint from the native library on stderr', () => {
+    for (const backend of ['auto', 'gpu']) {
+      const out = srop(['--backend', backend, 'c.npy'], { XDG_RUNTIME_DIR: '' });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
+    }
+  });
+
   it('JSON output has params, backend, adapter and per-layer srop/ring/status/summary', () => {
     const out = srop(['--backend', 'cpu', '--format', 'json', 'a.npz']);
     expect(out.code, out.stderr).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json.params).toEqual({ kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true });
+    expect(json.app).toBe('SROP lab');
+    expect(json.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    expect(json.files).toEqual(['a.npz']);
     expect(json.backend).toBe('cpu');
     expect(json.adapter).toBeNull();
     expect(json.layers.map((l: { name: string }) => l.name)).toEqual(['conv1', 'block.relu']);

@@ -5,7 +5,8 @@ import { STATUS_NAMES } from './srop';
 import type { LayerResult } from './layerResult';
 import type { LayerComparison } from './compare';
 
-export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status';
+/** The per-map columns; `file` (the file read) is last, so that readers of the older columns keep working. */
+export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status,file';
 export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising';
 
 /** A CSV field: quoted when it holds a comma, quote or line break. */
@@ -37,6 +38,7 @@ export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.n
         none ? '' : result.ring[m],
         csvField(result.energy[m]),
         STATUS_NAMES[result.status[m]],
+        csvField(result.file),
       ].join(','),
     );
   }

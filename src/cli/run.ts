@@ -9,6 +9,7 @@ import { DEFAULT_PARAMS, type SropParams } from '../analysis/srop';
 import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
+import { APP_NAME, APP_VERSION } from '../version';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -44,12 +45,28 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
       failures++;
       await write(io.stderr, `srop: ${error.message}\n`);
     }
-    for (const layer of layers) {
-      if (options.layout === 'auto') await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
+    if (options.layout === 'auto') {
+      if (options.verbose) {
+        for (const layer of layers) await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
+      } else if (layers.length > 0) await write(io.stderr, layoutLine(file, layers));
     }
     opened.push({ file, layers });
   }
   return { opened, failures };
+}
+
+/**
+ * One line per file for the layouts guessed: the layout of each layer counted, with the first
+ * layer's reason (`--verbose` gives every layer's).
+ */
+export function layoutLine(file: string, layers: Layer[]): string {
+  const counts = new Map<string, number>();
+  for (const layer of layers) counts.set(layer.layout, (counts.get(layer.layout) ?? 0) + 1);
+  const plural = (n: number) => `${n} layer${n === 1 ? '' : 's'}`;
+  const parts = [...counts].map(([layout, n]) => `${layout} for ${plural(n)}`);
+  const first = layers[0];
+  const reason = layers.length === 1 ? first.layoutReason : `${first.name}: ${first.layoutReason}${layers.length > 1 ? '; --verbose for every layer' : ''}`;
+  return `srop: ${file}: layout ${parts.join(', ')} (${reason})\n`;
 }
 
 /**
@@ -154,7 +171,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     const { opened, failures: openFailures } = await openAll(options.files, options, io);
     let failures = openFailures;
     // The engine of the end of the run (a lost device may have replaced the first one).
-    const header = () => ({ params, backend: engines.engine().backend, adapter: engines.engine().adapter });
+    const header = () => ({ app: APP_NAME, version: APP_VERSION, params, backend: engines.engine().backend, adapter: engines.engine().adapter });
 
     if (options.command === 'maps') {
       const jsonLayers: unknown[] = [];
@@ -167,7 +184,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
         if (options.format === 'csv') await write(io.stdout, mapsCsvRows(result));
         else jsonLayers.push(layerJson(result));
       }
-      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), layers: jsonLayers }) + '\n');
+      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), files: options.files, layers: jsonLayers }) + '\n');
       return failures > 0 ? 2 : 0;
     }
 

@@ -15,6 +15,7 @@ import { memoryLayer, nhwcToNchw } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
 import { Latest } from './latest';
 import { Store } from './store';
+import { sha256Hex } from '../numeric/sha256';
 
 /** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
 export type Origin = 'user' | 'demo';
@@ -88,7 +89,7 @@ export interface SideInput {
 export type ProviderChoice = 'auto' | ModelProvider;
 
 export interface ModelState {
-  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string; origin: Origin } | null;
+  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string; origin: Origin; /** SHA-256 of the model file's bytes, and their count (for the exports' provenance). */ sha256: string; bytes: number } | null;
   /** The model file being loaded (the views show `model` until it has loaded), or null. */
   loading: string | null;
   candidates: Candidate[];
@@ -264,7 +265,7 @@ export class ModelStore extends Store<ModelState> {
       }
       this.liveLayout = 'auto';
       this.set({
-        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin },
+        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin, sha256: sha256Hex(bytes), bytes: bytes.length },
         candidates,
         defaults: defaultSelection(candidates),
         selected: defaultSelection(candidates),

@@ -17,6 +17,7 @@ import { ModelStore } from './modelStore';
 import { PageContent } from './pageContent';
 import { Store } from './store';
 import { Workspace } from './workspace';
+import { provenanceOf, type Provenance } from './provenance';
 
 /** The engine host as the page sees it: not started yet (null), then its state. */
 export interface EngineState {
@@ -81,6 +82,11 @@ export class Session {
   /** The engine the page measures with now: the host's, or the CPU engine before the host is up. */
   engine(): ProfileEngine {
     return this.host?.engine ?? this.fallback;
+  }
+
+  /** What the exports carry to be reproduced (provenance.ts): parameters, engine, model, preprocessing, sides. */
+  provenance(): Provenance {
+    return provenanceOf(this.workspace.state, this.model.state, this.engine());
   }
 
   setEngineChoice(choice: BackendChoice): Promise<void> {

@@ -15,6 +15,7 @@ import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
 import { LiveInput } from './LiveInput';
 import { useSession, useStore } from './useSession';
+import { exportFileName } from '../session/provenance';
 
 const GRID_POINTS = 64;
 
@@ -108,13 +109,13 @@ export function App() {
         <div className="toolbar">
           <Parameters params={state.params} onChange={(patch) => workspace.setParams(patch)} />
           <div className="exports" role="group" aria-label="Exports">
-            <button type="button" disabled={!resultsA.length && !resultsB.length} onClick={() => download(new Blob([sropsCsv(resultsA, resultsB)], { type: 'text/csv' }), 'srops.csv')}>
+            <button type="button" disabled={!resultsA.length && !resultsB.length} onClick={() => { const p = session.provenance(); download(new Blob([sropsCsv(resultsA, resultsB, p)], { type: 'text/csv' }), exportFileName('srops', p, 'csv')); }}>
               Export SROPs as CSV
             </button>
-            <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => download(new Blob([comparisonCsv(rows)], { type: 'text/csv' }), 'comparison.csv')}>
+            <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => { const p = session.provenance(); download(new Blob([comparisonCsv(rows, p)], { type: 'text/csv' }), exportFileName('comparison', p, 'csv')); }}>
               Export comparison as CSV
             </button>
-            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs)], { type: 'application/json' }), 'srop-summary.json')}>
+            <button type="button" disabled={!rows.length} onClick={() => { const p = session.provenance(); download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs, p)], { type: 'application/json' }), exportFileName('srop-summary', p, 'json')); }}>
               Export JSON
             </button>
           </div>

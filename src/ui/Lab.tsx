@@ -10,7 +10,9 @@ import type { ModelState } from '../session/modelStore';
 import { ChartFrame } from './charts/ChartFrame';
 import { Overview } from './charts/Overview';
 import { AXIS, formatNumber } from './charts/theme';
-import { download } from './exporters';
+import { download, withProvenance } from './exporters';
+import { exportFileName } from '../session/provenance';
+import { useSession } from './useSession';
 import { occlusionCsv, randomisationCsv, randomisationJson } from './labExports';
 
 const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb', '#c23b22', '#1b9e9e'];
@@ -18,10 +20,16 @@ const layerColour = (i: number) => PALETTE[i % PALETTE.length];
 const dash = (i: number) => (i < PALETTE.length ? undefined : '4 2');
 
 function exportButtons(lab: LabStore, name: string, csv: () => string, json: () => Record<string, unknown>) {
+  return <LabExports lab={lab} name={name} csv={csv} json={json} />;
+}
+
+/** A lab experiment's CSV and JSON, each with the page's provenance and a file name carrying the model and kappa. */
+function LabExports({ lab, name, csv, json }: { lab: LabStore; name: string; csv: () => string; json: () => Record<string, unknown> }) {
+  const session = useSession();
   return (
     <span className="exports">
-      <button type="button" onClick={() => download(new Blob([csv()], { type: 'text/csv' }), `${name}.csv`)}>Export {name} as CSV</button>
-      <button type="button" onClick={() => download(new Blob([JSON.stringify({ ...json(), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), `${name}.json`)}>Export {name} as JSON</button>
+      <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([withProvenance(p, csv())], { type: 'text/csv' }), exportFileName(name, p, 'csv')); }}>Export {name} as CSV</button>
+      <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([JSON.stringify({ provenance: p, ...json(), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), exportFileName(name, p, 'json')); }}>Export {name} as JSON</button>
     </span>
   );
 }

@@ -5,6 +5,12 @@ import { compareCsvHeader, compareCsvRow, layerJson, mapsCsvRows, sideMapsCsvHea
 import type { LayerResult } from '../analysis/layerResult';
 import { displayNames, type LayerRow } from '../analysis/charts';
 import type { SropParams } from '../analysis/srop';
+import { provenanceLines, type Provenance } from '../session/provenance';
+
+/** A CSV export's text: the provenance as `# key: value` lines, then the table. */
+export function withProvenance(p: Provenance, csv: string): string {
+  return provenanceLines(p).join('\n') + '\n' + csv;
+}
 
 export function download(data: Blob, filename: string): void {
   const url = URL.createObjectURL(data);
@@ -18,21 +24,23 @@ export function download(data: Blob, filename: string): void {
 }
 
 /** Every map's SROP of both sides: the `srop` command's CSV with a leading side column. */
-export function sropsCsv(a: LayerResult[], b: LayerResult[]): string {
+export function sropsCsv(a: LayerResult[], b: LayerResult[], provenance?: Provenance): string {
   // Layers are named as the views name them (a repeated name carries its file).
   const rows = (results: LayerResult[], side: string) => {
     const names = displayNames(results);
     return results.map((r, i) => mapsCsvRows(r, `${side},`, names[i].name)).join('');
   };
-  return sideMapsCsvHeader + '\n' + rows(a, 'A') + rows(b, 'B');
+  const csv = sideMapsCsvHeader + '\n' + rows(a, 'A') + rows(b, 'B');
+  return provenance ? withProvenance(provenance, csv) : csv;
 }
 
 /** The comparison table as the `srop compare` command writes it (layers on both sides). */
-export function comparisonCsv(rows: LayerRow[]): string {
-  return compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! })).join('');
+export function comparisonCsv(rows: LayerRow[], provenance?: Provenance): string {
+  const csv = compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! })).join('');
+  return provenance ? withProvenance(provenance, csv) : csv;
 }
 
-export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }): string {
+export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult[], rows: LayerRow[], inputs: { A: number | null; B: number | null }, provenance?: Provenance): string {
   const side = (results: LayerResult[]) => {
     const names = displayNames(results);
     return results.map((r, i) => {
@@ -42,6 +50,7 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
   };
   return JSON.stringify(
     {
+      ...(provenance ? { provenance } : {}),
       params,
       inputs: { A: inputs.A ?? 'pooled', B: inputs.B ?? 'pooled' },
       A: side(a),
@@ -54,8 +63,14 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
 }
 
 /** An SVG element as a standalone document (charts style themselves with attributes, not CSS). */
-export function svgText(svg: SVGSVGElement): string {
+export function svgText(svg: SVGSVGElement, provenance?: Provenance): string {
   const copy = svg.cloneNode(true) as SVGSVGElement;
+  if (provenance) {
+    const metadata = document.createElementNS('http://www.w3.org/2000/svg', 'metadata');
+    metadata.setAttribute('data-format', 'srop-provenance+json');
+    metadata.textContent = JSON.stringify(provenance);
+    copy.insertBefore(metadata, copy.firstChild);
+  }
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.setAttribute('font-family', 'system-ui, sans-serif');
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy);

@@ -1,6 +1,8 @@
 // A chart's frame: its title, what it shows for screen readers, and SVG and PNG downloads.
 import { useRef, type ReactNode } from 'react';
 import { download, svgText, svgToPng } from '../exporters';
+import { exportFileName } from '../../session/provenance';
+import { useSession } from '../useSession';
 
 export function ChartFrame({ title, description, filename, width, height, children, testId }: {
   title: string;
@@ -12,14 +14,26 @@ export function ChartFrame({ title, description, filename, width, height, childr
   testId?: string;
 }) {
   const svg = useRef<SVGSVGElement>(null);
+  const session = useSession();
+  // The file name carries the model and kappa; the SVG carries the whole provenance as <metadata>.
+  const saveSvg = () => {
+    if (!svg.current) return;
+    const p = session.provenance();
+    download(new Blob([svgText(svg.current, p)], { type: 'image/svg+xml' }), exportFileName(filename, p, 'svg'));
+  };
+  const savePng = async () => {
+    if (!svg.current) return;
+    const p = session.provenance();
+    download(await svgToPng(svg.current), exportFileName(filename, p, 'png'));
+  };
   return (
     <figure className="chart" data-testid={testId}>
       <figcaption>
         <span className="chart-title">{title}</span>
-        <button type="button" onClick={() => svg.current && download(new Blob([svgText(svg.current)], { type: 'image/svg+xml' }), `${filename}.svg`)}>
+        <button type="button" onClick={saveSvg}>
           SVG
         </button>
-        <button type="button" onClick={async () => svg.current && download(await svgToPng(svg.current), `${filename}.png`)}>
+        <button type="button" onClick={() => void savePng()}>
           PNG
         </button>
       </figcaption>
