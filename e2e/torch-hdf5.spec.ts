@@ -77,10 +77,12 @@ test('a .pt picked on A and an .h5 dropped on B give the SROPs the command gives
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
   const a = sropCommand(['views.pt.npz']);
   const b = sropCommand(['acts.h5.npz']);
-  expect(csv[0]).toBe(`side,${a[0]}`);
+  expect(csv[0]).toBe(`side,${a[0]},tensor`);
   // The same rows, each naming its own file (the last column): the .pt and .h5, not their twins.
   const own = (lines: string[], twin: string) => lines.map((l) => l.replace(new RegExp(`,${twin.replaceAll('.', '\\.')}$`), `,${twin.replace(/\.npz$/, '')}`));
-  expectCsvClose(csv.slice(1), [...own(a.slice(1), 'views.pt.npz').map((l) => `A,${l}`), ...own(b.slice(1), 'acts.h5.npz').map((l) => `B,${l}`)], 1e-9);
+  // and the full tensor name last: for a file's layer, its name in the file.
+  const withTensor = (l: string) => `${l},${l.split(',')[0]}`;
+  expectCsvClose(csv.slice(1), [...own(a.slice(1), 'views.pt.npz').map((l) => `A,${withTensor(l)}`), ...own(b.slice(1), 'acts.h5.npz').map((l) => `B,${withTensor(l)}`)], 1e-9);
   // and the command reads the .pt and the .h5 themselves the same way
   expect(sropCommand(['views.pt'])).toEqual([a[0], ...own(a.slice(1), 'views.pt.npz')]);
   expect(sropCommand(['acts.h5'])).toEqual([b[0], ...own(b.slice(1), 'acts.h5.npz')]);

@@ -97,8 +97,10 @@ test('load A by the labelled picker and B by a drop (another format), GPU engine
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
   const a = sropCommand(['a.npz', 'a_only.npy']);
   const b = sropCommand(['b_nhwc.safetensors']);
-  expect(csv[0]).toBe(`side,${a[0]}`);
-  expectCsvClose(csv.slice(1), [...a.slice(1).map((l) => `A,${l}`), ...b.slice(1).map((l) => `B,${l}`)], 1e-3, [7]);
+  // The page's rows end with the full tensor name: for a file's layer, its name in the file.
+  const withTensor = (l: string) => `${l},${l.split(',')[0]}`;
+  expect(csv[0]).toBe(`side,${a[0]},tensor`);
+  expectCsvClose(csv.slice(1), [...a.slice(1).map((l) => `A,${withTensor(l)}`), ...b.slice(1).map((l) => `B,${withTensor(l)}`)], 1e-3, [7]);
   const comparison = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
   const command = sropCommand(['compare', 'a.npz', 'b_nhwc.safetensors']);
   expect(comparison[0]).toBe(command[0]);
@@ -112,7 +114,7 @@ test('load A by the labelled picker and B by a drop (another format), GPU engine
   await expect(medianA).not.toHaveText(before!);
   await page.getByLabel('dc').selectOption('remove');
   const after = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
-  expectCsvClose(after.slice(1, 40), sropCommand(['--kappa', '0.6', '--dc', 'remove', 'a.npz']).slice(1, 40).map((l) => `A,${l}`), 1e-3, [7]);
+  expectCsvClose(after.slice(1, 40), sropCommand(['--kappa', '0.6', '--dc', 'remove', 'a.npz']).slice(1, 40).map((l) => `A,${withTensor(l)}`), 1e-3, [7]);
 
   expect([...origins]).toEqual([new URL(baseURL!).origin]);
 });
@@ -256,7 +258,7 @@ test('without WebGPU the CPU engine computes the same views', async ({ page }) =
   await waitIdle(page, 5);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
-  expect(csv.slice(1)).toEqual(sropCommand(['a.npz']).slice(1).map((l) => `A,${l}`));
+  expect(csv.slice(1)).toEqual(sropCommand(['a.npz']).slice(1).map((l) => `A,${l},${l.split(',')[0]}`));
 });
 
 test('the example loads from the app itself and fills every view', async ({ page }) => {

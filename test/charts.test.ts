@@ -280,8 +280,13 @@ describe('per-map CSV of the page', () => {
     const r = await result('conv', [1, 3, 7, 7], 5);
     const plain = mapsCsvRows(r).trim().split('\n');
     const sided = mapsCsvRows(r, 'B,').trim().split('\n');
-    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status,file');
+    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status,file,tensor');
     expect(sided).toEqual(plain.map((line) => `B,${line}`));
+    // The page's rows end with the full tensor name: the layer's own name for a file's layer, the
+    // tensor for a live feature map shown by its module path.
+    expect(mapsCsvRows(r, 'B,', r.name, true).trim().split('\n')).toEqual(plain.map((line) => `B,${line},conv`));
+    const live = { ...r, name: 'layer1.0.relu_1', tensor: '/layer1/layer1.0/relu_1/Relu_output_0' };
+    expect(mapsCsvRows(live, 'A,', live.name, true).split('\n')[0]).toMatch(/^A,layer1\.0\.relu_1,0,0,.*,\/layer1\/layer1\.0\/relu_1\/Relu_output_0$/);
   });
 });
 
@@ -301,5 +306,18 @@ describe('default focus (where the demo opens the layer and channel views)', () 
     expect(alone.layer).toBe('conv1');
     expect(channelRows(a[0], null, 0, null)[alone.channel].a).not.toBeNull();
     expect(defaultFocus([], null, null)).toBeNull();
+  });
+});
+
+describe('layer rows pair a live map and a dump by either name', () => {
+  it('a module path on A and the tensor name on B make one compared row; unrelated names stay apart', async () => {
+    const liveRelu = { ...(await result('layer1.0.relu_1', [1, 4, 9, 7], 11)), tensor: '/layer1/layer1.0/relu_1/Relu_output_0' };
+    const liveConv = { ...(await result('conv1', [1, 4, 9, 7], 12)), tensor: '/conv1/Conv_output_0' };
+    const dumpRelu = await result('/layer1/layer1.0/relu_1/Relu_output_0', [1, 4, 9, 7], 13);
+    const dumpOther = await result('fc_in', [1, 4, 9, 7], 14);
+    const rows = layerRows([liveRelu, liveConv], [dumpRelu, dumpOther], null, null, linearGrid(0, 1.5, 32));
+    expect(rows.map((r) => [r.name, r.match])).toEqual([['layer1.0.relu_1', 'both'], ['conv1', 'only-a'], ['fc_in', 'only-b']]);
+    expect(rows[0].comparison).not.toBeNull();
+    expect(rows[0].b!.result).toBe(dumpRelu);
   });
 });

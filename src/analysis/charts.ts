@@ -2,6 +2,7 @@
 // overview and of the comparison table, cumulative ring-energy curves with their quartile band,
 // channel lists, and the centred log power spectrum of one map. Plain numbers in, plain numbers out.
 
+import { matchNames } from '../model/layerNames';
 import type { RingProfiles } from '../engine/types';
 import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
 import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
@@ -185,10 +186,35 @@ export function layerRows(
   };
   const rows: LayerRow[] = [];
   const used = new Set<number>();
+  // B's layer for each of A's: the same name (and occurrence); else, for a layer of one name, one
+  // answering to one of its names (a live map's module path against a dump named by the tensor,
+  // or the reverse: layerNames.ts matchNames).
+  const pairs = new Map<number, number>();
   a.forEach((ra, i) => {
     const j = byKey.get(key(ra.name, namesA[i].occurrence));
+    if (j !== undefined) {
+      pairs.set(i, j);
+      used.add(j);
+    }
+  });
+  if (!single && pairs.size < Math.min(a.length, b.length)) {
+    const byAlias = new Map<string, number>();
+    b.forEach((rb, j) => {
+      if (used.has(j) || namesB[j].occurrence > 0) return;
+      for (const alias of matchNames(rb)) if (!byAlias.has(alias)) byAlias.set(alias, j);
+    });
+    a.forEach((ra, i) => {
+      if (pairs.has(i) || namesA[i].occurrence > 0) return;
+      const j = matchNames(ra).map((alias) => byAlias.get(alias)).find((x) => x !== undefined && !used.has(x));
+      if (j !== undefined) {
+        pairs.set(i, j);
+        used.add(j);
+      }
+    });
+  }
+  a.forEach((ra, i) => {
+    const j = pairs.get(i);
     const rb = j === undefined ? null : b[j];
-    if (j !== undefined) used.add(j);
     const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : sameMaps(ra.shape, rb.shape) ? 'both' : 'shape-differs';
     // A later layer of a name shows its file; when B's file differs, both files.
     const name = !rb || namesA[i].occurrence === 0 || ra.file === rb.file ? namesA[i].name : `${ra.name} (${ra.file} | ${rb.file})`;

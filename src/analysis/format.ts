@@ -16,11 +16,14 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The page's per-map export: the command's columns after a `side` column (A or B). */
-export const sideMapsCsvHeader = `side,${mapsCsvHeader}`;
+/**
+ * The page's per-map export: the command's columns after a `side` column (A or B), and the full
+ * `tensor` name last (a live feature map is shown by its module path; a file's layer by its name).
+ */
+export const sideMapsCsvHeader = `side,${mapsCsvHeader},tensor`;
 
 /** Every map's row; `shownAs` names the layer where its pane shows it otherwise (charts.ts displayNames). */
-export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.name): string {
+export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.name, tensorColumn = false): string {
   const [, channels, height, width] = result.shape;
   const name = csvField(shownAs);
   const lines: string[] = [];
@@ -39,6 +42,7 @@ export function mapsCsvRows(result: LayerResult, prefix = '', shownAs = result.n
         csvField(result.energy[m]),
         STATUS_NAMES[result.status[m]],
         csvField(result.file),
+        ...(tensorColumn ? [csvField(result.tensor ?? result.name)] : []),
       ].join(','),
     );
   }
@@ -63,6 +67,7 @@ export function layerJson(result: LayerResult) {
   const none = (m: number) => result.status[m] !== 0;
   return {
     name: result.name,
+    ...(result.tensor ? { tensor: result.tensor } : {}),
     file: result.file,
     shape: result.shape,
     layout: result.layout,

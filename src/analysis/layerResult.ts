@@ -9,6 +9,8 @@ import { layerSummary, type DistributionSummary } from './summary';
 /** SROP, ring, energy and status of every map (map index n * C + c), with the layer's facts. */
 export interface LayerResult extends SropColumns {
   name: string;
+  /** The full tensor name where the page shows a shorter one (a live feature map's module path). */
+  tensor?: string;
   file: string;
   /** [N, C, H, W]. */
   shape: [number, number, number, number];
@@ -19,7 +21,7 @@ export interface LayerResult extends SropColumns {
   summary: DistributionSummary;
 }
 
-export type LayerFacts = Pick<Layer, 'name' | 'file' | 'shape'> & { layout?: Layout };
+export type LayerFacts = Pick<Layer, 'name' | 'file' | 'shape' | 'tensor'> & { layout?: Layout };
 
 export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: SropParams): LayerResult {
   const [n, c, h, w] = layer.shape;
@@ -30,6 +32,7 @@ export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: S
   return {
     ...srops,
     name: layer.name,
+    ...(layer.tensor && layer.tensor !== layer.name ? { tensor: layer.tensor } : {}),
     file: layer.file,
     shape: [n, c, h, w],
     layout: layer.layout ?? 'nchw',

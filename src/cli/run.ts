@@ -10,6 +10,7 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, UsageError, type CliOptions } from './args';
 import { APP_NAME, APP_VERSION } from '../version';
+import { matchNames } from '../model/layerNames';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -53,6 +54,37 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
     opened.push({ file, layers });
   }
   return { opened, failures };
+}
+
+/**
+ * A's layers paired with B's: by the same name first, then by any name they both answer to (a
+ * tensor name's module path: `/layer1/layer1.0/relu_1/Relu_output_0` and `layer1.0.relu_1`);
+ * each of B's layers is paired once.
+ */
+export function pairLayers(a: string[], b: string[]): Map<string, string> {
+  const pairs = new Map<string, string>();
+  const taken = new Set<string>();
+  const bSet = new Set(b);
+  for (const name of a) {
+    if (bSet.has(name)) {
+      pairs.set(name, name);
+      taken.add(name);
+    }
+  }
+  const byAlias = new Map<string, string>();
+  for (const name of b) {
+    if (taken.has(name)) continue;
+    for (const alias of matchNames({ name })) if (!byAlias.has(alias)) byAlias.set(alias, name);
+  }
+  for (const name of a) {
+    if (pairs.has(name)) continue;
+    const hit = matchNames({ name }).map((alias) => byAlias.get(alias)).find((n) => n !== undefined && !taken.has(n));
+    if (hit !== undefined) {
+      pairs.set(name, hit);
+      taken.add(hit);
+    }
+  }
+  return pairs;
 }
 
 /**
@@ -199,19 +231,25 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
       }
     }
     const comparisons: LayerComparison[] = [];
+    // B's layer for each of A's: the same name, else one answering to one of its names (the
+    // module path of an exporter's tensor name: a page export against a forward-hook dump).
+    const pairs = pairLayers([...resultsA.keys()], [...resultsB.keys()]);
+    const pairedB = new Set(pairs.values());
     for (const [name, ra] of resultsA) {
-      const rb = resultsB.get(name);
-      if (!rb) {
+      const bName = pairs.get(name);
+      const rb = bName === undefined ? undefined : resultsB.get(bName);
+      if (!rb || bName === undefined) {
         await write(io.stderr, `srop: layer ${name}: only in A (${a.file}), not compared\n`);
         continue;
       }
+      if (bName !== name) await write(io.stderr, `srop: layer ${name}: compared with B's ${bName} (the same module path)\n`);
       if (!sameMaps(ra.shape, rb.shape)) {
         await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
       }
       comparisons.push(compareLayers(ra, rb));
     }
     for (const name of resultsB.keys()) {
-      if (!resultsA.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
+      if (!pairedB.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
     }
     if (options.format === 'csv') {
       await write(io.stdout, compareCsvHeader + '\n' + comparisons.map(compareCsvRow).join(''));

@@ -628,7 +628,7 @@ export class ModelStore extends Store<ModelState> {
           const c = candidates.get(name);
           if (!t || t.dims.length !== 4 || !c) return [];
           const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
-          return [memoryLayer(name, file, t, layout, reason)];
+          return [memoryLayer(c.label ?? name, file, t, layout, reason, name)];
         });
       this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
         layout: this.liveLayout,

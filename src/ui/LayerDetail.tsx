@@ -37,9 +37,11 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
       </button>
     </th>
   );
+  const tensor = row.a?.result.tensor ?? row.b?.result.tensor ?? null;
   return (
     <section className="panel" aria-labelledby="layer-heading" data-testid="layer-detail">
-      <h2 id="layer-heading">Layer {row.name} <small>({shapes})</small></h2>
+      <h2 id="layer-heading" title={tensor ? `tensor ${tensor}` : undefined}>Layer {row.name} <small>({shapes})</small></h2>
+      {tensor && <p className="hint" data-testid="layer-tensor">tensor <code>{tensor}</code></p>}
       {flat && <p className="notice" data-testid="single-pixel-layer">{SINGLE_PIXEL_NOTE}: each map is one value, with no spatial frequency but DC; the channel view shows the values.</p>}
       <div className="chart-row">
         {!flat && <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />}

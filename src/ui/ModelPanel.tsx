@@ -189,7 +189,7 @@ function CandidateList({ store, state }: { store: ModelStore; state: ModelState 
   const defaults = useMemo(() => new Set(state.defaults), [state.defaults]);
   const selected = new Set(state.selected);
   const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  const matches = (c: Candidate) => words.every((w) => `${c.tensor} ${c.opType} ${c.note}`.toLowerCase().includes(w));
+  const matches = (c: Candidate) => words.every((w) => `${c.label ?? ''} ${c.tensor} ${c.opType} ${c.note}`.toLowerCase().includes(w));
   const shown = state.candidates.filter(matches).length;
   return (
     <details className="candidates" open>
@@ -225,7 +225,7 @@ function CandidateList({ store, state }: { store: ModelStore; state: ModelState 
                     checked={selected.has(c.tensor)}
                     onChange={(e) => store.setSelected(e.target.checked ? [...state.selected, c.tensor] : state.selected.filter((t) => t !== c.tensor))}
                   />{' '}
-                  {c.tensor} <span className="hint">({candidateHint(c)})</span>
+                  <span title={c.tensor}>{c.label ?? c.tensor}</span> <span className="hint">({candidateHint(c)})</span>
                 </label>
               ))}
             </div>

@@ -28,7 +28,7 @@ export function sropsCsv(a: LayerResult[], b: LayerResult[], provenance?: Proven
   // Layers are named as the views name them (a repeated name carries its file).
   const rows = (results: LayerResult[], side: string) => {
     const names = displayNames(results);
-    return results.map((r, i) => mapsCsvRows(r, `${side},`, names[i].name)).join('');
+    return results.map((r, i) => mapsCsvRows(r, `${side},`, names[i].name, true)).join('');
   };
   const csv = sideMapsCsvHeader + '\n' + rows(a, 'A') + rows(b, 'B');
   return provenance ? withProvenance(provenance, csv) : csv;
@@ -45,7 +45,7 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
     const names = displayNames(results);
     return results.map((r, i) => {
       const { srop: _srop, ring: _ring, status: _status, ...facts } = layerJson(r);
-      return { layer: names[i].name, ...facts };
+      return { layer: names[i].name, tensor: r.tensor ?? r.name, ...facts };
     });
   };
   return JSON.stringify(
@@ -55,7 +55,7 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
       inputs: { A: inputs.A ?? 'pooled', B: inputs.B ?? 'pooled' },
       A: side(a),
       B: side(b),
-      shown: rows.map((r) => ({ layer: r.name, match: r.match, summary_a: r.a?.summary ?? null, summary_b: r.b?.summary ?? null, comparison: r.comparison })),
+      shown: rows.map((r) => ({ layer: r.name, tensor: r.a?.result.tensor ?? r.b?.result.tensor ?? r.name, match: r.match, summary_a: r.a?.summary ?? null, summary_b: r.b?.summary ?? null, comparison: r.comparison })),
     },
     null,
     1,

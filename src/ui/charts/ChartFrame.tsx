@@ -4,7 +4,7 @@ import { download, svgText, svgToPng } from '../exporters';
 import { exportFileName } from '../../session/provenance';
 import { useSession } from '../useSession';
 
-export function ChartFrame({ title, description, filename, width, height, children, testId }: {
+export function ChartFrame({ title, description, filename, width, height, children, testId, scroll = false }: {
   title: string;
   description: string;
   filename: string;
@@ -12,6 +12,11 @@ export function ChartFrame({ title, description, filename, width, height, childr
   height: number;
   children: ReactNode;
   testId?: string;
+  /**
+   * Wider than its panel: scroll sideways at full size (the overview of many layers). Otherwise the
+   * chart shrinks to its panel's width, keeping its proportions.
+   */
+  scroll?: boolean;
 }) {
   const svg = useRef<SVGSVGElement>(null);
   const session = useSession();
@@ -37,7 +42,7 @@ export function ChartFrame({ title, description, filename, width, height, childr
           PNG
         </button>
       </figcaption>
-      <div className="chart-scroll">
+      <div className={scroll ? 'chart-scroll' : 'chart-fit'}>
         <svg ref={svg} role="img" aria-label={`${title}: ${description}`} width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
           <title>{title}</title>
           <desc>{description}</desc>
