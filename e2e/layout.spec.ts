@@ -70,6 +70,24 @@ for (const width of [800, 1280, 2560]) {
     expect(plot.width).toBeGreaterThan(0.8 * panel.width);
     expect(plot.width).toBeLessThanOrEqual(panel.width);
     expect(overlaps(await labelBoxes(page))).toEqual([]);
+    // The selected channel is kept in view in the channel table's own box: chosen at the top of a
+    // descending sort, it moves to the bottom when the sort turns ascending, and the box follows it.
+    const detail = page.getByTestId('layer-detail');
+    const table = detail.locator('.table-scroll');
+    await page.getByTestId('overview').locator('[data-layer=conv5]').click();
+    await detail.getByRole('button', { name: /^channel/ }).click(); // descending: 23 first
+    await expect(detail.locator('tbody tr').first()).toContainText('23');
+    await detail.getByRole('button', { name: 'Channel 23', exact: true }).click();
+    await detail.getByRole('button', { name: /^channel/ }).click(); // ascending: 23 last
+    await expect(detail.locator('tbody tr').last()).toContainText('23');
+    await expect.poll(async () => {
+      const box = (await table.boundingBox())!;
+      const row = (await table.locator('tr.selected').boundingBox())!;
+      return row.y >= box.y - 1 && row.y + row.height <= box.y + box.height + 1;
+    }).toBe(true);
+    expect(await table.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    await page.getByTestId('overview').locator('[data-layer=conv3]').click();
+    await detail.getByRole('button', { name: 'Channel 5', exact: true }).click();
     // Side by side where there is room (the two views at the same height), one under the other where not.
     const layer = (await page.getByTestId('layer-detail').boundingBox())!;
     const channel = (await page.getByTestId('channel-detail').boundingBox())!;

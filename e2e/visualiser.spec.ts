@@ -139,10 +139,10 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   const detail = page.getByTestId('layer-detail');
   await expect(detail).toContainText('Layer conv3');
   await expect(detail.getByTestId('channel-table').locator('tbody tr')).toHaveCount(12);
-  // Sort by change: the column's values come out ordered.
+  // Sort by change: by its size, the largest first, whatever its sign.
   await detail.getByRole('button', { name: /^change/ }).click();
   const changes = (await detail.getByTestId('channel-table').locator('tbody tr td:nth-child(4)').allTextContents()).filter((t) => t !== '–').map(Number);
-  expect(changes).toEqual([...changes].sort((x, y) => y - x));
+  expect(changes.map(Math.abs)).toEqual([...changes].map(Math.abs).sort((x, y) => y - x));
   // A's column is the mean over its 2 inputs, B's is its one input: the heading says so.
   await expect(detail.getByRole('heading', { level: 3, name: /^Channels/ })).toHaveText('Channels (A: batch means of 2 inputs)');
   await detail.getByRole('button', { name: 'Channel 5', exact: true }).click();
@@ -156,6 +156,10 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   const text = readFileSync(await svg.path(), 'utf8');
   expect(text).toMatch(/<image [^>]*href="data:image\/png;base64,/);
   expect(text).toContain('<ellipse');
+  // Its colour scale: log10 power, its ends those of the spectrum drawn.
+  expect(text).toContain('class="colour-scale"');
+  expect(text).toContain('>log10 power</text>');
+  await expect(channel.getByTestId('feature-map-A').locator('.colour-scale')).toHaveCount(1);
   const [png] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-A').getByRole('button', { name: 'PNG' }).click()]);
   // A holds 2 inputs: the file says which one's map it is; B holds one, its names stay as they were.
   expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5-a-k0.85.png');
@@ -290,6 +294,17 @@ test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }
   await overview.locator('[data-layer=conv2]').focus();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('layer-detail')).toContainText('Layer conv2');
+  // The export carries its A legend, and not the on-screen selection of conv2.
+  await expect(overview.locator('.selection-mark')).toHaveCount(1);
+  const [selectedSvg] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'SVG' }).click()]);
+  const exported = readFileSync(await selectedSvg.path(), 'utf8');
+  expect(exported).toContain('class="side-legend"');
+  expect(exported).toMatch(/class="selection-mark"[^>]*|fill="transparent"[^>]*class="selection-mark"/);
+  expect(exported).not.toMatch(/fill="#eef3fb"/);
+  // Histogram and energy curve: axis titles and the legend.
+  const histogram = page.getByTestId('layer-detail').locator('figure').filter({ hasText: 'Histogram of SROPs' }).locator('svg');
+  await expect(histogram.locator('text').filter({ hasText: /^maps$/ })).toHaveCount(1);
+  await expect(histogram.locator('.side-legend')).toHaveCount(1);
 });
 
 test('a lost GPU device is replaced and every layer recomputed, nothing loaded is lost', async ({ page }) => {
@@ -344,7 +359,12 @@ test('only A loaded: no comparison anywhere; dead and non-finite maps counted ap
   expect((await detail.getByTestId('channel-table').locator('thead th').allTextContents()).map((t) => t.replace(/ [▲▼]$/, ''))).toEqual(['channel', 'SROP A']);
   for (const label of await detail.locator('svg[role=img]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))) {
     expect(label).not.toMatch(/\bB\b/);
-  }
+  }  // A channel without an SROP says why: dead (on hover, the reason) or non-finite.
+  await overview.locator('[data-layer=odd]').click();
+  const cells = detail.getByTestId('channel-table').locator('tbody tr td:nth-child(2)');
+  await expect(cells).toHaveText(['dead', 'dead', 'non-finite', /^\d\.\d{3}$/]);
+  await expect(cells.nth(0).locator('span')).toHaveAttribute('title', /^dead: its map has no spectral energy to roll off/);
+  await expect(cells.nth(2).locator('span')).toHaveAttribute('title', /NaN or infinity/);
 });
 
 test('marks: a layout override re-reads the file; shapes that differ, layers on one side, and same-named layers of two files', async ({ page }) => {

@@ -405,6 +405,25 @@ export interface ChannelRow {
   b: number | null;
   /** b - a where both have an SROP. */
   change: number | null;
+  /** Why a side has no value: its maps (the one shown, or every one of the batch) are dead or non-finite. */
+  noneA?: 'dead' | 'nonfinite';
+  noneB?: 'dead' | 'nonfinite';
+}
+
+/** Why a channel has no SROP on a side: nonfinite when any of its maps is, else dead. */
+function channelNone(result: LayerResult, input: number | null, channel: number): 'dead' | 'nonfinite' {
+  const [n, c] = result.shape;
+  const items = input === null ? Array.from({ length: n }, (_, i) => i) : [Math.min(input, n - 1)];
+  return items.some((i) => result.status[i * c + channel] === 2) ? 'nonfinite' : 'dead';
+}
+
+/** The hover text of a channel without an SROP. */
+export function channelNoneReason(none: 'dead' | 'nonfinite', pooled: boolean): string {
+  if (none === 'dead') {
+    const who = pooled ? 'none of its maps in the batch has' : 'its map has no';
+    return `dead: ${who}${pooled ? ' any' : ''} spectral energy to roll off (constant or all zero; with DC removed, a constant map has none)`;
+  }
+  return `non-finite: ${pooled ? 'no map of the batch has an' : 'its map has no'} SROP; a map holds NaN or infinity`;
 }
 
 /** Per channel: the selected input's SROP, or the batch mean when pooled (NaN-free: null). */
@@ -456,14 +475,20 @@ export function channelRows(a: LayerResult | null, b: LayerResult | null, inputA
   for (let c = 0; c < channels; c++) {
     const x = num(va?.[c]);
     const y = num(vb?.[c]);
-    rows.push({ channel: c, a: x, b: y, change: x !== null && y !== null ? y - x : null });
+    rows.push({
+      channel: c, a: x, b: y, change: x !== null && y !== null ? y - x : null,
+      ...(a && va && c < va.length && x === null ? { noneA: channelNone(a, inputA, c) } : {}),
+      ...(b && vb && c < vb.length && y === null ? { noneB: channelNone(b, inputB, c) } : {}),
+    });
   }
   return rows;
 }
 
+/** Channel rows sorted by a column; `change` by its size (the largest change first when descending). */
 export function sortChannels(rows: ChannelRow[], key: ChannelKey, descending: boolean): ChannelRow[] {
+  const value = (r: ChannelRow) => (key === 'change' ? (r.change === null ? null : Math.abs(r.change)) : r[key]);
   return [...rows].sort((x, y) => {
-    const vx = x[key], vy = y[key];
+    const vx = value(x), vy = value(y);
     if (vx === null && vy === null) return x.channel - y.channel;
     if (vx === null) return 1;
     if (vy === null) return -1;

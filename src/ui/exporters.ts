@@ -65,6 +65,8 @@ export function summaryJson(params: SropParams, a: LayerResult[], b: LayerResult
 /** An SVG element as a standalone document (charts style themselves with attributes, not CSS). */
 export function svgText(svg: SVGSVGElement, provenance?: Provenance): string {
   const copy = svg.cloneNode(true) as SVGSVGElement;
+  // The on-screen selection (the highlighted layer) is not part of the figure.
+  for (const mark of copy.querySelectorAll('.selection-mark')) mark.setAttribute('fill', 'transparent');
   if (provenance) {
     const metadata = document.createElementNS('http://www.w3.org/2000/svg', 'metadata');
     metadata.setAttribute('data-format', 'srop-provenance+json');
@@ -76,10 +78,10 @@ export function svgText(svg: SVGSVGElement, provenance?: Provenance): string {
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy);
 }
 
-export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
+export async function svgToPng(svg: SVGSVGElement, scale = 2, provenance?: Provenance): Promise<Blob> {
   const width = svg.viewBox.baseVal?.width || svg.clientWidth || 800;
   const height = svg.viewBox.baseVal?.height || svg.clientHeight || 400;
-  const url = URL.createObjectURL(new Blob([svgText(svg)], { type: 'image/svg+xml' }));
+  const url = URL.createObjectURL(new Blob([svgText(svg, provenance)], { type: 'image/svg+xml' }));
   try {
     const image = new Image();
     image.src = url;

@@ -8,12 +8,12 @@ import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from 
 import type { DistributionSummary } from '../../analysis/summary';
 import type { SideName } from '../../session/workspace';
 import { ChartFrame } from './ChartFrame';
-import { AXIS, SIDE_STYLE, formatNumber } from './theme';
+import { AXIS, SIDE_STYLE, SideLegend, formatNumber } from './theme';
 import { clamp, useWidth } from './useWidth';
 
 /** Narrowest violin band: below it, the overview scrolls sideways (the selected layer kept in view). */
 export const MIN_BAND = 24;
-const MARGIN = { top: 16, right: 16, left: 64 };
+const MARGIN = { top: 24, right: 16, left: 64 };
 /** Rough advance of one character of the axis font (11 px system-ui), for fitting labels. */
 const CHAR_WIDTH = 6.4;
 /** Height of the vertical labels' area: names longer than fits are cut at the front. */
@@ -213,6 +213,7 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
       {rows.map((row, i) => (['a', 'b'] as const).map((s) => row[s]?.summary.median != null && !singlePixelRow(row) && (
         <circle key={`${row.name}-${s}`} cx={x(i) + offset(s)} cy={y(row[s]!.summary.median!)} r={3} fill={s === 'a' ? SIDE_STYLE.A.colour : '#fff'} stroke={s === 'a' ? SIDE_STYLE.A.colour : SIDE_STYLE.B.colour} strokeWidth={1.5} pointerEvents="none" />
       )))}
+      <SideLegend x={MARGIN.left + 4} y={14} sides={shown} names={sideNames} />
       <text x={2} y={HEIGHT - 18} fontSize={9} fill="#666">{`dead ${shown.join(' | ')}`}</text>
       <text x={2} y={HEIGHT - 6} fontSize={9} fill="#666">{`non-finite ${shown.join(' | ')}`}</text>
     </ChartFrame>
