@@ -7,7 +7,7 @@ import type { Layer, Layout, LayoutChoice } from '../io/types';
 import { guessLayout } from '../io/layout';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withOutputs, type ParsedModel, type TensorCandidate } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { addNoise, blank, blur, occludeWith, type OcclusionFill, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 export { ROLES } from '../model/onnxGraph';
 import { classVectorOf, topFive, type Prediction } from '../analysis/classes';
@@ -31,6 +31,11 @@ export interface BRecipe {
   sigma: number | null;
   /** The fill value of an occlusion or a blank. */
   value: number;
+  /**
+   * What fills an occluded rectangle (the lab's fills): black (`zero`, the same as value 0), the
+   * image's mean colour, a blurred or a noisy copy. Absent: `value` grey.
+   */
+  fill?: OcclusionFill;
   /** A's input it was made from: its name and id. */
   from: string;
   fromId: number;
@@ -533,7 +538,7 @@ export class ModelStore extends Store<ModelState> {
     let image: RgbaImage;
     if (recipe.kind === 'occlude') {
       if (!recipe.rect || recipe.fromId !== a.id) return null;
-      image = occlude(base, recipe.rect, recipe.value);
+      image = recipe.fill && recipe.fill !== 'zero' ? occludeWith(base, recipe.rect, recipe.fill) : occlude(base, recipe.rect, recipe.value);
     } else if (recipe.kind === 'blur') image = blur(base, recipe.sigma ?? 1.5);
     else if (recipe.kind === 'noise') image = addNoise(base, recipe.sigma ?? 40, 7);
     else image = blank(base, recipe.value);
@@ -544,7 +549,7 @@ export class ModelStore extends Store<ModelState> {
    * B from A: occluded (the rectangle drawn or typed on A's image), blurred, noisy or blank. B
    * records how it was made, so that it follows A. An occlusion without a rectangle is refused.
    */
-  makeB(kind: BChange, options: { rect?: Rect; sigma?: number; value?: number; origin?: Origin } = {}): Promise<void> {
+  makeB(kind: BChange, options: { rect?: Rect; sigma?: number; value?: number; fill?: OcclusionFill; origin?: Origin } = {}): Promise<void> {
     const a = this.state.inputs.A;
     const p = this.state.preprocessing;
     if (!a?.image || !p) {
@@ -559,7 +564,7 @@ export class ModelStore extends Store<ModelState> {
         return Promise.resolve();
       }
     }
-    const recipe: BRecipe = { kind, rect, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, from: a.name, fromId: a.id };
+    const recipe: BRecipe = { kind, rect, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, ...(kind === 'occlude' && options.fill ? { fill: options.fill } : {}), from: a.name, fromId: a.id };
     const b = this.derive(recipe, a)!;
     return this.setInput('B', { ...b, origin: options.origin ?? 'user' });
   }

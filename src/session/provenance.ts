@@ -54,7 +54,7 @@ export function provenanceOf(
         rect: recipe.rect,
         sigma: recipe.sigma,
         value: recipe.value,
-        ...('fill' in recipe && recipe.fill ? { fill: String(recipe.fill) } : {}),
+        ...(recipe.fill ? { fill: recipe.fill } : {}),
         from: recipe.from,
       },
     };
