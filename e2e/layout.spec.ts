@@ -2,6 +2,7 @@
 // plot takes most of its panel's width, its labels do not overlap; with 100 layers the violins keep
 // a usable width, the overview scrolls sideways, and the keyboard walks the layers with the selected
 // one kept in view.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
@@ -62,6 +63,8 @@ for (const width of [800, 1280, 2560]) {
     await page.getByTestId('overview').locator('[data-layer=conv3]').click();
     await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 5', exact: true }).click();
     await expect(page.getByTestId('channel-A')).toContainText('channel 5: SROP');
+    await page.getByRole('button', { name: 'Sweep κ' }).click();
+    await expect(page.getByTestId('sweep-wasserstein').locator('.sweep-line')).toHaveCount(4);
     expect(await overflowingCharts(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     // The overview's plot takes most of its panel's width (5 layers: no scrolling).
@@ -143,4 +146,30 @@ test('100 layers: violins at least 24 px, labels apart, the keyboard walks them 
   await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('/stage0/block0/relu/Relu_output_0');
   expect(await inView(0)).toBe(true);
   await expect(overview.locator('.overview-layer[data-index="0"]')).toHaveAttribute('aria-pressed', 'true');
+});
+
+test('the kappa sweep: the layers that move most, per kappa, drawn and exported with provenance', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+  await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
+  await waitIdle(page, 10);
+  await page.getByRole('button', { name: 'Sweep κ' }).click();
+  const sweep = page.getByTestId('kappa-sweep');
+  await expect(sweep.getByTestId('sweep-leaders')).toContainText(/Moves most \(Wasserstein\): conv\d for κ 0\.50/);
+  await expect(sweep.getByTestId('sweep-median').locator('.sweep-line')).toHaveCount(4);
+  await expect(sweep.getByTestId('sweep-wasserstein').locator('.legend-entry')).toHaveCount(4);
+  await sweep.getByTestId('sweep-layers').locator('summary').click();
+  await sweep.getByTestId('sweep-layers').getByRole('button', { name: 'all' }).click();
+  await expect(sweep.getByTestId('sweep-wasserstein').locator('.sweep-line')).toHaveCount(5);
+  const [download] = await Promise.all([page.waitForEvent('download'), sweep.getByRole('button', { name: 'Export kappa sweep as CSV' }).click()]);
+  expect(download.suggestedFilename()).toBe('kappa-sweep-a-k0.85.csv');
+  const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  const head = lines.findIndex((l) => !l.startsWith('# '));
+  expect(lines[0]).toMatch(/^# app: SROP lab/);
+  expect(lines[head]).toBe('layer,tensor,kappa,wasserstein,median_shift');
+  expect(lines.length - head - 1).toBe(5 * 50);
+  // At the page's kappa the sweep is the comparison table's Wasserstein.
+  const conv3 = lines.find((l) => l.startsWith('conv3,conv3,0.85,'))!.split(',');
+  const table = await page.getByTestId('comparison-table').locator('tr[data-layer=conv3] td').nth(4).textContent();
+  expect(Number(conv3[3]).toFixed(4)).toBe(Number(table).toFixed(4));
 });

@@ -13,6 +13,7 @@ import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, paneResults, type SideName } from '../session/workspace';
 import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
+import { KappaSweepPanel } from './KappaSweep';
 import { LiveInput } from './LiveInput';
 import { useSession, useStore } from './useSession';
 import { exportFileName } from '../session/provenance';
@@ -155,6 +156,7 @@ export function App() {
               <Overview rows={rows} grid={grid} yMax={yMax} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />}
+            {hasB && resultsA.length > 0 && rows.some((r) => r.comparison) && <KappaSweepPanel rows={rows} inputs={inputs} params={state.params} />}
             {row && (
               <div className="detail-row">
                 <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />
