@@ -270,7 +270,7 @@ test('an RGB model with photos of another size: resized, normalised, top-5 shown
   await expect(page.getByLabel('Input height')).toHaveValue('32');
   await expect(page.getByLabel('Colour')).toHaveValue('3');
   await expect(page.getByLabel('Mean')).toHaveValue('0.485, 0.456, 0.406');
-  // "Photos" far larger than the input (the README screenshot, 1400 x 2098 RGBA) on both sides.
+  // "Photos" far larger than the input (the README screenshot, 1280 px wide and some 3,000 tall) on both sides.
   await page.getByLabel('Input A image').setInputFiles(join(root, 'docs', 'screenshot.png'));
   await dropImage(page, 'pane-B', join(root, 'docs', 'screenshot.png'), 'photo_b.png');
   await waitDone(page, 'A', 5);
