@@ -30,7 +30,8 @@ async function holdDemo(page: Page): Promise<() => number> {
 
 async function csvRows(page: Page): Promise<string[][]> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SROPs as CSV' }).click()]);
-  return readFileSync(await download.path(), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  // After the provenance lines (`# key: value`) and the header.
+  return readFileSync(await download.path(), 'utf8').trim().split('\n').filter((l) => !l.startsWith('# ')).slice(1).map((l) => l.split(','));
 }
 
 async function settle(page: Page) {

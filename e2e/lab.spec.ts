@@ -25,6 +25,10 @@ async function download(page: Page, name: string): Promise<string> {
 
 test('occlusion: both heatmaps have a value at every grid position, neither is uniform, the correlation is reported', async ({ page }) => {
   await openDemo(page);
+  // Defaults scaled to the 28-px input, and the run's size and time said before it starts.
+  await expect(page.getByLabel('Patch size')).toHaveValue('4');
+  await expect(page.getByLabel('Stride')).toHaveValue('2');
+  await expect(page.getByTestId('occlusion-plan')).toContainText('169 positions on the 28 x 28 input; about ');
   await page.getByLabel('Patch size').fill('6');
   await page.getByLabel('Stride').fill('2');
   await page.getByRole('button', { name: 'Run occlusion' }).click();
@@ -38,11 +42,20 @@ test('occlusion: both heatmaps have a value at every grid position, neither is u
   }
   await expect(page.getByTestId('heatmap-occlusion-srop-change').locator('.heat-cell')).toHaveCount(144);
   await expect(page.getByTestId('heatmap-occlusion-probability-drop').locator('.heat-cell')).toHaveCount(144);
+  // Side by side, each with its colour scale, within the lab's panel.
+  const left = (await page.getByTestId('heatmap-occlusion-srop-change').boundingBox())!;
+  const right = (await page.getByTestId('heatmap-occlusion-probability-drop').boundingBox())!;
+  expect(Math.abs(left.y - right.y)).toBeLessThan(2);
+  expect(right.x).toBeGreaterThanOrEqual(left.x + left.width);
+  await expect(page.getByTestId('heatmap-occlusion-srop-change').locator('.colour-scale')).toHaveCount(1);
+  await expect(page.getByTestId('heatmap-occlusion-probability-drop').locator('.colour-scale')).toHaveCount(1);
   await expect(page.getByTestId('occlusion-correlation')).toContainText(/Pearson -?\d\.\d{3}, Spearman -?\d\.\d{3}/);
   const csv = (await download(page, 'Export occlusion as CSV')).trim().split('\n');
   // Model, image and parameters as leading comment lines, then the header and one row per position.
   const header = csv.findIndex((l) => !l.startsWith('# '));
   expect(csv.slice(0, header)).toEqual(expect.arrayContaining([`# model: ${manifest.final}`, '# image: digit3.png', '# patch: 6', '# stride: 2', '# fill: zero', expect.stringMatching(/^# srop_params: kappa=0\.85 /)]));
+  // and the page's provenance: the model's hash, the engine, the preprocessing.
+  expect(csv.slice(0, header)).toEqual(expect.arrayContaining([expect.stringMatching(/^# model_sha256: [0-9a-f]{64}$/), expect.stringMatching(/^# engine: /), expect.stringMatching(/^# preprocessing: \{"height":/)]));
   expect(csv[header]).toMatch(/^x,y,srop_change,probability_drop,w1:/);
   expect(csv).toHaveLength(header + 1 + 144);
   const json = JSON.parse(await download(page, 'Export occlusion as JSON'));
@@ -73,6 +86,20 @@ test('cascading randomisation moves the last layer first', async ({ page }) => {
   await expect(stepPlot.locator('.overview-layer')).toHaveCount(5);
   await expect(page.getByTestId('lab-randomisation').getByTestId('overview')).toHaveCount(0);
   await expect(page.getByTestId('randomisation-notice')).toHaveCount(0); // the demo's weights are all float32, inline
+  // The summary chart draws a few layers by default (4 of the demo's 5), chosen by the user, each in the legend.
+  const summary = page.getByTestId('randomisation-summary');
+  await expect(summary.locator('.lab-line')).toHaveCount(4);
+  await expect(summary.locator('.legend-entry')).toHaveCount(4);
+  await page.getByTestId('randomisation-layers').locator('summary').click();
+  await page.getByTestId('randomisation-layers').getByRole('button', { name: 'all' }).click();
+  await expect(summary.locator('.legend-entry')).toHaveCount(5);
+  // The legend lies inside the chart, entries apart.
+  const legend = await summary.locator('svg').evaluate((svg) => {
+    const boxes = [...svg.querySelectorAll('.legend-entry')].map((t) => (t as SVGTextElement).getBBox());
+    const width = (svg as SVGSVGElement).viewBox.baseVal.width;
+    return { inside: boxes.every((b) => b.x + b.width <= width), apart: boxes.every((b, i) => i === 0 || b.y >= boxes[i - 1].y + boxes[i - 1].height - 0.5) };
+  });
+  expect(legend).toEqual({ inside: true, apart: true });
   const csv = (await download(page, 'Export randomisation as CSV')).trim().split('\n');
   const header = csv.findIndex((l) => !l.startsWith('# '));
   expect(csv.slice(0, header)).toEqual(expect.arrayContaining([`# model: ${manifest.final}`, '# mode: cascading']));

@@ -59,7 +59,10 @@ function srop(args: string[], cwd: string): string[] {
 
 async function exportCsv(page: Page): Promise<string[]> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SROPs as CSV' }).click()]);
-  return readFileSync(await download.path(), 'utf8').trim().split('\n');
+  // The provenance lines (`# key: value`) first, then the table.
+  const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  expect(lines[0]).toMatch(/^# app: SROP lab /);
+  return lines.filter((l) => !l.startsWith('# '));
 }
 
 async function waitDone(page: Page, side: 'A' | 'B', layers: number) {
@@ -143,7 +146,7 @@ test('a model and an image through the UI: the exported SROPs equal srop on feat
   const dir = mkdtempSync(join(tmpdir(), 'srop-live-'));
   writeFileSync(join(dir, 'live.npz'), zipSync(Object.fromEntries(RELUS.map((name) => [`${name}.npy`, float32Npy(outputs.get(name)!.data, outputs.get(name)!.dims)])), { level: 0 }));
   const command = srop(['--layout', 'nchw', 'live.npz'], dir);
-  expect(csv[0]).toBe(`side,${command[0]}`);
+  expect(csv[0]).toBe(`side,${command[0]},tensor`);
   const liveRows = csv.slice(1).filter((l) => l.startsWith('A,')).map((l) => l.slice(2));
   expectSameSrops(liveRows, command.slice(1), 1e-6);
 });
@@ -163,7 +166,13 @@ test('a PyTorch export: the live path and the forward-hook activations give the 
   await waitDone(page, 'B', 4);
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(4);
   const csv = await exportCsv(page);
-  const side = (s: string) => csv.slice(1).filter((l) => l.startsWith(`${s},`)).map((l) => l.slice(2));
+  // A's live maps are shown by their module paths (stem.relu), B's hook dump by its member names
+  // (the tensor names): the table pairs them (4 rows above); the rows are compared by tensor name.
+  await expect(page.getByTestId('comparison-table').locator('tr[data-layer="stem.relu"]')).toHaveCount(1);
+  const side = (s: string) => csv.slice(1).filter((l) => l.startsWith(`${s},`)).map((l) => {
+    const fields = l.slice(2).split(',');
+    return [fields[fields.length - 1], ...fields.slice(1)].join(',');
+  });
   const byLayer = (rows: string[]) => [...rows].sort((x, y) => x.split(',')[0].localeCompare(y.split(',')[0]));
   // torch and onnxruntime round differently in the last bits; the SROPs agree to 1e-4.
   expectSameSrops(byLayer(side('A')), byLayer(side('B')), 1e-4);
@@ -261,7 +270,7 @@ test('an RGB model with photos of another size: resized, normalised, top-5 shown
   await expect(page.getByLabel('Input height')).toHaveValue('32');
   await expect(page.getByLabel('Colour')).toHaveValue('3');
   await expect(page.getByLabel('Mean')).toHaveValue('0.485, 0.456, 0.406');
-  // "Photos" far larger than the input (the README screenshot, 1400 x 2098 RGBA) on both sides.
+  // "Photos" far larger than the input (the README screenshot, 1280 px wide and some 3,000 tall) on both sides.
   await page.getByLabel('Input A image').setInputFiles(join(root, 'docs', 'screenshot.png'));
   await dropImage(page, 'pane-B', join(root, 'docs', 'screenshot.png'), 'photo_b.png');
   await waitDone(page, 'A', 5);
@@ -273,7 +282,9 @@ test('an RGB model with photos of another size: resized, normalised, top-5 shown
   await waitDone(page, 'A', 9);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(9);
   const order = await page.getByTestId('overview').locator('.overview-layer').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-layer')));
-  expect(order.slice(0, 5)).toEqual(['/stem/conv/Conv_output_0', '/stem/relu/Relu_output_0', '/block1/conv/Conv_output_0', '/block1/relu/Relu_output_0', '/Add_output_0']);
+  // Each named by its module path (the tensor on hover); the residual Add has no module: its tensor name.
+  expect(order.slice(0, 5)).toEqual(['stem.conv', 'stem.relu', 'block1.conv', 'block1.relu', '/Add_output_0']);
+  await expect(page.getByTestId('overview').locator('[data-layer="stem.relu"] title')).toContainText('tensor /stem/relu/Relu_output_0');
   // "default" puts the group back as it was.
   await page.getByTestId('model-panel').getByRole('group', { name: /^Conv/ }).getByRole('button', { name: 'default' }).click();
   await waitDone(page, 'A', 5);

@@ -31,9 +31,15 @@ function expectCsvClose(got: string[], want: string[], tolerance: number) {
   }
 }
 
+/** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
 async function downloadText(page: Page, button: string): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
+  const text = readFileSync(await download.path(), 'utf8');
+  if (!download.suggestedFilename().endsWith('.csv')) return text;
+  const lines = text.split('\n');
+  const head = lines.findIndex((l) => !l.startsWith('# '));
+  expect(lines.slice(0, head)).toEqual(expect.arrayContaining([expect.stringMatching(/^# app: SROP lab \d/), expect.stringMatching(/^# params: kappa=/), expect.stringMatching(/^# engine: (cpu|gpu)/), expect.stringMatching(/^# input_A: /)]));
+  return lines.slice(head).join('\n');
 }
 
 test('a .pt picked on A and an .h5 dropped on B give the SROPs the command gives for the same arrays in .npz; the HDF5 reader loads only then', async ({ page }) => {
@@ -54,11 +60,15 @@ test('a .pt picked on A and an .h5 dropped on B give the SROPs the command gives
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
   const a = sropCommand(['views.pt.npz']);
   const b = sropCommand(['acts.h5.npz']);
-  expect(csv[0]).toBe(`side,${a[0]}`);
-  expectCsvClose(csv.slice(1), [...a.slice(1).map((l) => `A,${l}`), ...b.slice(1).map((l) => `B,${l}`)], 1e-9);
+  expect(csv[0]).toBe(`side,${a[0]},tensor`);
+  // The same rows, each naming its own file (the last column): the .pt and .h5, not their twins.
+  const own = (lines: string[], twin: string) => lines.map((l) => l.replace(new RegExp(`,${twin.replaceAll('.', '\\.')}$`), `,${twin.replace(/\.npz$/, '')}`));
+  // and the full tensor name last: for a file's layer, its name in the file.
+  const withTensor = (l: string) => `${l},${l.split(',')[0]}`;
+  expectCsvClose(csv.slice(1), [...own(a.slice(1), 'views.pt.npz').map((l) => `A,${withTensor(l)}`), ...own(b.slice(1), 'acts.h5.npz').map((l) => `B,${withTensor(l)}`)], 1e-9);
   // and the command reads the .pt and the .h5 themselves the same way
-  expect(sropCommand(['views.pt'])).toEqual(a);
-  expect(sropCommand(['acts.h5'])).toEqual(b);
+  expect(sropCommand(['views.pt'])).toEqual([a[0], ...own(a.slice(1), 'views.pt.npz')]);
+  expect(sropCommand(['acts.h5'])).toEqual([b[0], ...own(b.slice(1), 'acts.h5.npz')]);
 });
 
 test('bad entries of a .pt and an .h5 are one line each, the good ones load; a damaged HDF5 chunk names its dataset', async ({ page }) => {

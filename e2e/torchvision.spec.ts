@@ -90,13 +90,19 @@ async function checkAgainstTorch(page: Page, m: ExportedModel) {
   await expect(page.locator('.candidates summary')).toContainText(`Feature maps: ${expected.length} of `);
   await page.getByLabel('Input A image').setInputFiles(m.input);
   await waitDone(page, expected.length);
-  const csv = await exportCsv(page);
+  const csv = (await exportCsv(page)).filter((l) => !l.startsWith('# '));
+  // The page names each feature map by its module path (layer) and keeps the full tensor name (last column).
+  const tensorColumn = csv[0].split(',').indexOf('tensor') - 1;
   const rows = csv.slice(1).filter((l) => l.startsWith('A,')).map((l) => l.slice(2));
-  const chosen = [...new Set(rows.map((r) => r.split(',')[0]))];
+  const layers = [...new Set(rows.map((r) => r.split(',')[0]))];
+  const chosen = [...new Set(rows.map((r) => r.split(',')[tensorColumn]))];
   expect(chosen).toHaveLength(expected.length);
+  expect(layers).toHaveLength(expected.length);
+  // Those names are PyTorch's own names for the modules its forward hooks caught.
+  expect(layers).toEqual(expected.map((r) => r.module));
   // The pane lists them in the same (network) order.
   await expect(page.getByTestId('pane-A').locator('table.layers tbody tr')).toHaveCount(expected.length);
-  expect(await page.getByTestId('pane-A').locator('table.layers tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-layer')))).toEqual(chosen);
+  expect(await page.getByTestId('pane-A').locator('table.layers tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-layer')))).toEqual(layers);
 
   // The page's tensors, computed again in Node (onnxruntime-web, WASM), are PyTorch's, one for one,
   // in PyTorch's execution order.
@@ -113,7 +119,7 @@ async function checkAgainstTorch(page: Page, m: ExportedModel) {
   // The same maps as PyTorch's [N, C, H, W] tensors: the command on them gives the page's SROPs,
   // map for map (so the page read each tensor in the right layout).
   const dir = mkdtempSync(join(tmpdir(), 'srop-torchvision-'));
-  writeFileSync(join(dir, 'torch.npz'), zipSync(Object.fromEntries(chosen.map((name, i) => [`${name}.npy`, float32Npy(tensors.get(expected[i].member)!, expected[i].shape)])), { level: 0 }));
+  writeFileSync(join(dir, 'torch.npz'), zipSync(Object.fromEntries(layers.map((name, i) => [`${name}.npy`, float32Npy(tensors.get(expected[i].member)!, expected[i].shape)])), { level: 0 }));
   const command = execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), '--backend', 'cpu', '--layout', 'nchw', 'torch.npz'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n').slice(1);
   expect(rows.length).toBe(command.length);
   let worst = 0;
@@ -125,7 +131,7 @@ async function checkAgainstTorch(page: Page, m: ExportedModel) {
   }
   // onnxruntime and PyTorch round differently in the last bits.
   expect(worst).toBeLessThan(2e-3);
-  return { chosen, expected };
+  return { chosen, layers, expected };
 }
 
 test('MobileNetV3-small (opset 13): Hardswish outputs and residual Adds chosen, never a HardSigmoid gate or a 1 x 1 map; a ticked 1 x 1 map is marked and shows its value', async ({ page }) => {
@@ -146,9 +152,11 @@ test('MobileNetV3-small (opset 13): Hardswish outputs and residual Adds chosen, 
   await waitDone(page, expected.length + 1);
   // It takes its place in network order: right after the block's first ReLU.
   const order = await page.getByTestId('pane-A').locator('table.layers tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-layer')));
-  expect(order.indexOf(se)).toBe(order.indexOf('/features/features.1/block/block.0/block.0.2/Relu_output_0') + 1);
+  // Shown by its module path, as a hook on that module names it.
+  expect(order.indexOf('features.1.block.1.activation')).toBe(order.indexOf('features.1.block.0.2') + 1);
   // No violin for it in the overview: the mark instead; the layer view says why; the channel view shows the value.
-  const column = page.getByTestId('overview').locator(`.overview-layer[data-layer="${se}"]`);
+  const column = page.getByTestId('overview').locator('.overview-layer[data-layer="features.1.block.1.activation"]');
+  await expect(column.locator('title')).toContainText(`tensor ${se}`);
   await expect(column.locator('[data-single-pixel]')).toHaveText('1 x 1: SROP is kappa by construction');
   await expect(column.locator('path')).toHaveCount(0);
   await column.click();

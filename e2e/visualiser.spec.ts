@@ -38,9 +38,15 @@ function expectCsvClose(got: string[], want: string[], tolerance: number, skip: 
   }
 }
 
+/** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
 async function downloadText(page: Page, button: string): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
+  const text = readFileSync(await download.path(), 'utf8');
+  if (!download.suggestedFilename().endsWith('.csv')) return text;
+  const lines = text.split('\n');
+  const head = lines.findIndex((l) => !l.startsWith('# '));
+  expect(lines.slice(0, head)).toEqual(expect.arrayContaining([expect.stringMatching(/^# app: SROP lab \d/), expect.stringMatching(/^# params: kappa=/), expect.stringMatching(/^# engine: (cpu|gpu)/), expect.stringMatching(/^# input_A: /)]));
+  return lines.slice(head).join('\n');
 }
 
 test('load A by the labelled picker and B by a drop (another format), GPU engine forced; every layer shows; CSV exports match the srop command', async ({ page, baseURL }) => {
@@ -70,8 +76,10 @@ test('load A by the labelled picker and B by a drop (another format), GPU engine
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
   const a = sropCommand(['a.npz', 'a_only.npy']);
   const b = sropCommand(['b_nhwc.safetensors']);
-  expect(csv[0]).toBe(`side,${a[0]}`);
-  expectCsvClose(csv.slice(1), [...a.slice(1).map((l) => `A,${l}`), ...b.slice(1).map((l) => `B,${l}`)], 1e-3, [7]);
+  // The page's rows end with the full tensor name: for a file's layer, its name in the file.
+  const withTensor = (l: string) => `${l},${l.split(',')[0]}`;
+  expect(csv[0]).toBe(`side,${a[0]},tensor`);
+  expectCsvClose(csv.slice(1), [...a.slice(1).map((l) => `A,${withTensor(l)}`), ...b.slice(1).map((l) => `B,${withTensor(l)}`)], 1e-3, [7]);
   const comparison = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
   const command = sropCommand(['compare', 'a.npz', 'b_nhwc.safetensors']);
   expect(comparison[0]).toBe(command[0]);
@@ -85,7 +93,7 @@ test('load A by the labelled picker and B by a drop (another format), GPU engine
   await expect(medianA).not.toHaveText(before!);
   await page.getByLabel('dc').selectOption('remove');
   const after = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
-  expectCsvClose(after.slice(1, 40), sropCommand(['--kappa', '0.6', '--dc', 'remove', 'a.npz']).slice(1, 40).map((l) => `A,${l}`), 1e-3, [7]);
+  expectCsvClose(after.slice(1, 40), sropCommand(['--kappa', '0.6', '--dc', 'remove', 'a.npz']).slice(1, 40).map((l) => `A,${withTensor(l)}`), 1e-3, [7]);
 
   expect([...origins]).toEqual([new URL(baseURL!).origin]);
 });
@@ -110,10 +118,10 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   const detail = page.getByTestId('layer-detail');
   await expect(detail).toContainText('Layer conv3');
   await expect(detail.getByTestId('channel-table').locator('tbody tr')).toHaveCount(12);
-  // Sort by change: the column's values come out ordered.
+  // Sort by change: by its size, the largest first, whatever its sign.
   await detail.getByRole('button', { name: /^change/ }).click();
   const changes = (await detail.getByTestId('channel-table').locator('tbody tr td:nth-child(4)').allTextContents()).filter((t) => t !== '–').map(Number);
-  expect(changes).toEqual([...changes].sort((x, y) => y - x));
+  expect(changes.map(Math.abs)).toEqual([...changes].map(Math.abs).sort((x, y) => y - x));
   // A's column is the mean over its 2 inputs, B's is its one input: the heading says so.
   await expect(detail.getByRole('heading', { level: 3, name: /^Channels/ })).toHaveText('Channels (A: batch means of 2 inputs)');
   await detail.getByRole('button', { name: 'Channel 5', exact: true }).click();
@@ -127,9 +135,13 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   const text = readFileSync(await svg.path(), 'utf8');
   expect(text).toMatch(/<image [^>]*href="data:image\/png;base64,/);
   expect(text).toContain('<ellipse');
+  // Its colour scale: log10 power, its ends those of the spectrum drawn.
+  expect(text).toContain('class="colour-scale"');
+  expect(text).toContain('>log10 power</text>');
+  await expect(channel.getByTestId('feature-map-A').locator('.colour-scale')).toHaveCount(1);
   const [png] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-A').getByRole('button', { name: 'PNG' }).click()]);
   // A holds 2 inputs: the file says which one's map it is; B holds one, its names stay as they were.
-  expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5.png');
+  expect(png.suggestedFilename()).toBe('srop-map-conv3-A-i0-c5-a-k0.85.png');
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
   // The map's SROP is marked on its curve (that it lies on it: test/layerRows.test.ts).
   await expect(channel.getByTestId('channel-A').getByTestId('srop-mark-A')).toHaveCount(1);
@@ -141,7 +153,7 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   await expect(channel.getByTestId('channel-A')).toContainText('A: input 1 of 2, channel 5');
   await expect(channel.getByTestId('feature-map-A').locator('image')).not.toHaveAttribute('href', shownBefore!);
   const [svg1] = await Promise.all([page.waitForEvent('download'), spectrum.getByRole('button', { name: 'SVG' }).click()]);
-  expect(svg1.suggestedFilename()).toBe('srop-spectrum-conv3-A-i1-c5.svg');
+  expect(svg1.suggestedFilename()).toBe('srop-spectrum-conv3-A-i1-c5-a-k0.85.svg');
   const text1 = readFileSync(await svg1.path(), 'utf8');
   expect(text1).toContain('<desc>A centred log power spectrum of input 1, channel 5 ');
   // Both axes of the spectrum are titled, in the page and in the export.
@@ -149,9 +161,9 @@ test('drill into a layer and a channel; GPU engine forced (WGSL; SwiftShader whe
   expect(text1).toContain('>ky (bins)</text>');
   await expect(channel.getByTestId('feature-map-A').locator('svg')).toHaveAttribute('aria-label', /A feature map, input 1, channel 5, /);
   const [energy] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('channel-A').locator('figure').filter({ hasText: 'Cumulative ring energy' }).getByRole('button', { name: 'PNG' }).click()]);
-  expect(energy.suggestedFilename()).toBe('srop-energy-conv3-A-i1-c5.png');
+  expect(energy.suggestedFilename()).toBe('srop-energy-conv3-A-i1-c5-a-k0.85.png');
   const [mapB] = await Promise.all([page.waitForEvent('download'), channel.getByTestId('feature-map-B').getByRole('button', { name: 'SVG' }).click()]);
-  expect(mapB.suggestedFilename()).toBe('srop-map-conv3-B-c5.svg');
+  expect(mapB.suggestedFilename()).toBe('srop-map-conv3-B-c5-a-k0.85.svg');
   expect(readFileSync(await mapB.path(), 'utf8')).toContain('<desc>B feature map, channel 5, 16 by 16,');
   // One input picked for the pane: the view follows it, with no picker of its own.
   await page.getByLabel('Input A batch item').selectOption('0');
@@ -229,7 +241,7 @@ test('without WebGPU the CPU engine computes the same views', async ({ page }) =
   await waitIdle(page, 5);
   await expect(page.getByTestId('overview').locator('.overview-layer')).toHaveCount(5);
   const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
-  expect(csv.slice(1)).toEqual(sropCommand(['a.npz']).slice(1).map((l) => `A,${l}`));
+  expect(csv.slice(1)).toEqual(sropCommand(['a.npz']).slice(1).map((l) => `A,${l},${l.split(',')[0]}`));
 });
 
 test('the example loads from the app itself and fills every view', async ({ page }) => {
@@ -249,15 +261,29 @@ test('charts export as SVG and PNG; the keyboard opens a layer', async ({ page }
   await waitIdle(page, 5);
   const overview = page.getByTestId('overview');
   const [svg] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'SVG' }).click()]);
-  expect(svg.suggestedFilename()).toBe('srop-overview.svg');
+  expect(svg.suggestedFilename()).toBe('srop-overview-a-k0.85.svg');
   const text = readFileSync(await svg.path(), 'utf8');
   expect(text).toContain('<svg');
   expect(text).toContain('SROP distributions per layer');
+  // The chart carries the provenance of its numbers.
+  const metadata = JSON.parse(text.match(/<metadata data-format="srop-provenance\+json">([^<]*)<\/metadata>/)![1].replaceAll('&quot;', '"').replaceAll('&amp;', '&'));
+  expect(metadata).toMatchObject({ app: 'SROP lab', params: { kappa: 0.85 }, engine: { backend: 'cpu' }, sides: { A: { files: ['a.npz'], input: 'pooled' } } });
   const [png] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'PNG' }).click()]);
   expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
   await overview.locator('[data-layer=conv2]').focus();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('layer-detail')).toContainText('Layer conv2');
+  // The export carries its A legend, and not the on-screen selection of conv2.
+  await expect(overview.locator('.selection-mark')).toHaveCount(1);
+  const [selectedSvg] = await Promise.all([page.waitForEvent('download'), overview.getByRole('button', { name: 'SVG' }).click()]);
+  const exported = readFileSync(await selectedSvg.path(), 'utf8');
+  expect(exported).toContain('class="side-legend"');
+  expect(exported).toMatch(/class="selection-mark"[^>]*|fill="transparent"[^>]*class="selection-mark"/);
+  expect(exported).not.toMatch(/fill="#eef3fb"/);
+  // Histogram and energy curve: axis titles and the legend.
+  const histogram = page.getByTestId('layer-detail').locator('figure').filter({ hasText: 'Histogram of SROPs' }).locator('svg');
+  await expect(histogram.locator('text').filter({ hasText: /^maps$/ })).toHaveCount(1);
+  await expect(histogram.locator('.side-legend')).toHaveCount(1);
 });
 
 test('a lost GPU device is replaced and every layer recomputed, nothing loaded is lost', async ({ page }) => {
@@ -312,7 +338,12 @@ test('only A loaded: no comparison anywhere; dead and non-finite maps counted ap
   expect((await detail.getByTestId('channel-table').locator('thead th').allTextContents()).map((t) => t.replace(/ [▲▼]$/, ''))).toEqual(['channel', 'SROP A']);
   for (const label of await detail.locator('svg[role=img]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))) {
     expect(label).not.toMatch(/\bB\b/);
-  }
+  }  // A channel without an SROP says why: dead (on hover, the reason) or non-finite.
+  await overview.locator('[data-layer=odd]').click();
+  const cells = detail.getByTestId('channel-table').locator('tbody tr td:nth-child(2)');
+  await expect(cells).toHaveText(['dead', 'dead', 'non-finite', /^\d\.\d{3}$/]);
+  await expect(cells.nth(0).locator('span')).toHaveAttribute('title', /^dead: its map has no spectral energy to roll off/);
+  await expect(cells.nth(2).locator('span')).toHaveAttribute('title', /NaN or infinity/);
 });
 
 test('marks: a layout override re-reads the file; shapes that differ, layers on one side, and same-named layers of two files', async ({ page }) => {
@@ -355,7 +386,7 @@ test('marks: a layout override re-reads the file; shapes that differ, layers on 
   await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('Layer conv5 (b_nhwc.safetensors)');
   await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 2', exact: true }).click();
   const [map] = await Promise.all([page.waitForEvent('download'), page.getByTestId('feature-map-B').getByRole('button', { name: 'PNG' }).click()]);
-  expect(map.suggestedFilename()).toBe('srop-map-conv5 (b_nhwc.safetensors)-B-c2.png');
+  expect(map.suggestedFilename()).toBe('srop-map-conv5 (b_nhwc.safetensors)-B-c2-a-k0.85.png');
 });
 
 test('progress bar, Cancel and Resume during a load', async ({ page }) => {
@@ -417,8 +448,12 @@ test('JSON export, and the kappa slider and field agree', async ({ page }) => {
   await field.press('Enter');
   await expect(slider).toHaveValue('0.6');
 
-  const json = JSON.parse(await downloadText(page, 'Export JSON'));
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  expect(jsonDownload.suggestedFilename()).toBe('srop-summary-a-k0.6.json');
+  const json = JSON.parse(readFileSync(await jsonDownload.path(), 'utf8'));
   expect(json.params).toEqual({ kappa: 0.6, dc: 'keep', domain: 'disc', interpolate: true });
+  expect(json.provenance).toMatchObject({ app: 'SROP lab', params: json.params, sides: { A: { files: ['a.npz'] }, B: { files: ['b.npz'] } } });
+  expect(json.provenance.engine.backend).toMatch(/^(cpu|gpu)$/);
   expect(json.A.map((l: { layer: string }) => l.layer)).toEqual(LAYERS);
   expect(json.B.map((l: { name: string }) => l.name)).toEqual(LAYERS);
   expect(json.shown.map((r: { layer: string; match: string }) => [r.layer, r.match])).toEqual(LAYERS.map((l) => [l, 'both'])); // batches of 2 and 1: the same maps

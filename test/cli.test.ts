@@ -83,7 +83,15 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
       expect(out.code, out.stderr).toBe(0);
       expect(out.stderr).toContain('srop: backend cpu');
       const rows = parseCsv(out.stdout);
-      expect(Object.keys(rows[0])).toEqual(['layer', 'input', 'channel', 'height', 'width', 'srop', 'ring', 'energy', 'status']);
+      expect(Object.keys(rows[0])).toEqual(['layer', 'input', 'channel', 'height', 'width', 'srop', 'ring', 'energy', 'status', 'file']);
+      // Each row names its file: the same layer name in two files stays distinguishable.
+      expect(rows.slice(0, 11).every((r) => r.file === 'a.npz')).toBe(true);
+      expect(rows.slice(11).every((r) => r.file === 'c.npy')).toBe(true);
+      // One layout line per file (a.npz has two layers), no native-library noise.
+      const layoutLines = out.stderr.split('\n').filter((l) => /: layout /.test(l));
+      expect(layoutLines).toHaveLength(2);
+      expect(layoutLines[0]).toMatch(/^srop: a\.npz: layout nchw for 2 layers \(conv1: .*--verbose for every layer\)$/);
+      expect(out.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
       checkRows(rows.slice(0, 2 * 3 + 5), 'a.npz', ['conv1', 'block.relu'], i, 1e-9, true);
       checkRows(rows.slice(11), 'c.npy', ['c'], i, 1e-9, true);
       // input and channel are 0-based, in N-major order
@@ -139,11 +147,36 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     }
   });
 
+  it('--verbose gives one layout line per layer, with its reason', () => {
+    const out = srop(['--backend', 'cpu', '--verbose', 'a.npz']);
+    expect(out.code, out.stderr).toBe(0);
+    const layoutLines = out.stderr.split('\n').filter((l) => /: layout /.test(l));
+    expect(layoutLines.map((l) => l.split(': ')[2])).toEqual(['conv1', 'block.relu']);
+  });
+
+  it('--backend auto and gpu: no native-library noise on stderr (XDG_RUNTIME_DIR, Dawn\'s adapter warnings), only srop: lines', () => {
+    for (const backend of ['auto', 'gpu']) {
+      // Without a Vulkan driver chosen, Dawn meets whatever this machine has (and may warn about it).
+      const out = srop(['--backend', backend, 'c.npy'], { XDG_RUNTIME_DIR: '', VK_ICD_FILENAMES: '' });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).not.toMatch(/XDG_RUNTIME_DIR|While initializing|InitializeImpl/);
+      expect(out.stderr.trim().split('\n').every((l) => l.startsWith('srop: ')), out.stderr).toBe(true);
+      expect(out.stdout.split('\n')[0]).toBe('layer,input,channel,height,width,srop,ring,energy,status,file');
+    }
+    // A bad file still exits 2 through the launcher, its line kept.
+    const bad = srop(['--backend', 'auto', 'missing.npy', 'c.npy']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^srop: missing\.npy: /m);
+  });
+
   it('JSON output has params, backend, adapter and per-layer srop/ring/status/summary', () => {
     const out = srop(['--backend', 'cpu', '--format', 'json', 'a.npz']);
     expect(out.code, out.stderr).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json.params).toEqual({ kappa: 0.85, dc: 'keep', domain: 'disc', interpolate: true });
+    expect(json.app).toBe('SROP lab');
+    expect(json.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    expect(json.files).toEqual(['a.npz']);
     expect(json.backend).toBe('cpu');
     expect(json.adapter).toBeNull();
     expect(json.layers.map((l: { name: string }) => l.name)).toEqual(['conv1', 'block.relu']);

@@ -245,3 +245,53 @@ describe('lab exports', () => {
     expect(occ.length - occHeader - 1).toBe(lab.state.occlusion!.positions.length);
   });
 });
+
+describe('occlusion at any input size', () => {
+  it('defaults scaled to the input: a 224-px model runs a few hundred positions, the 28-px demo 169', async () => {
+    const { occlusionDefaults, occlusionGrid } = await import('../src/analysis/lab');
+    const big = occlusionDefaults(224, 224);
+    expect(big).toEqual({ patch: 28, stride: 14, positions: 225 });
+    expect(big.positions).toBeLessThanOrEqual(400);
+    expect(occlusionGrid(224, 224, 6, 2).length).toBe(12_100); // the old fixed default
+    expect(occlusionDefaults(28, 28)).toEqual({ patch: 4, stride: 2, positions: 169 });
+    // Awkward sizes: a wide input, a tiny one.
+    const wide = occlusionDefaults(517, 97);
+    expect(wide.patch).toBe(12);
+    expect(wide.stride).toBe(6);
+    expect(wide.positions).toBeLessThanOrEqual(1500);
+    expect(occlusionDefaults(3, 3)).toMatchObject({ patch: 2, stride: 1, positions: 4 });
+  });
+
+  it('the layers a lab chart draws by default: a few, spread from the first to the last', async () => {
+    const { defaultLayers } = await import('../src/analysis/lab');
+    const layers = Array.from({ length: 17 }, (_, i) => `l${i}`);
+    expect(defaultLayers(layers)).toEqual(['l0', 'l5', 'l11', 'l16']);
+    expect(defaultLayers(['a', 'b'])).toEqual(['a', 'b']);
+  });
+
+  it('Cancel keeps the positions done, marked partial, in the view and the CSV', async () => {
+    const { model, lab } = await demoStores();
+    let cancelled = false;
+    lab.subscribe(() => {
+      if (!cancelled && lab.state.running === 'occlusion' && lab.state.progress.done >= 2) {
+        cancelled = true;
+        lab.cancel();
+      }
+    });
+    await lab.runOcclusion({ patch: 4, stride: 2, fill: 'zero' });
+    const result = lab.state.occlusion!;
+    expect(result).not.toBeNull();
+    expect(result.partial).not.toBeNull();
+    expect(result.partial!.total).toBe(169);
+    expect(result.partial!.done).toBeLessThan(169);
+    expect(result.positions).toHaveLength(result.partial!.done);
+    expect(result.sropChange).toHaveLength(result.partial!.done);
+    expect(result.probabilityDrop).toHaveLength(result.partial!.done);
+    expect(lab.state.error).toBeNull();
+    expect(occlusionCsv(result, DEFAULT_PARAMS)).toContain(`# partial: ${result.partial!.done} of 169 positions (cancelled)`);
+    // A complete run is not partial.
+    await lab.runOcclusion({ patch: 14, stride: 14, fill: 'zero' });
+    expect(lab.state.occlusion!.partial).toBeNull();
+    expect(model.state.model).not.toBeNull();
+  });
+});

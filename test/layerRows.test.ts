@@ -265,9 +265,11 @@ describe('cumulative ring energy and channels', () => {
     expect(channelValuesNote('B', b, 1)).toBe('B: input 1 of 2');
     expect(channelValuesNote('A', await result('one', [1, 4, 7, 7], 3), null)).toBeNull();
     expect(channelValuesNote('B', null, null)).toBeNull();
+    // By the size of the change, the largest first, whatever its sign.
     const byChange = sortChannels(rows, 'change', true);
     const changes = byChange.map((r) => r.change).filter((v): v is number => v !== null);
-    expect(changes).toEqual([...changes].sort((x, y) => y - x));
+    expect(changes.map(Math.abs)).toEqual([...changes].map(Math.abs).sort((x, y) => y - x));
+    expect(changes.some((v) => v < 0) && changes.some((v) => v > 0)).toBe(true);
     expect(byChange.slice(changes.length).every((r) => r.change === null)).toBe(true);
   });
 });
@@ -311,8 +313,13 @@ describe('per-map CSV of the page', () => {
     const r = await result('conv', [1, 3, 7, 7], 5);
     const plain = mapsCsvRows(r).trim().split('\n');
     const sided = mapsCsvRows(r, 'B,').trim().split('\n');
-    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status');
+    expect(sideMapsCsvHeader).toBe('side,layer,input,channel,height,width,srop,ring,energy,status,file,tensor');
     expect(sided).toEqual(plain.map((line) => `B,${line}`));
+    // The page's rows end with the full tensor name: the layer's own name for a file's layer, the
+    // tensor for a live feature map shown by its module path.
+    expect(mapsCsvRows(r, 'B,', r.name, { tensorColumn: true }).trim().split('\n')).toEqual(plain.map((line) => `B,${line},conv`));
+    const live = { ...r, name: 'layer1.0.relu_1', tensor: '/layer1/layer1.0/relu_1/Relu_output_0' };
+    expect(mapsCsvRows(live, 'A,', live.name, { tensorColumn: true }).split('\n')[0]).toMatch(/^A,layer1\.0\.relu_1,0,0,.*,\/layer1\/layer1\.0\/relu_1\/Relu_output_0$/);
   });
 });
 
@@ -332,5 +339,36 @@ describe('default focus (where the demo opens the layer and channel views)', () 
     expect(alone.layer).toBe('conv1');
     expect(channelRows(a[0], null, 0, null)[alone.channel].a).not.toBeNull();
     expect(defaultFocus([], null, null)).toBeNull();
+  });
+});
+
+describe('layer rows pair a live map and a dump by either name', () => {
+  it('a module path on A and the tensor name on B make one compared row; unrelated names stay apart', async () => {
+    const liveRelu = { ...(await result('layer1.0.relu_1', [1, 4, 9, 7], 11)), tensor: '/layer1/layer1.0/relu_1/Relu_output_0' };
+    const liveConv = { ...(await result('conv1', [1, 4, 9, 7], 12)), tensor: '/conv1/Conv_output_0' };
+    const dumpRelu = await result('/layer1/layer1.0/relu_1/Relu_output_0', [1, 4, 9, 7], 13);
+    const dumpOther = await result('fc_in', [1, 4, 9, 7], 14);
+    const rows = layerRows([liveRelu, liveConv], [dumpRelu, dumpOther], null, null, linearGrid(0, 1.5, 32));
+    expect(rows.map((r) => [r.name, r.match])).toEqual([['layer1.0.relu_1', 'both'], ['conv1', 'only-a'], ['fc_in', 'only-b']]);
+    expect(rows[0].comparison).not.toBeNull();
+    expect(rows[0].b!.result).toBe(dumpRelu);
+  });
+});
+
+describe('channels without an SROP say why', () => {
+  it('dead or non-finite, per side, for the input shown or the whole batch', async () => {
+    const { channelNoneReason } = await import('../src/analysis/layerRows');
+    const a = await result('odd', [2, 4, 6, 6], 21);
+    // Channel 1 dead in both inputs, channel 2 non-finite in input 1 and dead in input 0.
+    a.status[1] = 1; a.status[5] = 1; a.srop[1] = NaN; a.srop[5] = NaN;
+    a.status[2] = 1; a.status[6] = 2; a.srop[2] = NaN; a.srop[6] = NaN;
+    const pooled = channelRows(a, null, null, null);
+    expect(pooled[1].noneA).toBe('dead');
+    expect(pooled[2].noneA).toBe('nonfinite');
+    expect(pooled[0].noneA).toBeUndefined();
+    expect(channelRows(a, null, 0, null)[2].noneA).toBe('dead');
+    expect(channelNoneReason('dead', false)).toMatch(/^dead: its map has no spectral energy/);
+    expect(channelNoneReason('dead', true)).toMatch(/^dead: none of its maps in the batch has any spectral energy/);
+    expect(channelNoneReason('nonfinite', false)).toMatch(/NaN or infinity/);
   });
 });

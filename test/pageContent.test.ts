@@ -3,6 +3,7 @@
 // result of a superseded load is dropped and its session released; the demo and the example give
 // way to the user's content; a B made from A follows A; a pane shows one source; a file removed
 // while it is profiled stops; the lab stops when the model changes under it.
+import { occlude, occludeWith, occlusionFill } from '../src/model/preprocess';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -305,6 +306,32 @@ describe('a B made from A follows A', () => {
     expect(model.state.inputs.B?.stale).toBeNull();
     expect(fileNames(workspace, 'B')).toEqual([`${manifest.final} on ring28.png (occluded)`]);
     await workspace.idle();
+  });
+
+  it('the rectangle filled as the lab fills: the image mean, a blurred or noisy copy; recorded in the recipe', async () => {
+    const { model, content } = page();
+    await content.openModel([fileOf(join(publicDir, 'demo', manifest.final))]);
+    await content.openImage('A', { name: 'ring28.png', blob: new Blob(['x']) });
+    const a = model.state.inputs.A!.image!;
+    const rect = { x: 3, y: 6, width: 11, height: 7 };
+    model.setRect(rect);
+    const inside = (x: number, y: number) => x >= 3 && x < 14 && y >= 6 && y < 13;
+    for (const fill of ['mean', 'blur', 'noise', 'zero'] as const) {
+      await model.makeB('occlude', { fill });
+      await model.settled();
+      const b = model.state.inputs.B!;
+      expect(b.recipe).toMatchObject({ kind: 'occlude', rect, fill });
+      const expected = occludeWith(a, rect, fill);
+      expect(Array.from(b.image!.data)).toEqual(Array.from(expected.data));
+      // Outside the rectangle B is A; inside it is the fill.
+      const source = occlusionFill(a, fill);
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
+        const i = (y * 28 + x) * 4;
+        expect(b.image!.data[i], `${fill} at ${x},${y}`).toBe(inside(x, y) ? source.data[i] : a.data[i]);
+      }
+    }
+    // Black is what "zero" was before the fills: the same image as a value-0 occlusion.
+    expect(Array.from(model.state.inputs.B!.image!.data)).toEqual(Array.from(occlude(a, rect, 0).data));
   });
 
   it('a second "Make B from A" while the first runs: the last one is what B shows', async () => {

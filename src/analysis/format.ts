@@ -6,7 +6,8 @@ import type { LayerResult } from './layerResult';
 import type { LayerComparison } from './compare';
 import { inputComparisonJson, type InputComparison, type InputStats } from './inputStats';
 
-export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status';
+/** The per-map columns; `file` (the file read) is last, so that readers of the older columns keep working. */
+export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status,file';
 export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising,inputs_a,inputs_b,test,input_median_delta,p_value,p_holm';
 
 /** A CSV field: quoted when it holds a comma, quote or line break. */
@@ -16,14 +17,19 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The page's per-map export: the command's columns after a `side` column (A or B). */
-export const sideMapsCsvHeader = `side,${mapsCsvHeader}`;
+/**
+ * The page's per-map export: the command's columns after a `side` column (A or B), and the full
+ * `tensor` name last (a live feature map is shown by its module path; a file's layer by its name).
+ */
+export const sideMapsCsvHeader = `side,${mapsCsvHeader},tensor`;
 
 /**
- * Every map's row; `shownAs` names the layer where its pane shows it otherwise (charts.ts
- * displayNames); `firstInput` is added to the input column (`srop run` writes one image at a time).
+ * Every map's row; `shownAs` names the layer where its pane shows it otherwise (layerRows.ts
+ * displayNames). `firstInput` is added to the input column (`srop run` writes one image at a time);
+ * `tensorColumn` appends the full tensor name (the page's CSV).
  */
-export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', shownAs = result.name, firstInput = 0): string {
+export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', shownAs = result.name, options: { firstInput?: number; tensorColumn?: boolean } = {}): string {
+  const { firstInput = 0, tensorColumn = false } = options;
   const [, channels, height, width] = result.shape;
   const name = csvField(shownAs);
   const lines: string[] = [];
@@ -41,6 +47,8 @@ export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', 
         none ? '' : result.ring[m],
         csvField(result.energy[m]),
         STATUS_NAMES[result.status[m]],
+        csvField(result.file),
+        ...(tensorColumn ? [csvField(result.tensor ?? result.name)] : []),
       ].join(','),
     );
   }
@@ -69,6 +77,7 @@ export function layerJson(result: Omit<LayerResult, 'profiles'>) {
   const none = (m: number) => result.status[m] !== 0;
   return {
     name: result.name,
+    ...(result.tensor ? { tensor: result.tensor } : {}),
     file: result.file,
     shape: result.shape,
     layout: result.layout,

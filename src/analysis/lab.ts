@@ -21,6 +21,39 @@ export function occlusionGrid(width: number, height: number, patch: number, stri
   return ys.flatMap((y) => xs.map((x) => ({ x, y })));
 }
 
+/**
+ * Occlusion defaults scaled to the input: a patch of an eighth of the shorter side (at least 2 px)
+ * and a stride of half the patch, so that a run has about 15 x 15 positions whatever the size (a
+ * 224-px model: patch 28, stride 14, 225 positions; the 28-px demo: patch 4, stride 2, 169).
+ */
+export function occlusionDefaults(width: number, height: number): { patch: number; stride: number; positions: number } {
+  const side = Math.max(1, Math.min(width, height));
+  const patch = Math.min(side, Math.max(2, Math.round(side / 8)));
+  const stride = Math.max(1, Math.round(patch / 2));
+  return { patch, stride, positions: occlusionGrid(width, height, patch, stride).length };
+}
+
+/**
+ * Seconds a run of `positions` occluded images will take, from one forward pass of A (`secondsPerRun`)
+ * and the batch the runs go in; null when A has not run yet. Batches pay roughly per image, with the
+ * SROPs of every feature map on top (about a forward pass again: a rough bound, said as such).
+ */
+export function occlusionEstimate(positions: number, secondsPerRun: number | null): number | null {
+  if (secondsPerRun === null || !Number.isFinite(secondsPerRun)) return null;
+  return positions * secondsPerRun * 2;
+}
+
+/**
+ * The layers a lab chart draws by default: `count` of them spread evenly through the network, the
+ * first and the last included (all of them when there are no more).
+ */
+export function defaultLayers(layers: readonly string[], count = 4): string[] {
+  if (layers.length <= count) return [...layers];
+  const picks = new Set<number>();
+  for (let k = 0; k < count; k++) picks.add(Math.round((k * (layers.length - 1)) / (count - 1)));
+  return [...picks].sort((a, b) => a - b).map((i) => layers[i]);
+}
+
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
   const n = a.length;
   if (n < 2 || b.length !== n) return null;

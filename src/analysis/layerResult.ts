@@ -9,6 +9,8 @@ import { layerSummary, type DistributionSummary } from './summary';
 /** SROP, ring, energy and status of every map (map index n * C + c), with the layer's facts. */
 export interface LayerResult extends SropColumns {
   name: string;
+  /** The full tensor name where the page shows a shorter one (a live feature map's module path). */
+  tensor?: string;
   file: string;
   /** [N, C, H, W]. */
   shape: [number, number, number, number];
@@ -26,7 +28,7 @@ export interface LayerResult extends SropColumns {
   summary: DistributionSummary;
 }
 
-export type LayerFacts = Pick<Layer, 'name' | 'file' | 'shape' | 'inputNames'> & { layout?: Layout };
+export type LayerFacts = Pick<Layer, 'name' | 'file' | 'shape' | 'inputNames' | 'tensor'> & { layout?: Layout };
 
 export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: SropParams): LayerResult {
   const [n, c, h, w] = layer.shape;
@@ -37,6 +39,7 @@ export function layerResult(layer: LayerFacts, profiles: RingProfiles, params: S
   return {
     ...srops,
     name: layer.name,
+    ...(layer.tensor && layer.tensor !== layer.name ? { tensor: layer.tensor } : {}),
     file: layer.file,
     shape: [n, c, h, w],
     layout: layer.layout ?? 'nchw',

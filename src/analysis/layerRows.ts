@@ -2,6 +2,7 @@
 // overview and of the comparison table, cumulative ring-energy curves with their quartile band,
 // channel lists, and the centred log power spectrum of one map. Plain numbers in, plain numbers out.
 
+import { matchNames } from '../model/layerNames';
 import type { RingProfiles } from '../engine/types';
 import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
 import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
@@ -204,10 +205,35 @@ export function layerRows(
   };
   const rows: LayerRow[] = [];
   const used = new Set<number>();
+  // B's layer for each of A's: the same name (and occurrence); else, for a layer of one name, one
+  // answering to one of its names (a live map's module path against a dump named by the tensor,
+  // or the reverse: layerNames.ts matchNames).
+  const pairs = new Map<number, number>();
   a.forEach((ra, i) => {
     const j = byKey.get(key(ra.name, namesA[i].occurrence));
+    if (j !== undefined) {
+      pairs.set(i, j);
+      used.add(j);
+    }
+  });
+  if (!single && pairs.size < Math.min(a.length, b.length)) {
+    const byAlias = new Map<string, number>();
+    b.forEach((rb, j) => {
+      if (used.has(j) || namesB[j].occurrence > 0) return;
+      for (const alias of matchNames(rb)) if (!byAlias.has(alias)) byAlias.set(alias, j);
+    });
+    a.forEach((ra, i) => {
+      if (pairs.has(i) || namesA[i].occurrence > 0) return;
+      const j = matchNames(ra).map((alias) => byAlias.get(alias)).find((x) => x !== undefined && !used.has(x));
+      if (j !== undefined) {
+        pairs.set(i, j);
+        used.add(j);
+      }
+    });
+  }
+  a.forEach((ra, i) => {
+    const j = pairs.get(i);
     const rb = j === undefined ? null : b[j];
-    if (j !== undefined) used.add(j);
     const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : sameMaps(ra.shape, rb.shape) ? 'both' : 'shape-differs';
     // A later layer of a name shows its file; when B's file differs, both files.
     const name = !rb || namesA[i].occurrence === 0 || ra.file === rb.file ? namesA[i].name : `${ra.name} (${ra.file} | ${rb.file})`;
@@ -421,6 +447,25 @@ export interface ChannelRow {
   b: number | null;
   /** b - a where both have an SROP. */
   change: number | null;
+  /** Why a side has no value: its maps (the one shown, or every one of the batch) are dead or non-finite. */
+  noneA?: 'dead' | 'nonfinite';
+  noneB?: 'dead' | 'nonfinite';
+}
+
+/** Why a channel has no SROP on a side: nonfinite when any of its maps is, else dead. */
+function channelNone(result: LayerResult, input: number | null, channel: number): 'dead' | 'nonfinite' {
+  const [n, c] = result.shape;
+  const items = input === null ? Array.from({ length: n }, (_, i) => i) : [Math.min(input, n - 1)];
+  return items.some((i) => result.status[i * c + channel] === 2) ? 'nonfinite' : 'dead';
+}
+
+/** The hover text of a channel without an SROP. */
+export function channelNoneReason(none: 'dead' | 'nonfinite', pooled: boolean): string {
+  if (none === 'dead') {
+    const who = pooled ? 'none of its maps in the batch has' : 'its map has no';
+    return `dead: ${who}${pooled ? ' any' : ''} spectral energy to roll off (constant or all zero; with DC removed, a constant map has none)`;
+  }
+  return `non-finite: ${pooled ? 'no map of the batch has an' : 'its map has no'} SROP; a map holds NaN or infinity`;
 }
 
 /** Per channel: the selected input's SROP, or the batch mean when pooled (NaN-free: null). */
@@ -472,14 +517,20 @@ export function channelRows(a: LayerResult | null, b: LayerResult | null, inputA
   for (let c = 0; c < channels; c++) {
     const x = num(va?.[c]);
     const y = num(vb?.[c]);
-    rows.push({ channel: c, a: x, b: y, change: x !== null && y !== null ? y - x : null });
+    rows.push({
+      channel: c, a: x, b: y, change: x !== null && y !== null ? y - x : null,
+      ...(a && va && c < va.length && x === null ? { noneA: channelNone(a, inputA, c) } : {}),
+      ...(b && vb && c < vb.length && y === null ? { noneB: channelNone(b, inputB, c) } : {}),
+    });
   }
   return rows;
 }
 
+/** Channel rows sorted by a column; `change` by its size (the largest change first when descending). */
 export function sortChannels(rows: ChannelRow[], key: ChannelKey, descending: boolean): ChannelRow[] {
+  const value = (r: ChannelRow) => (key === 'change' ? (r.change === null ? null : Math.abs(r.change)) : r[key]);
   return [...rows].sort((x, y) => {
-    const vx = x[key], vy = y[key];
+    const vx = value(x), vy = value(y);
     if (vx === null && vy === null) return x.channel - y.channel;
     if (vx === null) return 1;
     if (vy === null) return -1;

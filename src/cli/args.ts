@@ -18,6 +18,8 @@ export interface CliOptions {
   threads: number | null;
   format: 'csv' | 'json';
   out: string | null;
+  /** Every layer's layout and its reason on stderr (otherwise one line per file). */
+  verbose: boolean;
   help: boolean;
 }
 
@@ -41,7 +43,8 @@ Options:
   --domain disc|full        count only bins inside the Nyquist disc, or every bin (disc)
   --no-interpolate          report the roll-off ring's centre instead of interpolating inside it
   --layout nchw|nhwc|auto   how 4-D and 3-D arrays are laid out; auto guesses and says why on
-                            stderr (auto)
+                            stderr, one line per file (auto)
+  -v, --verbose             one layout line per layer, with its reason
   --backend auto|gpu|cpu    auto: the GPU engine on a hardware WebGPU adapter, the CPU engine when
                             there is none or only a software one; gpu: the GPU engine on any
                             adapter (SwiftShader included), the CPU with a warning when there is
@@ -55,17 +58,17 @@ Options:
   --out <path>              write to a file instead of standard output
   -h, --help                this text
 
-Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status
+Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status,file
   one row per map; input and channel 0-based; srop is the roll-off radius over the Nyquist
   radius (1.0 = Nyquist); ring the roll-off ring; energy the kept spectral energy T; status
-  ok|dead|nonfinite; srop and ring empty when the map has no SROP.
+  ok|dead|nonfinite; srop and ring empty when the map has no SROP; file the file read.
 Output (compare), CSV: layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,
   ks,paired_median_delta,share_rising,inputs_a,inputs_b,test,input_median_delta,p_value,p_holm
   layers matched by name; differences are B - A; dead_a/dead_b count maps with no SROP. The
   first columns pool every map of a side; the last six are across inputs (the batch axis): each
   input is its channels' median SROP; test wilcoxon (paired: same input counts, no --unpaired),
   mann-whitney, or none (fewer than 3 inputs); two-sided p_value, p_holm adjusted over the layers.
-JSON: {"params", "backend", "adapter", "layers": [...]}, see spec/SROP.md section 8.
+JSON: {"app", "version", "params", "backend", "adapter", "files", "layers": [...]}, see spec/SROP.md section 8.
 
 The engine that ran is reported on stderr ("srop: backend ...") and in the JSON output.
 Exit status: 0 on success; 2 for bad options or when any file or layer could not be read (the
@@ -113,6 +116,7 @@ export function parseArgs(argv: string[]): CliOptions {
     threads: null,
     format: 'csv',
     out: null,
+    verbose: false,
     help: false,
   };
   const args = [...argv];
@@ -148,6 +152,10 @@ export function parseArgs(argv: string[]): CliOptions {
       case '-h':
       case '--help':
         options.help = true;
+        break;
+      case '-v':
+      case '--verbose':
+        options.verbose = true;
         break;
       case '--kappa': {
         const text = takesValue();

@@ -3,7 +3,9 @@
 // SwiftShader ICD (Debian's chromium package) gives a software adapter, which only
 // `--backend gpu` asks for (a software adapter is slower than the CPU engine).
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -15,7 +17,39 @@ export interface NodeGpu {
 /** Dawn's GPU objects must outlive their devices: once garbage-collected, the process crashes. */
 const liveGpus: GPU[] = [];
 
+/**
+ * Dawn's Vulkan loader (through libwayland) prints "error: XDG_RUNTIME_DIR is invalid or not set"
+ * to the process's stderr when the variable names no private directory of this user; the command's
+ * stderr is for its own messages. When it is unset or unusable, a private one (mode 0700) is made
+ * in the temporary folder, before Dawn is loaded. Returns the directory in use.
+ */
+export function ensureRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_RUNTIME_DIR && privateDir(env.XDG_RUNTIME_DIR)) return env.XDG_RUNTIME_DIR;
+  // One per user, kept between runs; a fresh one when someone else's or a loose one is in the way.
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  let dir = join(tmpdir(), `srop-runtime-${uid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    // Exists already: checked below.
+  }
+  if (!privateDir(dir)) dir = mkdtempSync(join(tmpdir(), 'srop-runtime-'));
+  env.XDG_RUNTIME_DIR = dir;
+  return dir;
+}
+
+function privateDir(path: string): boolean {
+  try {
+    const info = statSync(path);
+    const own = typeof process.getuid !== 'function' || info.uid === process.getuid();
+    return info.isDirectory() && own && (info.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
 async function firstAdapter(): Promise<NodeGpu | null> {
+  ensureRuntimeDir();
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
   const gpu = webgpu.create([]) as unknown as GPU;

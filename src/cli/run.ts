@@ -12,6 +12,8 @@ import { USAGE, parseArgs, subcommandOf, UsageError, type CliOptions } from './a
 import { compareInputs, withHolm, type InputComparison } from '../analysis/inputStats';
 import { PooledCpuEngine } from '../engine/cpuPool';
 import type { ProfileEngine } from '../engine/types';
+import { APP_NAME, APP_VERSION } from '../version';
+import { matchNames } from '../model/layerNames';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -49,12 +51,59 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
       failures++;
       await write(io.stderr, `srop: ${error.message}\n`);
     }
-    for (const layer of layers) {
-      if (options.layout === 'auto') await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
+    if (options.layout === 'auto') {
+      if (options.verbose) {
+        for (const layer of layers) await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
+      } else if (layers.length > 0) await write(io.stderr, layoutLine(file, layers));
     }
     opened.push({ file, layers, close });
   }
   return { opened, failures };
+}
+
+/**
+ * A's layers paired with B's: by the same name first, then by any name they both answer to (a
+ * tensor name's module path: `/layer1/layer1.0/relu_1/Relu_output_0` and `layer1.0.relu_1`);
+ * each of B's layers is paired once.
+ */
+export function pairLayers(a: string[], b: string[]): Map<string, string> {
+  const pairs = new Map<string, string>();
+  const taken = new Set<string>();
+  const bSet = new Set(b);
+  for (const name of a) {
+    if (bSet.has(name)) {
+      pairs.set(name, name);
+      taken.add(name);
+    }
+  }
+  const byAlias = new Map<string, string>();
+  for (const name of b) {
+    if (taken.has(name)) continue;
+    for (const alias of matchNames({ name })) if (!byAlias.has(alias)) byAlias.set(alias, name);
+  }
+  for (const name of a) {
+    if (pairs.has(name)) continue;
+    const hit = matchNames({ name }).map((alias) => byAlias.get(alias)).find((n) => n !== undefined && !taken.has(n));
+    if (hit !== undefined) {
+      pairs.set(name, hit);
+      taken.add(hit);
+    }
+  }
+  return pairs;
+}
+
+/**
+ * One line per file for the layouts guessed: the layout of each layer counted, with the first
+ * layer's reason (`--verbose` gives every layer's).
+ */
+export function layoutLine(file: string, layers: Layer[]): string {
+  const counts = new Map<string, number>();
+  for (const layer of layers) counts.set(layer.layout, (counts.get(layer.layout) ?? 0) + 1);
+  const plural = (n: number) => `${n} layer${n === 1 ? '' : 's'}`;
+  const parts = [...counts].map(([layout, n]) => `${layout} for ${plural(n)}`);
+  const first = layers[0];
+  const reason = layers.length === 1 ? first.layoutReason : `${first.name}: ${first.layoutReason}${layers.length > 1 ? '; --verbose for every layer' : ''}`;
+  return `srop: ${file}: layout ${parts.join(', ')} (${reason})\n`;
 }
 
 /**
@@ -171,7 +220,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     closeFiles = () => opened.forEach((o) => o.close());
     let failures = openFailures;
     // The engine of the end of the run (a lost device may have replaced the first one).
-    const header = () => ({ params, backend: engines.engine().backend, adapter: engines.engine().adapter });
+    const header = () => ({ app: APP_NAME, version: APP_VERSION, params, backend: engines.engine().backend, adapter: engines.engine().adapter });
 
     if (options.command === 'maps') {
       const jsonLayers: unknown[] = [];
@@ -184,7 +233,7 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
         if (options.format === 'csv') await write(io.stdout, mapsCsvRows(result));
         else jsonLayers.push(layerJson(result));
       }
-      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), layers: jsonLayers }) + '\n');
+      if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), files: options.files, layers: jsonLayers }) + '\n');
       return failures > 0 ? 2 : 0;
     }
 
@@ -221,12 +270,18 @@ export async function writeComparison(a: ComparisonSide, b: ComparisonSide, opti
   const comparisons: LayerComparison[] = [];
   const acrossInputs: InputComparison[] = [];
   const names: Array<{ a?: readonly string[]; b?: readonly string[] }> = [];
+  // B's layer for each of A's: the same name, else one answering to one of its names (the module
+  // path of an exporter's tensor name: a page export against a forward-hook dump).
+  const pairs = pairLayers([...a.results.keys()], [...b.results.keys()]);
+  const pairedB = new Set(pairs.values());
   for (const [name, ra] of a.results) {
-    const rb = b.results.get(name);
-    if (!rb) {
+    const bName = pairs.get(name);
+    const rb = bName === undefined ? undefined : b.results.get(bName);
+    if (!rb || bName === undefined) {
       await write(io.stderr, `srop: layer ${name}: only in A (${a.file}), not compared\n`);
       continue;
     }
+    if (bName !== name) await write(io.stderr, `srop: layer ${name}: compared with B's ${bName} (the same module path)\n`);
     if (!sameMaps(ra.shape, rb.shape)) {
       await write(io.stderr, `srop: layer ${name}: shapes differ, A ${ra.shape.join('x')} and B ${rb.shape.join('x')}${ra.shape[1] === rb.shape[1] ? '' : '; no paired figures'}\n`);
     }
@@ -237,7 +292,7 @@ export async function writeComparison(a: ComparisonSide, b: ComparisonSide, opti
   // Holm's adjustment over the layers compared.
   const inputStats = withHolm(acrossInputs);
   for (const name of b.results.keys()) {
-    if (!a.results.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
+    if (!pairedB.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
   }
   if (options.format === 'csv') {
     await write(io.stdout, compareCsvHeader + '\n' + comparisons.map((c, i) => compareCsvRow(c, inputStats[i])).join(''));

@@ -404,7 +404,7 @@ async function runWith(options: RunOptions, model: LoadedModel, layers: Candidat
     if (options.shard) await write(io.stderr, `srop: shard ${options.shard.index}/${options.shard.count}: images ${first} to ${end - 1} of ${total}\n`);
     if (common.format === 'csv') await write(io.stdout, mapsCsvHeader + '\n');
     const outcome = await measure(listA.images, first, end, { ...ctx, keepProfiles: false, label: '' }, async (input, results) => {
-      if (common.format === 'csv') await write(io.stdout, results.map((r) => mapsCsvRows(r, '', r.name, input)).join(''));
+      if (common.format === 'csv') await write(io.stdout, results.map((r) => mapsCsvRows(r, '', r.name, { firstInput: input })).join(''));
     });
     failures += outcome.failed.length;
     if (common.format === 'json') {

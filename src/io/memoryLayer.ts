@@ -13,7 +13,7 @@ export interface MemoryTensor {
  * A live feature map as a layer, read from memory: NCHW as the runtime returns a convolution's
  * output, or channels-last ([N, H, W, C], each map gathered) where the graph says so.
  */
-export function memoryLayer(name: string, file: string, tensor: MemoryTensor, layout: Layout = 'nchw', layoutReason = 'model output'): Layer {
+export function memoryLayer(name: string, file: string, tensor: MemoryTensor, layout: Layout = 'nchw', layoutReason = 'model output', tensorName?: string): Layer {
   const [n, a, b, d] = tensor.dims;
   const shape: [number, number, number, number] = layout === 'nhwc' ? [n, d, a, b] : [n, a, b, d];
   const [, c, h, w] = shape;
@@ -21,6 +21,7 @@ export function memoryLayer(name: string, file: string, tensor: MemoryTensor, la
   const data = tensor.data;
   return {
     name,
+    ...(tensorName && tensorName !== name ? { tensor: tensorName } : {}),
     file,
     shape,
     storedShape: [...tensor.dims],

@@ -8,6 +8,8 @@ export type LayoutChoice = Layout | 'auto';
 export interface Layer {
   /** Layer name: the npz member or safetensors tensor name, or the .npy file's base name. */
   name: string;
+  /** The full tensor name, where `name` is a shorter one (a live feature map named by its module path). */
+  tensor?: string;
   /** The file it came from (its name, as the user gave it). */
   file: string;
   /** Shape normalised to [N, C, H, W]. */

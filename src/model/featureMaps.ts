@@ -34,8 +34,14 @@ export const ROLES: ReadonlyArray<{ role: Role; label: string }> = [
 export type GraphLayout = 'nchw' | 'nhwc' | null;
 
 export interface TensorCandidate {
-  /** Tensor name (what the feature map is called in the page and the exports). */
+  /** Tensor name (the full name: shown on hover and written beside the short name in the exports). */
   tensor: string;
+  /**
+   * What the page calls the feature map: the module path the exporter wrote into the node name
+   * (`layer1.0.relu_1`), unique within the model, else the tensor name (layerNames.ts). Set by
+   * parseModel; absent on candidates made by analyseGraph alone.
+   */
+  label?: string;
   node: string;
   opType: string;
   role: Role;

@@ -20,6 +20,7 @@ export declare namespace onnx {
 }
 
 import { analyseGraph, spatialSize, topologicalOrder, type TensorCandidate } from './featureMaps';
+import { shortNames } from './layerNames';
 
 export const ELEM_FLOAT = 1;
 const ELEM_INT64 = 7;
@@ -134,7 +135,9 @@ export function parseModel(bytes: Uint8Array, fileName: string): ParsedModel {
   if (inputs.length === 0) throw new ModelError(fileName, 'the graph has no inputs');
   const outputs = (graph.output ?? []).map((o) => o.name ?? '');
   const types = elementTypes(graph);
-  const floatTensors = analyseGraph(graph, types, new Set(inputs.map((i) => i.name)));
+  const found = analyseGraph(graph, types, new Set(inputs.map((i) => i.name)));
+  const short = shortNames(found);
+  const floatTensors = found.map((c) => ({ ...c, label: short.get(c.tensor) ?? c.tensor }));
   const labelsText = model.metadataProps?.find((p) => p.key === 'labels')?.value;
   let labels: string[] | null = null;
   if (labelsText) {

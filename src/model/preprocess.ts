@@ -216,3 +216,23 @@ export function rectOn(rect: Rect, from: { width: number; height: number }, to: 
   const sx = to.width / from.width, sy = to.height / from.height;
   return { x: rect.x * sx, y: rect.y * sy, width: rect.width * sx, height: rect.height * sy };
 }
+
+/**
+ * A copy with the rectangle filled the way the lab fills its patches: black (`zero`), the image's
+ * mean colour, a blurred or a noisy copy of the image (occlusionFill).
+ */
+export function occludeWith(image: RgbaImage, rect: Rect, fill: OcclusionFill): RgbaImage {
+  const source = occlusionFill(image, fill);
+  const data = new Uint8ClampedArray(image.data);
+  const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
+  const x1 = Math.min(image.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(image.height, Math.ceil(rect.y + rect.height));
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * image.width + x) * 4;
+      data[i] = source.data[i];
+      data[i + 1] = source.data[i + 1];
+      data[i + 2] = source.data[i + 2];
+    }
+  }
+  return { ...image, data };
+}

@@ -41,6 +41,8 @@ export interface OcclusionResult {
   width: number;
   height: number;
   batch: number;
+  /** A run cancelled part way: the positions done (in grid order) of the grid's total; null when complete. */
+  partial: { done: number; total: number } | null;
 }
 
 export interface RandomisationStep {
@@ -268,6 +270,17 @@ export class LabStore extends Store<LabState> {
         const sropChange: number[] = [];
         const probabilityDrop: number[] = [];
         const summed = options.summed?.length ? options.summed.filter((l) => layers.includes(l)) : layers;
+        const publish = (done: number) => this.set({
+          occlusion: {
+            model: parsed.fileName, image: imageName, patch: options.patch, stride: options.stride, fill: options.fill, layers, summed,
+            predictedClass: predicted, positions: positions.slice(0, done), perLayer, sropChange, probabilityDrop,
+            pearson: baseProb ? pearson(sropChange, probabilityDrop) : null,
+            spearman: baseProb ? spearman(sropChange, probabilityDrop) : null,
+            width: p.width, height: p.height, batch,
+            partial: done < positions.length ? { done, total: positions.length } : null,
+          },
+        });
+        try {
         for (let start = 0; start < positions.length; start += batch) {
           const group = positions.slice(start, start + batch);
           const input = new Float32Array(group.length * size);
@@ -291,15 +304,12 @@ export class LabStore extends Store<LabState> {
           });
           this.tick(Math.min(positions.length, start + batch), positions.length);
         }
-        this.set({
-          occlusion: {
-            model: parsed.fileName, image: imageName, patch: options.patch, stride: options.stride, fill: options.fill, layers, summed,
-            predictedClass: predicted, positions, perLayer, sropChange, probabilityDrop,
-            pearson: baseProb ? pearson(sropChange, probabilityDrop) : null,
-            spearman: baseProb ? spearman(sropChange, probabilityDrop) : null,
-            width: p.width, height: p.height, batch,
-          },
-        });
+        } catch (error) {
+          // The user's Cancel keeps what was done, marked partial; a change of model or image does not.
+          if (error instanceof Cancelled && !this.stopReason && sropChange.length > 0) publish(sropChange.length);
+          throw error;
+        }
+        publish(positions.length);
       } finally {
         await session.release();
       }

@@ -8,7 +8,7 @@ import { guessLayout } from '../io/layout';
 import { withShape, type Candidate } from '../model/candidates';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { addNoise, blank, blur, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectOn, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { addNoise, blank, blur, occludeWith, type OcclusionFill, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectOn, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 export { ROLES } from '../model/onnxGraph';
 import { classVectorOf, classVectorsOf, topFive, type Prediction } from '../analysis/classes';
@@ -16,6 +16,7 @@ import { memoryLayer, nhwcToNchw, streamedLayer, type LayerStream, type MemoryTe
 import type { SideName, Workspace } from './workspace';
 import { Latest, Superseded } from './latest';
 import { Store } from './store';
+import { sha256Hex } from '../numeric/sha256';
 
 /** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
 export type Origin = 'user' | 'demo';
@@ -35,6 +36,11 @@ export interface BRecipe {
   sigma: number | null;
   /** The fill value of an occlusion or a blank. */
   value: number;
+  /**
+   * What fills an occluded rectangle (the lab's fills): black (`zero`, the same as value 0), the
+   * image's mean colour, a blurred or a noisy copy. Absent: `value` grey.
+   */
+  fill?: OcclusionFill;
   /** A's input it was made from: its name and id. */
   from: string;
   fromId: number;
@@ -76,7 +82,7 @@ export interface SideInput {
 export type ProviderChoice = 'auto' | ModelProvider;
 
 export interface ModelState {
-  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string; origin: Origin } | null;
+  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string; origin: Origin; /** SHA-256 of the model file's bytes, and their count (for the exports' provenance). */ sha256: string; bytes: number } | null;
   /** The model file being loaded (the views show `model` until it has loaded), or null. */
   loading: string | null;
   candidates: Candidate[];
@@ -264,7 +270,7 @@ export class ModelStore extends Store<ModelState> {
       }
       this.liveLayout = 'auto';
       this.set({
-        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin },
+        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin, sha256: sha256Hex(bytes), bytes: bytes.length },
         candidates,
         defaults: defaultSelection(candidates),
         selected: defaultSelection(candidates),
@@ -554,7 +560,10 @@ export class ModelStore extends Store<ModelState> {
     if (recipe.kind === 'occlude' && (!recipe.rect || recipe.fromId !== a.id)) return null;
     const word = CHANGE_WORDS[recipe.kind];
     const change = (base: RgbaImage, i: number): RgbaImage => {
-      if (recipe.kind === 'occlude') return occlude(base, rectOn(recipe.rect!, recipe.on ?? base, base), recipe.value);
+      if (recipe.kind === 'occlude') {
+        const rect = rectOn(recipe.rect!, recipe.on ?? base, base);
+        return recipe.fill && recipe.fill !== 'zero' ? occludeWith(base, rect, recipe.fill) : occlude(base, rect, recipe.value);
+      }
       if (recipe.kind === 'blur') return blur(base, recipe.sigma ?? 1.5);
       if (recipe.kind === 'noise') return addNoise(base, recipe.sigma ?? 40, 7 + i);
       return blank(base, recipe.value);
@@ -567,7 +576,7 @@ export class ModelStore extends Store<ModelState> {
    * B from A: occluded (the rectangle drawn or typed on A's image), blurred, noisy or blank. B
    * records how it was made, so that it follows A. An occlusion without a rectangle is refused.
    */
-  makeB(kind: BChange, options: { rect?: Rect; on?: { width: number; height: number }; sigma?: number; value?: number; origin?: Origin } = {}): Promise<void> {
+  makeB(kind: BChange, options: { rect?: Rect; on?: { width: number; height: number }; sigma?: number; value?: number; fill?: OcclusionFill; origin?: Origin } = {}): Promise<void> {
     const a = this.state.inputs.A;
     const p = this.state.preprocessing;
     if (a && p && a.items.some((item) => !item.image)) {
@@ -587,7 +596,7 @@ export class ModelStore extends Store<ModelState> {
         return Promise.resolve();
       }
     }
-    const recipe: BRecipe = { kind, rect, on, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, from: a.name, fromId: a.id };
+    const recipe: BRecipe = { kind, rect, on, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, ...(kind === 'occlude' && options.fill ? { fill: options.fill } : {}), from: a.name, fromId: a.id };
     const b = this.derive(recipe, a)!;
     return this.setInput('B', { ...b, origin: options.origin ?? 'user' });
   }
@@ -701,7 +710,7 @@ export class ModelStore extends Store<ModelState> {
           const c = candidates.get(name);
           if (!t || t.dims.length !== 4 || !c) return [];
           const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
-          return [memoryLayer(name, file, t, layout, reason)];
+          return [memoryLayer(c.label ?? name, file, t, layout, reason, name)];
         });
       // The pane offers a layout control only when some chosen tensor's layout is not the graph's.
       const adjustable = selected.some((name) => candidates.has(name) && !candidates.get(name)!.layout);

@@ -18,6 +18,7 @@ import { ModelStore } from './modelStore';
 import { PageContent } from './pageContent';
 import { Store } from './store';
 import { Workspace } from './workspace';
+import { provenanceOf, type Provenance } from './provenance';
 
 /** The engine host as the page sees it: not started yet (null), then its state. */
 export interface EngineState {
@@ -91,6 +92,11 @@ export class Session {
     if (engine instanceof PooledCpuEngine) return `float64, on ${engine.threads} worker${engine.threads === 1 ? '' : 's'} beside the page`;
     if (engine.backend === 'cpu') return "float64, on the page's own thread";
     return this.host?.state.adapter.name ?? '';
+  }
+
+  /** What the exports carry to be reproduced (provenance.ts): parameters, engine, model, preprocessing, sides. */
+  provenance(): Provenance {
+    return provenanceOf(this.workspace.state, this.model.state, this.engine());
   }
 
   setEngineChoice(choice: BackendChoice): Promise<void> {

@@ -13,9 +13,11 @@ import { comparisonCsv, download, sropsCsv, summaryJson } from './exporters';
 import { SIDES, paneResults, type SideName } from '../session/workspace';
 import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
+import { KappaSweepPanel } from './KappaSweep';
 import { LiveInput } from './LiveInput';
 import { useSession, useStore } from './useSession';
 import type { DroppedFile } from './droppedFiles';
+import { exportFileName } from '../session/provenance';
 
 const GRID_POINTS = 64;
 
@@ -116,13 +118,13 @@ export function App() {
         <div className="toolbar">
           <Parameters params={state.params} onChange={(patch) => workspace.setParams(patch)} />
           <div className="exports" role="group" aria-label="Exports">
-            <button type="button" disabled={!resultsA.length && !resultsB.length} onClick={() => download(new Blob([sropsCsv(resultsA, resultsB)], { type: 'text/csv' }), 'srops.csv')}>
+            <button type="button" disabled={!resultsA.length && !resultsB.length} onClick={() => { const p = session.provenance(); download(new Blob([sropsCsv(resultsA, resultsB, p)], { type: 'text/csv' }), exportFileName('srops', p, 'csv')); }}>
               Export SROPs as CSV
             </button>
-            <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => download(new Blob([comparisonCsv(rows)], { type: 'text/csv' }), 'comparison.csv')}>
+            <button type="button" disabled={!rows.some((r) => r.comparison)} onClick={() => { const p = session.provenance(); download(new Blob([comparisonCsv(rows, p)], { type: 'text/csv' }), exportFileName('comparison', p, 'csv')); }}>
               Export comparison as CSV
             </button>
-            <button type="button" disabled={!rows.length} onClick={() => download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs, paired, inputFiles)], { type: 'application/json' }), 'srop-summary.json')}>
+            <button type="button" disabled={!rows.length} onClick={() => { const p = session.provenance(); download(new Blob([summaryJson(state.params, resultsA, resultsB, rows, inputs, p, paired, inputFiles)], { type: 'application/json' }), exportFileName('srop-summary', p, 'json')); }}>
               Export JSON
             </button>
           </div>
@@ -162,8 +164,13 @@ export function App() {
               <Overview rows={rows} grid={grid} yMax={yMax} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} paired={paired} onPaired={setPaired} />}
-            {row && <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />}
-            {row && selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} dc={state.params.dc} />}
+            {hasB && resultsA.length > 0 && rows.some((r) => r.comparison) && <KappaSweepPanel rows={rows} inputs={inputs} params={state.params} />}
+            {row && (
+              <div className="detail-row">
+                <LayerDetail row={row} inputs={inputs} kappa={state.params.kappa} xMax={yMax} channel={selectedChannel} onChannel={setSelectedChannel} />
+                {selectedChannel !== null && <ChannelDetail row={row} channel={selectedChannel} inputs={inputs} kappa={state.params.kappa} dc={state.params.dc} />}
+              </div>
+            )}
             {modelState.model && <Lab lab={lab} model={modelState} />}
           </>
         )}

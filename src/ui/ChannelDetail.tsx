@@ -16,6 +16,16 @@ import type { SideName } from '../session/workspace';
 const PIXELS = 180;
 // left: the tick labels (up to four characters) and the rotated y-axis title beside them.
 const M = { top: 8, right: 10, bottom: 34, left: 50 };
+/** Room right of the raster for its colour scale: the bar, its tick values and its title. */
+const SCALE_ROOM = 78;
+
+/** A raster's colour scale: the values at its ends, the colour map, and what the values are. */
+interface ColourScale {
+  lo: number;
+  hi: number;
+  colour: (t: number) => string;
+  label: string;
+}
 
 /** Values as an image (a PNG data URL, one pixel per value), scaled from lo to hi through `colour`. */
 function raster(values: ArrayLike<number>, height: number, width: number, lo: number, hi: number, colour: (t: number) => string): string {
@@ -48,7 +58,7 @@ function raster(values: ArrayLike<number>, height: number, width: number, lo: nu
  * the image embedded, the axes and any overlay as vectors. `centred`: axes in frequency bins with 0
  * at bin (floor(H/2), floor(W/2)); otherwise in pixels.
  */
-function RasterChart({ title, description, filename, image, height, width, centred, children, testId }: {
+function RasterChart({ title, description, filename, image, height, width, centred, children, testId, scale: colourScale }: {
   title: string;
   description: string;
   filename: string;
@@ -58,6 +68,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
   centred: boolean;
   children?: (place: { cx: number; cy: number; scale: number }) => ReactNode;
   testId: string;
+  scale: ColourScale | null;
 }) {
   const scale = PIXELS / Math.max(height, width);
   const plotW = width * scale, plotH = height * scale;
@@ -68,7 +79,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
   // Whole bins or pixels only, labelled at their centres.
   const ticks = (axis: typeof x, count: number) => axis.ticks(count).filter((t) => Number.isInteger(t) && t < axis.domain()[1]);
   return (
-    <ChartFrame title={title} description={description} filename={filename} width={M.left + plotW + M.right} height={M.top + plotH + M.bottom} testId={testId}>
+    <ChartFrame title={title} description={description} filename={filename} width={M.left + plotW + M.right + SCALE_ROOM} height={M.top + plotH + M.bottom} testId={testId}>
       {image && <image href={image} x={M.left} y={M.top} width={plotW} height={plotH} preserveAspectRatio="none" style={{ imageRendering: 'pixelated' }} />}
       <rect x={M.left} y={M.top} width={plotW} height={plotH} fill="none" stroke={AXIS.colour} strokeWidth={0.5} />
       {ticks(x, 4).map((t) => (
@@ -80,7 +91,27 @@ function RasterChart({ title, description, filename, image, height, width, centr
       <text x={M.left + plotW / 2} y={M.top + plotH + 28} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{centred ? 'kx (bins)' : 'x (pixels)'}</text>
       <text x={12} y={M.top + plotH / 2} transform={`rotate(-90 12 ${M.top + plotH / 2})`} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{centred ? 'ky (bins)' : 'y (pixels)'}</text>
       {children?.({ cx: x(0.5), cy: y(0.5), scale })}
+      {colourScale && <ScaleBar x={M.left + plotW + 10} y={M.top} height={plotH} scale={colourScale} id={`${testId}-scale`} />}
     </ChartFrame>
+  );
+}
+
+/** A vertical colour bar with its values at the ends and the middle, and its title. */
+function ScaleBar({ x, y, height, scale, id }: { x: number; y: number; height: number; scale: ColourScale; id: string }) {
+  const stops = [0, 0.25, 0.5, 0.75, 1];
+  return (
+    <g className="colour-scale" data-lo={scale.lo} data-hi={scale.hi}>
+      <defs>
+        <linearGradient id={id} x1="0" y1="1" x2="0" y2="0">
+          {stops.map((t) => <stop key={t} offset={t} stopColor={scale.colour(t)} />)}
+        </linearGradient>
+      </defs>
+      <rect x={x} y={y} width={10} height={height} fill={`url(#${id})`} stroke="#999" strokeWidth={0.5} />
+      {[0, 0.5, 1].map((t) => (
+        <text key={t} x={x + 13} y={y + (1 - t) * height} dy={t === 1 ? '0.7em' : t === 0 ? '0' : '0.32em'} fontSize={AXIS.font - 2} fill={AXIS.colour}>{formatNumber(scale.lo + t * (scale.hi - scale.lo), Math.abs(scale.hi - scale.lo) < 0.1 ? 4 : 2)}</text>
+      ))}
+      <text transform={`translate(${x + 72} ${y + height / 2}) rotate(-90)`} textAnchor="middle" fontSize={AXIS.font - 1} fill={AXIS.colour}>{scale.label}</text>
+    </g>
   );
 }
 
@@ -91,11 +122,11 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
   const [pooledItem, setPooledItem] = useState(0);
   const item = Math.min(input ?? pooledItem, n - 1);
   const map = item * c + channel;
-  const [mapImage, setMapImage] = useState<string | null>(null);
+  const [mapImage, setMapImage] = useState<{ image: string; lo: number; hi: number } | null>(null);
   /** A 1 x 1 map's one value (shown as a number: as an image it would be one flat square). */
   const [single, setSingle] = useState<number | null>(null);
   const flat = h === 1 && w === 1;
-  const [spectrum, setSpectrum] = useState<{ image: string; backend: string } | null>(null);
+  const [spectrum, setSpectrum] = useState<{ image: string; backend: string; lo: number; hi: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const session = useSession();
   // The spectrum comes from the engine in use: a new engine (device replaced, backend switched) draws it again.
@@ -116,9 +147,11 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
         }
         let lo = Infinity, hi = -Infinity;
         for (const v of got.values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-        setMapImage(raster(got.values, h, w, lo, hi, interpolateGreys));
+        if (!(lo <= hi)) lo = hi = 0;
+        setMapImage({ image: raster(got.values, h, w, lo, hi, interpolateGreys), lo, hi });
         const s = centredLogPower(got.power, h, w, dc);
-        setSpectrum({ image: raster(s.logPower, h, w, Math.max(s.min, s.max - 12), s.max, interpolateViridis), backend: got.backend });
+        const floor = Math.max(s.min, s.max - 12);
+        setSpectrum({ image: raster(s.logPower, h, w, floor, s.max, interpolateViridis), backend: got.backend, lo: floor, hi: s.max });
       })
       .catch((e: unknown) => live && setError((e as Error).message));
     return () => {
@@ -169,11 +202,12 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
           title={`Feature map (${h} x ${w})`}
           description={`${side} feature map, ${which}, ${h} by ${w}, grey scale from its minimum to its maximum`}
           filename={`srop-map-${file}`}
-          image={mapImage}
+          image={mapImage?.image ?? null}
           height={h}
           width={w}
           centred={false}
           testId={`feature-map-${side}`}
+          scale={mapImage && { lo: mapImage.lo, hi: mapImage.hi, colour: interpolateGreys, label: 'activation' }}
         />
         <RasterChart
           title={`Centred log power spectrum, SROP ellipse${spectrum ? ` (${spectrum.backend === 'gpu' ? 'GPU' : 'CPU'} FFT)` : ''}`}
@@ -184,6 +218,7 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
           width={w}
           centred
           testId={`spectrum-${side}`}
+          scale={spectrum && { lo: spectrum.lo, hi: spectrum.hi, colour: interpolateViridis, label: 'log10 power' }}
         >
           {({ cx, cy, scale }) => ellipse && spectrum && (
             <g>

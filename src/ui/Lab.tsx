@@ -1,16 +1,19 @@
 // The sanity-check lab: the paper's experiments on the loaded model and A's image (input, parameters,
 // training, architecture), each with its plots (SVG and PNG) and its numbers (CSV and JSON).
-import { useMemo, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { interpolateViridis, line, scaleLinear, scaleSymlog, area } from 'd3';
 import { layerRows, linearGrid, sropAxisMax } from '../analysis/layerRows';
 import { csvField } from '../analysis/format';
+import { defaultLayers, occlusionDefaults, occlusionEstimate, occlusionGrid } from '../analysis/lab';
 import type { Checkpoint, LabStore, OcclusionFill, OcclusionResult, RandomisationResult, TrainingResult } from '../session/labStore';
 import { checkpointsFrom, parseAccuracyTable } from '../session/labStore';
 import type { ModelState } from '../session/modelStore';
 import { ChartFrame } from './charts/ChartFrame';
 import { Overview } from './charts/Overview';
 import { AXIS, formatNumber } from './charts/theme';
-import { download } from './exporters';
+import { download, withProvenance } from './exporters';
+import { exportFileName } from '../session/provenance';
+import { useSession } from './useSession';
 import { occlusionCsv, randomisationCsv, randomisationJson } from './labExports';
 import { ArchitectureView, useDemoStructures } from './ArchitectureView';
 import { fetchDemoFile } from '../session/demoStructures';
@@ -21,44 +24,101 @@ const layerColour = (i: number) => PALETTE[i % PALETTE.length];
 const dash = (i: number) => (i < PALETTE.length ? undefined : '4 2');
 
 function exportButtons(lab: LabStore, name: string, csv: () => string, json: () => Record<string, unknown>) {
+  return <LabExports lab={lab} name={name} csv={csv} json={json} />;
+}
+
+/** A lab experiment's CSV and JSON, each with the page's provenance and a file name carrying the model and kappa. */
+function LabExports({ lab, name, csv, json }: { lab: LabStore; name: string; csv: () => string; json: () => Record<string, unknown> }) {
+  const session = useSession();
   return (
     <span className="exports">
-      <button type="button" onClick={() => download(new Blob([csv()], { type: 'text/csv' }), `${name}.csv`)}>Export {name} as CSV</button>
-      <button type="button" onClick={() => download(new Blob([JSON.stringify({ ...json(), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), `${name}.json`)}>Export {name} as JSON</button>
+      <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([withProvenance(p, csv())], { type: 'text/csv' }), exportFileName(name, p, 'csv')); }}>Export {name} as CSV</button>
+      <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([JSON.stringify({ provenance: p, ...json(), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), exportFileName(name, p, 'json')); }}>Export {name} as JSON</button>
     </span>
   );
 }
 
-function Heatmap({ title, result, values, filename, image }: { title: string; result: OcclusionResult; values: number[]; filename: string; image: string | null }) {
-  const scale = 10;
+/** Legend text cut at its front to `chars` characters (the end tells layers apart). */
+function legendText(name: string, chars: number): string {
+  return name.length > chars ? `…${name.slice(-(chars - 1))}` : name;
+}
+
+/**
+ * Which layers a lab chart draws: a few spread through the network by default (defaultLayers),
+ * any set the user ticks. Names are the page's short ones (the tensor on hover).
+ */
+function useLayerChoice(layers: string[]): [string[], (next: string[]) => void] {
+  const [chosen, setChosen] = useState<string[] | null>(null);
+  const shown = chosen ? layers.filter((l) => chosen.includes(l)) : defaultLayers(layers);
+  return [shown, setChosen];
+}
+
+function LayerChoice({ layers, shown, onChange, labelOf, testId }: { layers: string[]; shown: string[]; onChange: (next: string[]) => void; labelOf: (tensor: string) => string; testId: string }) {
+  return (
+    <details className="layer-choice" data-testid={testId}>
+      <summary>Layers drawn: {shown.length} of {layers.length}</summary>
+      <button type="button" onClick={() => onChange([...layers])}>all</button>{' '}
+      <button type="button" onClick={() => onChange(defaultLayers(layers))}>a few</button>{' '}
+      <button type="button" onClick={() => onChange([])}>none</button>
+      <div className="candidate-list">
+        {layers.map((l, i) => (
+          <label key={l} className="candidate" title={l}>
+            <input type="checkbox" checked={shown.includes(l)} onChange={(e) => onChange(e.target.checked ? [...shown, l] : shown.filter((x) => x !== l))} />{' '}
+            <span style={{ color: layerColour(i) }}>■</span> {labelOf(l)}
+          </label>
+        ))}
+      </div>
+    </details>
+  );
+}
+
+/** Longest side of a heatmap on screen (px): two sit side by side in a panel. */
+const HEATMAP_SIDE = 320;
+
+function Heatmap({ title, result, values, filename, image, unit }: { title: string; result: OcclusionResult; values: number[]; filename: string; image: string | null; unit: string }) {
+  // Bounded whatever the input size (a 224-px model is drawn at 320 px, the 28-px demo at 10 px per pixel).
+  const scale = Math.min(10, HEATMAP_SIDE / Math.max(result.width, result.height));
   const W = result.width * scale, H = result.height * scale;
   const finite = values.filter((v) => Number.isFinite(v));
-  const lo = Math.min(...finite), hi = Math.max(...finite);
+  const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 0;
   const colour = (v: number) => (Number.isFinite(v) ? interpolateViridis(hi > lo ? (v - lo) / (hi - lo) : 0.5) : '#ccc');
   const cell = Math.max(1, result.stride);
+  const gradient = `heat-${filename}`;
+  const M = { top: 8, bottom: 8 };
+  const barX = W + 12, barW = 12;
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
   return (
-    <ChartFrame title={title} description={`${result.positions.length} patch positions, value from ${formatNumber(lo)} to ${formatNumber(hi)}; bright is high`} filename={filename} width={W + 60} height={H} testId={`heatmap-${filename}`}>
-      {image && <image href={image} width={W} height={H} opacity={0.35} style={{ imageRendering: 'pixelated' }} />}
-      {result.positions.map((p, i) => (
-        <rect
-          key={i}
-          className="heat-cell"
-          x={(p.x + result.patch / 2 - cell / 2) * scale}
-          y={(p.y + result.patch / 2 - cell / 2) * scale}
-          width={cell * scale}
-          height={cell * scale}
-          fill={colour(values[i])}
-          fillOpacity={0.8}
-        >
-          <title>{`patch at (${p.x}, ${p.y}): ${formatNumber(values[i], 4)}`}</title>
-        </rect>
-      ))}
-      {[0, 0.5, 1].map((t) => (
-        <g key={t}>
-          <rect x={W + 10} y={(1 - t) * (H - 14)} width={14} height={14} fill={interpolateViridis(t)} />
-          <text x={W + 28} y={(1 - t) * (H - 14) + 11} fontSize={AXIS.font} fill={AXIS.colour}>{formatNumber(lo + t * (hi - lo), 3)}</text>
-        </g>
-      ))}
+    <ChartFrame title={title} description={`${result.positions.length} patch positions${result.partial ? ` (partial: ${result.partial.done} of ${result.partial.total}, cancelled)` : ''}, ${unit} from ${formatNumber(lo)} to ${formatNumber(hi)}; colour scale beside it, bright is high`} filename={filename} width={W + 86} height={H + M.top + M.bottom} testId={`heatmap-${filename}`}>
+      <g transform={`translate(0 ${M.top})`}>
+        {image && <image href={image} width={W} height={H} opacity={0.35} style={{ imageRendering: 'pixelated' }} preserveAspectRatio="none" />}
+        {result.positions.map((p, i) => (
+          <rect
+            key={i}
+            className="heat-cell"
+            x={(p.x + result.patch / 2 - cell / 2) * scale}
+            y={(p.y + result.patch / 2 - cell / 2) * scale}
+            width={cell * scale}
+            height={cell * scale}
+            fill={colour(values[i])}
+            fillOpacity={0.8}
+          >
+            <title>{`patch at (${p.x}, ${p.y}): ${formatNumber(values[i], 4)}`}</title>
+          </rect>
+        ))}
+        <defs>
+          <linearGradient id={gradient} x1="0" y1="1" x2="0" y2="0">
+            {ticks.map((t) => <stop key={t} offset={t} stopColor={interpolateViridis(t)} />)}
+          </linearGradient>
+        </defs>
+        <rect className="colour-scale" x={barX} y={0} width={barW} height={H} fill={`url(#${gradient})`} stroke="#999" strokeWidth={0.5} />
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={barX + barW} x2={barX + barW + 3} y1={(1 - t) * H} y2={(1 - t) * H} stroke="#666" />
+            <text x={barX + barW + 5} y={(1 - t) * H} dy="0.32em" fontSize={AXIS.font - 1} fill={AXIS.colour}>{formatNumber(lo + t * (hi - lo), 3)}</text>
+          </g>
+        ))}
+        <text transform={`translate(${W + 84} ${H / 2}) rotate(-90)`} textAnchor="middle" fontSize={AXIS.font - 1} fill={AXIS.colour}>{unit}</text>
+      </g>
     </ChartFrame>
   );
 }
@@ -74,8 +134,17 @@ function imageUrl(model: ModelState): string | null {
 }
 
 function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelState; result: OcclusionResult | null }) {
-  const [patch, setPatch] = useState(6);
-  const [stride, setStride] = useState(2);
+  // Defaults scaled to the model's input, set again when the input size changes.
+  const size = { width: model.preprocessing?.width ?? 28, height: model.preprocessing?.height ?? 28 };
+  const defaults = occlusionDefaults(size.width, size.height);
+  const [patch, setPatch] = useState(defaults.patch);
+  const [stride, setStride] = useState(defaults.stride);
+  useEffect(() => {
+    setPatch(defaults.patch);
+    setStride(defaults.stride);
+  }, [size.width, size.height]); // eslint-disable-line react-hooks/exhaustive-deps
+  const planned = occlusionGrid(size.width, size.height, Math.min(patch, Math.min(size.width, size.height)), stride).length;
+  const estimate = occlusionEstimate(planned, model.timings.A);
   const [fill, setFill] = useState<OcclusionFill>('zero');
   const [summed, setSummed] = useState<string[] | null>(null);
   const layers = model.selected;
@@ -100,21 +169,31 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
           layers summed:{' '}
           {layers.map((l) => (
             <label key={l} className="candidate">
-              <input type="checkbox" checked={chosen.includes(l)} onChange={(e) => setSummed(e.target.checked ? [...chosen, l] : chosen.filter((x) => x !== l))} /> {l}
+              <input type="checkbox" checked={chosen.includes(l)} onChange={(e) => setSummed(e.target.checked ? [...chosen, l] : chosen.filter((x) => x !== l))} /> <span title={l}>{model.candidates.find((c) => c.tensor === l)?.label ?? l}</span>
             </label>
           ))}
         </span>
         <button type="button" onClick={() => void lab.runOcclusion({ patch, stride, fill, summed: chosen })}>Run occlusion</button>
+        <span className="hint" data-testid="occlusion-plan" role="status">
+          {planned} positions on the {size.width} x {size.height} input
+          {estimate !== null ? `; about ${estimate < 90 ? `${Math.max(1, Math.round(estimate))} s` : `${Math.round(estimate / 60)} min`} here (one forward pass of A took ${formatNumber(model.timings.A, 3)} s)` : '; the time shows once A has run'}
+          {' '}(defaults: patch {defaults.patch}, stride {defaults.stride}, an eighth of the side and half of that)
+        </span>
       </div>
       {result && (
         <>
+          {result.partial && (
+            <p className="notice" data-testid="occlusion-partial">
+              Partial: cancelled after {result.partial.done} of {result.partial.total} positions; the heatmaps and the exports hold those only.
+            </p>
+          )}
           <p data-testid="occlusion-correlation" role="status">
-            {result.positions.length} positions ({result.batch > 1 ? `batches of ${result.batch}` : 'one image per run'}), predicted class {result.predictedClass}: correlation across positions, Pearson{' '}
+            {result.positions.length} positions{result.partial ? ' (partial)' : ''} ({result.batch > 1 ? `batches of ${result.batch}` : 'one image per run'}), predicted class {result.predictedClass}: correlation across positions, Pearson{' '}
             <strong>{formatNumber(result.pearson)}</strong>, Spearman <strong>{formatNumber(result.spearman)}</strong>
           </p>
           <div className="chart-row">
-            <Heatmap title="SROP change (summed Wasserstein)" result={result} values={result.sropChange} filename="occlusion-srop-change" image={picture} />
-            <Heatmap title="Drop in the predicted class's probability" result={result} values={result.probabilityDrop} filename="occlusion-probability-drop" image={picture} />
+            <Heatmap title="SROP change (summed Wasserstein)" result={result} values={result.sropChange} filename="occlusion-srop-change" image={picture} unit="summed Wasserstein" />
+            <Heatmap title="Drop in the predicted class's probability" result={result} values={result.probabilityDrop} filename="occlusion-probability-drop" image={picture} unit="probability drop" />
           </div>
           {exportButtons(
             lab,
@@ -128,19 +207,22 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
   );
 }
 
-function RandomisationView({ lab, result }: { lab: LabStore; result: RandomisationResult | null }) {
+function RandomisationView({ lab, result, labelOf }: { lab: LabStore; result: RandomisationResult | null; labelOf: (tensor: string) => string }) {
   const [mode, setMode] = useState<'cascading' | 'independent'>('cascading');
+  const [shownLayers, setShownLayers] = useLayerChoice(result?.layers ?? []);
   const [stepIndex, setStepIndex] = useState(0);
   const stepNumber = Math.min(stepIndex, (result?.steps.length ?? 1) - 1) + 1;
   const step = result?.steps[stepNumber - 1] ?? null;
   const rows = useMemo(() => (result && step ? layerRows(result.trained, step.results, null, null, linearGrid(0, 1.5, 64)) : []), [result, step]);
-  const W = 580, H = 240, M = { top: 12, right: 150, bottom: 60, left: 70 };
+  const W = 620, M = { top: 12, right: 160, bottom: 60, left: 70 };
+  // Tall enough for the legend of the layers drawn.
+  const H = Math.max(240, M.top + 13 * shownLayers.length + 8);
   const chart = result && (() => {
     const x = scaleLinear().domain([0, Math.max(1, result.steps.length - 1)]).range([M.left, W - M.right]);
     const top = Math.max(1e-6, ...result.steps.flatMap((s) => s.distance.map((d) => d ?? 0)));
     const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
     return (
-      <ChartFrame title={`Per-layer SROP change against the randomisation step (${result.mode})`} description={`Wasserstein distance of each feature layer's SROPs to the trained model's, for ${result.steps.length} steps`} filename="randomisation-summary" width={W} height={H} testId="randomisation-summary">
+      <ChartFrame title={`Per-layer SROP change against the randomisation step (${result.mode})`} description={`Wasserstein distance of the SROPs of ${shownLayers.length} of ${result.layers.length} feature layers to the trained model's, for ${result.steps.length} steps`} filename="randomisation-summary" width={W} height={H} testId="randomisation-summary">
         {y.ticks(4).map((t) => (
           <g key={t}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
@@ -150,12 +232,16 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
         {result.steps.map((s, i) => (
           <text key={i} x={x(i)} y={H - M.bottom + 12} fontSize={9} fill={AXIS.colour} textAnchor="end" transform={`rotate(-30 ${x(i)} ${H - M.bottom + 12})`}>{s.label}</text>
         ))}
-        {result.layers.map((layer, l) => (
-          <g key={layer}>
-            <path d={line<number>().x((_, i) => x(i)).y((d) => y(d))(result.steps.map((s) => s.distance[l] ?? 0)) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
-            <text x={W - M.right + 6} y={M.top + 12 * l + 8} fontSize={10} fill={layerColour(l)}>{layer}</text>
-          </g>
-        ))}
+        {result.layers.map((layer, l) => {
+          const k = shownLayers.indexOf(layer);
+          if (k < 0) return null;
+          return (
+            <g key={layer} className="lab-line">
+              <path d={line<number>().x((_, i) => x(i)).y((d) => y(d))(result.steps.map((s) => s.distance[l] ?? 0)) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
+              <text className="legend-entry" x={W - M.right + 6} y={M.top + 13 * k + 8} fontSize={10} fill={layerColour(l)}>{legendText(labelOf(layer), 24)}<title>{layer}</title></text>
+            </g>
+          );
+        })}
         <text x={14} y={(H - M.bottom) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - M.bottom) / 2})`} textAnchor="middle">Wasserstein</text>
       </ChartFrame>
     );
@@ -181,6 +267,7 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
       )}
       {result && (
         <>
+          <LayerChoice layers={result.layers} shown={shownLayers} onChange={setShownLayers} labelOf={labelOf} testId="randomisation-layers" />
           <div className="chart-row">{chart}</div>
           <label>
             step{' '}
@@ -214,7 +301,8 @@ function RandomisationView({ lab, result }: { lab: LabStore; result: Randomisati
   );
 }
 
-function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingResult | null; model: ModelState }) {
+function TrainingView({ lab, result, model, labelOf }: { lab: LabStore; result: TrainingResult | null; model: ModelState; labelOf: (tensor: string) => string }) {
+  const [shownLayers, setShownLayers] = useLayerChoice(result?.layers ?? []);
   const [files, setFiles] = useState<File[]>([]);
   const [table, setTable] = useState<ReturnType<typeof parseAccuracyTable> | null>(null);
   // The demo's structures: the first (the plain CNN) alone unless others are ticked.
@@ -236,7 +324,8 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
       picked.externalFiles.map((f) => ({ name: f.name, blob: f })),
     );
   // bottom: the step labels, and the axis title below them.
-  const W = 620, H = 310, A = 110, M = { top: 12, right: 160, bottom: 42, left: 50 };
+  const W = 660, A = 110, M = { top: 12, right: 170, bottom: 42, left: 50 };
+  const H = Math.max(310, M.top + 13 * shownLayers.length + A + M.bottom);
   const chart = result && (() => {
     const steps = result.points.map((p) => p.step);
     const x = scaleSymlog().constant(10).domain([Math.min(...steps), Math.max(...steps)]).range([M.left, W - M.right]);
@@ -245,13 +334,15 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
     return (
       <ChartFrame title="SROPs and accuracy over training" description={`median SROP per layer with its interquartile band, and held-out accuracy, at ${result.points.length} checkpoints`} filename="training" width={W} height={H} testId="training-chart">
         {result.layers.map((layer, l) => {
+          const k = shownLayers.indexOf(layer);
+          if (k < 0) return null;
           const pts = result.points.filter((p) => p.median[l] !== null);
           return (
-            <g key={layer}>
+            <g key={layer} className="lab-line">
               <path d={area<(typeof pts)[number]>().x((p) => x(p.step)).y0((p) => y(p.q1[l] ?? 0)).y1((p) => y(p.q3[l] ?? 0))(pts) ?? ''} fill={layerColour(l)} fillOpacity={0.12} />
               <path d={line<(typeof pts)[number]>().x((p) => x(p.step)).y((p) => y(p.median[l]!))(pts) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
               {pts.map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.median[l]!)} r={2.5} fill={layerColour(l)} />)}
-              <text x={W - M.right + 6} y={M.top + 12 * l + 8} fontSize={10} fill={layerColour(l)}>{layer}</text>
+              <text className="legend-entry" x={W - M.right + 6} y={M.top + 13 * k + 8} fontSize={10} fill={layerColour(l)}>{legendText(labelOf(layer), 26)}<title>{layer}</title></text>
             </g>
           );
         })}
@@ -307,11 +398,12 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
       )}
       {result && result.series.length <= 1 && (
         <>
+          <LayerChoice layers={result.layers} shown={shownLayers} onChange={setShownLayers} labelOf={labelOf} testId="training-layers" />
           <div className="chart-row">{chart}</div>
           <table data-testid="training-spearman">
             <caption>Spearman correlation between each layer's median SROP and the accuracy, across checkpoints</caption>
             <thead><tr><th scope="col">layer</th><th scope="col">Spearman</th></tr></thead>
-            <tbody>{result.layers.map((l, i) => <tr key={l}><td>{l}</td><td>{formatNumber(result.spearman[i])}</td></tr>)}</tbody>
+            <tbody>{result.layers.map((l, i) => <tr key={l}><td title={l}>{labelOf(l)}</td><td>{formatNumber(result.spearman[i])}</td></tr>)}</tbody>
           </table>
           {exportButtons(
             lab,
@@ -328,6 +420,9 @@ function TrainingView({ lab, result, model }: { lab: LabStore; result: TrainingR
 export function Lab({ lab, model }: { lab: LabStore; model: ModelState }) {
   const state = useSyncExternalStore(lab.subscribe, lab.snapshot);
   const [tab, setTab] = useState<'occlusion' | 'randomisation' | 'training' | 'architecture'>('occlusion');
+  // The page's short names for the model's tensors (module paths), the tensor itself otherwise.
+  const labels = useMemo(() => new Map(model.candidates.map((c) => [c.tensor, c.label ?? c.tensor])), [model.candidates]);
+  const labelOf = (tensor: string) => labels.get(tensor) ?? tensor;
   return (
     <section className="panel lab" aria-labelledby="lab-heading" data-testid="lab">
       <h2 id="lab-heading">Sanity-check lab</h2>
@@ -347,8 +442,8 @@ export function Lab({ lab, model }: { lab: LabStore; model: ModelState }) {
       {state.error && <p className="error" role="alert">{state.error}</p>}
       {!model.model && <p className="hint">Load a model (or the demo) and an image on A first.</p>}
       {tab === 'occlusion' && <OcclusionView lab={lab} model={model} result={state.occlusion} />}
-      {tab === 'randomisation' && <RandomisationView lab={lab} result={state.randomisation} />}
-      {tab === 'training' && <TrainingView lab={lab} result={state.training} model={model} />}
+      {tab === 'randomisation' && <RandomisationView lab={lab} result={state.randomisation} labelOf={labelOf} />}
+      {tab === 'training' && <TrainingView lab={lab} result={state.training} model={model} labelOf={labelOf} />}
       {tab === 'architecture' && <ArchitectureView lab={lab} model={model} result={state.architecture} />}
     </section>
   );

@@ -31,12 +31,14 @@ function Thumbnail({ side, item, index, chosen, onShow }: { side: SideName; item
   );
 }
 
+const FILL_WORDS = { zero: 'black', mean: "the image's mean colour", blur: 'a blurred copy', noise: 'a noisy copy' } as const;
+
 /** How an input was made, in words: "made from cat.png: blurred (sigma 1.5 px)". */
 function recipeText(input: SideInput): string | null {
   const r = input.recipe;
   if (!r) return null;
   const how = r.kind === 'occlude' && r.rect
-    ? `rectangle (${Math.round(r.rect.x)}, ${Math.round(r.rect.y)}) ${Math.round(r.rect.width)} x ${Math.round(r.rect.height)} px filled with ${r.value}`
+    ? `rectangle (${Math.round(r.rect.x)}, ${Math.round(r.rect.y)}) ${Math.round(r.rect.width)} x ${Math.round(r.rect.height)} px filled with ${r.fill && r.fill !== 'zero' ? FILL_WORDS[r.fill] : r.value}`
     : r.kind === 'blur' ? `blurred, sigma ${r.sigma} px` : r.kind === 'noise' ? `Gaussian noise, sigma ${r.sigma} grey levels` : `blank (${r.value})`;
   return `made from ${r.from}: ${how}`;
 }

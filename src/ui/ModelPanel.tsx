@@ -2,7 +2,7 @@
 // execution provider, the candidate feature maps grouped by role (with a filter, and all / none /
 // default per group), the preprocessing, and "Make B from A".
 import { useMemo, useState } from 'react';
-import type { Preprocessing } from '../model/preprocess';
+import type { OcclusionFill, Preprocessing } from '../model/preprocess';
 import { isSinglePixel, ROLES, type Candidate, type ModelState, type ModelStore, type ProviderChoice } from '../session/modelStore';
 import type { PageContent } from '../session/pageContent';
 
@@ -76,6 +76,7 @@ function RectFields({ store, state }: { store: ModelStore; state: ModelState }) 
 
 export function ModelPanel({ store, state, content, onDemo }: { store: ModelStore; state: ModelState; content: PageContent; onDemo: () => void }) {
   const [sigma, setSigma] = useState(1.5);
+  const [fill, setFill] = useState<OcclusionFill>('zero');
   const p = state.preprocessing;
   // Axes the model fixes cannot be changed here (a run would only fail): [N, C, H, W].
   const fixed = (axis: number) => typeof state.model?.inputDims[axis] === 'number';
@@ -156,13 +157,22 @@ export function ModelPanel({ store, state, content, onDemo }: { store: ModelStor
           </fieldset>
           <fieldset className="make-b">
             <legend>Make B from A</legend>
-            <button type="button" onClick={() => store.makeB('occlude')}>Occlude the rectangle</button>
+            <button type="button" onClick={() => store.makeB('occlude', { fill })}>Occlude the rectangle</button>
+            <label>
+              fill{' '}
+              <select aria-label="Rectangle fill" value={fill} onChange={(e) => setFill(e.target.value as OcclusionFill)}>
+                <option value="zero">zero (black)</option>
+                <option value="mean">image mean</option>
+                <option value="blur">blurred copy</option>
+                <option value="noise">noisy copy</option>
+              </select>
+            </label>
             <button type="button" onClick={() => store.makeB('blur', { sigma })}>Blur</button>
             <button type="button" onClick={() => store.makeB('noise', { sigma: sigma * 20 })}>Add noise</button>
             <button type="button" onClick={() => store.makeB('blank')}>Blank</button>
             <label>strength <input type="number" aria-label="Strength" min={0.1} step={0.5} value={sigma} onChange={(e) => setSigma(Number(e.target.value) || 1)} style={{ width: '4em' }} /></label>
             <RectFields store={store} state={state} />
-            <span className="hint">drag on A's image to draw the rectangle, or type it; a new A image clears it. Blur sigma = strength pixels, noise sigma = 20 x strength grey levels. A B made from A follows A: a new A re-makes a blurred, noisy or blank B, and marks an occluded B stale. With a set on A, every image is changed alike (the rectangle covers the same share of each image), which makes a paired set.</span>
+            <span className="hint">drag on A's image to draw the rectangle, or type it; a new A image clears it. The rectangle is filled as the lab fills its patches: black, the image's mean colour, a blurred (sigma 3 px) or a noisy (sigma 60 grey levels) copy. Blur sigma = strength pixels, noise sigma = 20 x strength grey levels. A B made from A follows A: a new A re-makes a blurred, noisy or blank B, and marks an occluded B stale. With a set on A, every image is changed alike (the rectangle covers the same share of each image), which makes a paired set.</span>
           </fieldset>
           <CandidateList store={store} state={state} />
         </>
@@ -189,7 +199,7 @@ function CandidateList({ store, state }: { store: ModelStore; state: ModelState 
   const defaults = useMemo(() => new Set(state.defaults), [state.defaults]);
   const selected = new Set(state.selected);
   const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  const matches = (c: Candidate) => words.every((w) => `${c.tensor} ${c.opType} ${c.note}`.toLowerCase().includes(w));
+  const matches = (c: Candidate) => words.every((w) => `${c.label ?? ''} ${c.tensor} ${c.opType} ${c.note}`.toLowerCase().includes(w));
   const shown = state.candidates.filter(matches).length;
   return (
     <details className="candidates" open>
@@ -225,7 +235,7 @@ function CandidateList({ store, state }: { store: ModelStore; state: ModelState 
                     checked={selected.has(c.tensor)}
                     onChange={(e) => store.setSelected(e.target.checked ? [...state.selected, c.tensor] : state.selected.filter((t) => t !== c.tensor))}
                   />{' '}
-                  {c.tensor} <span className="hint">({candidateHint(c)})</span>
+                  <span title={c.tensor}>{c.label ?? c.tensor}</span> <span className="hint">({candidateHint(c)})</span>
                 </label>
               ))}
             </div>

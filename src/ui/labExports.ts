@@ -24,6 +24,7 @@ export function occlusionCsv(result: OcclusionResult, params: SropParams): strin
       ['patch', result.patch],
       ['stride', result.stride],
       ['fill', result.fill],
+      ...(result.partial ? [['partial', `${result.partial.done} of ${result.partial.total} positions (cancelled)`] as [string, string]] : []),
       ['summed_layers', result.summed.join(' ')],
       ['predicted_class', result.predictedClass],
       ['srop_params', sropParamsText(params)],

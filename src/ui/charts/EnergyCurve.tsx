@@ -3,10 +3,10 @@
 import { area, line, scaleLinear } from 'd3';
 import type { EnergyBand, SropMark } from '../../analysis/layerRows';
 import { ChartFrame } from './ChartFrame';
-import { AXIS, SIDE_STYLE } from './theme';
+import { AXIS, SIDE_STYLE, SideLegend } from './theme';
 import type { SideName } from '../../session/workspace';
 
-const W = 420, H = 220, M = { top: 12, right: 12, bottom: 36, left: 40 };
+const W = 420, H = 230, M = { top: 22, right: 12, bottom: 36, left: 52 };
 
 export interface CurveSide {
   side: SideName;
@@ -62,6 +62,8 @@ export function EnergyCurve({ title, filename, curves, kappa }: { title: string;
         );
       })}
       <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>radius (1 = Nyquist)</text>
+      <text x={12} y={(M.top + H - M.bottom) / 2} transform={`rotate(-90 12 ${(M.top + H - M.bottom) / 2})`} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>share of kept energy</text>
+      <SideLegend x={M.left + 6} y={13} sides={curves.map((c) => c.side)} />
     </ChartFrame>
   );
 }

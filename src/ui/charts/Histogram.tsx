@@ -2,9 +2,9 @@
 import { scaleLinear } from 'd3';
 import { histogram } from '../../analysis/summary';
 import { ChartFrame } from './ChartFrame';
-import { AXIS, SIDE_STYLE } from './theme';
+import { AXIS, SIDE_STYLE, SideLegend } from './theme';
 
-const W = 420, H = 220, M = { top: 12, right: 12, bottom: 36, left: 40 };
+const W = 420, H = 230, M = { top: 22, right: 12, bottom: 36, left: 52 };
 
 export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Array | null; b: Float64Array | null; xMax: number }) {
   const bins = 30;
@@ -41,6 +41,8 @@ export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Arra
       {ha && bar(ha, 'A')}
       {hb && bar(hb, 'B')}
       <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>SROP (1 = Nyquist)</text>
+      <text x={12} y={(M.top + H - M.bottom) / 2} transform={`rotate(-90 12 ${(M.top + H - M.bottom) / 2})`} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>maps</text>
+      <SideLegend x={W - M.right - 80} y={13} sides={[...(a ? ['A' as const] : []), ...(b ? ['B' as const] : [])]} />
     </ChartFrame>
   );
 }

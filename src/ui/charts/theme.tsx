@@ -24,3 +24,27 @@ export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || Number.isNaN(p)) return '–';
   return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
+
+/**
+ * What A and B look like in a chart (A filled and solid, B light and dashed), drawn inside the SVG
+ * so that an exported chart carries it. `names` relabels the sides (the lab's trained/randomised).
+ */
+export function SideLegend({ x, y, sides, names }: { x: number; y: number; sides: SideName[]; names?: { a: string; b: string } }) {
+  const label = (side: SideName) => (side === 'A' ? names?.a ?? 'A' : names?.b ?? 'B');
+  let at = x;
+  return (
+    <g className="side-legend" pointerEvents="none">
+      {sides.map((side) => {
+        const start = at;
+        at += 34 + label(side).length * 6.4;
+        const style = SIDE_STYLE[side];
+        return (
+          <g key={side} transform={`translate(${start} ${y})`}>
+            <rect width={18} height={10} y={-9} fill={style.fill} fillOpacity={side === 'A' ? 0.85 : 0.6} stroke={style.colour} strokeDasharray={style.dash} />
+            <text x={22} fontSize={AXIS.font} fill={style.colour}>{label(side)}</text>
+          </g>
+        );
+      })}
+    </g>
+  );
+}

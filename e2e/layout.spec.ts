@@ -1,0 +1,175 @@
+// Charts sized to the screen: at 800, 1280 and 2560 px no chart overflows its panel, the overview's
+// plot takes most of its panel's width, its labels do not overlap; with 100 layers the violins keep
+// a usable width, the overview scrolls sideways, and the keyboard walks the layers with the selected
+// one kept in view.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { expect, test, type Page } from '@playwright/test';
+import { float32Npy } from '../src/testing/npyFile';
+
+const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'visualiser');
+
+async function waitIdle(page: Page, layers: number) {
+  await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
+  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
+}
+
+type Box = { left: number; right: number; top: number; bottom: number };
+
+/** Every chart's frame and drawing area against the panel it sits in. */
+async function overflowingCharts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const figure of document.querySelectorAll<HTMLElement>('figure.chart')) {
+      const panel = figure.closest('.panel, .pane');
+      if (!panel) continue;
+      const p = panel.getBoundingClientRect();
+      for (const element of [figure, figure.querySelector('.chart-fit, .chart-scroll')] as Array<Element | null>) {
+        if (!element) continue;
+        const r = element.getBoundingClientRect();
+        if (r.right > p.right + 0.5 || r.left < p.left - 0.5) out.push(`${figure.querySelector('.chart-title')?.textContent}: ${Math.round(r.left)}..${Math.round(r.right)} outside ${Math.round(p.left)}..${Math.round(p.right)}`);
+      }
+    }
+    return out;
+  });
+}
+
+async function labelBoxes(page: Page): Promise<Box[]> {
+  return page.getByTestId('overview').locator('.layer-label').evaluateAll((els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+  }));
+}
+
+function overlaps(boxes: Box[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) out.push(`${i} and ${j}`);
+    }
+  }
+  return out;
+}
+
+for (const width of [800, 1280, 2560]) {
+  test(`at ${width} px: no chart overflows its panel, the overview fills its panel, labels apart`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 1100 });
+    await page.goto('/?nodemo&backend=cpu');
+    await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+    await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
+    await waitIdle(page, 10);
+    await page.getByTestId('overview').locator('[data-layer=conv3]').click();
+    await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 5', exact: true }).click();
+    await expect(page.getByTestId('channel-A')).toContainText('channel 5: SROP');
+    await page.getByRole('button', { name: 'Sweep κ' }).click();
+    await expect(page.getByTestId('sweep-wasserstein').locator('.sweep-line')).toHaveCount(4);
+    expect(await overflowingCharts(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    // The overview's plot takes most of its panel's width (5 layers: no scrolling).
+    const panel = (await page.getByRole('region', { name: 'Overview' }).boundingBox())!;
+    const plot = (await page.getByTestId('overview').locator('svg').boundingBox())!;
+    expect(plot.width).toBeGreaterThan(0.8 * panel.width);
+    expect(plot.width).toBeLessThanOrEqual(panel.width);
+    expect(overlaps(await labelBoxes(page))).toEqual([]);
+    // The selected channel is kept in view in the channel table's own box: chosen at the top of a
+    // descending sort, it moves to the bottom when the sort turns ascending, and the box follows it.
+    const detail = page.getByTestId('layer-detail');
+    const table = detail.locator('.table-scroll');
+    await page.getByTestId('overview').locator('[data-layer=conv5]').click();
+    await detail.getByRole('button', { name: /^channel/ }).click(); // descending: 23 first
+    await expect(detail.locator('tbody tr').first()).toContainText('23');
+    await detail.getByRole('button', { name: 'Channel 23', exact: true }).click();
+    await detail.getByRole('button', { name: /^channel/ }).click(); // ascending: 23 last
+    await expect(detail.locator('tbody tr').last()).toContainText('23');
+    await expect.poll(async () => {
+      const box = (await table.boundingBox())!;
+      const row = (await table.locator('tr.selected').boundingBox())!;
+      return row.y >= box.y - 1 && row.y + row.height <= box.y + box.height + 1;
+    }).toBe(true);
+    expect(await table.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    await page.getByTestId('overview').locator('[data-layer=conv3]').click();
+    await detail.getByRole('button', { name: 'Channel 5', exact: true }).click();
+    // Side by side where there is room (the two views at the same height), one under the other where not.
+    const layer = (await page.getByTestId('layer-detail').boundingBox())!;
+    const channel = (await page.getByTestId('channel-detail').boundingBox())!;
+    if (width >= 1280) expect(Math.abs(layer.y - channel.y)).toBeLessThan(2);
+    else expect(channel.y).toBeGreaterThanOrEqual(layer.y + layer.height - 1);
+  });
+}
+
+test('the overview follows its panel when the window is resized, without measuring again', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+  await waitIdle(page, 5);
+  const before = (await page.getByTestId('overview').locator('svg').boundingBox())!.width;
+  await page.evaluate(() => {
+    const w = window as unknown as { sropWorkspace: { subscribe(f: () => void): void; state: { progress: { running: boolean } } }; ran?: boolean };
+    w.sropWorkspace.subscribe(() => { if (w.sropWorkspace.state.progress.running) w.ran = true; });
+  });
+  await page.setViewportSize({ width: 1800, height: 900 });
+  await expect.poll(async () => (await page.getByTestId('overview').locator('svg').boundingBox())!.width).toBeGreaterThan(before + 400);
+  expect(await page.evaluate(() => (window as unknown as { ran?: boolean }).ran ?? false)).toBe(false);
+});
+
+test('100 layers: violins at least 24 px, labels apart, the keyboard walks them with the selected one in view', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.goto('/?nodemo&backend=cpu');
+  const members: Record<string, Uint8Array> = {};
+  for (let k = 0; k < 100; k++) {
+    const data = Float32Array.from({ length: 2 * 6 * 6 }, (_, i) => Math.sin(i * (0.3 + k * 0.01)) + 1);
+    members[`/stage${Math.floor(k / 10)}/block${k % 10}/relu/Relu_output_0.npy`] = float32Npy(data, [1, 2, 6, 6]);
+  }
+  await page.getByLabel('Input A activations').setInputFiles({ name: 'hundred.npz', mimeType: 'application/octet-stream', buffer: Buffer.from(zipSync(members, { level: 0 })) });
+  await waitIdle(page, 100);
+  const overview = page.getByTestId('overview');
+  await expect(overview.locator('.overview-layer')).toHaveCount(100);
+  expect(Number(await page.locator('.overview-fit').getAttribute('data-band'))).toBeGreaterThanOrEqual(24);
+  expect(overlaps(await labelBoxes(page))).toEqual([]);
+  expect(await overflowingCharts(page)).toEqual([]);
+  const scroller = overview.locator('.chart-scroll');
+  const inView = async (index: number) => {
+    const s = (await scroller.boundingBox())!;
+    const b = (await overview.locator(`.overview-layer[data-index="${index}"] rect`).first().boundingBox())!;
+    return b.x >= s.x - 1 && b.x + b.width <= s.x + s.width + 1;
+  };
+  await overview.locator('.overview-layer[data-index="0"]').focus();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('/stage9/block9/relu/Relu_output_0');
+  expect(await inView(99)).toBe(true);
+  for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('/stage9/block6/relu/Relu_output_0');
+  expect(await inView(96)).toBe(true);
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('layer-detail').locator('h2')).toContainText('/stage0/block0/relu/Relu_output_0');
+  expect(await inView(0)).toBe(true);
+  await expect(overview.locator('.overview-layer[data-index="0"]')).toHaveAttribute('aria-pressed', 'true');
+});
+
+test('the kappa sweep: the layers that move most, per kappa, drawn and exported with provenance', async ({ page }) => {
+  await page.goto('/?nodemo&backend=cpu');
+  await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
+  await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
+  await waitIdle(page, 10);
+  await page.getByRole('button', { name: 'Sweep κ' }).click();
+  const sweep = page.getByTestId('kappa-sweep');
+  await expect(sweep.getByTestId('sweep-leaders')).toContainText(/Moves most \(Wasserstein\): conv\d for κ 0\.50/);
+  await expect(sweep.getByTestId('sweep-median').locator('.sweep-line')).toHaveCount(4);
+  await expect(sweep.getByTestId('sweep-wasserstein').locator('.legend-entry')).toHaveCount(4);
+  await sweep.getByTestId('sweep-layers').locator('summary').click();
+  await sweep.getByTestId('sweep-layers').getByRole('button', { name: 'all' }).click();
+  await expect(sweep.getByTestId('sweep-wasserstein').locator('.sweep-line')).toHaveCount(5);
+  const [download] = await Promise.all([page.waitForEvent('download'), sweep.getByRole('button', { name: 'Export kappa sweep as CSV' }).click()]);
+  expect(download.suggestedFilename()).toBe('kappa-sweep-a-k0.85.csv');
+  const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  const head = lines.findIndex((l) => !l.startsWith('# '));
+  expect(lines[0]).toMatch(/^# app: SROP lab/);
+  expect(lines[head]).toBe('layer,tensor,kappa,wasserstein,median_shift');
+  expect(lines.length - head - 1).toBe(5 * 50);
+  // At the page's kappa the sweep is the comparison table's Wasserstein.
+  const conv3 = lines.find((l) => l.startsWith('conv3,conv3,0.85,'))!.split(',');
+  const table = await page.getByTestId('comparison-table').locator('tr[data-layer=conv3] td').nth(4).textContent();
+  expect(Number(conv3[3]).toFixed(4)).toBe(Number(table).toFixed(4));
+});
