@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { csvLines, downloadText } from './helpers/panes';
 
 // Statistics across inputs in the page, on files whose batch axis holds the inputs
 // (test/helpers/make_input_sets.py: A and B hold 8 inputs each, B is A blurred on conv1; C holds
@@ -29,10 +30,6 @@ function sropCompare(args: string[]): string[] {
   return out.trim().split('\n');
 }
 
-async function downloadText(page: Page, button: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
-}
 
 async function waitIdle(page: Page, layers: number) {
   await expect(page.locator('[data-status=done]')).toHaveCount(layers, { timeout: 120_000 });
@@ -88,7 +85,7 @@ test('sets on the batch axis: paired and unpaired statistics across inputs equal
   await expect(table.locator('tr[data-layer=relu3] td[data-column=test]')).toHaveText('none');
   await expect(table.locator('tr[data-layer=relu3] td[data-column=p_value]')).toHaveText('–');
 
-  const paired = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
+  const paired = csvLines(await downloadText(page, 'Export comparison as CSV'));
   expectSameCsv(paired, sropCompare(['a.npz', 'b.npz']));
   expectScipy(paired, 'a-b');
 
@@ -118,7 +115,7 @@ test('sets on the batch axis: paired and unpaired statistics across inputs equal
   // Pairing off: Mann-Whitney, as `srop compare --unpaired`; the plot no longer joins the inputs.
   await toggle.uncheck();
   await expect(table.locator('tr[data-layer=conv1] td[data-column=test]')).toHaveText('mann-whitney');
-  const unpaired = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
+  const unpaired = csvLines(await downloadText(page, 'Export comparison as CSV'));
   expectSameCsv(unpaired, sropCompare(['--unpaired', 'a.npz', 'b.npz']));
   expectScipy(unpaired, 'a-b-unpaired');
   await expect(plot.locator('line[data-pair]')).toHaveCount(0);
@@ -135,7 +132,7 @@ test('sets of different sizes: unpaired, the toggle says why and cannot pair; eq
   await expect(toggle).toBeDisabled();
   await expect(page.getByTestId('pairing')).toContainText('different numbers of inputs');
   await expect(page.getByTestId('comparison-table').locator('tr[data-layer=conv1] td[data-column=inputs]')).toHaveText('8 | 5');
-  const csv = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
+  const csv = csvLines(await downloadText(page, 'Export comparison as CSV'));
   expectSameCsv(csv, sropCompare(['a.npz', 'c.npz']));
   expectScipy(csv, 'a-c');
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { csvLines, downloadText } from './helpers/panes';
 
 // "Open results" in real Chromium: the merged result of two `srop run` shards on pane A and a
 // whole `srop run` on pane B fill the overview, the comparison and the layer view with no model
@@ -21,10 +22,6 @@ function srop(args: string[]): string {
   return execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), ...args], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function downloadText(page: Page, button: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
-}
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'srop-results-'));
@@ -52,11 +49,11 @@ test('Open results: a merged srop run on A and a whole one on B fill the overvie
   expect(await page.getByTestId('comparison-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-layer')))).toEqual(LAYERS);
 
   // The page's comparison of the two results files is the command's comparison of the two sets.
-  const exported = (await downloadText(page, 'Export comparison as CSV')).trim().split('\n');
+  const exported = csvLines(await downloadText(page, 'Export comparison as CSV'));
   const command = srop(['run', '--model', demo, '--backend', 'cpu', 'setA', '--b', 'setB']).trim().split('\n');
   expect(exported).toEqual(command);
   // And its per-map export is the merged result's maps (srop run's CSV, side A then B).
-  const maps = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n');
+  const maps = csvLines(await downloadText(page, 'Export SROPs as CSV'));
   const merged = JSON.parse(readFileSync(join(dir, 'a_all.json'), 'utf8'));
   const rowsA = maps.filter((l) => l.startsWith('A,'));
   expect(rowsA).toHaveLength(merged.layers.reduce((n: number, l: { shape: number[] }) => n + l.shape[0] * l.shape[1], 0));
@@ -93,7 +90,7 @@ test('Open results: a merged srop run on A and a whole one on B fill the overvie
   await page.getByLabel('Open results B').setInputFiles(join(dir, 'page.json'));
   await expect(page.getByTestId('content-notice')).toContainText("Pane B: page.json (the page's JSON export, side B, 5 layers) opened as results");
   await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(5);
-  expect((await downloadText(page, 'Export comparison as CSV')).trim().split('\n')).toEqual(command);
+  expect(csvLines(await downloadText(page, 'Export comparison as CSV'))).toEqual(command);
 
   // Not a results file: one message naming it and the reason; what was loaded stays.
   await page.getByLabel('Open results A').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });

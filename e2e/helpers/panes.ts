@@ -33,3 +33,14 @@ export function sropCommand(cwd: string, args: string[]): string[] {
   const out = execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), ...command], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return out.trim().split('\n');
 }
+
+/** The text of the file a button downloads. */
+export async function downloadText(page: Page, button: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+/** A CSV export's lines without its provenance (`# key: value` lines at the top). */
+export function csvLines(text: string): string[] {
+  return text.trim().split('\n').filter((line) => !line.startsWith('#'));
+}

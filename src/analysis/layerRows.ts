@@ -2,7 +2,7 @@
 // overview and of the comparison table, cumulative ring-energy curves with their quartile band,
 // channel lists, and the centred log power spectrum of one map. Plain numbers in, plain numbers out.
 
-import { matchNames } from '../model/layerNames';
+import { matchLayers } from './matchLayers';
 import type { RingProfiles } from '../engine/types';
 import { keptRingEnergy, STATUS_OK, type SropParams } from './srop';
 import { layerSummary, quantileSorted, selectedRange, sropValues, std, type DistributionSummary, type MapSelection } from './summary';
@@ -169,8 +169,6 @@ export function layerRows(
 ): LayerRow[] {
   const namesA = displayNames(a);
   const namesB = displayNames(b);
-  const key = (name: string, occurrence: number) => `${occurrence}\u0000${name}`;
-  const byKey = new Map(b.map((r, i) => [key(r.name, namesB[i].occurrence), i]));
   const single = a.length === 0 || b.length === 0;
   const gridKey = `${grid.length}:${grid[0]}:${grid[grid.length - 1]}`;
   const side = (result: LayerResult, input: number | null): SideView => {
@@ -204,35 +202,11 @@ export function layerRows(
     return c;
   };
   const rows: LayerRow[] = [];
-  const used = new Set<number>();
-  // B's layer for each of A's: the same name (and occurrence); else, for a layer of one name, one
-  // answering to one of its names (a live map's module path against a dump named by the tensor,
-  // or the reverse: layerNames.ts matchNames).
-  const pairs = new Map<number, number>();
+  // B's layer for each of A's: the page's and the command's one rule (matchLayers.ts).
+  const pairs = single ? [] : matchLayers(a, b);
+  const used = new Set(pairs.filter((j): j is number => j !== undefined));
   a.forEach((ra, i) => {
-    const j = byKey.get(key(ra.name, namesA[i].occurrence));
-    if (j !== undefined) {
-      pairs.set(i, j);
-      used.add(j);
-    }
-  });
-  if (!single && pairs.size < Math.min(a.length, b.length)) {
-    const byAlias = new Map<string, number>();
-    b.forEach((rb, j) => {
-      if (used.has(j) || namesB[j].occurrence > 0) return;
-      for (const alias of matchNames(rb)) if (!byAlias.has(alias)) byAlias.set(alias, j);
-    });
-    a.forEach((ra, i) => {
-      if (pairs.has(i) || namesA[i].occurrence > 0) return;
-      const j = matchNames(ra).map((alias) => byAlias.get(alias)).find((x) => x !== undefined && !used.has(x));
-      if (j !== undefined) {
-        pairs.set(i, j);
-        used.add(j);
-      }
-    });
-  }
-  a.forEach((ra, i) => {
-    const j = pairs.get(i);
+    const j = pairs[i];
     const rb = j === undefined ? null : b[j];
     const match: LayerMatch = single ? 'single' : !rb ? 'only-a' : sameMaps(ra.shape, rb.shape) ? 'both' : 'shape-differs';
     // A later layer of a name shows its file; when B's file differs, both files.

@@ -13,7 +13,7 @@ import { compareInputs, withHolm, type InputComparison } from '../analysis/input
 import { PooledCpuEngine } from '../engine/cpuPool';
 import type { ProfileEngine } from '../engine/types';
 import { APP_NAME, APP_VERSION } from '../version';
-import { matchNames } from '../model/layerNames';
+import { matchLayers } from '../analysis/matchLayers';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
 
 export interface CliIo {
@@ -62,34 +62,12 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
 }
 
 /**
- * A's layers paired with B's: by the same name first, then by any name they both answer to (a
- * tensor name's module path: `/layer1/layer1.0/relu_1/Relu_output_0` and `layer1.0.relu_1`);
- * each of B's layers is paired once.
+ * A's layers paired with B's by name (the page's rule, analysis/matchLayers.ts: the same name,
+ * else a name they both answer to, such as a tensor name's module path); each of B's pairs once.
  */
 export function pairLayers(a: string[], b: string[]): Map<string, string> {
-  const pairs = new Map<string, string>();
-  const taken = new Set<string>();
-  const bSet = new Set(b);
-  for (const name of a) {
-    if (bSet.has(name)) {
-      pairs.set(name, name);
-      taken.add(name);
-    }
-  }
-  const byAlias = new Map<string, string>();
-  for (const name of b) {
-    if (taken.has(name)) continue;
-    for (const alias of matchNames({ name })) if (!byAlias.has(alias)) byAlias.set(alias, name);
-  }
-  for (const name of a) {
-    if (pairs.has(name)) continue;
-    const hit = matchNames({ name }).map((alias) => byAlias.get(alias)).find((n) => n !== undefined && !taken.has(n));
-    if (hit !== undefined) {
-      pairs.set(name, hit);
-      taken.add(hit);
-    }
-  }
-  return pairs;
+  const matched = matchLayers(a.map((name) => ({ name })), b.map((name) => ({ name })));
+  return new Map(a.flatMap((name, i) => (matched[i] === undefined ? [] : [[name, b[matched[i]!]] as [string, string]])));
 }
 
 /**
