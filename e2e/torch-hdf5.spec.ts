@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles as dropOn, sropCommand as sropIn, waitIdle } from './helpers/panes';
+import { dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
 
 // PyTorch (torch.save) and HDF5 activation files in the page, written by Debian's python3-torch and
 // python3-h5py (tools/make_torch_hdf5_fixtures.py): picked and dropped, they give the SROPs the
@@ -17,19 +17,6 @@ const sropCommand = (args: string[]) => sropIn(fixtures, args);
 
 
 
-/** CSV lines equal field by field: text exactly, numbers within `tolerance` (relative). */
-function expectCsvClose(got: string[], want: string[], tolerance: number) {
-  expect(got).toHaveLength(want.length);
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i].split(','), w = want[i].split(',');
-    expect(g.length, got[i]).toBe(w.length);
-    for (let k = 0; k < g.length; k++) {
-      const a = Number(g[k]), b = Number(w[k]);
-      if (g[k] !== '' && w[k] !== '' && Number.isFinite(a) && Number.isFinite(b)) expect(Math.abs(a - b), `${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(b)));
-      else expect(g[k], `${got[i]} vs ${want[i]}`).toBe(w[k]);
-    }
-  }
-}
 
 /** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
 async function downloadText(page: Page, button: string): Promise<string> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles as dropOn, sropCommand as sropIn, waitIdle } from './helpers/panes';
+import { dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // The visualiser in real Chromium, on activation files written by numpy
@@ -23,20 +23,6 @@ function npy(shape: number[], value: (i: number) => number): Buffer {
   return Buffer.from(float32Npy(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => value(i)), shape));
 }
 
-/** CSV lines equal field by field: text exactly, numbers within `tolerance` (float32 GPU vs float64 command). */
-function expectCsvClose(got: string[], want: string[], tolerance: number, skip: number[] = []) {
-  expect(got).toHaveLength(want.length);
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i].split(','), w = want[i].split(',');
-    expect(g.length, got[i]).toBe(w.length);
-    for (let k = 0; k < g.length; k++) {
-      if (skip.includes(k)) continue;
-      const a = Number(g[k]), b = Number(w[k]);
-      if (g[k] !== '' && w[k] !== '' && Number.isFinite(a) && Number.isFinite(b)) expect(Math.abs(a - b), `${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(b)));
-      else expect(g[k], `${got[i]} vs ${want[i]}`).toBe(w[k]);
-    }
-  }
-}
 
 /** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
 async function downloadText(page: Page, button: string): Promise<string> {

@@ -44,3 +44,18 @@ export async function downloadText(page: Page, button: string): Promise<string> 
 export function csvLines(text: string): string[] {
   return text.trim().split('\n').filter((line) => !line.startsWith('#'));
 }
+
+/** CSV lines equal field by field: text exactly, numbers within `tolerance` (relative above 1); columns in `skip` are not compared. */
+export function expectCsvClose(got: string[], want: string[], tolerance: number, skip: number[] = []) {
+  expect(got).toHaveLength(want.length);
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i].split(','), w = want[i].split(',');
+    expect(g.length, got[i]).toBe(w.length);
+    for (let k = 0; k < g.length; k++) {
+      if (skip.includes(k)) continue;
+      const a = Number(g[k]), b = Number(w[k]);
+      if (g[k] !== '' && w[k] !== '' && Number.isFinite(a) && Number.isFinite(b)) expect(Math.abs(a - b), `${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(b)));
+      else expect(g[k], `${got[i]} vs ${want[i]}`).toBe(w[k]);
+    }
+  }
+}

@@ -12,7 +12,7 @@ import { defaultSelection, externalDataLocations, ModelError, parseModel, withOu
 import { withShape, type Candidate } from '../model/candidates';
 import { defaultPreprocessing, type Preprocessing } from '../model/preprocess';
 import { runtimeMessage } from '../model/runtimeMessage';
-import type { OutputTensor } from '../model/runtime';
+import { floatOutputs, type OutputTensor } from '../model/outputs';
 
 export interface LoadedModel {
   parsed: ParsedModel;
@@ -45,13 +45,7 @@ async function runSession(session: ort.InferenceSession, fileName: string, input
   } catch (error) {
     throw new ModelError(fileName, `the model failed to run (${runtimeMessage(error)})`);
   }
-  const out = new Map<string, OutputTensor>();
-  for (const name of outputs) {
-    const t = results[name] as ort.Tensor | undefined;
-    if (!t || t.type !== 'float32') continue;
-    out.set(name, { dims: t.dims.map(Number), data: t.data as Float32Array });
-  }
-  return out;
+  return floatOutputs(results as Parameters<typeof floatOutputs>[0], outputs);
 }
 
 /**

@@ -120,17 +120,19 @@ export function rectProblem(rect: Rect | null, image: { width: number; height: n
   return null;
 }
 
+/** The pixels of `image` inside `rect` (clipped to the image), row-major: `visit(i)` with each RGBA offset. */
+function eachPixelIn(image: { width: number; height: number }, rect: Rect, visit: (i: number) => void): void {
+  const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
+  const x1 = Math.min(image.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(image.height, Math.ceil(rect.y + rect.height));
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) visit((y * image.width + x) * 4);
+}
+
 /** A copy with the rectangle filled with one grey value (0: black). */
 export function occlude(image: RgbaImage, rect: Rect, value = 0): RgbaImage {
   const data = new Uint8ClampedArray(image.data);
-  const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
-  const x1 = Math.min(image.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(image.height, Math.ceil(rect.y + rect.height));
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const i = (y * image.width + x) * 4;
-      data[i] = data[i + 1] = data[i + 2] = value;
-    }
-  }
+  eachPixelIn(image, rect, (i) => {
+    data[i] = data[i + 1] = data[i + 2] = value;
+  });
   return { ...image, data };
 }
 
@@ -224,15 +226,10 @@ export function rectOn(rect: Rect, from: { width: number; height: number }, to: 
 export function occludeWith(image: RgbaImage, rect: Rect, fill: OcclusionFill): RgbaImage {
   const source = occlusionFill(image, fill);
   const data = new Uint8ClampedArray(image.data);
-  const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
-  const x1 = Math.min(image.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(image.height, Math.ceil(rect.y + rect.height));
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const i = (y * image.width + x) * 4;
-      data[i] = source.data[i];
-      data[i + 1] = source.data[i + 1];
-      data[i + 2] = source.data[i + 2];
-    }
-  }
+  eachPixelIn(image, rect, (i) => {
+    data[i] = source.data[i];
+    data[i + 1] = source.data[i + 1];
+    data[i + 2] = source.data[i + 2];
+  });
   return { ...image, data };
 }

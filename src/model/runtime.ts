@@ -4,6 +4,7 @@
 
 import * as ort from 'onnxruntime-web';
 import { ModelError, type ParsedModel } from './onnxGraph';
+import { floatOutputs, type OutputTensor } from './outputs';
 import { runtimeMessage } from './runtimeMessage';
 
 export { runtimeMessage };
@@ -28,10 +29,7 @@ export function configureRuntime(wasmBase: string): void {
   ort.env.wasm.proxy = typeof Worker !== 'undefined';
 }
 
-export interface OutputTensor {
-  dims: number[];
-  data: Float32Array;
-}
+export type { OutputTensor };
 
 /** One inference session of a model with chosen extra outputs. */
 export class ModelSession {
@@ -64,16 +62,11 @@ export class ModelSession {
     } catch (error) {
       throw new ModelError(fileName, `the model failed to run (${runtimeMessage(error)})`);
     }
-    const out = new Map<string, OutputTensor>();
-    for (const name of outputs) {
-      const t = results[name] as ort.Tensor | undefined;
-      if (!t || t.type !== 'float32') continue;
-      out.set(name, { dims: t.dims.map(Number), data: t.data as Float32Array });
-    }
-    return out;
+    return floatOutputs(results, outputs);
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
 }
+

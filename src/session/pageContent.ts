@@ -209,14 +209,21 @@ export class PageContent {
     this.images[side].abort();
     const added = await this.workspace.addFiles(side, files);
     if (!added.length) return;
-    const notices: string[] = [];
+    await this.giveWayTo(side, added.map((f) => f.name).join(', '), added.length, []);
+  }
+
+  /**
+   * Files (`what`, `count` of them) have taken a pane: the example and the demo give way, and so do
+   * the side's live feature maps (a pane shows one source); one notice says what was replaced.
+   */
+  private async giveWayTo(side: SideName, what: string, count: number, notices: string[]): Promise<void> {
     const example = this.dismissExample();
     if (example) notices.push(example);
     const demo = await this.dismissDemo(null);
     if (demo) notices.push(demo);
     const live = this.model.state.inputs[side];
     if (live) {
-      notices.push(`Pane ${side}: ${added.map((f) => f.name).join(', ')} replace${added.length === 1 ? 's' : ''} the live feature maps of ${live.name}`);
+      notices.push(`Pane ${side}: ${what} replace${count === 1 ? 's' : ''} the live feature maps of ${live.name}`);
       this.images[side].abort();
       this.model.clearInput(side);
     }
@@ -233,17 +240,8 @@ export class PageContent {
     this.images[side].abort();
     const added = await this.workspace.addResults(side, file);
     if (!added) return;
-    const notices: string[] = [`Pane ${side}: ${file.name} (${added.results!.origin}, ${added.layers.length} layer${added.layers.length === 1 ? '' : 's'}) opened as results: SROPs at kappa ${added.results!.params.kappa}, no feature maps or energy curves`];
-    const example = this.dismissExample();
-    if (example) notices.push(example);
-    const demo = await this.dismissDemo(null);
-    if (demo) notices.push(demo);
-    const live = this.model.state.inputs[side];
-    if (live) {
-      notices.push(`Pane ${side}: ${file.name} replaces the live feature maps of ${live.name}`);
-      this.model.clearInput(side);
-    }
-    this.notify(notices.join('; '));
+    const opened = `Pane ${side}: ${file.name} (${added.results!.origin}, ${added.layers.length} layer${added.layers.length === 1 ? '' : 's'}) opened as results: SROPs at kappa ${added.results!.params.kappa}, no feature maps or energy curves`;
+    await this.giveWayTo(side, file.name, 1, [opened]);
   }
 
   /**
