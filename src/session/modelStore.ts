@@ -8,7 +8,7 @@ import { guessLayout } from '../io/layout';
 import { withShape, type Candidate } from '../model/candidates';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { addNoise, blank, blur, occludeWith, type OcclusionFill, defaultPreprocessing, imageTensor, normalisationProblem, occlude, rectOn, rectProblem, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import { defaultPreprocessing, imageTensor, normalisationProblem, rectProblem, type OcclusionFill, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 export { ROLES } from '../model/onnxGraph';
 import { classVectorOf, classVectorsOf, topFive, type Prediction } from '../analysis/classes';
@@ -16,68 +16,12 @@ import { memoryLayer, nhwcToNchw, streamedLayer, type LayerStream, type MemoryTe
 import type { SideName, Workspace } from './workspace';
 import { Latest, Superseded } from './latest';
 import { Store } from './store';
+import { CHANGE_WORDS, deriveB, staleReason, type BChange, type BRecipe, type InputItem, type Origin, type SideInput } from './inputs';
+
+export type { BChange, BRecipe, InputItem, Origin, SideInput };
 import { sha256Hex } from '../numeric/sha256';
 
-/** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
-export type Origin = 'user' | 'demo';
-
-export type BChange = 'occlude' | 'blur' | 'noise' | 'blank';
-
-/** How B was made from A: the change, its parameters, and which input of A it was made from. */
-export interface BRecipe {
-  kind: BChange;
-  /**
-   * The occluded rectangle, in the pixels of the A image it was drawn on (of size `on`); on the
-   * other images of a set it covers the same share of the image (relative coordinates).
-   */
-  rect: Rect | null;
-  on: { width: number; height: number } | null;
-  /** Blur sigma (pixels) or noise sigma (grey levels). */
-  sigma: number | null;
-  /** The fill value of an occlusion or a blank. */
-  value: number;
-  /**
-   * What fills an occluded rectangle (the lab's fills): black (`zero`, the same as value 0), the
-   * image's mean colour, a blurred or a noisy copy. Absent: `value` grey.
-   */
-  fill?: OcclusionFill;
-  /** A's input it was made from: its name and id. */
-  from: string;
-  fromId: number;
-}
-
-const CHANGE_WORDS: Record<BChange, string> = { occlude: 'occluded', blur: 'blurred', noise: 'with noise', blank: 'blank' };
-
 export { withShape, isSinglePixel, type Candidate } from '../model/candidates';
-
-/** One input of a side's set: an image, or a tensor of the model's input shape [1, C, H, W]. */
-export interface InputItem {
-  /** Its file (a .npy batch's inputs: "batch.npy[3]"). */
-  name: string;
-  image: RgbaImage | null;
-  tensor: Float32Array | null;
-}
-
-export interface SideInput {
-  /** Unique per input set on the page (a B made from A records A's). */
-  id: number;
-  /** The set's name: its file, or "first.png and 9 more", or a folder's. */
-  name: string;
-  /** The inputs, in order (one for a single image); `image` and `tensor` are the first's. */
-  items: InputItem[];
-  origin: Origin;
-  /** For a B made from A: how. */
-  recipe: BRecipe | null;
-  /**
-   * Why this input no longer stands (a B whose A changed and could not be re-made): it is shown,
-   * marked, and left out of the views and the comparison until the user acts.
-   */
-  stale: string | null;
-  /** The image as decoded (shown at the top of the pane), or null for a tensor input. */
-  image: RgbaImage | null;
-  /** A tensor given directly (.npy of the model's input shape). */
-  tensor: Float32Array | null;
-}
 
 export type ProviderChoice = 'auto' | ModelProvider;
 
@@ -500,12 +444,12 @@ export class ModelStore extends Store<ModelState> {
       patch.rectOn = null;
       const b = inputs.B;
       if (b?.recipe && b.recipe.fromId !== made.id) {
-        const remade = this.derive(b.recipe, made);
+        const remade = deriveB(b.recipe, made);
         if (remade) {
           followB = remade;
           patch.notice = `B made again from ${made.name} (${CHANGE_WORDS[b.recipe.kind]}), as it was made from ${b.recipe.from}`;
         } else {
-          inputs.B = { ...b, stale: this.staleReason(b.recipe, made.name) };
+          inputs.B = { ...b, stale: staleReason(b.recipe, made.name) };
           this.dropSideResults('B', patch);
         }
       }
@@ -516,10 +460,6 @@ export class ModelStore extends Store<ModelState> {
     return Promise.all(runs).then(() => undefined);
   }
 
-  private staleReason(recipe: BRecipe, now: string | null): string {
-    const was = `made from ${recipe.from} (${CHANGE_WORDS[recipe.kind]})`;
-    return now === null ? `${was}; A's input was removed: make B again` : `${was}; A is now ${now}${recipe.kind === 'occlude' ? ', and the rectangle belonged to the old image' : ''}: make B again`;
-  }
 
   /** A side's run results leave the page (its feature maps, top-5 and timing); a pending run is dropped. */
   private dropSideResults(side: SideName, patch: Partial<ModelState>): void {
@@ -543,34 +483,13 @@ export class ModelStore extends Store<ModelState> {
       patch.rectOn = null;
       const b = inputs.B;
       if (b?.recipe && !b.stale) {
-        inputs.B = { ...b, stale: this.staleReason(b.recipe, null) };
+        inputs.B = { ...b, stale: staleReason(b.recipe, null) };
         this.dropSideResults('B', patch);
       }
     }
     this.set(patch);
   }
 
-  /**
-   * B's input made from A's by a recipe, every input of A's set changed alike (a paired set), or
-   * null when the recipe cannot apply to it (tensors, or a rectangle drawn on another A). An
-   * occlusion covers the same share of each image (relative coordinates); noise is seeded per input.
-   */
-  private derive(recipe: BRecipe, a: SideInput): SideInput | null {
-    if (!a.items.length || a.items.some((item) => !item.image)) return null;
-    if (recipe.kind === 'occlude' && (!recipe.rect || recipe.fromId !== a.id)) return null;
-    const word = CHANGE_WORDS[recipe.kind];
-    const change = (base: RgbaImage, i: number): RgbaImage => {
-      if (recipe.kind === 'occlude') {
-        const rect = rectOn(recipe.rect!, recipe.on ?? base, base);
-        return recipe.fill && recipe.fill !== 'zero' ? occludeWith(base, rect, recipe.fill) : occlude(base, rect, recipe.value);
-      }
-      if (recipe.kind === 'blur') return blur(base, recipe.sigma ?? 1.5);
-      if (recipe.kind === 'noise') return addNoise(base, recipe.sigma ?? 40, 7 + i);
-      return blank(base, recipe.value);
-    };
-    const items = a.items.map((item, i) => ({ name: `${item.name} (${word})`, image: change(item.image!, i), tensor: null }));
-    return { id: 0, name: `${a.name} (${word})`, items, image: items[0].image, tensor: null, origin: a.origin, recipe: { ...recipe, from: a.name, fromId: a.id }, stale: null };
-  }
 
   /**
    * B from A: occluded (the rectangle drawn or typed on A's image), blurred, noisy or blank. B
@@ -597,7 +516,7 @@ export class ModelStore extends Store<ModelState> {
       }
     }
     const recipe: BRecipe = { kind, rect, on, sigma: kind === 'blur' || kind === 'noise' ? options.sigma ?? (kind === 'blur' ? 1.5 : 40) : null, value: options.value ?? 0, ...(kind === 'occlude' && options.fill ? { fill: options.fill } : {}), from: a.name, fromId: a.id };
-    const b = this.derive(recipe, a)!;
+    const b = deriveB(recipe, a)!;
     return this.setInput('B', { ...b, origin: options.origin ?? 'user' });
   }
 
