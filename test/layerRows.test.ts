@@ -6,9 +6,8 @@ import { layerResult, recomputeLayer, type LayerResult } from '../src/analysis/l
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
 import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
-import {
-  centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, displayNames, inputsDiffer, layerRows, pairingPossible, mapCurve, sropMark, linearGrid, movedMost, sortChannels, sortRows, sropAxisMax, sropEllipse, violinDensity,
-} from '../src/analysis/layerRows';
+import { displayNames, inputsDiffer, layerRows, pairingPossible, linearGrid, movedMost, sortRows, sropAxisMax, violinDensity } from '../src/analysis/layerRows';
+import { centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, mapCurve, sropMark, sortChannels, sropEllipse } from '../src/analysis/layerDetail';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { comparisonCsv, sropsCsv } from '../src/ui/exporters';
 import { compareInputs, withHolm } from '../src/analysis/inputStats';
@@ -357,7 +356,7 @@ describe('layer rows pair a live map and a dump by either name', () => {
 
 describe('channels without an SROP say why', () => {
   it('dead or non-finite, per side, for the input shown or the whole batch', async () => {
-    const { channelNoneReason } = await import('../src/analysis/layerRows');
+    const { channelNoneReason } = await import('../src/analysis/layerDetail');
     const a = await result('odd', [2, 4, 6, 6], 21);
     // Channel 1 dead in both inputs, channel 2 non-finite in input 1 and dead in input 0.
     a.status[1] = 1; a.status[5] = 1; a.srop[1] = NaN; a.srop[5] = NaN;

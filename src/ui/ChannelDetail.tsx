@@ -4,7 +4,8 @@
 // file (one slice); its spectrum comes from the engine in use (the GPU's FFT on the GPU engine).
 import { useEffect, useState, type ReactNode } from 'react';
 import { color as parseColour, interpolateViridis, interpolateGreys, scaleLinear } from 'd3';
-import { centredLogPower, mapCurve, SINGLE_PIXEL_NOTE, sropEllipse, sropMark, type LayerRow } from '../analysis/layerRows';
+import { SINGLE_PIXEL_NOTE, type LayerRow } from '../analysis/layerRows';
+import { centredLogPower, mapCurve, sropEllipse, sropMark } from '../analysis/layerDetail';
 import { STATUS_NAMES, type SropParams } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';

@@ -2,7 +2,8 @@
 // interquartile bands and the kappa line, each input's median SROP on A and B (InputPlot), and
 // the channels, sortable by SROP of A, of B or change.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { channelNoneReason, channelRows, channelValuesNote, cumulativeBand, SINGLE_PIXEL_NOTE, singlePixelRow, sortChannels, type ChannelKey, type LayerRow } from '../analysis/layerRows';
+import { SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow } from '../analysis/layerRows';
+import { channelNoneReason, channelRows, channelValuesNote, cumulativeBand, sortChannels, type ChannelKey } from '../analysis/layerDetail';
 import { Histogram } from './charts/Histogram';
 import { EnergyCurve, type CurveSide } from './charts/EnergyCurve';
 import { InputPlot } from './charts/InputPlot';

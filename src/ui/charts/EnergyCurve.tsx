@@ -1,7 +1,7 @@
 // Cumulative share of the kept energy against the radius (1 = Nyquist): a layer's median curve with
 // its interquartile band for A and B, or one map's curve with its SROP marked; the kappa line.
 import { area, line, scaleLinear } from 'd3';
-import type { EnergyBand, SropMark } from '../../analysis/layerRows';
+import type { EnergyBand, SropMark } from '../../analysis/layerDetail';
 import { ChartFrame } from './ChartFrame';
 import { AXIS, SIDE_STYLE, SideLegend } from './theme';
 import type { SideName } from '../../session/workspace';
