@@ -10,6 +10,7 @@ import { layerResult, type LayerResult } from '../analysis/layerResult';
 import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compare';
 import { USAGE, parseArgs, subcommandOf, UsageError, type CliOptions } from './args';
 import { compareInputs, withHolm, type InputComparison } from '../analysis/inputStats';
+import { profileWithRecovery } from '../engine/recovery';
 import { PooledCpuEngine } from '../engine/cpuPool';
 import type { ProfileEngine } from '../engine/types';
 import { APP_NAME, APP_VERSION } from '../version';
@@ -99,23 +100,11 @@ export function layerErrorLine(layer: Layer, error: unknown): string {
  * so that they are written in layer order however the layers overlap.
  */
 export async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Promise<{ result: LayerResult | null; messages: string[] }> {
-  const messages: string[] = [];
-  for (let attempt = 0; ; attempt++) {
-    const engine = engines.engine();
-    try {
-      const profiles = await engine.profileLayer(layer);
-      return { result: layerResult(layer, profiles, params), messages };
-    } catch (error) {
-      const replaced = attempt === 0 && !(error instanceof ActivationFileError) ? await engines.replaced(engine) : null;
-      if (replaced) {
-        const next = engines.engine();
-        messages.push(`srop: warning: ${replaced}; ${layer.file}: ${layer.name} runs again on the ${next.backend.toUpperCase()} engine\n`);
-        continue;
-      }
-      messages.push(layerErrorLine(layer, error));
-      return { result: null, messages };
-    }
-  }
+  const outcome = await profileWithRecovery(layer, { engine: () => engines.engine(), replaced: (failed) => engines.replaced(failed), retries: 1 });
+  const messages = outcome.retried.map(({ reason, next }) => `srop: warning: ${reason}; ${layer.file}: ${layer.name} runs again on the ${next.backend.toUpperCase()} engine\n`);
+  if (outcome.kind === 'done') return { result: layerResult(layer, outcome.profiles, params), messages };
+  messages.push(layerErrorLine(layer, outcome.error));
+  return { result: null, messages };
 }
 
 /** Engines that run two layers side by side: the GPU engine, and the CPU engine's pool of workers. */

@@ -16,6 +16,7 @@ import type { RingProfiles } from '../engine/types';
 import { parseResultsJson } from '../analysis/resultsJson';
 import { Store } from './store';
 import { Superseded } from './latest';
+import { profileWithRecovery } from '../engine/recovery';
 import { paneResults, SIDES, type FileEntry, type LayerEntry, type PaneState, type Progress, type SideName, type WorkspaceState } from './workspaceState';
 
 export { paneResults, SIDES };
@@ -381,10 +382,11 @@ export class Workspace extends Store<WorkspaceState> {
       this.controller = controller;
       let lastProgress = performance.now();
       this.runningId = entry.id;
-      // The engine was released (device lost, backend switched) while it worked on this layer.
-      const interrupted = () => engine.released || engine !== this.engine();
+      // The engine released under the layer (device lost, backend switched) is not the layer's
+      // fault: it goes back to the queue, and the new engine re-measures everything.
+      const recovery = { engine: () => this.engine(), replaced: async (failed: ProfileEngine) => (failed.released || failed !== this.engine() ? 'the engine was replaced' : null), retries: 0 };
       try {
-        const profiles = await engine.profileLayer(layer, {
+        const outcome = await profileWithRecovery(layer, recovery, {
           signal: controller.signal,
           // At most one progress update per PROGRESS_MS: each is a render of the page, and the
           // CPU engine's workers report every chunk they finish.
@@ -396,22 +398,18 @@ export class Workspace extends Store<WorkspaceState> {
           },
         });
         if (controller.signal.aborted) continue;
-        if (interrupted()) {
+        if (outcome.kind === 'replaced') {
           this.patchEntry(entry.id, { status: 'queued' });
           continue;
         }
-        const result = this.track(layerResult(layer, profiles, this.state.params), layer);
-        this.patchEntry(entry.id, { status: 'done', result });
-      } catch (error) {
-        if (controller.signal.aborted) continue;
-        if (interrupted()) {
-          // Not the layer's fault: it goes back to the queue for the next engine.
-          this.patchEntry(entry.id, { status: 'queued' });
-          continue;
+        if (outcome.kind === 'failed') {
+          const message = layerErrorMessage(layer, outcome.error);
+          this.patchEntry(entry.id, { status: 'error', error: message });
+          this.setPane(side, { errors: [...this.state.panes[side].errors, message] });
+        } else {
+          const result = this.track(layerResult(layer, outcome.profiles, this.state.params), layer);
+          this.patchEntry(entry.id, { status: 'done', result });
         }
-        const message = layerErrorMessage(layer, error);
-        this.patchEntry(entry.id, { status: 'error', error: message });
-        this.setPane(side, { errors: [...this.state.panes[side].errors, message] });
       } finally {
         if (this.controller === controller) this.controller = null;
         if (this.runningId === entry.id) this.runningId = null;
