@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { csvLines, downloadText } from './helpers/panes';
 
 // What the page shows is what the user asked for. The demo's files (public/demo, public/samples)
 // are held back by the test for a few seconds, so that the user acts while the demo loads every
@@ -29,9 +30,8 @@ async function holdDemo(page: Page): Promise<() => number> {
 }
 
 async function csvRows(page: Page): Promise<string[][]> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SROPs as CSV' }).click()]);
-  // After the provenance lines (`# key: value`) and the header.
-  return readFileSync(await download.path(), 'utf8').trim().split('\n').filter((l) => !l.startsWith('# ')).slice(1).map((l) => l.split(','));
+  // After the provenance lines (checked by downloadText) and the header.
+  return csvLines(await downloadText(page, 'Export SROPs as CSV')).slice(1).map((l) => l.split(','));
 }
 
 async function settle(page: Page) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { downloadText } from './helpers/panes';
 
 // Sets of inputs in the page: several images picked for A, "Make B from A" over the set (a paired
 // set), thumbnails that show one input in the views with its top-5, images dropped together as one
@@ -11,10 +12,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'public', 'demo', 'manifest.json'), 'utf8'));
 const sample = (digit: number) => join(root, 'public', 'samples', `digit${digit}.png`);
 
-async function exported(page: Page, button: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
-}
 
 async function settle(page: Page) {
   await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 120_000 });
@@ -58,7 +55,7 @@ test('several images for A, B made from A: one input per image on each side, in 
   await expect(page.getByTestId('channel-detail').locator('.error')).toHaveCount(0);
 
   // The per-map CSV: inputs 0..4 on both sides, every layer's maps for each.
-  const csv = (await exported(page, 'Export SROPs as CSV')).trim().split('\n').slice(1).map((l) => l.split(','));
+  const csv = (await downloadText(page, 'Export SROPs as CSV')).trim().split('\n').slice(1).map((l) => l.split(','));
   for (const side of ['A', 'B']) {
     const rows = csv.filter((r) => r[0] === side);
     expect(new Set(rows.map((r) => r[2]))).toEqual(new Set(['0', '1', '2', '3', '4']));
@@ -68,7 +65,7 @@ test('several images for A, B made from A: one input per image on each side, in 
     }
   }
   // The JSON names each input's file, in the order of the batch axis.
-  const json = JSON.parse(await exported(page, 'Export JSON'));
+  const json = JSON.parse(await downloadText(page, 'Export JSON'));
   expect(json.input_files.A).toEqual(names);
   expect(json.input_files.B).toEqual(names.map((n) => `${n} (blurred)`));
   expect(json.A.every((l: { shape: number[] }) => l.shape[0] === 5)).toBe(true);
@@ -127,7 +124,7 @@ test('a folder dropped on a pane is read whole (sub-folders too, hidden files le
   await expect(page.getByTestId('set-count-A')).toContainText('4 inputs', { timeout: 60_000 });
   await settle(page);
   await expect(page.getByTestId('pane-A').locator('.file-head strong')).toHaveText([`${manifest.final} on digits/: 4 images`]);
-  const json = JSON.parse(await exported(page, 'Export JSON'));
+  const json = JSON.parse(await downloadText(page, 'Export JSON'));
   // Name order, numbers as numbers.
   expect(json.input_files.A).toEqual(['digits/digit2.png', 'digits/digit3.png', 'digits/digit10.png', 'digits/more/digit1.png']);
 });

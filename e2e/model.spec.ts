@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
+import { csvLines, downloadText } from './helpers/panes';
 import { onnx, parseModel, withOutputs } from '../src/model/onnxGraph';
 import { ModelSession } from '../src/model/runtime';
 import { float32Npy } from '../src/testing/npyFile';
@@ -58,11 +59,8 @@ function srop(args: string[], cwd: string): string[] {
 }
 
 async function exportCsv(page: Page): Promise<string[]> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SROPs as CSV' }).click()]);
-  // The provenance lines (`# key: value`) first, then the table.
-  const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
-  expect(lines[0]).toMatch(/^# app: SROP lab /);
-  return lines.filter((l) => !l.startsWith('# '));
+  // The table, after its provenance lines (checked by downloadText).
+  return csvLines(await downloadText(page, 'Export SROPs as CSV'));
 }
 
 async function waitDone(page: Page, side: 'A' | 'B', layers: number) {

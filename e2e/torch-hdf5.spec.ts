@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
+import { downloadText, dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
 
 // PyTorch (torch.save) and HDF5 activation files in the page, written by Debian's python3-torch and
 // python3-h5py (tools/make_torch_hdf5_fixtures.py): picked and dropped, they give the SROPs the
@@ -18,16 +17,6 @@ const sropCommand = (args: string[]) => sropIn(fixtures, args);
 
 
 
-/** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
-async function downloadText(page: Page, button: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  const text = readFileSync(await download.path(), 'utf8');
-  if (!download.suggestedFilename().endsWith('.csv')) return text;
-  const lines = text.split('\n');
-  const head = lines.findIndex((l) => !l.startsWith('# '));
-  expect(lines.slice(0, head)).toEqual(expect.arrayContaining([expect.stringMatching(/^# app: SROP lab \d/), expect.stringMatching(/^# params: kappa=/), expect.stringMatching(/^# engine: (cpu|gpu)/), expect.stringMatching(/^# input_A: /)]));
-  return lines.slice(head).join('\n');
-}
 
 test('a .pt picked on A and an .h5 dropped on B give the SROPs the command gives for the same arrays in .npz; the HDF5 reader loads only then', async ({ page }) => {
   const requested: string[] = [];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
+import { downloadText, dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // The visualiser in real Chromium, on activation files written by numpy
@@ -24,16 +24,6 @@ function npy(shape: number[], value: (i: number) => number): Buffer {
 }
 
 
-/** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
-async function downloadText(page: Page, button: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  const text = readFileSync(await download.path(), 'utf8');
-  if (!download.suggestedFilename().endsWith('.csv')) return text;
-  const lines = text.split('\n');
-  const head = lines.findIndex((l) => !l.startsWith('# '));
-  expect(lines.slice(0, head)).toEqual(expect.arrayContaining([expect.stringMatching(/^# app: SROP lab \d/), expect.stringMatching(/^# params: kappa=/), expect.stringMatching(/^# engine: (cpu|gpu)/), expect.stringMatching(/^# input_A: /)]));
-  return lines.slice(head).join('\n');
-}
 
 test('load A by the labelled picker and B by a drop (another format), GPU engine forced; every layer shows; CSV exports match the srop command', async ({ page, baseURL }) => {
   const origins = new Set<string>();

@@ -34,10 +34,15 @@ export function sropCommand(cwd: string, args: string[]): string[] {
   return out.trim().split('\n');
 }
 
-/** The text of the file a button downloads. */
+/** A download's text; a CSV's leading provenance lines (`# key: value`) are checked and left out. */
 export async function downloadText(page: Page, button: string): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return readFileSync(await download.path(), 'utf8');
+  const text = readFileSync(await download.path(), 'utf8');
+  if (!download.suggestedFilename().endsWith('.csv')) return text;
+  const lines = text.split('\n');
+  const head = lines.findIndex((l) => !l.startsWith('# '));
+  expect(lines.slice(0, head)).toEqual(expect.arrayContaining([expect.stringMatching(/^# app: SROP lab \d/), expect.stringMatching(/^# params: kappa=/), expect.stringMatching(/^# engine: (cpu|gpu)/), expect.stringMatching(/^# input_A: /)]));
+  return lines.slice(head).join('\n');
 }
 
 /** A CSV export's lines without its provenance (`# key: value` lines at the top). */
