@@ -64,11 +64,6 @@ export class Session {
     void options.host.then((host) => this.attach(host));
   }
 
-  /** The engine host, once it has started (null before). */
-  get engineHost(): EngineHost | null {
-    return this.host;
-  }
-
   private attach(host: EngineHost): void {
     this.host = host;
     let generation = host.state.generation;

@@ -54,11 +54,6 @@ export class Workspace extends Store<WorkspaceState> {
     });
   }
 
-  /** The engine the page profiles with now (the host's choice). */
-  currentEngine(): ProfileEngine {
-    return this.engine();
-  }
-
   /** A patch; `resultsChanged` bumps the version that memoised chart data follow. */
   protected override set(patch: Partial<WorkspaceState>, resultsChanged = false): void {
     super.set({ ...patch, version: this.state.version + (resultsChanged ? 1 : 0) });
