@@ -1,8 +1,9 @@
 // A side's inputs (one image, a set, or tensors), who put them there, and how B is made from A:
 // the recipe B records, applied again when A changes, or the reason B no longer stands. Plain
-// functions on images; the live model store (modelStore.ts) keeps the state.
+// functions on images and input files; the live model store (modelStore.ts) keeps the state.
 
-import { addNoise, blank, blur, occlude, occludeWith, rectOn, type OcclusionFill, type Rect, type RgbaImage } from '../model/preprocess';
+import { openActivationFile } from '../io/open';
+import { addNoise, blank, blur, occlude, occludeWith, rectOn, type OcclusionFill, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 /** Who put a model or an input there: the user, or the demo (a default that the user's content replaces). */
 export type Origin = 'user' | 'demo';
@@ -90,4 +91,18 @@ export function deriveB(recipe: BRecipe, a: SideInput): SideInput | null {
   };
   const items = a.items.map((item, i) => ({ name: `${item.name} (${word})`, image: change(item.image!, i), tensor: null }));
   return { id: 0, name: `${a.name} (${word})`, items, image: items[0].image, tensor: null, origin: a.origin, recipe: { ...recipe, from: a.name, fromId: a.id }, stale: null };
+}
+
+/**
+ * A .npy (or other one-tensor file) as model input: one input [1, C, H, W] or a batch [N, C, H, W]
+ * of the model's input shape (`p`), or why not (with the file's shape when it has one tensor).
+ */
+export async function readInputTensor(file: { name: string; blob: Blob }, p: Preprocessing | null): Promise<{ tensor: Float32Array; shape: number[] } | { error: string; shape: number[] | null }> {
+  const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
+  if (errors.length || layers.length !== 1) return { error: errors[0]?.message ?? `${file.name}: not one tensor`, shape: null };
+  const layer = layers[0];
+  const want = p ? [p.channels, p.height, p.width] : null;
+  if (!want) return { error: `${file.name}: no model is loaded to take it as input`, shape: layer.shape };
+  if (layer.shape.slice(1).join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${[layer.shape[0], ...want].join('x')}`, shape: layer.shape };
+  return { tensor: await layer.readMaps(0, layer.shape[0] * layer.shape[1]), shape: layer.shape };
 }

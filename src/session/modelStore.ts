@@ -2,24 +2,23 @@
 // preprocessing, the inputs of A and B (images or tensors), and the runs that turn them into live
 // layers of the workspace and into top-5 predictions. Plain TypeScript; React subscribes.
 
-import { openActivationFile } from '../io/open';
-import type { Layer, Layout, LayoutChoice } from '../io/types';
-import { guessLayout } from '../io/layout';
-import { withShape, type Candidate } from '../model/candidates';
-import { defaultSelection, inNetworkOrder, ModelError, parseLabels, parseModel, withFreeBatch, withOutputs, type ParsedModel } from '../model/onnxGraph';
-import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
-import { defaultPreprocessing, imageTensor, normalisationProblem, rectProblem, type OcclusionFill, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
+import type { Layout, LayoutChoice } from '../io/types';
+import type { Candidate } from '../model/candidates';
+import { defaultSelection, inNetworkOrder, ModelError, parseLabels, type ParsedModel } from '../model/onnxGraph';
+import type { ModelProvider, OutputTensor } from '../model/runtime';
+import { normalisationProblem, rectProblem, type OcclusionFill, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 export { ROLES } from '../model/onnxGraph';
-import { classVectorOf, classVectorsOf, topFive, type Prediction } from '../analysis/classes';
-import { memoryLayer, nhwcToNchw, streamedLayer, type LayerStream, type MemoryTensor } from '../io/memoryLayer';
+import type { Prediction } from '../analysis/classes';
+import { nhwcToNchw } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
-import { Latest, Superseded } from './latest';
+import { Latest } from './latest';
 import { Store } from './store';
-import { CHANGE_WORDS, deriveB, staleReason, type BChange, type BRecipe, type InputItem, type Origin, type SideInput } from './inputs';
+import { ModelRuns } from './modelRuns';
+import { probeModel } from '../model/probe';
+import { CHANGE_WORDS, deriveB, readInputTensor, staleReason, type BChange, type BRecipe, type InputItem, type Origin, type SideInput } from './inputs';
 
 export type { BChange, BRecipe, InputItem, Origin, SideInput };
-import { sha256Hex } from '../numeric/sha256';
 
 export { withShape, isSinglePixel, type Candidate } from '../model/candidates';
 
@@ -60,27 +59,16 @@ export interface ModelState {
 const SIDE_NAMES: readonly SideName[] = ['A', 'B'];
 
 export class ModelStore extends Store<ModelState> {
-  private parsed: ParsedModel | null = null;
-  private externalData: Array<{ path: string; data: Uint8Array }> = [];
-  private session: ModelSession | null = null;
-  private sessionKey = '';
-  /** The session for sets: the model with a free batch axis (batch > 1), or the plain one's twin (batch 1). */
-  private setSession: { session: ModelSession; key: string; batch: number } | null = null;
-  private runToken = 0;
   private nextInputId = 1;
   private loadSeq = 0;
-  /** At most this many inputs of a set per run (the memory rule below may take fewer). */
-  setBatchLimit = 32;
-  /** H x W of the input the probe ran on (the candidates' shapes are for it). */
-  private probeArea = 1;
   /** The newest model load wins; each side's newest run wins. */
   private readonly modelLoads = new Latest();
   private readonly runs: Record<SideName, Latest> = { A: new Latest(), B: new Latest() };
   private queue: Promise<void> = Promise.resolve();
   /** The layout of live tensors whose layout the graph does not give (the pane's control). */
   private liveLayout: LayoutChoice = 'auto';
-  /** The WebGPU provider could not take the loaded model (its runs fell back to WASM). */
-  private webgpuFailed = false;
+  /** The runtime sessions and the runs of inputs (modelRuns.ts). */
+  private readonly runner: ModelRuns;
 
   constructor(
     private readonly workspace: Workspace,
@@ -108,6 +96,31 @@ export class ModelStore extends Store<ModelState> {
       rect: null,
       rectOn: null,
     });
+    const store = this;
+    this.runner = new ModelRuns({
+      get state() {
+        return store.state;
+      },
+      set: (patch) => this.set(patch),
+      workspace,
+      enqueue: (work) => this.enqueue(work),
+      provider: () => this.providerFor(),
+      get liveLayout() {
+        return store.liveLayout;
+      },
+      set liveLayout(choice: LayoutChoice) {
+        store.liveLayout = choice;
+      },
+    });
+  }
+
+  /** At most this many inputs of a set per run (the memory rule may take fewer). */
+  get setBatchLimit(): number {
+    return this.runner.batchLimit;
+  }
+
+  set setBatchLimit(limit: number) {
+    this.runner.batchLimit = limit;
   }
 
   private providerFor(): ModelProvider {
@@ -160,46 +173,10 @@ export class ModelStore extends Store<ModelState> {
     if (signal.aborted) return false;
     this.set({ status: 'loading', error: null, notice: null });
     try {
-      const bytes = new Uint8Array(await modelFile.blob.arrayBuffer());
-      const parsed = parseModel(bytes, modelFile.name);
-      const externalData = await Promise.all(files.filter((f) => f !== modelFile).map(async (f) => ({ path: f.name, data: new Uint8Array(await f.blob.arrayBuffer()) })));
-      if (signal.aborted) return false;
-      const input = parsed.inputs[0];
-      if (input.elemType !== 1) throw new ModelError(parsed.fileName, `input '${input.name}' is not float32 (ONNX element type ${input.elemType}); only float inputs can take an image`);
-      if (input.dims.length !== 4) throw new ModelError(parsed.fileName, `input '${input.name}' has ${input.dims.length} axes, not 4 (N, C, H, W)`);
-      if (parsed.inputs.length > 1) throw new ModelError(parsed.fileName, `the model has ${parsed.inputs.length} inputs (${parsed.inputs.map((i) => i.name).join(', ')}); one image input is supported`);
-      const preprocessing = defaultPreprocessing(input.dims);
-      const dynamic = input.dims.slice(1).some((d) => typeof d !== 'number');
-      const notices = [
-        dynamic ? `${parsed.fileName}: input '${input.name}' has a dynamic shape [${input.dims.map((d) => d ?? '?').join(', ')}]; it needs a size: ${preprocessing.height} x ${preprocessing.width} is used, change it below` : null,
-      ];
-      // Probe: every float tensor as an output, on a zero input; the 4-D ones are the candidates.
-      const probe = await ModelSession.create(parsed, withOutputs(parsed, parsed.floatTensors.map((c) => c.tensor)), 'wasm', externalData);
-      const dims = [1, preprocessing.channels, preprocessing.height, preprocessing.width];
-      this.probeArea = preprocessing.height * preprocessing.width;
-      let outputs: Map<string, OutputTensor>;
-      try {
-        if (signal.aborted) return false;
-        outputs = await probe.run(parsed.fileName, new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, probe.outputNames);
-      } finally {
-        await probe.release();
-      }
-      if (signal.aborted) return false;
-      const candidates: Candidate[] = parsed.floatTensors.flatMap((c) => {
-        const t = outputs.get(c.tensor);
-        return t && t.dims.length === 4 ? [withShape(c, t.dims)] : [];
-      });
-      const classCount = classVectorOf(outputs, parsed.outputs)?.data.length ?? null;
-      const labels = parsed.labels ?? options.labels ?? null;
-      const labelNotice = labels && classCount !== null && labels.length !== classCount
-        ? `${parsed.fileName}: ${labels.length} labels for ${classCount} classes; the labels are not used`
-        : null;
-      notices.push(labelNotice);
-      if (candidates.length === 0) throw new ModelError(parsed.fileName, 'the graph produces no 4-D float tensor (no feature maps to measure)');
-      await this.releaseSessions();
-      this.parsed = parsed;
-      this.externalData = externalData;
-      this.webgpuFailed = false;
+      const probed = await probeModel(modelFile, files, options.labels ?? null, signal);
+      if (!probed) return false;
+      const { parsed, externalData, input, preprocessing, candidates, classCount, labels, notices } = probed;
+      await this.runner.use(parsed, externalData, preprocessing.height * preprocessing.width);
       const origin = options.origin ?? 'user';
       // The user's model replaces the demo: the demo's inputs (and their feature maps) go with it.
       const inputs = { ...this.state.inputs };
@@ -214,11 +191,11 @@ export class ModelStore extends Store<ModelState> {
       }
       this.liveLayout = 'auto';
       this.set({
-        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin, sha256: sha256Hex(bytes), bytes: bytes.length },
+        model: { name: parsed.fileName, inputName: input.name, inputDims: input.dims, producer: parsed.producer, origin, sha256: probed.sha256, bytes: probed.bytes },
         candidates,
         defaults: defaultSelection(candidates),
         selected: defaultSelection(candidates),
-        labels: labelNotice ? null : labels,
+        labels,
         classCount,
         preprocessing,
         inputs,
@@ -229,16 +206,16 @@ export class ModelStore extends Store<ModelState> {
         status: 'ready',
         notice: notices.filter(Boolean).join('; ') || null,
       });
-      await this.runSideNow('A', this.runs.A.begin());
-      await this.runSideNow('B', this.runs.B.begin());
+      await this.runner.runSide('A', this.runs.A.begin());
+      await this.runner.runSide('B', this.runs.B.begin());
       return true;
     } catch (error) {
       // Whatever was loaded before stays; a superseded load says nothing.
       if (signal.aborted) {
-        this.set({ status: this.parsed ? 'ready' : 'empty' });
+        this.set({ status: this.runner.parsed ? 'ready' : 'empty' });
         return false;
       }
-      this.set({ status: this.parsed ? 'ready' : 'empty', error: error instanceof ModelError ? error.message : `${modelFile.name}: ${(error as Error).message}` });
+      this.set({ status: this.runner.parsed ? 'ready' : 'empty', error: error instanceof ModelError ? error.message : `${modelFile.name}: ${(error as Error).message}` });
       return false;
     }
   }
@@ -254,9 +231,7 @@ export class ModelStore extends Store<ModelState> {
         this.runs[side].abort();
         this.workspace.clearLiveLayers(side);
       }
-      await this.releaseSessions();
-      this.parsed = null;
-      this.externalData = [];
+      await this.runner.use(null, []);
       this.liveLayout = 'auto';
       this.set({
         model: null,
@@ -295,8 +270,8 @@ export class ModelStore extends Store<ModelState> {
   /** What the sanity-check lab needs of the loaded model (null without one). */
   labContext(): { parsed: ParsedModel; externalData: Array<{ path: string; data: Uint8Array }>; provider: ModelProvider } | null {
     // The provider the page's own runs use (after a WebGPU fallback, WASM).
-    const provider = this.providerFor() === 'webgpu' && this.webgpuFailed ? 'wasm' : this.providerFor();
-    return this.parsed ? { parsed: this.parsed, externalData: this.externalData, provider } : null;
+    const { parsed, externalData } = this.runner;
+    return parsed ? { parsed, externalData, provider: this.runner.providerInUse() } : null;
   }
 
   /**
@@ -382,7 +357,7 @@ export class ModelStore extends Store<ModelState> {
 
   /** A .npy tensor of the model's input shape as a side's input. */
   async setTensorFile(side: SideName, file: { name: string; blob: Blob }): Promise<boolean> {
-    const read = await this.readInputTensor(file);
+    const read = await readInputTensor(file, this.state.preprocessing);
     if ('error' in read) {
       this.set({ error: read.error });
       return false;
@@ -397,7 +372,7 @@ export class ModelStore extends Store<ModelState> {
    * (the caller opens it). The notice says which happened.
    */
   async takeDroppedTensor(side: SideName, file: { name: string; blob: Blob }): Promise<'input' | 'activations'> {
-    const read = await this.readInputTensor(file);
+    const read = await readInputTensor(file, this.state.preprocessing);
     if ('tensor' in read) {
       const n = read.shape[0];
       await this.useTensor(side, file.name, read.tensor, read.shape, `${file.name}: shape ${read.shape.join('x')} is the model's input shape${n > 1 ? ` (a batch of ${n})` : ''}; taken as ${side}'s model input${n > 1 ? 's' : ''}`);
@@ -407,18 +382,6 @@ export class ModelStore extends Store<ModelState> {
     const what = read.shape ? `shape ${read.shape.join('x')} is not the model's input shape${p ? ` ${[read.shape[0], p.channels, p.height, p.width].join('x')}` : ''}` : 'not one tensor';
     this.set({ notice: `${file.name}: ${what}; opened as activations on ${side}` });
     return 'activations';
-  }
-
-  private async readInputTensor(file: { name: string; blob: Blob }): Promise<{ tensor: Float32Array; shape: number[] } | { error: string; shape: number[] | null }> {
-    const { layers, errors } = await openActivationFile(file.blob, file.name, 'nchw');
-    if (errors.length || layers.length !== 1) return { error: errors[0]?.message ?? `${file.name}: not one tensor`, shape: null };
-    const layer = layers[0];
-    const p = this.state.preprocessing;
-    const want = p ? [p.channels, p.height, p.width] : null;
-    if (!want) return { error: `${file.name}: no model is loaded to take it as input`, shape: layer.shape };
-    // One input [1, C, H, W] or a batch of them [N, C, H, W].
-    if (layer.shape.slice(1).join('x') !== want.join('x')) return { error: `${file.name}: shape ${layer.shape.join('x')} is not the model's input shape ${[layer.shape[0], ...want].join('x')}`, shape: layer.shape };
-    return { tensor: await layer.readMaps(0, layer.shape[0] * layer.shape[1]), shape: layer.shape };
   }
 
   private async useTensor(side: SideName, name: string, tensor: Float32Array, shape: number[], notice?: string): Promise<void> {
@@ -460,7 +423,6 @@ export class ModelStore extends Store<ModelState> {
     return Promise.all(runs).then(() => undefined);
   }
 
-
   /** A side's run results leave the page (its feature maps, top-5 and timing); a pending run is dropped. */
   private dropSideResults(side: SideName, patch: Partial<ModelState>): void {
     this.runs[side].abort();
@@ -489,7 +451,6 @@ export class ModelStore extends Store<ModelState> {
     }
     this.set(patch);
   }
-
 
   /**
    * B from A: occluded (the rectangle drawn or typed on A's image), blurred, noisy or blank. B
@@ -520,73 +481,6 @@ export class ModelStore extends Store<ModelState> {
     return this.setInput('B', { ...b, origin: options.origin ?? 'user' });
   }
 
-  private async sessionFor(): Promise<ModelSession> {
-    const parsed = this.parsed!;
-    const provider = this.providerFor();
-    const key = `${provider}|${this.state.selected.join('|')}`;
-    if (this.session && this.sessionKey === key) return this.session;
-    await this.session?.release();
-    this.session = null;
-    let session: ModelSession;
-    try {
-      session = await ModelSession.create(parsed, withOutputs(parsed, this.state.selected), provider, this.externalData);
-    } catch (error) {
-      if (provider !== 'webgpu') throw error;
-      // The WebGPU provider cannot take this model here: run it on WASM and say so.
-      session = await ModelSession.create(parsed, withOutputs(parsed, this.state.selected), 'wasm', this.externalData);
-      this.webgpuFailed = true;
-      this.set({ notice: `WebGPU provider failed (${(error as Error).message}); running on WASM` });
-    }
-    this.session = session;
-    this.sessionKey = key;
-    this.set({ providerInUse: session.provider });
-    return session;
-  }
-
-  private async releaseSessions(): Promise<void> {
-    await this.session?.release();
-    this.session = null;
-    this.sessionKey = '';
-    await this.setSession?.session.release();
-    this.setSession = null;
-  }
-
-  /**
-   * The session for a set: the model with a free batch axis when a run of two inputs works (then
-   * `batch` inputs per run, as many as fit in about 32 MiB of chosen feature maps, at most 32),
-   * else the model as it is, one input per run.
-   */
-  private async setSessionFor(p: Preprocessing): Promise<{ session: ModelSession; batch: number }> {
-    const parsed = this.parsed!;
-    const provider = this.providerFor() === 'webgpu' && this.webgpuFailed ? 'wasm' : this.providerFor();
-    const key = `${provider}|${p.channels}x${p.height}x${p.width}|${this.state.selected.join('|')}`;
-    if (this.setSession?.key === key) return this.setSession;
-    await this.setSession?.session.release();
-    this.setSession = null;
-    const size = p.channels * p.height * p.width;
-    const outputs = [...new Set([...this.state.selected, ...parsed.outputs])];
-    let session: ModelSession | null = null;
-    let batch = 1;
-    try {
-      session = await ModelSession.create(parsed, withOutputs({ ...parsed, bytes: withFreeBatch(parsed) }, this.state.selected), provider, this.externalData);
-      await session.run(parsed.fileName, new Float32Array(2 * size), [2, p.channels, p.height, p.width], outputs);
-      // Bytes of the chosen maps per input, from the probe's shapes scaled to the input size now.
-      const probe = this.state.candidates.filter((c) => this.state.selected.includes(c.tensor));
-      const scale = (p.height * p.width) / Math.max(1, this.probeArea);
-      const perInput = probe.reduce((sum, c) => sum + c.shape[1] * c.shape[2] * c.shape[3] * 4 * scale, 0);
-      batch = Math.max(1, Math.min(32, Math.floor((32 * 2 ** 20) / Math.max(1, perInput))));
-    } catch {
-      await session?.release();
-      session = null;
-    }
-    if (!session) {
-      batch = 1;
-      session = await ModelSession.create(parsed, withOutputs(parsed, this.state.selected), provider, this.externalData);
-    }
-    this.setSession = { session, key, batch };
-    return this.setSession;
-  }
-
   async runAll(): Promise<void> {
     await Promise.all([this.runSide('A'), this.runSide('B')]);
   }
@@ -599,168 +493,7 @@ export class ModelStore extends Store<ModelState> {
    */
   runSide(side: SideName): Promise<void> {
     const signal = this.runs[side].begin();
-    return this.enqueue(() => this.runSideNow(side, signal));
+    return this.enqueue(() => this.runner.runSide(side, signal));
   }
 
-  private async runSideNow(side: SideName, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return;
-    const input = this.state.inputs[side];
-    const p = this.state.preprocessing;
-    if (!this.parsed || !input || input.stale || !p) return;
-    const token = ++this.runToken;
-    this.set({ status: 'running' });
-    if (input.items.length > 1) return this.runSetNow(side, input, p, signal, token);
-    try {
-      const session = await this.sessionFor();
-      const tensor = input.tensor ?? imageTensor(input.image!, p);
-      const dims = [1, p.channels, p.height, p.width];
-      const started = performance.now();
-      const outputs = await session.run(this.parsed.fileName, tensor, dims, [...new Set([...this.state.selected, ...this.parsed.outputs])]);
-      const seconds = (performance.now() - started) / 1000;
-      // Superseded while it ran (a new input, another choice of maps, the side cleared): dropped.
-      if (signal.aborted) return;
-      const file = `${this.parsed.fileName} on ${input.name}`;
-      const candidates = new Map(this.state.candidates.map((c) => [c.tensor, c]));
-      const selected = this.state.selected;
-      // The graph's layout where it gives one; elsewhere the pane's layout control (auto: the shape rule).
-      const build = (choice: LayoutChoice) =>
-        selected.flatMap((name) => {
-          const t = outputs.get(name);
-          const c = candidates.get(name);
-          if (!t || t.dims.length !== 4 || !c) return [];
-          const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
-          return [memoryLayer(c.label ?? name, file, t, layout, reason, name)];
-        });
-      // The pane offers a layout control only when some chosen tensor's layout is not the graph's.
-      const adjustable = selected.some((name) => candidates.has(name) && !candidates.get(name)!.layout);
-      this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
-        layout: this.liveLayout,
-        relayout: adjustable
-          ? (choice) => {
-              this.liveLayout = choice;
-              return build(choice);
-            }
-          : undefined,
-      });
-      const classVector = classVectorOf(outputs, this.parsed.outputs);
-      const top = classVector ? topFive(classVector.data, this.state.labels) : null;
-      this.set({
-        predictions: { ...this.state.predictions, [side]: top },
-        perInput: { ...this.state.perInput, [side]: [top] },
-        timings: { ...this.state.timings, [side]: seconds },
-        error: null,
-      });
-    } catch (error) {
-      if (signal.aborted) return;
-      const message = error instanceof ModelError ? error.message : `${this.parsed.fileName}: ${(error as Error).message}`;
-      this.set({ error: `${message}. ${side}'s views still show its last run that worked.` });
-    } finally {
-      if (token === this.runToken) this.set({ status: 'ready' });
-    }
-  }
-
-  /**
-   * A set of inputs: its first batch runs now (for the feature maps' shapes and the first top-5s);
-   * the side's live layers then stream the set batch by batch through the workspace's queue, which
-   * profiles each batch's maps and drops them (LayerStream). Each batch records its inputs' top-5.
-   * The last batch run is kept, so that the channel view's one map of an input just run costs no run.
-   */
-  private async runSetNow(side: SideName, input: SideInput, p: Preprocessing, signal: AbortSignal, token: number): Promise<void> {
-    const parsed = this.parsed!;
-    const items = input.items;
-    const n = items.length;
-    const size = p.channels * p.height * p.width;
-    const dims = (count: number) => [count, p.channels, p.height, p.width];
-    const wanted = [...new Set([...this.state.selected, ...parsed.outputs])];
-    const labels = this.state.labels;
-    const perInput: Array<Prediction[] | null> = new Array(n).fill(null);
-    let last: { first: number; count: number; outputs: Map<string, MemoryTensor> } | null = null;
-    try {
-      const chosen = await this.setSessionFor(p);
-      const session = chosen.session;
-      const batch = Math.max(1, Math.min(chosen.batch, this.setBatchLimit));
-      if (signal.aborted) return;
-      const runBatch = async (first: number, count: number): Promise<Map<string, MemoryTensor>> => {
-        if (last && last.first === first && last.count === count) return last.outputs;
-        const tensor = new Float32Array(count * size);
-        for (let i = 0; i < count; i++) {
-          const item = items[first + i];
-          tensor.set(item.tensor ?? imageTensor(item.image!, p), i * size);
-        }
-        let outputs: Map<string, OutputTensor>;
-        if (batch > 1 || count === 1) outputs = await session.run(parsed.fileName, tensor, dims(count), wanted);
-        else {
-          // One input per run (the graph fixes its batch axis): the runs' outputs joined along N.
-          const parts: Array<Map<string, OutputTensor>> = [];
-          for (let i = 0; i < count; i++) parts.push(await session.run(parsed.fileName, tensor.subarray(i * size, (i + 1) * size), dims(1), wanted));
-          outputs = new Map();
-          for (const name of wanted) {
-            const all = parts.map((m) => m.get(name));
-            if (all.some((t) => !t)) continue;
-            const data = new Float32Array(all.reduce((k, t) => k + t!.data.length, 0));
-            let at = 0;
-            for (const t of all) {
-              data.set(t!.data, at);
-              at += t!.data.length;
-            }
-            outputs.set(name, { dims: [count, ...all[0]!.dims.slice(1)], data });
-          }
-        }
-        const vectors = classVectorsOf(outputs, parsed.outputs, count);
-        vectors?.forEach((v, i) => (perInput[first + i] = topFive(v, labels)));
-        last = { first, count, outputs };
-        return outputs;
-      };
-      const started = performance.now();
-      const firstCount = Math.min(batch, n);
-      const firstOutputs = await runBatch(0, firstCount);
-      const seconds = (performance.now() - started) / 1000 / firstCount;
-      if (signal.aborted) return;
-      const stream: LayerStream = {
-        inputs: n,
-        batch,
-        run: (first, count, runSignal) =>
-          this.enqueue(async () => {
-            // A newer run of the side (another set, other feature maps, another model) replaces this one.
-            if (signal.aborted || runSignal?.aborted) throw new Superseded();
-            const outputs = await runBatch(first, count);
-            if (!signal.aborted) this.set({ perInput: { ...this.state.perInput, [side]: [...perInput] }, predictions: { ...this.state.predictions, [side]: perInput[0] } });
-            return outputs;
-          }),
-      };
-      const file = `${parsed.fileName} on ${input.name}`;
-      const candidates = new Map(this.state.candidates.map((c) => [c.tensor, c]));
-      const selected = this.state.selected;
-      // One input's output dims per tensor (the first batch itself is not kept here).
-      const oneDims = new Map([...firstOutputs].map(([name, t]) => [name, [1, ...t.dims.slice(1)]]));
-      const build = (choice: LayoutChoice) =>
-        selected.flatMap((name) => {
-          const d = oneDims.get(name);
-          const c = candidates.get(name);
-          if (!d || d.length !== 4 || !c) return [];
-          const [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
-          return [streamedLayer(name, file, stream, d, layout, reason)];
-        });
-      this.workspace.setLiveLayers(side, file, build(this.liveLayout), {
-        layout: this.liveLayout,
-        relayout: (choice) => {
-          this.liveLayout = choice;
-          return build(choice);
-        },
-        stream,
-      });
-      this.set({
-        predictions: { ...this.state.predictions, [side]: perInput[0] },
-        perInput: { ...this.state.perInput, [side]: [...perInput] },
-        timings: { ...this.state.timings, [side]: seconds },
-        error: null,
-      });
-    } catch (error) {
-      if (signal.aborted) return;
-      const message = error instanceof ModelError ? error.message : `${parsed.fileName}: ${(error as Error).message}`;
-      this.set({ error: `${message}. ${side}'s views still show its last run that worked.` });
-    } finally {
-      if (token === this.runToken) this.set({ status: 'ready' });
-    }
-  }
 }
