@@ -12,6 +12,7 @@
 // - A file's bytes are kept (`blob`) up to the writer's bound; past it, `blob` is null and
 //   `leftOut` says how large it was and why, so that the user can pick it again. Live feature maps
 //   (a model run in the page) have no file: they are made again from the model and the inputs kept.
+//   Layers computed by `srop run` are kind "profiles": profiles kept, maps never kept.
 // - A layer that was queued or running when the session was kept is saved as it was; the reader
 //   decides to run it again or to say it was interrupted.
 // - Readers refuse a document whose `version` is newer than theirs, naming both versions.
@@ -53,8 +54,12 @@ export interface PaneDocument {
 
 export interface FileDocument {
   name: string;
-  /** An activation file, live feature maps of the model (no file), or a results JSON. */
-  kind: 'file' | 'live' | 'results';
+  /**
+   * An activation file, live feature maps of the model (no file), a results JSON, or layers whose
+   * profiles were computed elsewhere (`srop run`: a model's feature maps on images, which were not
+   * kept): their SROPs, curves and statistics are all there, their maps cannot be shown.
+   */
+  kind: 'file' | 'live' | 'results' | 'profiles';
   origin: 'user' | 'example';
   layout: LayoutChoice;
   /** The file's bytes; null for live maps, or when they were left out (`leftOut`). */
