@@ -20,8 +20,15 @@ export interface CliOptions {
   out: string | null;
   /** Every layer's layout and its reason on stderr (otherwise one line per file). */
   verbose: boolean;
+  /** --session: also write a session file (the page opens it with "Open session"); null: none. */
+  session: string | null;
+  /** --session-max-mb: the activation files' bytes a session keeps, in all (in MB, 10^6 bytes). */
+  sessionMaxMb: number;
   help: boolean;
 }
+
+/** The default of --session-max-mb. */
+export const SESSION_MAX_MB = 200;
 
 export class UsageError extends Error {}
 
@@ -56,6 +63,10 @@ Options:
                             The results are the same, bit for bit, whatever n is
   --format csv|json         output format (csv)
   --out <path>              write to a file instead of standard output
+  --session <out.srop.zip>  also write a session file: the parameters, every layer's ring profiles
+                            and the files themselves; the page opens it with "Open session"
+  --session-max-mb <n>      the files' bytes a session keeps, in all (200); files past it are
+                            listed with their size, to be picked again in the page
   -h, --help                this text
 
 Output (srop), CSV: layer,input,channel,height,width,srop,ring,energy,status,file
@@ -75,7 +86,7 @@ Exit status: 0 on success; 2 for bad options or when any file or layer could not
 other files are still processed, one line "srop: <file>: <reason>" per problem on stderr).
 The definition is spec/SROP.md in the repository (numpy reference: spec/srop_ref.py).`;
 
-const VALUE_OPTIONS = new Set(['--kappa', '--dc', '--domain', '--layout', '--backend', '--format', '--out', '--model', '--outputs', '--size', '--channels', '--mean', '--std', '--shard']);
+const VALUE_OPTIONS = new Set(['--kappa', '--dc', '--domain', '--layout', '--backend', '--format', '--out', '--model', '--outputs', '--size', '--channels', '--mean', '--std', '--shard', '--session', '--session-max-mb']);
 
 /**
  * `run` or `merge` when that is the first argument that is not an option or an option's value
@@ -117,8 +128,11 @@ export function parseArgs(argv: string[]): CliOptions {
     format: 'csv',
     out: null,
     verbose: false,
+    session: null,
+    sessionMaxMb: SESSION_MAX_MB,
     help: false,
   };
+  let maxMbGiven = false;
   const args = [...argv];
   // The subcommand is the first argument that is not an option or an option's value
   // (`srop --backend cpu compare A B`); a file named "compare" can be given as ./compare.
@@ -205,11 +219,29 @@ export function parseArgs(argv: string[]): CliOptions {
         options.out = out;
         break;
       }
+      case '--session': {
+        const path = takesValue();
+        if (!path) throw new UsageError('--session needs a path (the session file to write, e.g. out.srop.zip)');
+        options.session = path;
+        break;
+      }
+      case '--session-max-mb': {
+        const text = takesValue();
+        const mb = Number(text);
+        if (text === undefined || text.trim() === '' || !Number.isFinite(mb) || mb < 0) {
+          throw new UsageError(`--session-max-mb must be a number of megabytes, 0 or more, not "${text ?? ''}"`);
+        }
+        options.sessionMaxMb = mb;
+        maxMbGiven = true;
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${flag}`);
     }
   }
   if (options.help) return options;
+  if (maxMbGiven && !options.session) throw new UsageError('--session-max-mb goes with --session <path> (the session file it bounds)');
+  if (options.session && options.out && options.session === options.out) throw new UsageError(`--session and --out name the same file (${options.out})`);
   if (options.command === 'compare' && options.files.length !== 2) {
     throw new UsageError(`compare takes exactly two files, A and B (got ${options.files.length})`);
   }

@@ -42,6 +42,8 @@ export function parseMergeArgs(argv: readonly string[]): MergeOptions {
       const value = arg === '--out' ? argv[++i] : arg.slice(6);
       if (!value) throw new UsageError('--out needs a path');
       options.out = value;
+    } else if (/^--session(-max-mb)?(=|$)/.test(arg)) {
+      throw new UsageError('merge: --session does not apply to merge: the parts hold SROPs, not the ring profiles a session keeps; write the session with srop run --session, over every image in one run (without --shard)');
     } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`merge: unknown option ${arg}`);
     else options.parts.push(arg);
   }

@@ -16,6 +16,8 @@ import type { ProfileEngine } from '../engine/types';
 import { APP_NAME, APP_VERSION } from '../version';
 import { matchLayers } from '../analysis/matchLayers';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
+import { FileBound, activationFileDocument, paneDocument, sessionDocument, sessionLine, sessionPathProblem, writeSessionFile, type KeptLayer } from './sessionFile';
+import type { FileDocument } from '../session/sessionDocument';
 
 export interface CliIo {
   stdout: Writable;
@@ -38,6 +40,8 @@ export function paramsOf(options: CliOptions): SropParams {
 interface FileLayers {
   file: string;
   layers: Layer[];
+  /** Messages of what could not be opened (the file, or some of its members). */
+  errors: string[];
   /** Frees the file once its layers are done. */
   close: () => void;
 }
@@ -57,7 +61,7 @@ async function openAll(files: string[], options: CliOptions, io: CliIo): Promise
         for (const layer of layers) await write(io.stderr, `srop: ${file}: ${layer.name}: layout ${layer.layoutReason}\n`);
       } else if (layers.length > 0) await write(io.stderr, layoutLine(file, layers));
     }
-    opened.push({ file, layers, close });
+    opened.push({ file, layers, errors: errors.map((e) => e.message), close });
   }
   return { opened, failures };
 }
@@ -99,12 +103,13 @@ export function layerErrorLine(layer: Layer, error: unknown): string {
  * one; any other failure is reported, not thrown. The lines for stderr come back with the result,
  * so that they are written in layer order however the layers overlap.
  */
-export async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Promise<{ result: LayerResult | null; messages: string[] }> {
+export async function analyse(layer: Layer, engines: CliEngine, params: SropParams): Promise<{ result: LayerResult | null; messages: string[]; error: string | null }> {
   const outcome = await profileWithRecovery(layer, { engine: () => engines.engine(), replaced: (failed) => engines.replaced(failed), retries: 1 });
   const messages = outcome.retried.map(({ reason, next }) => `srop: warning: ${reason}; ${layer.file}: ${layer.name} runs again on the ${next.backend.toUpperCase()} engine\n`);
-  if (outcome.kind === 'done') return { result: layerResult(layer, outcome.profiles, params), messages };
-  messages.push(layerErrorLine(layer, outcome.error));
-  return { result: null, messages };
+  if (outcome.kind === 'done') return { result: layerResult(layer, outcome.profiles, params), messages, error: null };
+  const error = layerErrorMessage(layer, outcome.error);
+  messages.push(`srop: ${error}\n`);
+  return { result: null, messages, error };
 }
 
 /** Engines that run two layers side by side: the GPU engine, and the CPU engine's pool of workers. */
@@ -122,15 +127,15 @@ function overlapsLayers(engine: ProfileEngine): boolean {
  * early (a failed write) waits for the layer started ahead, so that nothing runs after the engine
  * is closed.
  */
-async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams, io: CliIo): AsyncGenerator<[Layer, LayerResult | null]> {
+async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams, io: CliIo): AsyncGenerator<[Layer, LayerResult | null, string | null]> {
   let next: ReturnType<typeof analyse> | null = null;
   try {
     for (let i = 0; i < layers.length; i++) {
       const current = next ?? analyse(layers[i], engines, params);
       next = i + 1 < layers.length && overlapsLayers(engines.engine()) ? analyse(layers[i + 1], engines, params) : null;
-      const { result, messages } = await current;
+      const { result, messages, error } = await current;
       for (const line of messages) await write(io.stderr, line);
-      yield [layers[i], result];
+      yield [layers[i], result, error];
     }
   } finally {
     if (next) await next;
@@ -155,6 +160,14 @@ export async function runSrop(argv: string[], io: CliIo): Promise<number> {
   if (options.help) {
     await write(io.stdout, `${USAGE}\n`);
     return 0;
+  }
+  if (options.session) {
+    // A session that could not be written is found before the work, not after it.
+    const problem = await sessionPathProblem(options.session);
+    if (problem) {
+      await write(io.stderr, `srop: ${problem}\n`);
+      return 2;
+    }
   }
   if (options.out) {
     // --out: the results go to the file; messages stay on stderr.
@@ -188,11 +201,17 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
     let failures = openFailures;
     // The engine of the end of the run (a lost device may have replaced the first one).
     const header = () => ({ app: APP_NAME, version: APP_VERSION, params, backend: engines.engine().backend, adapter: engines.engine().adapter });
+    // With --session, each layer's profiles (or its error) are kept until the session is written.
+    const kept = new Map<Layer, KeptLayer>();
+    const keep = (layer: Layer, result: LayerResult | null, error: string | null) => {
+      if (options.session) kept.set(layer, { layer, profiles: result?.profiles ?? null, error });
+    };
 
     if (options.command === 'maps') {
       const jsonLayers: unknown[] = [];
       if (options.format === 'csv') await write(io.stdout, mapsCsvHeader + '\n');
-      for await (const [, result] of analysed(opened.flatMap((o) => o.layers), engines, params, io)) {
+      for await (const [layer, result, error] of analysed(opened.flatMap((o) => o.layers), engines, params, io)) {
+        keep(layer, result, error);
         if (!result) {
           failures++;
           continue;
@@ -201,20 +220,41 @@ async function runParsed(options: CliOptions, io: CliIo): Promise<number> {
         else jsonLayers.push(layerJson(result));
       }
       if (options.format === 'json') await write(io.stdout, JSON.stringify({ ...header(), files: options.files, layers: jsonLayers }) + '\n');
-      return failures > 0 ? 2 : 0;
-    }
-
-    // compare: layers matched by name, in A's order, then B's layers that A lacks.
-    const [a, b] = opened;
-    const resultsA = new Map<string, LayerResult>();
-    const resultsB = new Map<string, LayerResult>();
-    for (const [side, results] of [[a, resultsA], [b, resultsB]] as const) {
-      for await (const [layer, result] of analysed(side.layers, engines, params, io)) {
-        if (result) results.set(layer.name, result);
-        else failures++;
+    } else {
+      // compare: layers matched by name, in A's order, then B's layers that A lacks.
+      const [a, b] = opened;
+      const resultsA = new Map<string, LayerResult>();
+      const resultsB = new Map<string, LayerResult>();
+      for (const [side, results] of [[a, resultsA], [b, resultsB]] as const) {
+        for await (const [layer, result, error] of analysed(side.layers, engines, params, io)) {
+          keep(layer, result, error);
+          if (result) results.set(layer.name, result);
+          else failures++;
+        }
       }
+      await writeComparison({ file: a.file, results: resultsA }, { file: b.file, results: resultsB }, options, io, header());
     }
-    await writeComparison({ file: a.file, results: resultsA }, { file: b.file, results: resultsB }, options, io, header());
+    if (options.session) {
+      // srop <files>: every file in pane A; compare: A's file in A, B's in B (as the page compares them).
+      const bound = new FileBound(options.sessionMaxMb);
+      const panes: Record<'A' | 'B', { files: FileDocument[]; errors: string[] }> = { A: { files: [], errors: [] }, B: { files: [], errors: [] } };
+      for (const [i, o] of opened.entries()) {
+        const pane = panes[options.command === 'compare' && i === 1 ? 'B' : 'A'];
+        pane.errors.push(...o.errors);
+        const layers = o.layers.map((layer) => kept.get(layer)!);
+        pane.errors.push(...layers.flatMap((k) => (k.error ? [k.error] : [])));
+        // A file none of whose layers could be opened is no file of the pane (the page's rule): its messages say why.
+        if (layers.length) pane.files.push(await activationFileDocument(o.file, options.layout, layers, bound));
+      }
+      const doc = sessionDocument('srop', params, { A: paneDocument(panes.A.files, panes.A.errors), B: paneDocument(panes.B.files, panes.B.errors) });
+      const about = { command: options.command === 'compare' ? 'srop compare' : 'srop', ...header(), files: options.files, sessionMaxMb: options.sessionMaxMb, leftOut: bound.leftOut };
+      const written = await writeSessionFile(options.session, doc, about);
+      if ('error' in written) {
+        await write(io.stderr, `srop: ${written.error}\n`);
+        return 2;
+      }
+      await write(io.stderr, sessionLine(options.session, doc, written.bytes, bound));
+    }
     return failures > 0 ? 2 : 0;
   } finally {
     closeFiles();

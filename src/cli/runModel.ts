@@ -20,6 +20,8 @@ import { mapsCsvHeader, mapsCsvRows } from '../analysis/format';
 import type { SropColumns, SropParams } from '../analysis/srop';
 import type { RingProfiles } from '../engine/types';
 import { concatColumns, runJson, runLayerJson, shardRange, type RunIdentity } from './runResult';
+import { paneDocument, profilesFileDocument, sessionDocument, sessionLine, sessionPathProblem, writeSessionFile } from './sessionFile';
+import type { PaneDocument } from '../session/sessionDocument';
 
 export const RUN_USAGE = `Usage:
   srop run --model <m.onnx> [options] <images or directories ...> [--b <images or directories ...>]
@@ -43,7 +45,9 @@ Options of run:
   --shard <K>/<N>           measure only slice K (0-based) of N of the sorted image list: images
                             floor(K*T/N) to floor((K+1)*T/N)-1 of the T images; JSON output is a
                             partial result for srop merge
-and the options of srop: --kappa --dc --domain --no-interpolate --backend --format --out.
+and the options of srop: --kappa --dc --domain --no-interpolate --backend --format --out
+--session --session-max-mb (--session: each side one file of the feature maps' ring profiles over
+the images, named as the page names a model's maps on a set; not with --shard).
 
 Output: the CSV and JSON of srop (CSV rows image by image; input = the image's index); the JSON
 adds "run" (model file and SHA-256, preprocessing, layers, every image path), "images" (the
@@ -119,7 +123,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     if (!RUN_VALUE_FLAGS.has(arg)) {
       rest.push(argv[i]);
       // A value of srop's own options follows them (parseArgs checks it).
-      if (value === undefined && ['--kappa', '--dc', '--domain', '--backend', '--format', '--out'].includes(arg) && i + 1 < argv.length) rest.push(argv[++i]);
+      if (value === undefined && ['--kappa', '--dc', '--domain', '--backend', '--format', '--out', '--session', '--session-max-mb'].includes(arg) && i + 1 < argv.length) rest.push(argv[++i]);
       continue;
     }
     if (value === undefined) {
@@ -170,6 +174,9 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   if (run.b && run.b.length === 0) throw new UsageError('--b needs images or directories after it');
   if (run.b && run.shard) throw new UsageError('--shard does not go with --b: a comparison needs every image of both sets in one run');
   const common = parseArgs([...rest, '--', ...run.images]);
+  if (common.session && run.shard) {
+    throw new UsageError('--session does not go with --shard: a session keeps every layer\'s ring profiles over all the images, and a shard holds a part of them whose merge (srop merge) joins SROPs, not profiles; write the session from one run over every image (without --shard)');
+  }
   return { ...run, common };
 }
 
@@ -329,6 +336,14 @@ export async function runModelCommand(argv: string[], io: CliIo): Promise<number
     await write(io.stdout, `${RUN_USAGE}\n`);
     return 0;
   }
+  if (options.common.session) {
+    // A session that could not be written is found before the model is loaded, not after the run.
+    const problem = await sessionPathProblem(options.common.session);
+    if (problem) {
+      await write(io.stderr, `srop: ${problem}\n`);
+      return 2;
+    }
+  }
   let model: LoadedModel;
   let layers: Candidate[];
   let preprocessing: Preprocessing;
@@ -372,6 +387,22 @@ async function runWith(options: RunOptions, model: LoadedModel, layers: Candidat
     const identity = (inputs: string[]): RunIdentity => ({ model: { file: model.parsed.fileName, sha256: model.sha256 }, preprocessing, layers: layers.map((c) => c.tensor), inputs });
     const ctx = { session, model, layers, preprocessing, engines, params, io };
     const fileName = model.parsed.fileName;
+    /**
+     * A side's pane in the session: one file of the chosen maps' profiles over the images measured
+     * (none when no image was), and a message for each path or image that could not be read.
+     */
+    const sidePane = (outcome: SideOutcome, listErrors: string[], joined?: Map<string, LayerResult>): PaneDocument => {
+      const images = outcome.images.map((i) => i.path);
+      const files = images.length
+        ? [profilesFileDocument(fileName, images, layers.map((candidate, k) => {
+            const [, , h, w] = candidate.shape;
+            // The comparison's results hold the side's joined profiles already.
+            const profiles = joined?.get(candidate.tensor)?.profiles ?? concatProfiles(outcome.profiles[k], h, w, outcome.profiles[k][0].rings);
+            return { candidate, profiles };
+          }))]
+        : [];
+      return paneDocument(files, [...listErrors, ...outcome.failed.map((f) => `${f.path}: ${f.reason}`)]);
+    };
 
     if (listB) {
       // Two sets: every image's results kept with its profiles, then compared as srop compare does.
@@ -396,6 +427,16 @@ async function runWith(options: RunOptions, model: LoadedModel, layers: Candidat
         images: { a: a.outcome.images, b: b.outcome.images },
         failed: { a: a.outcome.failed, b: b.outcome.failed },
       });
+      if (common.session) {
+        const written = await writeRunSession(common.session, params, { A: sidePane(a.outcome, listA.errors, a.results), B: sidePane(b.outcome, listB.errors, b.results) }, {
+          command: 'srop run',
+          ...header(),
+          run: { a: identity(listA.images), b: identity(listB.images) },
+          images: { a: a.outcome.images, b: b.outcome.images },
+          failed: { a: a.outcome.failed, b: b.outcome.failed },
+        }, io);
+        if (!written) return 2;
+      }
       return failures > 0 ? 2 : 0;
     }
 
@@ -403,7 +444,8 @@ async function runWith(options: RunOptions, model: LoadedModel, layers: Candidat
     const [first, end] = options.shard ? shardRange(total, options.shard.index, options.shard.count) : [0, total];
     if (options.shard) await write(io.stderr, `srop: shard ${options.shard.index}/${options.shard.count}: images ${first} to ${end - 1} of ${total}\n`);
     if (common.format === 'csv') await write(io.stdout, mapsCsvHeader + '\n');
-    const outcome = await measure(listA.images, first, end, { ...ctx, keepProfiles: false, label: '' }, async (input, results) => {
+    // The profiles are kept only for a session (maps x rings numbers per layer and image).
+    const outcome = await measure(listA.images, first, end, { ...ctx, keepProfiles: Boolean(common.session), label: '' }, async (input, results) => {
       if (common.format === 'csv') await write(io.stdout, results.map((r) => mapsCsvRows(r, '', r.name, { firstInput: input })).join(''));
     });
     failures += outcome.failed.length;
@@ -422,6 +464,10 @@ async function runWith(options: RunOptions, model: LoadedModel, layers: Candidat
       });
       await write(io.stdout, JSON.stringify(json) + '\n');
     }
+    if (common.session) {
+      const written = await writeRunSession(common.session, params, { A: sidePane(outcome, listA.errors) }, { command: 'srop run', ...header(), run: identity(listA.images), images: outcome.images, failed: outcome.failed }, io);
+      if (!written) return 2;
+    }
     return failures > 0 ? 2 : 0;
   } catch (error) {
     if (error instanceof ModelError) {
@@ -433,4 +479,16 @@ async function runWith(options: RunOptions, model: LoadedModel, layers: Candidat
     await session?.release();
     engines.close();
   }
+}
+
+/** Writes `srop run`'s session (the line on stderr); false, with the message, when it could not be written. */
+async function writeRunSession(path: string, params: SropParams, panes: Partial<Record<'A' | 'B', PaneDocument>>, about: Record<string, unknown>, io: CliIo): Promise<boolean> {
+  const doc = sessionDocument('srop run', params, panes);
+  const written = await writeSessionFile(path, doc, about);
+  if ('error' in written) {
+    await write(io.stderr, `srop: ${written.error}\n`);
+    return false;
+  }
+  await write(io.stderr, sessionLine(path, doc, written.bytes, null));
+  return true;
 }

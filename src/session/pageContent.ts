@@ -19,24 +19,9 @@ import { SIDES, type SideName, type Workspace } from './workspace';
 import { IMAGE_FILE, decodeImage } from '../io/decodeImage';
 import { Latest } from './latest';
 import type { RgbaImage } from '../model/preprocess';
+import { setName } from './setName';
 
-/**
- * A set's name: its folder's ("digits/: 10 images") when every file is in one folder (sub-folders
- * of it included), else its
- * first file's ("cat.png and 9 more").
- */
-export function setName(names: string[]): string {
-  if (names.length === 1) return names[0];
-  // The folders every file is in (the longest common folder path).
-  let common = names[0].split('/').slice(0, -1);
-  for (const n of names) {
-    const dirs = n.split('/').slice(0, -1);
-    let k = 0;
-    while (k < common.length && k < dirs.length && common[k] === dirs[k]) k++;
-    common = common.slice(0, k);
-  }
-  return common.length ? `${common.join('/')}/: ${names.length} images` : `${names[0]} and ${names.length - 1} more`;
-}
+export { setName };
 
 /** Where the demo digit's strokes are partly covered for B (28 x 28 image pixels). */
 export const DEMO_OCCLUSION = { x: 13, y: 3, width: 12, height: 11 };
