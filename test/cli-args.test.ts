@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from '../src/cli/args';
+import { parseArgs, subcommandOf, UsageError } from '../src/cli/args';
+import { parseRunArgs } from '../src/cli/runModel';
 
 describe('srop options', () => {
   it('has the documented defaults', () => {
@@ -52,5 +53,17 @@ describe('srop options', () => {
 
   it('lets --help through without files', () => {
     expect(parseArgs(['--help']).help).toBe(true);
+  });
+
+  it('reads --session and --session-max-mb (default 200), in both spellings; the value is no file', () => {
+    expect(parseArgs(['a.npz'])).toMatchObject({ session: null, sessionMaxMb: 200 });
+    expect(parseArgs(['--session', 's.srop.zip', 'a.npz', '--session-max-mb=12.5'])).toMatchObject({ files: ['a.npz'], session: 's.srop.zip', sessionMaxMb: 12.5 });
+    expect(parseArgs(['--session=s.zip', '--session-max-mb', '0', 'compare', 'a.npz', 'b.npz'])).toMatchObject({ command: 'compare', session: 's.zip', sessionMaxMb: 0 });
+    // The subcommand is found past --session's value; run passes --session on without taking its value as an image.
+    expect(subcommandOf(['--session', 'run', 'run', '--model', 'm.onnx', 'x.png'])).toBe('run');
+    const run = parseRunArgs(['run', '--model', 'm.onnx', '--session', 'out.srop.zip', 'images', '--session-max-mb', '3']);
+    expect(run.images).toEqual(['images']);
+    expect(run.common).toMatchObject({ session: 'out.srop.zip', sessionMaxMb: 3 });
+    expect(() => parseRunArgs(['run', '--model', 'm.onnx', 'images', '--shard', '1/4', '--session', 's.zip'])).toThrow(/--session does not go with --shard/);
   });
 });
