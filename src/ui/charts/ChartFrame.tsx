@@ -37,7 +37,7 @@ export function ChartFrame({ title, description, filename, width, height, childr
     download(await svgToPng(svg.current), exportFileName(filename, p, 'png'));
   };
   return (
-    <figure className="chart" data-testid={testId} ref={frameRef} data-width={width}>
+    <figure className="chart" data-testid={testId} ref={frameRef}>
       <figcaption>
         <span className="chart-title">{title}</span>
         <button type="button" onClick={saveSvg}>

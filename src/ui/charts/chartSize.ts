@@ -56,7 +56,7 @@ export const CHART_BOUNDS = {
   /** The kappa sweep's two charts (legend at the right). */
   sweep: { minWidth: 380, maxWidth: 900, aspect: 0.5, minHeight: 240, maxHeight: 420 },
   /** The lab's line charts: randomisation, training, training series, architecture (legend at the right). */
-  lab: { minWidth: 560, maxWidth: 1200, aspect: 0.42, minHeight: 300, maxHeight: 480 },
+  lab: { minWidth: 560, maxWidth: 1200, aspect: 0.4, minHeight: 300, maxHeight: 420 },
 } as const satisfies Record<string, ChartBounds>;
 
 /** Raster plots: the feature map and spectrum of the channel view, the lab's occlusion heatmaps. */
