@@ -14,7 +14,8 @@ import { csvLines, downloadText } from './helpers/panes';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // A fresh seed each run (said in the report's annotations; SROP_INPUT_SETS_SEED repeats one).
 const seed = Number(process.env.SROP_INPUT_SETS_SEED ?? Math.floor(Math.random() * 1e9));
-const NEW_COLUMNS = ['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm'];
+// The statistics across inputs, then the layer's tensor name (last, so that older readers keep working).
+const NEW_COLUMNS = ['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm', 'tensor'];
 
 let dir = '';
 let want: Record<string, Record<string, Record<string, unknown>>>;
@@ -39,7 +40,7 @@ async function waitIdle(page: Page, layers: number) {
 /** The page's comparison CSV against the command's: same header, same rows, numbers within 1e-12 (both float64 CPU). */
 function expectSameCsv(got: string[], command: string[]) {
   expect(got[0]).toBe(command[0]);
-  expect(got[0].split(',').slice(-6)).toEqual(NEW_COLUMNS);
+  expect(got[0].split(',').slice(-7)).toEqual(NEW_COLUMNS);
   expect(got).toHaveLength(command.length);
   for (let i = 1; i < got.length; i++) {
     const g = got[i].split(','), w = command[i].split(',');

@@ -1,7 +1,9 @@
-// Charts sized to the screen: at 800, 1280 and 2560 px no chart overflows its panel, the overview's
-// plot takes most of its panel's width, its labels do not overlap; with 100 layers the violins keep
-// a usable width, the overview scrolls sideways, and the keyboard walks the layers with the selected
-// one kept in view.
+// Charts sized to the screen: at 800, 1280 and 2560 px no chart overflows its panel (the overview,
+// histogram, energy curve, per-input plot, channel map, spectrum and energy curve, kappa sweep, and
+// the lab's heatmaps, randomisation, training and architecture charts), the overview's plot takes
+// most of its panel's width, its labels do not overlap; the charts follow their container when the
+// window is resized, without measuring again; with 100 layers the violins keep a usable width, the
+// overview scrolls sideways, and the keyboard walks the layers with the selected one kept in view.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -17,15 +19,20 @@ async function waitIdle(page: Page, layers: number) {
 
 type Box = { left: number; right: number; top: number; bottom: number };
 
-/** Every chart's frame and drawing area against the panel it sits in. */
+/** Every chart's frame, drawing area and svg (or canvas) against the panel it sits in. */
 async function overflowingCharts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const out: string[] = [];
     for (const figure of document.querySelectorAll<HTMLElement>('figure.chart')) {
       const panel = figure.closest('.panel, .pane');
-      if (!panel) continue;
+      if (!panel) {
+        out.push(`${figure.querySelector('.chart-title')?.textContent}: in no panel`);
+        continue;
+      }
       const p = panel.getBoundingClientRect();
-      for (const element of [figure, figure.querySelector('.chart-fit, .chart-scroll')] as Array<Element | null>) {
+      // A scrolling chart (the overview of many layers) is wider than its box by design: its box is what must fit.
+      const drawing = figure.querySelector('.chart-scroll') ? null : figure.querySelector('svg, canvas');
+      for (const element of [figure, figure.querySelector('.chart-fit, .chart-scroll'), drawing] as Array<Element | null>) {
         if (!element) continue;
         const r = element.getBoundingClientRect();
         if (r.right > p.right + 0.5 || r.left < p.left - 0.5) out.push(`${figure.querySelector('.chart-title')?.textContent}: ${Math.round(r.left)}..${Math.round(r.right)} outside ${Math.round(p.left)}..${Math.round(p.right)}`);
@@ -33,6 +40,22 @@ async function overflowingCharts(page: Page): Promise<string[]> {
     }
     return out;
   });
+}
+
+/** The drawn width (px on screen) of the chart with this test id, within `scope` when given. */
+async function chartWidth(page: Page, testId: string, scope?: string): Promise<number> {
+  const root = scope ? page.getByTestId(scope) : page;
+  return (await root.getByTestId(testId).locator('svg').first().boundingBox())!.width;
+}
+
+/** Two animation frames: a resize's ResizeObserver callbacks have run and the charts redrawn. */
+async function frames(page: Page) {
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
+
+/** Test ids of the charts in view, so that each check says which charts it covered. */
+async function chartIds(page: Page): Promise<string[]> {
+  return page.locator('figure.chart').evaluateAll((figures) => figures.map((f) => f.getAttribute('data-testid') ?? '?'));
 }
 
 async function labelBoxes(page: Page): Promise<Box[]> {
@@ -65,6 +88,9 @@ for (const width of [800, 1280, 2560]) {
     await expect(page.getByTestId('channel-A')).toContainText('channel 5: SROP');
     await page.getByRole('button', { name: 'Sweep κ' }).click();
     await expect(page.getByTestId('sweep-wasserstein').locator('.sweep-line')).toHaveCount(4);
+    await expect(page.getByTestId('feature-map-B').locator('image')).toHaveCount(1);
+    // Every chart of the visualiser is in view, and none overflows its panel.
+    expect(await chartIds(page)).toEqual(expect.arrayContaining(['overview', 'histogram', 'energy-curve', 'input-plot', 'feature-map-A', 'spectrum-A', 'channel-energy-A', 'feature-map-B', 'spectrum-B', 'channel-energy-B', 'sweep-wasserstein', 'sweep-median']));
     expect(await overflowingCharts(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     // The overview's plot takes most of its panel's width (5 layers: no scrolling).
@@ -99,19 +125,91 @@ for (const width of [800, 1280, 2560]) {
   });
 }
 
-test('the overview follows its panel when the window is resized, without measuring again', async ({ page }) => {
+test('every chart follows its panel when the window is resized, without measuring again; exports take the drawn size', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto('/?nodemo&backend=cpu');
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'a.npz'));
-  await waitIdle(page, 5);
-  const before = (await page.getByTestId('overview').locator('svg').boundingBox())!.width;
+  await page.getByLabel('Input B activations').setInputFiles(join(fixtures, 'b.npz'));
+  await waitIdle(page, 10);
+  await page.getByTestId('overview').locator('[data-layer=conv3]').click();
+  await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 5', exact: true }).click();
+  await expect(page.getByTestId('spectrum-A').locator('image')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Sweep κ' }).click();
+  await expect(page.getByTestId('sweep-wasserstein').locator('.sweep-line')).toHaveCount(4);
+  // (The per-input plot stops growing at 480 px, which it reaches at 1280 px: it is in the overflow check.)
+  const charts: Array<[string, string?]> = [['overview'], ['histogram'], ['energy-curve', 'layer-detail'], ['feature-map-A'], ['spectrum-A'], ['channel-energy-A'], ['sweep-wasserstein']];
+  const widths = async () => Promise.all(charts.map(([id, scope]) => chartWidth(page, id, scope)));
+  const before = await widths();
   await page.evaluate(() => {
     const w = window as unknown as { sropWorkspace: { subscribe(f: () => void): void; state: { progress: { running: boolean } } }; ran?: boolean };
     w.sropWorkspace.subscribe(() => { if (w.sropWorkspace.state.progress.running) w.ran = true; });
   });
-  await page.setViewportSize({ width: 1800, height: 900 });
-  await expect.poll(async () => (await page.getByTestId('overview').locator('svg').boundingBox())!.width).toBeGreaterThan(before + 400);
+  await page.setViewportSize({ width: 2560, height: 900 });
+  await expect.poll(async () => (await page.getByTestId('overview').locator('svg').boundingBox())!.width).toBeGreaterThan(before[0] + 1000);
+  // Every chart is wider at 2560 px than at 1280 px: drawn wider (its svg's own width), not stretched.
+  await expect.poll(async () => (await widths()).map((w, i) => w > before[i] + 8)).toEqual(charts.map(() => true));
+  const drawn = Number(await page.getByTestId('histogram').locator('svg').getAttribute('width'));
+  expect(drawn).toBeCloseTo(await chartWidth(page, 'histogram'), 0);
+  expect(await overflowingCharts(page)).toEqual([]);
+  // No layer was measured again: the resize only redrew.
   expect(await page.evaluate(() => (window as unknown as { ran?: boolean }).ran ?? false)).toBe(false);
+  // The exported SVG is the chart as drawn now.
+  const [svg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('histogram').getByRole('button', { name: 'SVG' }).click()]);
+  const text = readFileSync(await svg.path(), 'utf8');
+  expect(text).toContain(`width="${drawn}"`);
+  expect(text).toContain(`viewBox="0 0 ${drawn} `);
+  // Narrower again: the charts follow back down, and still fit.
+  const wide = await widths();
+  await page.setViewportSize({ width: 800, height: 900 });
+  await expect.poll(async () => (await widths()).map((w, i) => w < wide[i])).toEqual(charts.map(() => true));
+  expect(await overflowingCharts(page)).toEqual([]);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+});
+
+test('the lab: heatmaps, randomisation, training and architecture charts fit their panel at 800, 1280 and 2560 px and follow it', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.goto('/');
+  await expect(page.getByTestId('pane-B').locator('[data-status=done]')).toHaveCount(5, { timeout: 120_000 });
+  const lab = page.getByTestId('lab');
+  // Occlusion on a coarse grid (16 positions), randomisation, the demo's checkpoints, two structures.
+  await page.getByLabel('Patch size').fill('7');
+  await page.getByLabel('Stride').fill('7');
+  await page.getByRole('button', { name: 'Run occlusion' }).click();
+  await expect(page.getByTestId('occlusion-correlation')).toContainText('16 positions', { timeout: 120_000 });
+  await page.getByRole('tab', { name: /randomisation/ }).click();
+  await page.getByRole('button', { name: 'Run randomisation' }).click();
+  await expect(page.getByTestId('randomisation-summary')).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('tab', { name: /Training/ }).click();
+  await page.getByRole('button', { name: 'Use the demo checkpoints' }).click();
+  await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 180_000 });
+  await page.getByRole('tab', { name: /Architecture/ }).click();
+  const structures = lab.getByTestId('lab-architecture').locator('.lab-controls').first().getByRole('checkbox');
+  for (let i = 2; i < await structures.count(); i++) await structures.nth(i).uncheck();
+  await page.getByRole('button', { name: 'Compare the demo structures' }).click();
+  await expect(page.getByTestId('architecture-chart')).toBeVisible({ timeout: 180_000 });
+  await expect(lab.getByTestId('lab-progress')).toHaveCount(0, { timeout: 60_000 });
+  const tabs: Array<[RegExp, string[]]> = [
+    [/occlusion/, ['heatmap-occlusion-srop-change', 'heatmap-occlusion-probability-drop']],
+    [/randomisation/, ['randomisation-summary', 'randomisation-overview']],
+    [/Training/, ['training-chart']],
+    [/Architecture/, ['architecture-chart']],
+  ];
+  const seen: Record<string, number[]> = {};
+  for (const width of [800, 1280, 2560]) {
+    await page.setViewportSize({ width, height: 1000 });
+    for (const [tab, ids] of tabs) {
+      await page.getByRole('tab', { name: tab }).click();
+      for (const id of ids) await expect(page.getByTestId(id)).toBeVisible();
+      await frames(page);
+      expect(await chartIds(page), `${width} px, ${tab}`).toEqual(expect.arrayContaining(ids));
+      await expect.poll(() => overflowingCharts(page), { message: `${width} px, ${tab}` }).toEqual([]);
+      for (const id of ids) (seen[id] ??= []).push(await chartWidth(page, id));
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  }
+  // Each lab chart is drawn wider on the widest window than on the narrowest.
+  for (const [id, [at800, , at2560]] of Object.entries(seen)) expect(at2560, id).toBeGreaterThan(at800);
 });
 
 test('100 layers: violins at least 24 px, labels apart, the keyboard walks them with the selected one in view', async ({ page }) => {

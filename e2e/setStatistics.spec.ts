@@ -17,7 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'public', 'demo', 'manifest.json'), 'utf8'));
 const demo = join(root, 'public', 'demo', manifest.final);
 const sample = (digit: number) => join(root, 'public', 'samples', `digit${digit}.png`);
-const NEW_COLUMNS = ['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm'];
+// The statistics across inputs, then the layer's tensor name (last, so that older readers keep working).
+const NEW_COLUMNS = ['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm', 'tensor'];
 
 test('images picked for A, B made from A: the comparison’s statistics across inputs equal srop run --b on the same images', async ({ page }) => {
   const digits = [0, 2, 3, 5, 6, 8];
@@ -52,14 +53,14 @@ test('images picked for A, B made from A: the comparison’s statistics across i
       .trim()
       .split('\n');
     expect(exported[0]).toBe(command[0]);
-    expect(exported[0].split(',').slice(-6)).toEqual(NEW_COLUMNS);
+    expect(exported[0].split(',').slice(-7)).toEqual(NEW_COLUMNS);
     expect(exported).toHaveLength(command.length);
     const header = command[0].split(',');
     for (let i = 1; i < command.length; i++) {
       const got = exported[i].split(','), want = command[i].split(',');
       for (let k = 0; k < header.length; k++) {
         const column = header[k];
-        if (['layer', 'channels', 'inputs_a', 'inputs_b', 'test'].includes(column)) {
+        if (['layer', 'channels', 'inputs_a', 'inputs_b', 'test', 'tensor'].includes(column)) {
           expect(got[k], `${want[0]} ${column}`).toBe(want[k]);
         } else if (want[k] === '' || got[k] === '') {
           expect(got[k], `${want[0]} ${column}`).toBe(want[k]);

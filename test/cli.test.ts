@@ -199,8 +199,10 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     const out = srop(['compare', '--backend', 'cpu', 'a.npz', 'b.npz']);
     expect(out.code, out.stderr).toBe(0);
     const rows = parseCsv(out.stdout);
-    expect(Object.keys(rows[0])).toEqual(['layer', 'channels', 'dead_a', 'dead_b', 'median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising', 'inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm']);
+    expect(Object.keys(rows[0])).toEqual(['layer', 'channels', 'dead_a', 'dead_b', 'median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising', 'inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm', 'tensor']);
     expect(rows.map((r) => r.layer)).toEqual(['conv1', 'block.relu']);
+    // The files' layers have no other name: `tensor` (last, after the older columns) repeats `layer`.
+    expect(rows.map((r) => r.tensor)).toEqual(['conv1', 'block.relu']);
     for (const r of rows) {
       const ref = expected.compare[r.layer];
       for (const key of ['median_a', 'median_b', 'delta_median', 'wasserstein', 'ks', 'paired_median_delta', 'share_rising'] as const) {

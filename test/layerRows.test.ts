@@ -5,8 +5,8 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import { layerResult, recomputeLayer, type LayerResult } from '../src/analysis/layerResult';
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { compareLayers } from '../src/analysis/compare';
-import { mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
-import { displayNames, inputsDiffer, layerRows, pairingPossible, linearGrid, movedMost, sortRows, sropAxisMax, violinDensity } from '../src/analysis/layerRows';
+import { compareCsvHeader, compareCsvRow, mapsCsvRows, sideMapsCsvHeader } from '../src/analysis/format';
+import { displayNames, inputsDiffer, layerRows, pairingPossible, linearGrid, movedMost, rowTensor, sortRows, sropAxisMax, violinDensity } from '../src/analysis/layerRows';
 import { centredLogPower, channelRows, channelValuesNote, cumulativeBand, defaultFocus, mapCurve, sropMark, sortChannels, sropEllipse } from '../src/analysis/layerDetail';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
 import { comparisonCsv, sropsCsv } from '../src/ui/exporters';
@@ -120,12 +120,13 @@ describe('layer rows', () => {
     expect(unpaired[0].inputs).toEqual(withHolm([compareInputs(a[0], b[0], false), compareInputs(a[1], b[1], false), compareInputs(a[3], b[2], false)])[0]);
     expect(pairingPossible(rows)).toBe(true);
     expect(pairingPossible(rows.filter((r) => r.name === 'conv2'))).toBe(false);
-    // Sorting by p puts the rows without one last; the export carries the six columns after the pooled ones.
+    // Sorting by p puts the rows without one last; the export carries the six columns after the
+    // pooled ones, then the tensor (a file's layer: its own name).
     expect(sortRows(rows, 'p_value', false).slice(-2).map((r) => r.name)).toEqual(['onlyA', 'few']);
     const csv = comparisonCsv(rows).trim().split('\n');
-    expect(csv[0].split(',').slice(-6)).toEqual(['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm']);
-    expect(csv[1].split(',').slice(-6)).toEqual([rows[0].inputs!.inputs_a, rows[0].inputs!.inputs_b, 'wilcoxon', rows[0].inputs!.input_median_delta, rows[0].inputs!.p_value, rows[0].inputs!.p_holm].map(String));
-    expect(csv[3].split(',').slice(-4)).toEqual(['none', String(rows[3].inputs!.input_median_delta), '', '']);
+    expect(csv[0].split(',').slice(-7)).toEqual(['inputs_a', 'inputs_b', 'test', 'input_median_delta', 'p_value', 'p_holm', 'tensor']);
+    expect(csv[1].split(',').slice(-7)).toEqual([rows[0].inputs!.inputs_a, rows[0].inputs!.inputs_b, 'wilcoxon', rows[0].inputs!.input_median_delta, rows[0].inputs!.p_value, rows[0].inputs!.p_holm, 'conv1'].map(String));
+    expect(csv[3].split(',').slice(-5)).toEqual(['none', String(rows[3].inputs!.input_median_delta), '', '', 'few']);
     expect(inputsDiffer({ inputs: { ...rows[0].inputs!, p_holm: 0.049 } })).toBe(true);
     expect(inputsDiffer({ inputs: { ...rows[0].inputs!, p_holm: 0.05 } })).toBe(false);
     expect(inputsDiffer(rows[2])).toBe(false);
@@ -351,6 +352,19 @@ describe('layer rows pair a live map and a dump by either name', () => {
     expect(rows.map((r) => [r.name, r.match])).toEqual([['layer1.0.relu_1', 'both'], ['conv1', 'only-a'], ['fc_in', 'only-b']]);
     expect(rows[0].comparison).not.toBeNull();
     expect(rows[0].b!.result).toBe(dumpRelu);
+    // The comparison CSV names the row as the views do, its full tensor name last; the columns
+    // before it are the command's, unchanged.
+    const csv = comparisonCsv(rows).trim().split('\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[0]).toBe(compareCsvHeader);
+    expect(csv[0].split(',').at(-1)).toBe('tensor');
+    const fields = csv[1].split(',');
+    expect(fields[0]).toBe('layer1.0.relu_1');
+    expect(fields.at(-1)).toBe('/layer1/layer1.0/relu_1/Relu_output_0');
+    expect(csv[1]).toBe(compareCsvRow({ layer: 'layer1.0.relu_1', ...rows[0].comparison! }, rows[0].inputs!, '/layer1/layer1.0/relu_1/Relu_output_0').trim());
+    // Without a tensor name on either side: the layer's own name in its file; B's tensor when only B has one.
+    expect(rowTensor({ name: 'conv1 (b2.npz)', a: null, b: { result: { name: 'conv1' } } as never })).toBe('conv1');
+    expect(rowTensor({ name: 'x', a: { result: { name: 'x' } } as never, b: { result: { name: 'y', tensor: '/y/Relu_output_0' } } as never })).toBe('/y/Relu_output_0');
   });
 });
 

@@ -8,7 +8,12 @@ import { inputComparisonJson, type InputComparison, type InputStats } from './in
 
 /** The per-map columns; `file` (the file read) is last, so that readers of the older columns keep working. */
 export const mapsCsvHeader = 'layer,input,channel,height,width,srop,ring,energy,status,file';
-export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising,inputs_a,inputs_b,test,input_median_delta,p_value,p_holm';
+/**
+ * The comparison's columns; `tensor` (the layer's full tensor name, else its name) is last, so that
+ * readers of the older columns keep working. The command's layers have no other name than their
+ * own: its `tensor` repeats `layer` (the page's live layers are shown by their module path).
+ */
+export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,delta_median,wasserstein,ks,paired_median_delta,share_rising,inputs_a,inputs_b,test,input_median_delta,p_value,p_holm,tensor';
 
 /** A CSV field: quoted when it holds a comma, quote or line break. */
 export function csvField(value: string | number | null): string {
@@ -55,12 +60,15 @@ export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', 
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-/** A compared layer's row: the pooled figures (§6), then the statistics across inputs (§6a). */
-export function compareCsvRow(c: LayerComparison, s: InputStats): string {
+/**
+ * A compared layer's row: the pooled figures (§6), then the statistics across inputs (§6a), then
+ * the layer's full tensor name (`tensor`; its name where it has no other).
+ */
+export function compareCsvRow(c: LayerComparison, s: InputStats, tensor: string = c.layer): string {
   return (
     [
       c.layer, c.channels, c.dead_a, c.dead_b, c.median_a, c.median_b, c.delta_median, c.wasserstein, c.ks, c.paired_median_delta, c.share_rising,
-      s.inputs_a, s.inputs_b, s.test, s.input_median_delta, s.p_value, s.p_holm,
+      s.inputs_a, s.inputs_b, s.test, s.input_median_delta, s.p_value, s.p_holm, tensor,
     ]
       .map((v) => csvField(v))
       .join(',') + '\n'

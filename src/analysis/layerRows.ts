@@ -129,6 +129,14 @@ export function singlePixelRow(row: Pick<LayerRow, 'a' | 'b'>): boolean {
   return sides.length > 0 && sides.every((s) => s.result.shape[2] === 1 && s.result.shape[3] === 1);
 }
 
+/**
+ * A row's full tensor name for the exports' `tensor` column: A's tensor (a live feature map shown
+ * by its module path), else B's, else the layer's own name in its file (as the per-map CSV writes it).
+ */
+export function rowTensor(row: Pick<LayerRow, 'name' | 'a' | 'b'>): string {
+  return row.a?.result.tensor ?? row.b?.result.tensor ?? row.a?.result.name ?? row.b?.result.name ?? row.name;
+}
+
 /** The selected maps of a side as a comparison side (one input, or the whole batch). */
 function comparisonSide(result: LayerResult, input: number | null) {
   const [n, c] = result.shape;

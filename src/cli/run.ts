@@ -277,6 +277,8 @@ export async function writeComparison(a: ComparisonSide, b: ComparisonSide, opti
   const comparisons: LayerComparison[] = [];
   const acrossInputs: InputComparison[] = [];
   const names: Array<{ a?: readonly string[]; b?: readonly string[] }> = [];
+  // The CSV's `tensor` column: A's tensor name where its layer has one, else its name.
+  const tensors: string[] = [];
   // B's layer for each of A's: the same name, else one answering to one of its names (the module
   // path of an exporter's tensor name: a page export against a forward-hook dump).
   const pairs = pairLayers([...a.results.keys()], [...b.results.keys()]);
@@ -295,6 +297,7 @@ export async function writeComparison(a: ComparisonSide, b: ComparisonSide, opti
     comparisons.push(compareLayers(ra, rb));
     acrossInputs.push(compareInputs(ra, rb, options.paired));
     names.push({ a: ra.inputNames, b: rb.inputNames });
+    tensors.push(ra.tensor ?? name);
   }
   // Holm's adjustment over the layers compared.
   const inputStats = withHolm(acrossInputs);
@@ -302,7 +305,7 @@ export async function writeComparison(a: ComparisonSide, b: ComparisonSide, opti
     if (!pairedB.has(name)) await write(io.stderr, `srop: layer ${name}: only in B (${b.file}), not compared\n`);
   }
   if (options.format === 'csv') {
-    await write(io.stdout, compareCsvHeader + '\n' + comparisons.map((c, i) => compareCsvRow(c, inputStats[i])).join(''));
+    await write(io.stdout, compareCsvHeader + '\n' + comparisons.map((c, i) => compareCsvRow(c, inputStats[i], tensors[i])).join(''));
   } else {
     await write(io.stdout, JSON.stringify({ ...header, files: { a: a.file, b: b.file }, paired: options.paired, layers: comparisons.map((c, i) => comparisonJson(c, inputStats[i], names[i])) }) + '\n');
   }

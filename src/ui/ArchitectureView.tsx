@@ -11,8 +11,10 @@ import { fetchDemoFile, fetchDemoStructures, type DemoStructure } from '../sessi
 import { checkpointsFrom, parseAccuracyTable, type LabStore } from '../session/labStore';
 import type { ModelState } from '../session/modelStore';
 import { ChartFrame } from './charts/ChartFrame';
+import { CHART_BOUNDS } from './charts/chartSize';
 import { colourIndex, seriesColour, seriesDash } from './charts/palette';
 import { AXIS, formatNumber } from './charts/theme';
+import { useChartSize } from './charts/useWidth';
 import { download } from './exporters';
 
 
@@ -74,7 +76,11 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
   const colours = useMemo(() => colourIndex(result?.models.map((m) => m.structure ?? m.label) ?? []), [result]);
   const colourOf = (i: number) => colours.get(result!.models[i].structure ?? result!.models[i].label) ?? 0;
 
-  const W = 720, H = 300, M = { top: 14, right: 300, bottom: 56, left: 56 };
+  // Sized by its container (the frame measured once it is drawn); a resize only redraws from the
+  // memoised alignment. Tall enough for the models' legend (up to 16 entries).
+  const [frame, size] = useChartSize(CHART_BOUNDS.lab);
+  const M = { top: 14, right: 300, bottom: 56, left: 56 };
+  const W = size.width, H = Math.max(size.height, 300, M.top + 13 * Math.min(16, summary?.models.length ?? 0) + M.bottom);
   const chart = result && summary && (() => {
     const x = scalePoint<number>().domain(summary.positions.map((_, p) => p)).range([M.left, W - M.right]).padding(0.4);
     const top = Math.max(1e-6, ...summary.models.flatMap((m) => m.cells.map((c) => c?.q3 ?? 0)));
@@ -87,6 +93,7 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
         width={W}
         height={H}
         testId="architecture-chart"
+        frameRef={frame}
       >
         {y.ticks(4).map((t) => (
           <g key={t}>
@@ -182,7 +189,7 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
               <option value="stage">resolution stage</option>
             </select>
           </label>
-          <div className="chart-row">{chart}</div>
+          <div className="chart-grid single">{chart}</div>
           <p data-testid="architecture-correlation" role="status">
             Correlation across {summary.overall.n} models between the SROP summary (mean of the layers' median SROPs) and the accuracy:{' '}
             {summary.overall.spearman === null

@@ -2,7 +2,7 @@
 // spectrum with the SROP drawn as the ellipse of that radius (each axis scaled by its length, as the
 // rings are), and its cumulative ring-energy curve with the SROP marked. The map is re-read from its
 // file (one slice); its spectrum comes from the engine in use (the GPU's FFT on the GPU engine).
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { color as parseColour, interpolateViridis, interpolateGreys, scaleLinear } from 'd3';
 import { SINGLE_PIXEL_NOTE, type LayerRow } from '../analysis/layerRows';
 import { centredLogPower, mapCurve, sropEllipse, sropMark } from '../analysis/layerDetail';
@@ -11,10 +11,11 @@ import type { LayerResult } from '../analysis/layerResult';
 import { EnergyCurve } from './charts/EnergyCurve';
 import { AXIS, SIDE_STYLE, formatNumber } from './charts/theme';
 import { ChartFrame } from './charts/ChartFrame';
+import { RASTER_BOUNDS, rasterSide } from './charts/chartSize';
+import { useElementWidth } from './charts/useWidth';
 import { useSession, useStore } from './useSession';
 import type { SideName } from '../session/workspace';
 
-const PIXELS = 180;
 // left: the tick labels (up to four characters) and the rotated y-axis title beside them.
 const M = { top: 8, right: 10, bottom: 34, left: 50 };
 /** Room right of the raster for its colour scale: the bar, its tick values and its title. */
@@ -71,7 +72,11 @@ function RasterChart({ title, description, filename, image, height, width, centr
   testId: string;
   scale: ColourScale | null;
 }) {
-  const scale = PIXELS / Math.max(height, width);
+  // The plot's longer side from the frame's width (less the axes and the colour scale), within
+  // bounds; the raster is an image drawn pixelated, so a resize only scales it.
+  const [frame, available] = useElementWidth<HTMLElement>(0);
+  const side = rasterSide(available, M.left + M.right + SCALE_ROOM, RASTER_BOUNDS.channel.minSide, RASTER_BOUNDS.channel.maxSide);
+  const scale = side / Math.max(height, width);
   const plotW = width * scale, plotH = height * scale;
   const [x0, y0] = centred ? [Math.floor(width / 2), Math.floor(height / 2)] : [0, 0];
   // Bin or pixel k is drawn over [k, k + 1) from the image's corner.
@@ -80,7 +85,7 @@ function RasterChart({ title, description, filename, image, height, width, centr
   // Whole bins or pixels only, labelled at their centres.
   const ticks = (axis: typeof x, count: number) => axis.ticks(count).filter((t) => Number.isInteger(t) && t < axis.domain()[1]);
   return (
-    <ChartFrame title={title} description={description} filename={filename} width={M.left + plotW + M.right + SCALE_ROOM} height={M.top + plotH + M.bottom} testId={testId}>
+    <ChartFrame title={title} description={description} filename={filename} width={Math.ceil(M.left + plotW + M.right + SCALE_ROOM)} height={Math.ceil(M.top + plotH + M.bottom)} testId={testId} frameRef={frame}>
       {image && <image href={image} x={M.left} y={M.top} width={plotW} height={plotH} preserveAspectRatio="none" style={{ imageRendering: 'pixelated' }} />}
       <rect x={M.left} y={M.top} width={plotW} height={plotH} fill="none" stroke={AXIS.colour} strokeWidth={0.5} />
       {ticks(x, 4).map((t) => (
@@ -161,8 +166,8 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
   }, [session, generation, map, h, w, dc, result.file, result.name]); // eslint-disable-line react-hooks/exhaustive-deps
   const status = STATUS_NAMES[result.status[map]];
   const srop = result.status[map] === 0 ? result.srop[map] : null;
-  const curve = mapCurve(result, map);
-  const mark = curve && sropMark(result, map, curve);
+  const curve = useMemo(() => mapCurve(result, map), [result, map]);
+  const mark = useMemo(() => curve && sropMark(result, map, curve), [result, map, curve]);
   const ellipse = srop !== null ? sropEllipse(srop, h, w) : null;
   // With several inputs in the layer, the exports and descriptions say whose map it is.
   // Named as the views name the layer (a second conv1 of a pane is `conv1 (b2.npz)`).
@@ -198,7 +203,7 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
           1 x 1 map, value <strong>{single === null ? '…' : formatNumber(single, 6)}</strong>. {SINGLE_PIXEL_NOTE}: the map has no spatial frequency but DC, so no spectrum is drawn.
         </p>
       )}
-      {!flat && <div className="chart-row">
+      {!flat && <div className="chart-grid channel-charts">
         <RasterChart
           title={`Feature map (${h} x ${w})`}
           description={`${side} feature map, ${which}, ${h} by ${w}, grey scale from its minimum to its maximum`}
@@ -234,6 +239,7 @@ function SideChannel({ side, layerName, result, input, channel, kappa, dc }: { s
             filename={`srop-energy-${file}`}
             curves={[{ side, band: curve, mark }]}
             kappa={kappa}
+            testId={`channel-energy-${side}`}
           />
         )}
       </div>}

@@ -8,13 +8,15 @@ import type { LayerRow } from '../analysis/layerRows';
 import type { SropParams } from '../analysis/srop';
 import { kappaSweep, kappaSweepCsv, leaderRuns, mostMoved, type KappaSweep } from '../analysis/kappaSweep';
 import { ChartFrame } from './charts/ChartFrame';
+import { CHART_BOUNDS } from './charts/chartSize';
 import { AXIS, formatNumber } from './charts/theme';
+import { useChartSize } from './charts/useWidth';
 import { download, withProvenance } from './exporters';
 import { exportFileName } from '../session/provenance';
 import { useSession } from './useSession';
 
 const PALETTE = ['#0a4f8c', '#b35c00', '#2a8c4a', '#8c2a6e', '#555555', '#6b4fbb', '#c23b22', '#1b9e9e'];
-const W = 560, M = { top: 14, right: 140, bottom: 40, left: 58 };
+const M = { top: 14, right: 140, bottom: 40, left: 58 };
 
 function SweepChart({ sweep, shown, kappa, value, title, axis, filename, testId, colourOf }: {
   sweep: KappaSweep;
@@ -27,22 +29,25 @@ function SweepChart({ sweep, shown, kappa, value, title, axis, filename, testId,
   testId: string;
   colourOf: (layer: string) => string;
 }) {
+  // Sized by its container; the sweep itself is memoised by the panel, so a resize only redraws.
+  const [frame, size] = useChartSize(CHART_BOUNDS.sweep);
+  const W = size.width;
   const layers = sweep.layers.filter((l) => shown.includes(l.layer));
   const values = layers.flatMap((l) => l[value].filter((v): v is number => v !== null));
   const lo = Math.min(0, ...values), hi = Math.max(1e-6, ...values);
   // Tall enough for the legend (inside the SVG, so that the exports carry it).
-  const H = Math.max(240, M.top + 13 * layers.length + 8);
+  const H = Math.max(size.height, M.top + 13 * layers.length + 8);
   const x = scaleLinear().domain([sweep.kappas[0], sweep.kappas[sweep.kappas.length - 1]]).range([M.left, W - M.right]);
   const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
   return (
-    <ChartFrame title={title} description={`${axis} against kappa from ${sweep.kappas[0]} to ${sweep.kappas.at(-1)} for ${layers.length} layers; the current kappa ${kappa} marked`} filename={filename} width={W} height={H} testId={testId}>
+    <ChartFrame title={title} description={`${axis} against kappa from ${sweep.kappas[0]} to ${sweep.kappas.at(-1)} for ${layers.length} layers; the current kappa ${kappa} marked`} filename={filename} width={W} height={H} testId={testId} frameRef={frame}>
       {y.ticks(4).map((t) => (
         <g key={t}>
           <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 0 ? '#999' : AXIS.grid} />
           <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{formatNumber(t, Math.abs(hi - lo) < 0.05 ? 3 : 2)}</text>
         </g>
       ))}
-      {x.ticks(5).map((t) => <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
+      {x.ticks(Math.max(3, Math.round((W - M.left - M.right) / 70))).map((t) => <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
       <line x1={x(kappa)} x2={x(kappa)} y1={M.top} y2={H - M.bottom} stroke="#333" strokeDasharray="2 3" />
       <text x={x(kappa) + 3} y={M.top + 9} fontSize={AXIS.font - 1} fill="#333">κ = {kappa}</text>
       {layers.map((l) => (
@@ -117,7 +122,7 @@ export function KappaSweepPanel({ rows, inputs, params }: { rows: LayerRow[]; in
               ))}
             </div>
           </details>
-          <div className="chart-row">
+          <div className="chart-grid sweep-charts">
             <SweepChart sweep={sweep} shown={shown} kappa={params.kappa} value="wasserstein" title="Wasserstein distance A vs B against κ" axis="Wasserstein" filename="kappa-sweep-wasserstein" testId="sweep-wasserstein" colourOf={colourOf} />
             <SweepChart sweep={sweep} shown={shown} kappa={params.kappa} value="medianShift" title="Median shift (B - A) against κ" axis="median shift" filename="kappa-sweep-median-shift" testId="sweep-median" colourOf={colourOf} />
           </div>

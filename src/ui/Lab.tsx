@@ -9,8 +9,10 @@ import type { Checkpoint, LabStore, OcclusionFill, OcclusionResult, Randomisatio
 import { checkpointsFrom, parseAccuracyTable } from '../session/labStore';
 import type { ModelState } from '../session/modelStore';
 import { ChartFrame } from './charts/ChartFrame';
+import { CHART_BOUNDS, RASTER_BOUNDS, rasterSide } from './charts/chartSize';
 import { Overview } from './charts/Overview';
 import { AXIS, formatNumber } from './charts/theme';
+import { useChartSize, useElementWidth } from './charts/useWidth';
 import { download, withProvenance } from './exporters';
 import { exportFileName } from '../session/provenance';
 import { useSession } from './useSession';
@@ -72,12 +74,14 @@ function LayerChoice({ layers, shown, onChange, labelOf, testId }: { layers: str
   );
 }
 
-/** Longest side of a heatmap on screen (px): two sit side by side in a panel. */
-const HEATMAP_SIDE = 320;
+/** Room right of a heatmap (px): its colour bar, the bar's values and its title. */
+const HEATMAP_SCALE_ROOM = 86;
 
 function Heatmap({ title, result, values, filename, image, unit }: { title: string; result: OcclusionResult; values: number[]; filename: string; image: string | null; unit: string }) {
-  // Bounded whatever the input size (a 224-px model is drawn at 320 px, the 28-px demo at 10 px per pixel).
-  const scale = Math.min(10, HEATMAP_SIDE / Math.max(result.width, result.height));
+  // Its longer side from the frame's width (two heatmaps share a row where there is room), bounded
+  // whatever the input size (RASTER_BOUNDS.heatmap): a 224-px model and the 28-px demo alike.
+  const [frame, available] = useElementWidth<HTMLElement>(0);
+  const scale = rasterSide(available, HEATMAP_SCALE_ROOM, RASTER_BOUNDS.heatmap.minSide, RASTER_BOUNDS.heatmap.maxSide) / Math.max(result.width, result.height);
   const W = result.width * scale, H = result.height * scale;
   const finite = values.filter((v) => Number.isFinite(v));
   const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 0;
@@ -88,7 +92,7 @@ function Heatmap({ title, result, values, filename, image, unit }: { title: stri
   const barX = W + 12, barW = 12;
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   return (
-    <ChartFrame title={title} description={`${result.positions.length} patch positions${result.partial ? ` (partial: ${result.partial.done} of ${result.partial.total}, cancelled)` : ''}, ${unit} from ${formatNumber(lo)} to ${formatNumber(hi)}; colour scale beside it, bright is high`} filename={filename} width={W + 86} height={H + M.top + M.bottom} testId={`heatmap-${filename}`}>
+    <ChartFrame title={title} description={`${result.positions.length} patch positions${result.partial ? ` (partial: ${result.partial.done} of ${result.partial.total}, cancelled)` : ''}, ${unit} from ${formatNumber(lo)} to ${formatNumber(hi)}; colour scale beside it, bright is high`} filename={filename} width={Math.ceil(W + HEATMAP_SCALE_ROOM)} height={Math.ceil(H + M.top + M.bottom)} testId={`heatmap-${filename}`} frameRef={frame}>
       <g transform={`translate(0 ${M.top})`}>
         {image && <image href={image} width={W} height={H} opacity={0.35} style={{ imageRendering: 'pixelated' }} preserveAspectRatio="none" />}
         {result.positions.map((p, i) => (
@@ -191,7 +195,7 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
             {result.positions.length} positions{result.partial ? ' (partial)' : ''} ({result.batch > 1 ? `batches of ${result.batch}` : 'one image per run'}), predicted class {result.predictedClass}: correlation across positions, Pearson{' '}
             <strong>{formatNumber(result.pearson)}</strong>, Spearman <strong>{formatNumber(result.spearman)}</strong>
           </p>
-          <div className="chart-row">
+          <div className="chart-grid">
             <Heatmap title="SROP change (summed Wasserstein)" result={result} values={result.sropChange} filename="occlusion-srop-change" image={picture} unit="summed Wasserstein" />
             <Heatmap title="Drop in the predicted class's probability" result={result} values={result.probabilityDrop} filename="occlusion-probability-drop" image={picture} unit="probability drop" />
           </div>
@@ -207,6 +211,42 @@ function OcclusionView({ lab, model, result }: { lab: LabStore; model: ModelStat
   );
 }
 
+/** The randomisation summary: each drawn layer's Wasserstein distance to the trained model against the step. */
+function RandomisationChart({ result, shownLayers, labelOf }: { result: RandomisationResult; shownLayers: string[]; labelOf: (tensor: string) => string }) {
+  // Sized by its container; the distances are the result's, so a resize only redraws.
+  const [frame, size] = useChartSize(CHART_BOUNDS.lab);
+  const W = size.width, M = { top: 12, right: 160, bottom: 60, left: 70 };
+  // Tall enough for the legend of the layers drawn.
+  const H = Math.max(size.height, M.top + 13 * shownLayers.length + 8);
+  const x = scaleLinear().domain([0, Math.max(1, result.steps.length - 1)]).range([M.left, W - M.right]);
+  const top = Math.max(1e-6, ...result.steps.flatMap((s) => s.distance.map((d) => d ?? 0)));
+  const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
+  return (
+    <ChartFrame title={`Per-layer SROP change against the randomisation step (${result.mode})`} description={`Wasserstein distance of the SROPs of ${shownLayers.length} of ${result.layers.length} feature layers to the trained model's, for ${result.steps.length} steps`} filename="randomisation-summary" width={W} height={H} testId="randomisation-summary" frameRef={frame}>
+      {y.ticks(4).map((t) => (
+        <g key={t}>
+          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
+          <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
+        </g>
+      ))}
+      {result.steps.map((s, i) => (
+        <text key={i} x={x(i)} y={H - M.bottom + 12} fontSize={9} fill={AXIS.colour} textAnchor="end" transform={`rotate(-30 ${x(i)} ${H - M.bottom + 12})`}>{s.label}</text>
+      ))}
+      {result.layers.map((layer, l) => {
+        const k = shownLayers.indexOf(layer);
+        if (k < 0) return null;
+        return (
+          <g key={layer} className="lab-line">
+            <path d={line<number>().x((_, i) => x(i)).y((d) => y(d))(result.steps.map((s) => s.distance[l] ?? 0)) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
+            <text className="legend-entry" x={W - M.right + 6} y={M.top + 13 * k + 8} fontSize={10} fill={layerColour(l)}>{legendText(labelOf(layer), 24)}<title>{layer}</title></text>
+          </g>
+        );
+      })}
+      <text x={14} y={(H - M.bottom) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - M.bottom) / 2})`} textAnchor="middle">Wasserstein</text>
+    </ChartFrame>
+  );
+}
+
 function RandomisationView({ lab, result, labelOf }: { lab: LabStore; result: RandomisationResult | null; labelOf: (tensor: string) => string }) {
   const [mode, setMode] = useState<'cascading' | 'independent'>('cascading');
   const [shownLayers, setShownLayers] = useLayerChoice(result?.layers ?? []);
@@ -214,38 +254,7 @@ function RandomisationView({ lab, result, labelOf }: { lab: LabStore; result: Ra
   const stepNumber = Math.min(stepIndex, (result?.steps.length ?? 1) - 1) + 1;
   const step = result?.steps[stepNumber - 1] ?? null;
   const rows = useMemo(() => (result && step ? layerRows(result.trained, step.results, null, null, linearGrid(0, 1.5, 64)) : []), [result, step]);
-  const W = 620, M = { top: 12, right: 160, bottom: 60, left: 70 };
-  // Tall enough for the legend of the layers drawn.
-  const H = Math.max(240, M.top + 13 * shownLayers.length + 8);
-  const chart = result && (() => {
-    const x = scaleLinear().domain([0, Math.max(1, result.steps.length - 1)]).range([M.left, W - M.right]);
-    const top = Math.max(1e-6, ...result.steps.flatMap((s) => s.distance.map((d) => d ?? 0)));
-    const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
-    return (
-      <ChartFrame title={`Per-layer SROP change against the randomisation step (${result.mode})`} description={`Wasserstein distance of the SROPs of ${shownLayers.length} of ${result.layers.length} feature layers to the trained model's, for ${result.steps.length} steps`} filename="randomisation-summary" width={W} height={H} testId="randomisation-summary">
-        {y.ticks(4).map((t) => (
-          <g key={t}>
-            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
-            <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
-          </g>
-        ))}
-        {result.steps.map((s, i) => (
-          <text key={i} x={x(i)} y={H - M.bottom + 12} fontSize={9} fill={AXIS.colour} textAnchor="end" transform={`rotate(-30 ${x(i)} ${H - M.bottom + 12})`}>{s.label}</text>
-        ))}
-        {result.layers.map((layer, l) => {
-          const k = shownLayers.indexOf(layer);
-          if (k < 0) return null;
-          return (
-            <g key={layer} className="lab-line">
-              <path d={line<number>().x((_, i) => x(i)).y((d) => y(d))(result.steps.map((s) => s.distance[l] ?? 0)) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
-              <text className="legend-entry" x={W - M.right + 6} y={M.top + 13 * k + 8} fontSize={10} fill={layerColour(l)}>{legendText(labelOf(layer), 24)}<title>{layer}</title></text>
-            </g>
-          );
-        })}
-        <text x={14} y={(H - M.bottom) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - M.bottom) / 2})`} textAnchor="middle">Wasserstein</text>
-      </ChartFrame>
-    );
-  })();
+  const chart = result && <RandomisationChart result={result} shownLayers={shownLayers} labelOf={labelOf} />;
   return (
     <div data-testid="lab-randomisation">
       <p className="hint">Re-draws weights with each tensor's own trained mean and std, from a uniform distribution where the trained values look uniform (excess kurtosis below -0.9) and a Gaussian otherwise (fixed seed): cascading from the last weight layer towards the first, or one layer at a time, and compares each feature layer's SROPs with the trained model's on A's image.</p>
@@ -268,7 +277,7 @@ function RandomisationView({ lab, result, labelOf }: { lab: LabStore; result: Ra
       {result && (
         <>
           <LayerChoice layers={result.layers} shown={shownLayers} onChange={setShownLayers} labelOf={labelOf} testId="randomisation-layers" />
-          <div className="chart-row">{chart}</div>
+          <div className="chart-grid single">{chart}</div>
           <label>
             step{' '}
             <select aria-label="Randomisation step" value={stepIndex} onChange={(e) => setStepIndex(Number(e.target.value))}>
@@ -301,6 +310,43 @@ function RandomisationView({ lab, result, labelOf }: { lab: LabStore; result: Ra
   );
 }
 
+/** One checkpoint series: each drawn layer's median SROP (band: quartiles) and the accuracy against the step. */
+function TrainingChart({ result, shownLayers, labelOf }: { result: TrainingResult; shownLayers: string[]; labelOf: (tensor: string) => string }) {
+  // Sized by its container; a resize only redraws. bottom: the step labels, and the axis title below them.
+  const [frame, size] = useChartSize(CHART_BOUNDS.lab);
+  const W = size.width, A = 110, M = { top: 12, right: 170, bottom: 42, left: 50 };
+  const H = Math.max(size.height, 310, M.top + 13 * shownLayers.length + A + M.bottom);
+  const steps = result.points.map((p) => p.step);
+  const x = scaleSymlog().constant(10).domain([Math.min(...steps), Math.max(...steps)]).range([M.left, W - M.right]);
+  const y = scaleLinear().domain([0, Math.max(1, ...result.points.flatMap((p) => p.q3.map((v) => v ?? 0)))]).range([H - A - M.bottom, M.top]);
+  const ya = scaleLinear().domain([0, 1]).range([H - M.bottom, H - A + 10]);
+  return (
+    <ChartFrame title="SROPs and accuracy over training" description={`median SROP per layer with its interquartile band, and held-out accuracy, at ${result.points.length} checkpoints`} filename="training" width={W} height={H} testId="training-chart" frameRef={frame}>
+      {result.layers.map((layer, l) => {
+        const k = shownLayers.indexOf(layer);
+        if (k < 0) return null;
+        const pts = result.points.filter((p) => p.median[l] !== null);
+        return (
+          <g key={layer} className="lab-line">
+            <path d={area<(typeof pts)[number]>().x((p) => x(p.step)).y0((p) => y(p.q1[l] ?? 0)).y1((p) => y(p.q3[l] ?? 0))(pts) ?? ''} fill={layerColour(l)} fillOpacity={0.12} />
+            <path d={line<(typeof pts)[number]>().x((p) => x(p.step)).y((p) => y(p.median[l]!))(pts) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
+            {pts.map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.median[l]!)} r={2.5} fill={layerColour(l)} />)}
+            <text className="legend-entry" x={W - M.right + 6} y={M.top + 13 * k + 8} fontSize={10} fill={layerColour(l)}>{legendText(labelOf(layer), 26)}<title>{layer}</title></text>
+          </g>
+        );
+      })}
+      {y.ticks(4).map((t) => <text key={t} x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
+      <text x={14} y={(H - A) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - A) / 2})`} textAnchor="middle">median SROP</text>
+      <path d={line<(typeof result.points)[number]>().x((p) => x(p.step)).y((p) => ya(p.accuracy ?? 0))(result.points.filter((p) => p.accuracy !== null)) ?? ''} fill="none" stroke="#222" strokeWidth={2} />
+      {result.points.filter((p) => p.accuracy !== null).map((p) => <circle key={p.step} className="accuracy-point" cx={x(p.step)} cy={ya(p.accuracy!)} r={3} fill="#222"><title>{`step ${p.step}: accuracy ${p.accuracy}`}</title></circle>)}
+      {[0, 0.5, 1].map((t) => <text key={t} x={M.left - 4} y={ya(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
+      <text x={W - M.right + 6} y={ya(0.5)} fontSize={10} fill="#222">accuracy</text>
+      {result.points.map((p) => <text key={p.step} x={x(p.step)} y={H - M.bottom + 14} textAnchor="middle" fontSize={9} fill={AXIS.colour}>{p.step}</text>)}
+      <text x={(M.left + W - M.right) / 2} y={H - 6} fontSize={AXIS.font} fill={AXIS.colour} textAnchor="middle">training step (symlog)</text>
+    </ChartFrame>
+  );
+}
+
 function TrainingView({ lab, result, model, labelOf }: { lab: LabStore; result: TrainingResult | null; model: ModelState; labelOf: (tensor: string) => string }) {
   const [shownLayers, setShownLayers] = useLayerChoice(result?.layers ?? []);
   const [files, setFiles] = useState<File[]>([]);
@@ -323,40 +369,7 @@ function TrainingView({ lab, result, model, labelOf }: { lab: LabStore; result: 
       picked.checkpoints.map((c) => ({ name: c.name, step: c.step, accuracy: c.accuracy, blob: c.file, series: new Set(picked.checkpoints.map((x) => x.series)).size > 1 ? c.series : undefined })),
       picked.externalFiles.map((f) => ({ name: f.name, blob: f })),
     );
-  // bottom: the step labels, and the axis title below them.
-  const W = 660, A = 110, M = { top: 12, right: 170, bottom: 42, left: 50 };
-  const H = Math.max(310, M.top + 13 * shownLayers.length + A + M.bottom);
-  const chart = result && (() => {
-    const steps = result.points.map((p) => p.step);
-    const x = scaleSymlog().constant(10).domain([Math.min(...steps), Math.max(...steps)]).range([M.left, W - M.right]);
-    const y = scaleLinear().domain([0, Math.max(1, ...result.points.flatMap((p) => p.q3.map((v) => v ?? 0)))]).range([H - A - M.bottom, M.top]);
-    const ya = scaleLinear().domain([0, 1]).range([H - M.bottom, H - A + 10]);
-    return (
-      <ChartFrame title="SROPs and accuracy over training" description={`median SROP per layer with its interquartile band, and held-out accuracy, at ${result.points.length} checkpoints`} filename="training" width={W} height={H} testId="training-chart">
-        {result.layers.map((layer, l) => {
-          const k = shownLayers.indexOf(layer);
-          if (k < 0) return null;
-          const pts = result.points.filter((p) => p.median[l] !== null);
-          return (
-            <g key={layer} className="lab-line">
-              <path d={area<(typeof pts)[number]>().x((p) => x(p.step)).y0((p) => y(p.q1[l] ?? 0)).y1((p) => y(p.q3[l] ?? 0))(pts) ?? ''} fill={layerColour(l)} fillOpacity={0.12} />
-              <path d={line<(typeof pts)[number]>().x((p) => x(p.step)).y((p) => y(p.median[l]!))(pts) ?? ''} fill="none" stroke={layerColour(l)} strokeDasharray={dash(l)} strokeWidth={2} />
-              {pts.map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.median[l]!)} r={2.5} fill={layerColour(l)} />)}
-              <text className="legend-entry" x={W - M.right + 6} y={M.top + 13 * k + 8} fontSize={10} fill={layerColour(l)}>{legendText(labelOf(layer), 26)}<title>{layer}</title></text>
-            </g>
-          );
-        })}
-        {y.ticks(4).map((t) => <text key={t} x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
-        <text x={14} y={(H - A) / 2} fontSize={AXIS.font} fill={AXIS.colour} transform={`rotate(-90 14 ${(H - A) / 2})`} textAnchor="middle">median SROP</text>
-        <path d={line<(typeof result.points)[number]>().x((p) => x(p.step)).y((p) => ya(p.accuracy ?? 0))(result.points.filter((p) => p.accuracy !== null)) ?? ''} fill="none" stroke="#222" strokeWidth={2} />
-        {result.points.filter((p) => p.accuracy !== null).map((p) => <circle key={p.step} className="accuracy-point" cx={x(p.step)} cy={ya(p.accuracy!)} r={3} fill="#222"><title>{`step ${p.step}: accuracy ${p.accuracy}`}</title></circle>)}
-        {[0, 0.5, 1].map((t) => <text key={t} x={M.left - 4} y={ya(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
-        <text x={W - M.right + 6} y={ya(0.5)} fontSize={10} fill="#222">accuracy</text>
-        {result.points.map((p) => <text key={p.step} x={x(p.step)} y={H - M.bottom + 14} textAnchor="middle" fontSize={9} fill={AXIS.colour}>{p.step}</text>)}
-        <text x={(M.left + W - M.right) / 2} y={H - 6} fontSize={AXIS.font} fill={AXIS.colour} textAnchor="middle">training step (symlog)</text>
-      </ChartFrame>
-    );
-  })();
+  const chart = result && <TrainingChart result={result} shownLayers={shownLayers} labelOf={labelOf} />;
   return (
     <div data-testid="lab-training">
       <p className="hint">Runs A's image through a series of checkpoints and plots each layer's median SROP (band: quartiles) and the accuracy against the step, with their Spearman correlation per layer.</p>
@@ -391,7 +404,7 @@ function TrainingView({ lab, result, model, labelOf }: { lab: LabStore; result: 
       )}
       {result && result.series.length > 1 && (
         <>
-          <div className="chart-row"><TrainingSeriesChart result={result} /></div>
+          <div className="chart-grid single"><TrainingSeriesChart result={result} /></div>
           <TrainingSeriesTables result={result} />
           {exportButtons(lab, 'training', () => trainingSeriesCsv(result), () => ({ experiment: 'training', image: result.image, series: result.series }))}
         </>
@@ -399,7 +412,7 @@ function TrainingView({ lab, result, model, labelOf }: { lab: LabStore; result: 
       {result && result.series.length <= 1 && (
         <>
           <LayerChoice layers={result.layers} shown={shownLayers} onChange={setShownLayers} labelOf={labelOf} testId="training-layers" />
-          <div className="chart-row">{chart}</div>
+          <div className="chart-grid single">{chart}</div>
           <table data-testid="training-spearman">
             <caption>Spearman correlation between each layer's median SROP and the accuracy, across checkpoints</caption>
             <thead><tr><th scope="col">layer</th><th scope="col">Spearman</th></tr></thead>

@@ -58,7 +58,7 @@ export function LayerDetail({ row, inputs, kappa, xMax, channel, onChannel }: {
       {tensor && <p className="hint" data-testid="layer-tensor">tensor <code>{tensor}</code></p>}
       {[row.a, row.b].some((r) => r && !r.result.profiles) && <p className="notice" data-testid="results-only-layer">{[row.a && !row.a.result.profiles && 'A', row.b && !row.b.result.profiles && 'B'].filter(Boolean).join(' and ')} from a results file: SROPs only, no ring profiles, so no energy curve{curves.length ? ' for it' : ''}.</p>}
       {flat && <p className="notice" data-testid="single-pixel-layer">{SINGLE_PIXEL_NOTE}: each map is one value, with no spatial frequency but DC; the channel view shows the values.</p>}
-      <div className="chart-row">
+      <div className="chart-grid layer-charts">
         {!flat && <Histogram layer={row.name} a={row.a?.values ?? null} b={row.b?.values ?? null} xMax={xMax} />}
         {!flat && curves.length > 0 && <EnergyCurve title={`Median cumulative ring energy, ${row.name}`} filename={`srop-energy-${row.name}`} curves={curves} kappa={kappa} />}
         {!flat && row.inputs && <InputPlot layer={row.name} stats={row.inputs} />}

@@ -6,11 +6,16 @@ import { line, scaleLinear, scaleSymlog } from 'd3';
 import { csvField } from '../analysis/format';
 import type { TrainingResult } from '../session/labStore';
 import { ChartFrame } from './charts/ChartFrame';
+import { CHART_BOUNDS } from './charts/chartSize';
 import { seriesColour, seriesDash } from './charts/palette';
 import { AXIS, formatNumber } from './charts/theme';
+import { useChartSize } from './charts/useWidth';
 
 export function TrainingSeriesChart({ result }: { result: TrainingResult }) {
-  const W = 740, H = 360, A = 120, M = { top: 12, right: 280, bottom: 42, left: 50 };
+  // Sized by its container (a resize only redraws); tall enough for the series' legend.
+  const [frame, size] = useChartSize(CHART_BOUNDS.lab);
+  const A = 120, M = { top: 12, right: 280, bottom: 42, left: 50 };
+  const W = size.width, H = Math.max(size.height, 360, M.top + 13 * result.series.length + A + M.bottom);
   const steps = [...new Set(result.series.flatMap((s) => s.points.map((p) => p.step)))].sort((a, b) => a - b);
   const x = scaleSymlog().constant(10).domain([steps[0], steps.at(-1)!]).range([M.left, W - M.right]);
   const y = scaleLinear().domain([0, Math.max(1, ...result.series.flatMap((s) => s.points.flatMap((p) => p.median.map((v) => v ?? 0))))]).range([H - A - M.bottom, M.top]);
@@ -23,6 +28,7 @@ export function TrainingSeriesChart({ result }: { result: TrainingResult }) {
       width={W}
       height={H}
       testId="training-series-chart"
+      frameRef={frame}
     >
       {result.series.map((s, k) => {
         const colour = seriesColour(k);

@@ -4,7 +4,7 @@
 import { compareCsvHeader, compareCsvRow, layerJson, mapsCsvRows, sideMapsCsvHeader } from '../analysis/format';
 import { inputComparisonJson } from '../analysis/inputStats';
 import type { LayerResult } from '../analysis/layerResult';
-import { displayNames, type LayerRow } from '../analysis/layerRows';
+import { displayNames, rowTensor, type LayerRow } from '../analysis/layerRows';
 import type { SropParams } from '../analysis/srop';
 import { provenanceLines, type Provenance } from '../session/provenance';
 
@@ -35,9 +35,12 @@ export function sropsCsv(a: LayerResult[], b: LayerResult[], provenance?: Proven
   return provenance ? withProvenance(provenance, csv) : csv;
 }
 
-/** The comparison table as the `srop compare` command writes it (layers on both sides). */
+/**
+ * The comparison table as the `srop compare` command writes it (layers on both sides), named as the
+ * views name them, with each layer's full tensor name in the last column.
+ */
 export function comparisonCsv(rows: LayerRow[], provenance?: Provenance): string {
-  const csv = compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! }, r.inputs!)).join('');
+  const csv = compareCsvHeader + '\n' + rows.filter((r) => r.comparison).map((r) => compareCsvRow({ layer: r.name, ...r.comparison! }, r.inputs!, rowTensor(r))).join('');
   return provenance ? withProvenance(provenance, csv) : csv;
 }
 

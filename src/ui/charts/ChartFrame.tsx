@@ -4,7 +4,7 @@ import { download, svgText, svgToPng } from '../exporters';
 import { exportFileName } from '../../session/provenance';
 import { useSession } from '../useSession';
 
-export function ChartFrame({ title, description, filename, width, height, children, testId, scroll = false }: {
+export function ChartFrame({ title, description, filename, width, height, children, testId, scroll = false, frameRef }: {
   title: string;
   description: string;
   filename: string;
@@ -17,6 +17,11 @@ export function ChartFrame({ title, description, filename, width, height, childr
    * chart shrinks to its panel's width, keeping its proportions.
    */
   scroll?: boolean;
+  /**
+   * Measures the frame (useChartSize): the chart takes its size from the width its container gives
+   * the frame. The SVG is drawn at that size, and the exports take the size drawn.
+   */
+  frameRef?: (element: HTMLElement | null) => void;
 }) {
   const svg = useRef<SVGSVGElement>(null);
   const session = useSession();
@@ -32,7 +37,7 @@ export function ChartFrame({ title, description, filename, width, height, childr
     download(await svgToPng(svg.current), exportFileName(filename, p, 'png'));
   };
   return (
-    <figure className="chart" data-testid={testId}>
+    <figure className="chart" data-testid={testId} ref={frameRef}>
       <figcaption>
         <span className="chart-title">{title}</span>
         <button type="button" onClick={saveSvg}>

@@ -3,10 +3,12 @@
 import { area, line, scaleLinear } from 'd3';
 import type { EnergyBand, SropMark } from '../../analysis/layerDetail';
 import { ChartFrame } from './ChartFrame';
+import { CHART_BOUNDS } from './chartSize';
 import { AXIS, SIDE_STYLE, SideLegend } from './theme';
+import { useChartSize } from './useWidth';
 import type { SideName } from '../../session/workspace';
 
-const W = 420, H = 230, M = { top: 22, right: 12, bottom: 36, left: 52 };
+const M = { top: 22, right: 12, bottom: 36, left: 52 };
 
 export interface CurveSide {
   side: SideName;
@@ -15,14 +17,16 @@ export interface CurveSide {
   mark?: SropMark | null;
 }
 
-export function EnergyCurve({ title, filename, curves, kappa }: { title: string; filename: string; curves: CurveSide[]; kappa: number }) {
+export function EnergyCurve({ title, filename, curves, kappa, testId = 'energy-curve' }: { title: string; filename: string; curves: CurveSide[]; kappa: number; testId?: string }) {
+  // Sized by its container; the bands come memoised from the caller, so a resize only redraws.
+  const [frame, { width: W, height: H }] = useChartSize(CHART_BOUNDS.detail);
   const xMax = Math.max(1, ...curves.map((c) => c.band.radius[c.band.radius.length - 1] ?? 1));
   const x = scaleLinear().domain([0, xMax]).range([M.left, W - M.right]);
   const y = scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
   const points = (band: EnergyBand, values: Float64Array) => Array.from(band.radius, (r, i) => ({ r, v: values[i] })).filter((p) => !Number.isNaN(p.v));
   return (
-    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; ${curves.map((c) => `${c.side} ${c.side === 'A' ? 'solid' : 'dashed'}`).join(', ')}`} filename={filename} width={W} height={H}>
-      {x.ticks(5).map((t) => (
+    <ChartFrame title={title} description={`cumulative kept energy against radius; kappa ${kappa}; ${curves.map((c) => `${c.side} ${c.side === 'A' ? 'solid' : 'dashed'}`).join(', ')}`} filename={filename} width={W} height={H} frameRef={frame} testId={testId}>
+      {x.ticks(Math.max(3, Math.round(W / 80))).map((t) => (
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} stroke={t === 1 ? '#999' : AXIS.grid} strokeDasharray={t === 1 ? '2 2' : undefined} />
           <text x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>

@@ -1,15 +1,20 @@
 // Histograms of one layer's SROPs for A (filled) and B (dashed outline) on shared bins.
+import { useMemo } from 'react';
 import { scaleLinear } from 'd3';
 import { histogram } from '../../analysis/summary';
 import { ChartFrame } from './ChartFrame';
+import { CHART_BOUNDS } from './chartSize';
 import { AXIS, SIDE_STYLE, SideLegend } from './theme';
+import { useChartSize } from './useWidth';
 
-const W = 420, H = 230, M = { top: 22, right: 12, bottom: 36, left: 52 };
+const M = { top: 22, right: 12, bottom: 36, left: 52 };
 
 export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Array | null; b: Float64Array | null; xMax: number }) {
+  // Sized by its container; the bins are counted once per data, not at every resize.
+  const [frame, { width: W, height: H }] = useChartSize(CHART_BOUNDS.detail);
   const bins = 30;
-  const ha = a ? histogram(a, bins, [0, xMax]) : null;
-  const hb = b ? histogram(b, bins, [0, xMax]) : null;
+  const ha = useMemo(() => (a ? histogram(a, bins, [0, xMax]) : null), [a, xMax]);
+  const hb = useMemo(() => (b ? histogram(b, bins, [0, xMax]) : null), [b, xMax]);
   const top = Math.max(1, ...(ha ? Array.from(ha.counts) : []), ...(hb ? Array.from(hb.counts) : []));
   const x = scaleLinear().domain([0, xMax]).range([M.left, W - M.right]);
   const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
@@ -28,8 +33,8 @@ export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Arra
       />
     ) : null));
   return (
-    <ChartFrame title={`Histogram of SROPs, ${layer}`} description={`${[a && 'A filled', b && 'B dashed outline'].filter(Boolean).join(', ')}; x = SROP, y = maps`} filename={`srop-histogram-${layer}`} width={W} height={H}>
-      {x.ticks(5).map((t) => (
+    <ChartFrame title={`Histogram of SROPs, ${layer}`} description={`${[a && 'A filled', b && 'B dashed outline'].filter(Boolean).join(', ')}; x = SROP, y = maps`} filename={`srop-histogram-${layer}`} width={W} height={H} frameRef={frame} testId="histogram">
+      {x.ticks(Math.max(3, Math.round(W / 80))).map((t) => (
         <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
       ))}
       {y.ticks(4).map((t) => (

@@ -4,9 +4,11 @@
 import { scaleLinear } from 'd3';
 import type { InputComparison } from '../../analysis/inputStats';
 import { ChartFrame } from './ChartFrame';
+import { CHART_BOUNDS } from './chartSize';
 import { AXIS, SIDE_STYLE, formatNumber, formatP } from './theme';
+import { useChartSize } from './useWidth';
 
-const W = 300, H = 220, M = { top: 12, right: 24, bottom: 36, left: 44 };
+const M = { top: 12, right: 24, bottom: 36, left: 44 };
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -16,6 +18,7 @@ function median(values: number[]): number | null {
 }
 
 export function InputPlot({ layer, stats }: { layer: string; stats: InputComparison }) {
+  const [frame, { width: W, height: H }] = useChartSize(CHART_BOUNDS.inputs);
   const { medians_a: ma, medians_b: mb } = stats;
   // pairs is set only where the inputs were paired (even with too few pairs for a test).
   const paired = stats.pairs !== null;
@@ -31,7 +34,7 @@ export function InputPlot({ layer, stats }: { layer: string; stats: InputCompari
   const p = stats.p_value === null ? 'no p-value' : `p ${formatP(stats.p_value)}, p Holm ${formatP(stats.p_holm)}`;
   const description = `${stats.inputs_a} inputs on A, ${stats.inputs_b} on B; y = median SROP of an input's channels; ${paired ? 'lines join input i of A and of B' : 'unpaired'}; test ${stats.test}, ${p}`;
   return (
-    <ChartFrame title={`Median SROP per input, ${layer}`} description={description} filename={`srop-inputs-${layer}`} width={W} height={H} testId="input-plot">
+    <ChartFrame title={`Median SROP per input, ${layer}`} description={description} filename={`srop-inputs-${layer}`} width={W} height={H} testId="input-plot" frameRef={frame}>
       {y.ticks(5).map((t) => (
         <g key={t}>
           <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
