@@ -21,9 +21,15 @@ async function openLab(page: Page, tab: RegExp) {
   await page.getByRole('tab', { name: tab }).click();
 }
 
+/** A lab export: named for the experiment, the model and kappa, with the page's provenance. */
 async function download(page: Page, name: string): Promise<string> {
   const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
-  return readFileSync(await d.path(), 'utf8');
+  const experiment = name.split(' ')[1];
+  expect(d.suggestedFilename()).toMatch(new RegExp(`^${experiment}-.*-k0\\.\\d+\\.(csv|json)$`));
+  const text = readFileSync(await d.path(), 'utf8');
+  if (d.suggestedFilename().endsWith('.csv')) expect(text).toMatch(/^# app: SROP lab \d/);
+  else expect(JSON.parse(text).provenance.app).toBe('SROP lab');
+  return text;
 }
 
 /** CSV rows after the header that starts with `first`, as arrays of fields (no quoted commas in these). */

@@ -15,7 +15,9 @@ import { CHART_BOUNDS } from './charts/chartSize';
 import { colourIndex, seriesColour, seriesDash } from './charts/palette';
 import { AXIS, formatNumber } from './charts/theme';
 import { useChartSize } from './charts/useWidth';
-import { download } from './exporters';
+import { download, withProvenance } from './exporters';
+import { exportFileName } from '../session/provenance';
+import { useSession } from './useSession';
 
 
 /** The demo's structures, loaded once per page (the manifest lists them). */
@@ -35,6 +37,7 @@ export function useDemoStructures(): { structures: DemoStructure[]; error: strin
 }
 
 export function ArchitectureView({ lab, model, result }: { lab: LabStore; model: ModelState; result: ArchitectureResult | null }) {
+  const session = useSession();
   const { structures, error } = useDemoStructures();
   const [unticked, setUnticked] = useState<string[]>([]);
   const [step, setStep] = useState<'final' | 'all' | number>('final');
@@ -230,8 +233,8 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
             </tbody>
           </table>
           <span className="exports">
-            <button type="button" onClick={() => download(new Blob([architectureCsv(result, summary, lab.params())], { type: 'text/csv' }), 'architecture.csv')}>Export architecture as CSV</button>
-            <button type="button" onClick={() => download(new Blob([JSON.stringify({ ...architectureJson(result, summary), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), 'architecture.json')}>Export architecture as JSON</button>
+            <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([withProvenance(p, architectureCsv(result, summary, lab.params()))], { type: 'text/csv' }), exportFileName('architecture', p, 'csv')); }}>Export architecture as CSV</button>
+            <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([JSON.stringify({ provenance: p, ...architectureJson(result, summary), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), exportFileName('architecture', p, 'json')); }}>Export architecture as JSON</button>
           </span>
         </>
       )}
