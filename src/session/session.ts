@@ -19,6 +19,12 @@ import { PageContent } from './pageContent';
 import { Store } from './store';
 import { Workspace } from './workspace';
 import { provenanceOf, type Provenance } from './provenance';
+import { modelRunCount } from '../model/runtime';
+import type { SessionDocument } from './sessionDocument';
+import { restoreSession, snapshotSession, type RestoreOptions, type SnapshotOptions } from './sessionSnapshot';
+
+/** The engine calls that measure (profiles, spectra): counted, for the tests that a restore makes none. */
+const COUNTED = new Set(['profileLayer', 'profileMaps', 'powerSpectrum']);
 
 /** The engine host as the page sees it: not started yet (null), then its state. */
 export interface EngineState {
@@ -48,6 +54,10 @@ export class Session {
   /** The engine host's state (which engine, which adapter, recovering), for the header. */
   readonly engines = new EngineStore();
   private host: EngineHost | null = null;
+  private readonly hostReady: Promise<EngineHost>;
+  private engineCalls = 0;
+  /** Each engine seen behind a counting proxy, the same one every time (callers compare engines). */
+  private readonly counted = new WeakMap<ProfileEngine, ProfileEngine>();
   /** The one CPU engine of the page until the host is up (and for the spectrum before it). */
   private readonly fallback: ProfileEngine;
 
@@ -61,6 +71,7 @@ export class Session {
     });
     this.lab = new LabStore(this.model, () => this.workspace.state.params, () => this.engine());
     this.content = new PageContent(this.model, this.workspace, options.base);
+    this.hostReady = options.host;
     void options.host.then((host) => this.attach(host));
   }
 
@@ -78,7 +89,57 @@ export class Session {
 
   /** The engine the page measures with now: the host's, or the CPU engine before the host is up. */
   engine(): ProfileEngine {
-    return this.host?.engine ?? this.fallback;
+    const engine = this.host?.engine ?? this.fallback;
+    let proxy = this.counted.get(engine);
+    if (!proxy) {
+      proxy = new Proxy(engine, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key);
+          if (typeof value !== 'function') return value;
+          if (typeof key === 'string' && COUNTED.has(key)) {
+            return (...args: unknown[]) => {
+              this.engineCalls++;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return (value as (...a: unknown[]) => unknown).bind(target);
+        },
+      });
+      this.counted.set(engine, proxy);
+    }
+    return proxy;
+  }
+
+  /** Engine calls (profiles and spectra) and model runs (sessions made and runs) since the page opened. */
+  counts(): { engine: number; model: number } {
+    return { engine: this.engineCalls, model: modelRunCount() };
+  }
+
+  /** The engine the user chose (auto, gpu or cpu), or null before the host is up. */
+  engineChoice(): BackendChoice | null {
+    return this.host?.state.choice ?? null;
+  }
+
+  /** The session as a document (sessionSnapshot.ts): what the browser keeps and a session file holds. */
+  snapshot(options: SnapshotOptions = {}): SessionDocument {
+    return snapshotSession(this, { engineChoice: this.engineChoice(), ...options });
+  }
+
+  /**
+   * Puts a saved session back (sessionSnapshot.ts), without engine calls or model runs; the newest
+   * user action supersedes it while it reads its files (resolves null then). With `engineChoice`,
+   * the document's engine choice is taken too. Resolves with what the user should know; throws
+   * one message naming the file when it cannot be restored (nothing changes then).
+   */
+  async restore(doc: SessionDocument, options: Omit<RestoreOptions, 'signal'> & { engineChoice?: boolean }): Promise<string[] | null> {
+    const signal = this.content.beginRestore();
+    const notes = await restoreSession(this, doc, { ...options, signal });
+    // Another engine than the page's measures everything again on it (a device of its own).
+    if (notes && options.engineChoice && doc.engineChoice) {
+      const host = await this.hostReady;
+      if (doc.engineChoice !== host.state.choice) await host.setChoice(doc.engineChoice);
+    }
+    return notes;
   }
 
   /** Where the engine of the moment computes, in words (the header's tooltip). */

@@ -41,8 +41,11 @@ export interface SessionDocument {
   panes: Record<SideName, PaneDocument>;
   /** The live model, its inputs and its runs' results; null when none was loaded. */
   model: ModelDocument | null;
-  /** The lab's results (null: none, or written by the command). */
-  lab: Pick<LabState, 'occlusion' | 'randomisation' | 'training' | 'architecture'> | null;
+  /**
+   * The lab's results (null: none, or written by the command), and the experiment that was running
+   * when the session was kept (its results are not: the restore says it was interrupted).
+   */
+  lab: (Pick<LabState, 'occlusion' | 'randomisation' | 'training' | 'architecture'> & { running?: LabState['running'] }) | null;
 }
 
 export interface PaneDocument {
