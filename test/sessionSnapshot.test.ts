@@ -142,6 +142,21 @@ describe('a session kept and restored', () => {
     expect(runtime.created).toBe(1);
     expect(runtime.runs).toBe(1);
 
+    // Live layers saved queued (a reload in the middle of B's run) and a lab run under way: the
+    // layers resume through the model, run again on B's inputs, to the same numbers; the lab says
+    // its run was interrupted.
+    const mid = snapshotSession(parts);
+    mid.panes.B.files[0].layers = mid.panes.B.files[0].layers.map((l, i) => (i >= 2 ? { ...l, status: i === 2 ? 'running' : 'queued', profiles: null } : l));
+    mid.lab = { ...mid.lab!, running: 'randomisation' };
+    const resumed = stores();
+    const resumedNotes = await restoreSession(resumed.parts, await viaFile(mid), { where: 'kept', interrupted: 'interrupted by a reload' });
+    const queued = mid.panes.B.files[0].layers.length - 2;
+    expect(resumedNotes).toEqual([`${queued} layers were interrupted by a reload: resumed`, "The lab's randomisation run was interrupted by a reload: run it again"]);
+    expect(resumed.parts.lab.state.error).toBe("The lab's randomisation run was interrupted by a reload: run it again");
+    await settle(resumed.parts);
+    expect(resumed.calls.n).toBe(queued);
+    expect(exportsOf(resumed.parts)).toEqual(exportsOf(parts));
+
     // A new A after the restore: B follows as it did (an occlusion drawn on the old A goes stale).
     back.model.setImage('A', 'ring40.png', ring(40, 0.3));
     await settle(back);

@@ -77,16 +77,17 @@ export class SessionKeeper extends Store<KeeperState> {
   }
 
   /**
-   * Restores the kept session, if any, then keeps the page's as it changes. A kept session that
-   * cannot be restored is reported (and replaced by the page's next change).
+   * Restores the kept session, if any (not with `restore: false`: the page opens empty), then keeps
+   * the page's as it changes. A kept session that cannot be restored is reported (and replaced by
+   * the page's next change).
    */
-  start(options: { engineChoice?: boolean } = {}): Promise<boolean> {
+  start(options: { engineChoice?: boolean; restore?: boolean } = {}): Promise<boolean> {
     this.started = (async () => {
       const quota = await this.storage.quota().catch(() => null);
       if (quota) this.set({ bound: Math.min(DEFAULT_BOUND, Math.floor(quota / 2)) });
       let restored = false;
       try {
-        const value = await this.storage.read();
+        const value = options.restore === false ? null : await this.storage.read();
         if (value) {
           const notes = await this.host.restore(checkSessionDocument(value, KEPT_WHERE), { where: KEPT_WHERE, interrupted: 'interrupted by a reload', engineChoice: options.engineChoice });
           restored = notes !== null;

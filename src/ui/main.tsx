@@ -25,9 +25,11 @@ const missingReason = window.isSecureContext ? 'this browser has no navigator.gp
 const host = EngineHost.start({ gpu, missingReason, cpuEngine: pageCpuEngine }, initialChoice());
 // The CPU engine runs on a pool of Web Workers (src/engine/cpuPoolWeb.ts): the page's thread does no FFT work.
 // The session is kept in this browser's IndexedDB as it changes, and restored here on a reload
-// (the address's own engine choice, `?backend=`, wins over the kept one).
+// (the address's own engine choice, `?backend=`, wins over the kept one; `?nodemo` opens the page
+// empty, without the demo or the kept session, which its first change then replaces).
 const session = new Session({ host, base: import.meta.env.BASE_URL, cpuEngine: pageCpuEngine, storage: browserKeptSession });
-void session.keeper!.start({ engineChoice: !new URLSearchParams(window.location.search).has('backend') });
+const address = new URLSearchParams(window.location.search);
+void session.keeper!.start({ engineChoice: !address.has('backend'), restore: !address.has('nodemo') });
 void host.then((h) => exposeForTests('sropEngineHost', h));
 exposeForTests('sropWorkspace', session.workspace);
 exposeForTests('sropModel', session.model);
