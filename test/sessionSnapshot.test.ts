@@ -245,6 +245,22 @@ describe('a session kept and restored', () => {
     expect(parts.workspace.state).toBe(shown);
   });
 
+  it('documents that are not sessions: one message naming the file and what is wrong', () => {
+    const page = snapshotSession(stores().parts);
+    const file = { name: 'a.npz', kind: 'file', origin: 'user', layout: 'auto', blob: null, layers: [{ name: 'conv1', file: 'a.npz', shape: [1, 2, 3, 4], storedShape: [1, 2, 3, 4], dtype: '<f4', layout: 'nchw', layoutReason: 'given', status: 'done', error: null, profiles: null }] };
+    const cases: Array<[unknown, string]> = [
+      [null, 's.srop.zip: the session holds no document'],
+      [{ ...page, version: 2 }, 's.srop.zip: the session document is version 2, newer than this app reads (up to 1): open it with a newer version of the app'],
+      [{ ...page, params: undefined }, 's.srop.zip: the session document has no SROP parameters'],
+      [{ ...page, panes: { A: page.panes.A } }, 's.srop.zip: the session document has no pane B'],
+      [{ ...page, panes: { A: { ...page.panes.A, files: [{ ...file, kind: 'movie' }] }, B: page.panes.B } }, 's.srop.zip: a.npz: its kind "movie" is none of file, live, results, profiles'],
+      [{ ...page, panes: { A: { ...page.panes.A, files: [{ ...file, layers: [{ ...file.layers[0], status: 'paused' }] }] }, B: page.panes.B } }, 's.srop.zip: a.npz: layer conv1 has status "paused", none of queued, running, done, error, cancelled'],
+      [{ ...page, panes: { A: { ...page.panes.A, files: [{ ...file, layers: [{ ...file.layers[0], profiles: { maps: 2, height: 3, width: 4, rings: 3, inDisc: new Float64Array(5), outDisc: new Float64Array(6), dc: new Float64Array(2), sumSquares: new Float64Array(2), nonFinite: new Uint8Array(2) } }] }] }, B: page.panes.B } }, 's.srop.zip: a.npz: conv1: its ring profiles do not match its shape 1x2x3x4'],
+    ];
+    for (const [value, message] of cases) expect(() => checkSessionDocument(value, 's.srop.zip')).toThrow(message);
+    expect(checkSessionDocument({ ...page, panes: { A: { ...page.panes.A, files: [file] }, B: page.panes.B } }, 's.srop.zip').panes.A.files[0].name).toBe('a.npz');
+  });
+
   it('a restore superseded by a newer action (its signal aborted) changes nothing', async () => {
     const { parts } = stores();
     await parts.workspace.addFiles('A', [fileOf(join(visualiser, 'a.npz'))]);

@@ -123,6 +123,9 @@ export interface ModelDocument {
   rectOn: { width: number; height: number } | null;
 }
 
+const FILE_KINDS: ReadonlyArray<FileDocument['kind']> = ['file', 'live', 'results', 'profiles'];
+const STATUSES: readonly LayerStatus[] = ['queued', 'running', 'done', 'error', 'cancelled'];
+
 /** An empty pane's document. */
 export const emptyPane = (): PaneDocument => ({ input: null, errors: [], files: [] });
 
@@ -145,7 +148,9 @@ export function checkSessionDocument(value: unknown, where: string): SessionDocu
     if (!pane || !Array.isArray(pane.files) || !Array.isArray(pane.errors)) fail(`the session document has no pane ${side}`);
     for (const file of pane!.files) {
       if (typeof file?.name !== 'string' || !Array.isArray(file.layers)) fail(`pane ${side}: a file entry without a name or layers`);
+      if (!FILE_KINDS.includes(file.kind)) fail(`${file.name}: its kind ${JSON.stringify(file.kind)} is none of ${FILE_KINDS.join(', ')}`);
       for (const layer of file.layers) {
+        if (!STATUSES.includes(layer?.status)) fail(`${file.name}: layer ${String(layer?.name)} has status ${JSON.stringify(layer?.status)}, none of ${STATUSES.join(', ')}`);
         if (!Array.isArray(layer?.shape) || layer.shape.length !== 4) fail(`${file.name}: layer ${String(layer?.name)} has no [N, C, H, W] shape`);
         const p = layer.profiles;
         if (p) {
