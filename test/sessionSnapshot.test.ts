@@ -19,6 +19,8 @@ import { checkSessionDocument, type SessionDocument } from '../src/session/sessi
 import { documentBytes, leftOutFiles, restoreSession, snapshotSession, type SessionParts } from '../src/session/sessionSnapshot';
 import { comparisonCsv, sropsCsv } from '../src/ui/exporters';
 import { layerRows, linearGrid } from '../src/analysis/layerRows';
+import { conv3, graphModel, SAME } from '../src/testing/smallGraphs';
+import { float32Npy } from '../src/testing/npyFile';
 
 const root = join(__dirname, '..');
 const demo = join(root, 'public', 'demo');
@@ -163,6 +165,35 @@ describe('a session kept and restored', () => {
     expect(back.model.state.inputs.B?.stale).toBe('made from ring28.png (occluded); A is now ring40.png, and the rectangle belonged to the old image: make B again');
     expect(back.lab.state.occlusion).toBeNull();
   }, 120_000);
+
+  it("a live tensor the graph does not place: the pane's layout control works after the restore as before", async () => {
+    const bytes = graphModel(
+      [['Conv', ['x', 'w'], ['c'], SAME], ['Relu', ['c'], ['r']], ['Reshape', ['r', 'to'], ['y']]],
+      { input: [1, 3, 6, 6], floats: { w: conv3(3, 3) }, ints: { to: [1, 6, 6, 3] } },
+    );
+    const { parts } = stores();
+    await parts.model.loadModel([{ name: 'reshape.onnx', blob: new Blob([bytes]) }]);
+    parts.model.setSelected(['r', 'y']);
+    const input = float32Npy(Float32Array.from({ length: 108 }, (_, i) => Math.cos(i)), [1, 3, 6, 6]);
+    await parts.model.setTensorFile('A', { name: 'x.npy', blob: new Blob([input]) });
+    await settle(parts);
+    const { parts: back, calls } = stores();
+    await restoreSession(back, await viaFile(snapshotSession(parts)), { where: 'kept', interrupted: 'interrupted' });
+    expect(calls.n).toBe(0);
+    const live = (p: SessionParts) => p.workspace.state.panes.A.files[0];
+    const layouts = (p: SessionParts) => live(p).layers.map((e) => [e.layer.name, e.layer.layout, e.layer.shape.join('x')]);
+    expect(layouts(back)).toEqual([['r', 'nchw', '1x3x6x6'], ['y', 'nhwc', '1x3x6x6']]);
+    expect(live(back).relayout).toBeDefined();
+    for (const p of [parts, back]) {
+      await p.workspace.setLayout('A', live(p).id, 'nchw');
+      await settle(p);
+    }
+    expect(layouts(back)).toEqual([['r', 'nchw', '1x3x6x6'], ['y', 'nchw', '1x6x6x3']]);
+    expect(live(back).layers[1].layer.layoutReason).toBe('given (the graph does not tell (after Reshape Reshape_2))');
+    expect(calls.n).toBe(2);
+    expect(exportsOf(back)).toEqual(exportsOf(parts));
+    expect(back.model.liveLayoutChoice).toBe('nchw');
+  }, 60_000);
 
   it('activation files: kept ones are opened again for their maps, one left out is named and refuses its maps; a queued layer resumes', async () => {
     const { parts } = stores();

@@ -238,6 +238,10 @@ export class ModelStore extends Store<ModelState> {
     return this.liveLayout;
   }
 
+  set liveLayoutChoice(choice: LayoutChoice) {
+    this.liveLayout = choice;
+  }
+
   /**
    * A saved session's model, or none (null): it replaces what is loaded (a pending load or run is
    * dropped), without a probe run or any model run; its runtime sessions are made on first use.

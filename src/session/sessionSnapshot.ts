@@ -9,7 +9,8 @@
 //   ("profiles", `srop run`), show from their profiles, and reading their maps rejects with the
 //   reason (pick the file again);
 // - live feature maps (a model run in the page) are not kept: reading them runs the model again on
-//   that side's input, on demand (the channel view asks for one input's maps);
+//   that side's input, on demand (the channel view asks for one input's maps); their layout
+//   control works as before (the layers are measured again, the model run on their inputs);
 // - the model is parsed again from its bytes, with what the probe found taken from the document
 //   (no probe run); its runtime sessions are made on first use;
 // - a layer saved queued or running is queued again (resumed), and the restore says so;
@@ -19,8 +20,8 @@
 import { layerResult } from '../analysis/layerResult';
 import type { BackendChoice } from '../engine/types';
 import { openActivationFile } from '../io/open';
-import type { Layer } from '../io/types';
-import { streamedLayer } from '../io/memoryLayer';
+import type { Layer, LayoutChoice } from '../io/types';
+import { streamedLayer, type LayerStream } from '../io/memoryLayer';
 import { parseModel, type ParsedModel } from '../model/onnxGraph';
 import { defaultPreprocessing } from '../model/preprocess';
 import type { LabStore } from './labStore';
@@ -247,6 +248,18 @@ export async function restoreSession(parts: SessionParts, doc: SessionDocument, 
       }
     : null);
 
+  // A live layer whose maps the model makes again on demand, read as saved, or with another
+  // layout choice (the pane's control, for tensors whose layout the graph does not give).
+  const candidates = new Map((m?.candidates ?? []).map((c) => [c.tensor, c]));
+  const liveLayer = (l: LayerDocument, stream: LayerStream, choice?: LayoutChoice): Layer => {
+    const tensor = l.tensor ?? l.name;
+    const c = candidates.get(tensor);
+    let [layout, reason] = [l.layout, l.layoutReason];
+    if (choice && c) [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
+    const live = streamedLayer(tensor, l.file, stream, [1, ...l.storedShape.slice(1)], layout, reason);
+    return choice ? { ...live, name: l.name, ...(l.tensor ? { tensor: l.tensor } : {}), ...(l.inputNames ? { inputNames: [...l.inputNames] } : {}) } : layerOf(l, live.readMaps);
+  };
+
   let resumed = 0;
   const lost: string[] = [];
   const panes = {} as Record<SideName, { input: number | null; errors: string[]; files: RestoredFile[] }>;
@@ -282,13 +295,7 @@ export async function restoreSession(parts: SessionParts, doc: SessionDocument, 
       else if (typeof reader === 'string') why = `${f.name} cannot be read again (${reader})`;
       const layers = f.layers.map((l) => {
         if (why !== null) return entry(l, layerOf(l, refuse(why)), false);
-        if (stream) {
-          const tensor = l.tensor ?? l.name;
-          const [, c, h, w] = l.shape;
-          const dims = l.layout === 'nhwc' ? [1, h, w, c] : [1, c, h, w];
-          const live = streamedLayer(tensor, l.file, stream, dims, l.layout, l.layoutReason);
-          return entry(l, layerOf(l, live.readMaps), true);
-        }
+        if (stream) return entry(l, liveLayer(l, stream), true);
         const own = (reader as Map<string, Layer>).get(l.name);
         return entry(l, own ?? layerOf(l, refuse(`${f.name}: ${l.name} is no longer in the file`)), !!own);
       });
@@ -302,6 +309,14 @@ export async function restoreSession(parts: SessionParts, doc: SessionDocument, 
         ...(notHere ? { notHere } : {}),
         // A live set's layers, if queued again, are profiled batch by batch as before.
         ...(stream && f.stream ? { stream } : {}),
+        ...(stream && f.layers.some((l) => !candidates.get(l.tensor ?? l.name)?.layout)
+          ? {
+              relayout: (choice: LayoutChoice) => {
+                parts.model.liveLayoutChoice = choice;
+                return f.layers.map((l) => liveLayer(l, stream, choice));
+              },
+            }
+          : {}),
       });
     }
     // A side's model run that the reload (or the save) interrupted: its input is there, its maps are not.
