@@ -150,10 +150,11 @@ describe('a session kept and restored', () => {
     const mid = snapshotSession(parts);
     mid.panes.B.files[0].layers = mid.panes.B.files[0].layers.map((l, i) => (i >= 2 ? { ...l, status: i === 2 ? 'running' : 'queued', profiles: null } : l));
     mid.lab = { ...mid.lab!, running: 'randomisation' };
+    mid.modelLoading = 'resnet18.onnx';
     const resumed = stores();
     const resumedNotes = await restoreSession(resumed.parts, await viaFile(mid), { where: 'kept', interrupted: 'interrupted by a reload' });
     const queued = mid.panes.B.files[0].layers.length - 2;
-    expect(resumedNotes).toEqual([`${queued} layers were interrupted by a reload: resumed`, "The lab's randomisation run was interrupted by a reload: run it again"]);
+    expect(resumedNotes).toEqual([`${queued} layers were interrupted by a reload: resumed`, "The lab's randomisation run was interrupted by a reload: run it again", 'The model resnet18.onnx was loading (interrupted by a reload): load it again']);
     expect(resumed.parts.lab.state.error).toBe("The lab's randomisation run was interrupted by a reload: run it again");
     await settle(resumed.parts);
     expect(resumed.calls.n).toBe(queued);

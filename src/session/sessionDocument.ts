@@ -41,6 +41,8 @@ export interface SessionDocument {
   panes: Record<SideName, PaneDocument>;
   /** The live model, its inputs and its runs' results; null when none was loaded. */
   model: ModelDocument | null;
+  /** A model file that was loading when the session was kept (its bytes are not kept: the reader says to load it again). */
+  modelLoading?: string | null;
   /**
    * The lab's results (null: none, or written by the command), and the experiment that was running
    * when the session was kept (its results are not: the restore says it was interrupted).

@@ -116,7 +116,7 @@ export class SessionKeeper extends Store<KeeperState> {
   /** What a write depends on: when none of it changed (a progress tick), nothing is written. */
   private key(): unknown[] {
     const w = this.host.workspace.state, m = this.host.model.state, l = this.host.lab.state;
-    return [w.params, w.panes, m.model, m.candidates, m.selected, m.labels, m.provider, m.preprocessing, m.inputs, m.predictions, m.perInput, m.timings, m.rect, l.occlusion, l.randomisation, l.training, l.architecture, l.running, this.state.bound];
+    return [w.params, w.panes, m.model, m.loading, m.candidates, m.selected, m.labels, m.provider, m.preprocessing, m.inputs, m.predictions, m.perInput, m.timings, m.rect, l.occlusion, l.randomisation, l.training, l.architecture, l.running, this.state.bound];
   }
 
   private schedule(): void {

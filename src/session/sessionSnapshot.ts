@@ -145,6 +145,7 @@ export function snapshotSession(parts: SessionParts, options: SnapshotOptions = 
     engineChoice: options.engineChoice ?? null,
     panes: { A: pane('A'), B: pane('B') },
     model: modelDocument(parts.model),
+    modelLoading: parts.model.state.loading,
     lab: hasLab ? { occlusion: lab.occlusion, randomisation: lab.randomisation, training: lab.training, architecture: lab.architecture, running: lab.running } : null,
   };
 }
@@ -332,6 +333,7 @@ export async function restoreSession(parts: SessionParts, doc: SessionDocument, 
   if (resumed) notes.unshift(`${resumed} layer${resumed === 1 ? ' was' : 's were'} ${options.interrupted}: resumed`);
   if (lost.length) notes.push(`Not kept: ${lost.join(', ')}: pick ${lost.length === 1 ? 'it' : 'them'} again to see ${lost.length === 1 ? 'its' : 'their'} maps`);
   if (labNote) notes.push(labNote);
+  if (doc.modelLoading) notes.push(`The model ${doc.modelLoading} was loading (${options.interrupted}): load it again`);
   return notes;
 }
 
