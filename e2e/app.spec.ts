@@ -84,7 +84,7 @@ test('nothing is requested from any origin but the page’s own, and a CSP forbi
 test('the production build (dist/) carries no test hooks and no engine check page; the test build does', async () => {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const scripts = (dir: string) => readdirSync(join(root, dir, 'assets')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(root, dir, 'assets', f), 'utf8'));
-  for (const hook of ['sropWorkspace', 'sropModel', 'sropLab', 'sropEngineHost']) {
+  for (const hook of ['sropWorkspace', 'sropModel', 'sropLab', 'sropEngineHost', 'sropSession', 'sropKeeper']) {
     expect(scripts('dist').some((code) => code.includes(hook)), `${hook} in dist/`).toBe(false);
     expect(scripts('dist-e2e').some((code) => code.includes(hook)), `${hook} in dist-e2e/`).toBe(true);
   }

@@ -127,7 +127,7 @@ export function unpackValue(json: string, entries: (entry: string) => Uint8Array
     if ('$number' in o) return o.$number === 'NaN' ? NaN : o.$number === 'Infinity' ? Infinity : -Infinity;
     if ('$typed' in o) {
       const name = o.$typed as TypedName;
-      const Type = TYPED[name];
+      const Type = Object.hasOwn(TYPED, name) ? TYPED[name] : undefined;
       if (!Type) throw new Error(`${where}: ${String(o.entry)} has an unknown array type ${String(name)}`);
       const bytes = entries(String(o.entry));
       if (!bytes) throw new Error(`${where}: the entry ${String(o.entry)} is missing`);

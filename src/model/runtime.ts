@@ -31,11 +31,18 @@ export function configureRuntime(wasmBase: string): void {
 
 export type { OutputTensor };
 
+let runCount = 0;
+/** Model runs (sessions created and runs) since the page opened: the tests count them (a restore makes none). */
+export function modelRunCount(): number {
+  return runCount;
+}
+
 /** One inference session of a model with chosen extra outputs. */
 export class ModelSession {
   private constructor(private readonly session: ort.InferenceSession, readonly provider: ModelProvider, readonly inputName: string) {}
 
   static async create(parsed: ParsedModel, bytes: Uint8Array, provider: ModelProvider, externalData: Array<{ path: string; data: Uint8Array }> = []): Promise<ModelSession> {
+    runCount++;
     try {
       // Copies: the runtime's worker takes the buffers it is given (they are transferred), and
       // the page keeps the model's bytes for later sessions (other outputs, the lab).
@@ -57,6 +64,7 @@ export class ModelSession {
   /** Runs on one input tensor; returns the float outputs asked for (others are skipped). */
   async run(fileName: string, input: Float32Array, dims: number[], outputs: readonly string[]): Promise<Map<string, OutputTensor>> {
     let results: ort.InferenceSession.OnnxValueMapType;
+    runCount++;
     try {
       results = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input.slice(), dims) }, outputs as string[]);
     } catch (error) {

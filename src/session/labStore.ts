@@ -155,6 +155,19 @@ export class LabStore extends Store<LabState> {
     if (Object.keys(patch).length) this.set({ ...patch, error: `Results cleared: ${why}.` });
   }
 
+  /**
+   * A saved session's results (sessionSnapshot.ts) replace the lab's, as they were; a running
+   * experiment stops. `note` says what the user should know (a run interrupted by a reload).
+   */
+  restore(results: Pick<LabState, 'occlusion' | 'randomisation' | 'training' | 'architecture'> | null, note: string | null = null): void {
+    if (this.state.running) {
+      this.stopReason = 'a saved session was opened';
+      this.cancelled = true;
+    }
+    this.watched = { model: this.model.state.model, a: this.model.state.inputs.A?.id ?? null };
+    this.set({ occlusion: results?.occlusion ?? null, randomisation: results?.randomisation ?? null, training: results?.training ?? null, architecture: results?.architecture ?? null, error: note });
+  }
+
   private get sropEngine(): ProfileEngine {
     return this.engine();
   }

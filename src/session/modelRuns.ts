@@ -130,6 +130,50 @@ export class ModelRuns {
   }
 
   /**
+   * Inputs of a side as a stream of runs, for the live layers of a restored session (their maps
+   * were not kept): `run(first, count)` runs those inputs through the model now, one input per run
+   * (the plain session of the chosen maps, made on first use), on the runtime queue. The last run is
+   * kept, so that the channel view's maps of one input cost one run.
+   */
+  restoredStream(side: SideName, batch: number): LayerStream {
+    let last: { first: number; count: number; outputs: Map<string, MemoryTensor> } | null = null;
+    const input = this.host.state.inputs[side];
+    return {
+      inputs: input?.items.length ?? 0,
+      batch: Math.max(1, batch),
+      run: (first, count, signal) =>
+        this.host.enqueue(async () => {
+          if (last && last.first === first && last.count === count) return last.outputs;
+          const p = this.host.state.preprocessing;
+          // The model or the side's input changed since: these maps are no longer the page's.
+          if (!this.parsed || !p || this.host.state.inputs[side] !== input || !input) throw new Error(`the model or ${side}'s input changed since the session was restored; its maps are no longer there`);
+          if (signal?.aborted) throw new Superseded();
+          const session = await this.sessionFor();
+          const wanted = [...new Set([...this.host.state.selected, ...this.parsed.outputs])];
+          const parts: Array<Map<string, OutputTensor>> = [];
+          for (let i = first; i < first + count; i++) {
+            const item = input.items[i];
+            parts.push(await session.run(this.parsed.fileName, item.tensor ?? imageTensor(item.image!, p), [1, p.channels, p.height, p.width], wanted));
+          }
+          const outputs = new Map<string, MemoryTensor>();
+          for (const name of wanted) {
+            const all = parts.map((m) => m.get(name));
+            if (all.some((t) => !t)) continue;
+            const data = new Float32Array(all.reduce((k, t) => k + t!.data.length, 0));
+            let at = 0;
+            for (const t of all) {
+              data.set(t!.data, at);
+              at += t!.data.length;
+            }
+            outputs.set(name, { dims: [count, ...all[0]!.dims.slice(1)], data });
+          }
+          last = { first, count, outputs };
+          return outputs;
+        }),
+    };
+  }
+
+  /**
    * Runs the model on a side's input now (the caller queues it): its chosen feature maps become the
    * side's live layers, its top-5 and timing the store's. A run superseded through `signal` drops
    * its result.

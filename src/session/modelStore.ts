@@ -58,6 +58,22 @@ export interface ModelState {
 
 const SIDE_NAMES: readonly SideName[] = ['A', 'B'];
 
+/** The store's state without a model. */
+const emptyModelState = (): ModelState => ({
+  model: null, loading: null, candidates: [], defaults: [], selected: [], labels: null, classCount: null, provider: 'auto', providerInUse: null, preprocessing: null,
+  inputs: { A: null, B: null }, predictions: { A: null, B: null }, perInput: { A: null, B: null }, status: 'empty', error: null, notice: null, timings: { A: null, B: null }, rect: null, rectOn: null,
+});
+
+/** A saved session's model as the store takes it back (src/session/sessionSnapshot.ts): parsed again, no probe run. */
+export interface RestoredModel {
+  parsed: ParsedModel;
+  externalData: Array<{ path: string; data: Uint8Array }>;
+  /** H x W of the input the candidates' shapes were found on. */
+  probeArea: number;
+  liveLayout: LayoutChoice;
+  state: Omit<ModelState, 'loading' | 'providerInUse' | 'status' | 'error' | 'notice'>;
+}
+
 export class ModelStore extends Store<ModelState> {
   private nextInputId = 1;
   private loadSeq = 0;
@@ -75,27 +91,7 @@ export class ModelStore extends Store<ModelState> {
     /** Whether WebGPU runs on hardware here (auto then picks the WebGPU provider). */
     private readonly hardwareGpu: () => boolean,
   ) {
-    super({
-      model: null,
-      loading: null,
-      candidates: [],
-      defaults: [],
-      selected: [],
-      labels: null,
-      classCount: null,
-      provider: 'auto',
-      providerInUse: null,
-      preprocessing: null,
-      inputs: { A: null, B: null },
-      predictions: { A: null, B: null },
-      perInput: { A: null, B: null },
-      status: 'empty',
-      error: null,
-      notice: null,
-      timings: { A: null, B: null },
-      rect: null,
-      rectOn: null,
-    });
+    super(emptyModelState());
     const store = this;
     this.runner = new ModelRuns({
       get state() {
@@ -233,26 +229,38 @@ export class ModelStore extends Store<ModelState> {
       }
       await this.runner.use(null, []);
       this.liveLayout = 'auto';
-      this.set({
-        model: null,
-        candidates: [],
-        defaults: [],
-        selected: [],
-        labels: null,
-        classCount: null,
-        providerInUse: null,
-        preprocessing: null,
-        inputs: { A: null, B: null },
-        predictions: { A: null, B: null },
-        perInput: { A: null, B: null },
-        timings: { A: null, B: null },
-        rect: null,
-        rectOn: null,
-        status: 'empty',
-        error: null,
-        notice,
-      });
+      this.set({ ...emptyModelState(), provider: this.state.provider, notice });
     });
+  }
+
+  /** The layout control of live tensors whose layout the graph does not give (a saved session keeps it). */
+  get liveLayoutChoice(): LayoutChoice {
+    return this.liveLayout;
+  }
+
+  set liveLayoutChoice(choice: LayoutChoice) {
+    this.liveLayout = choice;
+  }
+
+  /**
+   * A saved session's model, or none (null): it replaces what is loaded (a pending load or run is
+   * dropped), without a probe run or any model run; its runtime sessions are made on first use.
+   */
+  restore(restored: RestoredModel | null): Promise<void> {
+    this.modelLoads.abort();
+    for (const side of SIDE_NAMES) this.runs[side].abort();
+    return this.enqueue(async () => {
+      await this.runner.use(restored?.parsed ?? null, restored?.externalData ?? [], restored?.probeArea ?? 1);
+      this.liveLayout = restored?.liveLayout ?? 'auto';
+      const ids = SIDE_NAMES.flatMap((side) => [restored?.state.inputs[side]?.id ?? 0, restored?.state.inputs[side]?.recipe?.fromId ?? 0]);
+      this.nextInputId = Math.max(this.nextInputId, ...ids) + 1;
+      this.set(restored ? { ...emptyModelState(), ...restored.state, status: 'ready' } : emptyModelState());
+    });
+  }
+
+  /** A side's inputs run again on demand: the maps of a restored session's live layers (modelRuns.ts). */
+  restoredStream(side: SideName, batch: number) {
+    return this.runner.restoredStream(side, batch);
   }
 
   /** How the page reads a live tensor of the loaded model: the graph's layout, else the layout control's choice. */

@@ -92,6 +92,18 @@ export class PageContent {
     }
   }
 
+  /**
+   * A saved session is about to be restored (the browser's, or a session file): it takes the place
+   * of the demo and the example as they load, and any action of the user's supersedes it (the
+   * returned signal aborts) until it has been put back.
+   */
+  beginRestore(): AbortSignal {
+    this.images.A.abort();
+    this.images.B.abort();
+    const signal = this.defaults.begin();
+    return this.demoInputs.begin(signal);
+  }
+
   /** "Load the example": a small random CNN's activations on a drawn figure (A) and the figure occluded (B). */
   async openExample(): Promise<string | null> {
     const signal = this.defaults.begin();

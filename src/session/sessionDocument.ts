@@ -41,8 +41,13 @@ export interface SessionDocument {
   panes: Record<SideName, PaneDocument>;
   /** The live model, its inputs and its runs' results; null when none was loaded. */
   model: ModelDocument | null;
-  /** The lab's results (null: none, or written by the command). */
-  lab: Pick<LabState, 'occlusion' | 'randomisation' | 'training' | 'architecture'> | null;
+  /** A model file that was loading when the session was kept (its bytes are not kept: the reader says to load it again). */
+  modelLoading?: string | null;
+  /**
+   * The lab's results (null: none, or written by the command), and the experiment that was running
+   * when the session was kept (its results are not: the restore says it was interrupted).
+   */
+  lab: (Pick<LabState, 'occlusion' | 'randomisation' | 'training' | 'architecture'> & { running?: LabState['running'] }) | null;
 }
 
 export interface PaneDocument {
@@ -120,6 +125,9 @@ export interface ModelDocument {
   rectOn: { width: number; height: number } | null;
 }
 
+const FILE_KINDS: ReadonlyArray<FileDocument['kind']> = ['file', 'live', 'results', 'profiles'];
+const STATUSES: readonly LayerStatus[] = ['queued', 'running', 'done', 'error', 'cancelled'];
+
 /** An empty pane's document. */
 export const emptyPane = (): PaneDocument => ({ input: null, errors: [], files: [] });
 
@@ -142,7 +150,9 @@ export function checkSessionDocument(value: unknown, where: string): SessionDocu
     if (!pane || !Array.isArray(pane.files) || !Array.isArray(pane.errors)) fail(`the session document has no pane ${side}`);
     for (const file of pane!.files) {
       if (typeof file?.name !== 'string' || !Array.isArray(file.layers)) fail(`pane ${side}: a file entry without a name or layers`);
+      if (!FILE_KINDS.includes(file.kind)) fail(`${file.name}: its kind ${JSON.stringify(file.kind)} is none of ${FILE_KINDS.join(', ')}`);
       for (const layer of file.layers) {
+        if (!STATUSES.includes(layer?.status)) fail(`${file.name}: layer ${String(layer?.name)} has status ${JSON.stringify(layer?.status)}, none of ${STATUSES.join(', ')}`);
         if (!Array.isArray(layer?.shape) || layer.shape.length !== 4) fail(`${file.name}: layer ${String(layer?.name)} has no [N, C, H, W] shape`);
         const p = layer.profiles;
         if (p) {

@@ -22,6 +22,9 @@ import { paneResults, SIDES, type FileEntry, type LayerEntry, type PaneState, ty
 export { paneResults, SIDES };
 export type { FileEntry, LayerEntry, LayerStatus, PaneState, Progress, SideName, WorkspaceState } from './workspaceState';
 
+/** A file of a saved session as the workspace takes it back (ids are given here). */
+export type RestoredFile = Omit<FileEntry, 'id' | 'layers'> & { layers: Array<Omit<LayerEntry, 'id'>> };
+
 /** Shortest time between two progress updates of the running layer. */
 const PROGRESS_MS = 100;
 
@@ -203,7 +206,7 @@ export class Workspace extends Store<WorkspaceState> {
   /** Re-reads a file with another layout (its layers are recomputed). */
   async setLayout(side: SideName, fileId: number, layout: LayoutChoice): Promise<void> {
     const file = this.state.panes[side].files.find((f) => f.id === fileId);
-    if (!file || file.results) return;
+    if (!file || file.results || file.notHere) return;
     if (!file.blob) {
       if (!file.relayout) return;
       const replaced: FileEntry = { ...file, layout, layers: file.relayout(layout).map((layer) => this.newEntry(layer)) };
@@ -258,6 +261,32 @@ export class Workspace extends Store<WorkspaceState> {
       };
     }
     this.set({ params, panes }, true);
+  }
+
+  /**
+   * A saved session's parameters and panes (sessionSnapshot.ts) replace what is loaded (a running
+   * layer stops). Layers come back done with their results, queued (the queue resumes them),
+   * cancelled or failed as they were; a results file's layers as under setParams.
+   */
+  restore(params: SropParams, panes: Record<SideName, { input: number | null; errors: string[]; files: RestoredFile[] }>): void {
+    checkParams(params);
+    this.controller?.abort();
+    const built = {} as Record<SideName, PaneState>;
+    for (const side of SIDES) {
+      const files = panes[side].files.map((f) => ({
+        ...f,
+        id: this.nextId++,
+        layers: f.layers.map((e) => {
+          const entry = { ...e, id: this.nextId++ };
+          if (entry.fromResults) return this.resultsEntry(entry, params);
+          if (entry.result) this.track(entry.result, entry.layer);
+          return entry;
+        }),
+      }));
+      built[side] = { input: panes[side].input, errors: [...panes[side].errors], files };
+    }
+    this.set({ params: { ...params }, panes: built, progress: idle }, true);
+    this.startQueue();
   }
 
   /** A results layer under the page's parameters: its SROPs when they are the file's, else why there are none. */

@@ -48,6 +48,12 @@ export interface FileEntry {
   stream?: LayerStream;
   /** A results JSON ("Open results"): the parameters its SROPs were computed with, and what made it. */
   results?: { params: SropParams; origin: string };
+  /**
+   * A file of a restored session whose bytes are not here (its `blob` is empty): layers computed
+   * elsewhere (`srop run`: profiles only), or a file left out of the session (past its size bound).
+   * Its layers show from their profiles; reading their maps rejects with `reason`.
+   */
+  notHere?: { kind: 'profiles' | 'leftOut'; reason: string; bytes: number | null };
 }
 
 export interface PaneState {

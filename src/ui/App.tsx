@@ -19,6 +19,7 @@ import { LiveInput } from './LiveInput';
 import { useSession, useStore } from './useSession';
 import type { DroppedFile } from './droppedFiles';
 import { exportFileName } from '../session/provenance';
+import { SessionBar, SESSION_FILE, openSession } from './SessionBar';
 
 const GRID_POINTS = 64;
 
@@ -43,14 +44,20 @@ export function App() {
       setFocusPending(modelStore.state.model?.origin === 'demo');
     });
   };
-  // The page opens on the demo (`?nodemo` opens it empty).
+  // The page opens on the session kept in this browser, else on the demo (`?nodemo` opens it empty).
   useEffect(() => {
-    if (!new URLSearchParams(window.location.search).has('nodemo') && modelState.status === 'empty' && !modelState.model) openDemo(false);
+    void (session.keeper?.started ?? Promise.resolve(false)).then((restored) => {
+      const s = modelStore.state;
+      if (!restored && !new URLSearchParams(window.location.search).has('nodemo') && s.status === 'empty' && !s.model && !s.loading && SIDES.every((side) => !workspace.state.panes[side].files.length && !s.inputs[side])) openDemo(false);
+    });
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   /** Files dropped on a pane: a model, labels, images or .npy tensors for the model, or activations. */
   const onFiles = (side: SideName, files: DroppedFile[]) => {
     setContentNotice(null);
+    // A session file opens as the page's session, wherever it is dropped.
+    const saved = files.find((f) => SESSION_FILE.test(f.name));
+    if (saved) return openSession(session, { name: saved.name, blob: saved.file });
     return content.drop(side, files.map((f) => ({ name: f.name, blob: f.file })));
   };
   const [selectedLayer, setSelectedLayer] = useState<string | null>(null);
@@ -62,7 +69,9 @@ export function App() {
   useEffect(() => {
     const onDragOver = (event: DragEvent) => event.preventDefault();
     const onDrop = (event: DragEvent) => {
-      if (!event.defaultPrevented && event.dataTransfer?.types.includes('Files')) setStrayDrop(true);
+      const saved = Array.from(event.dataTransfer?.files ?? []).find((f) => SESSION_FILE.test(f.name));
+      if (!event.defaultPrevented && saved) void openSession(session, { name: saved.name, blob: saved });
+      else if (!event.defaultPrevented && event.dataTransfer?.types.includes('Files')) setStrayDrop(true);
       event.preventDefault();
     };
     window.addEventListener('dragover', onDragOver);
@@ -71,7 +80,7 @@ export function App() {
       window.removeEventListener('dragover', onDragOver);
       window.removeEventListener('drop', onDrop);
     };
-  }, []);
+  }, [session]);
 
   const resultsA = useMemo(() => paneResults(state.panes.A), [state.panes.A]);
   const resultsB = useMemo(() => paneResults(state.panes.B), [state.panes.B]);
@@ -130,6 +139,7 @@ export function App() {
             </button>
           </div>
         </div>
+        <SessionBar />
         <ProgressBar progress={state.progress} onCancel={() => workspace.cancel()} onResume={() => workspace.resume()} stalled={workspace.stalled()} />
         <ModelPanel store={modelStore} state={modelState} content={content} onDemo={() => openDemo(true)} />
         {contentNotice && (
@@ -139,7 +149,7 @@ export function App() {
         )}
         {strayDrop && (
           <div className="notice" role="status" data-testid="stray-drop">
-            Files go on pane A or pane B: drop them there, or use the file pickers. <button type="button" onClick={() => setStrayDrop(false)}>Dismiss</button>
+            Files go on pane A or pane B: drop them there, or use the file pickers (a session file, .srop.zip, anywhere on the page). <button type="button" onClick={() => setStrayDrop(false)}>Dismiss</button>
           </div>
         )}
         <div className="panes">

@@ -114,7 +114,8 @@ export function Pane({ side, pane, workspace, content, onFiles, top }: {
             {file.blob === null && file.relayout && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout where the graph does not tell" title="for the tensors whose layout the graph does not give" />}
             {file.blob !== null && file.origin === 'example' && <span className="tag">example</span>}
             {file.results && <span className="tag" title={`${file.results.origin}; kappa ${file.results.params.kappa}, dc ${file.results.params.dc}, domain ${file.results.params.domain}`}>results: SROPs only</span>}
-            {file.blob !== null && !file.results && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout" />}
+            {file.notHere && <span className="tag" title={file.notHere.reason}>{file.notHere.kind === 'profiles' ? 'profiles only' : 'not kept: pick it again'}</span>}
+            {file.blob !== null && !file.results && !file.notHere && <LayoutChoiceControl side={side} file={file} workspace={workspace} label="layout" />}
             <button type="button" onClick={() => content.remove(side, file.id)} aria-label={`Remove ${file.name}`}>Remove</button>
           </div>
           <table className="layers">

@@ -11,6 +11,7 @@ import { exposeForTests } from './testHooks';
 import { pageCpuEngine } from '../engine/cpuPoolWeb';
 import './app.css';
 import '../io/browser';
+import { browserKeptSession } from '../io/keptSession';
 
 /** The engine asked for in the address (`?backend=gpu|cpu|auto`), else auto. */
 function initialChoice(): BackendChoice {
@@ -23,11 +24,18 @@ const missingReason = window.isSecureContext ? 'this browser has no navigator.gp
 // The page's single EngineHost (one owner of the GPUDevice).
 const host = EngineHost.start({ gpu, missingReason, cpuEngine: pageCpuEngine }, initialChoice());
 // The CPU engine runs on a pool of Web Workers (src/engine/cpuPoolWeb.ts): the page's thread does no FFT work.
-const session = new Session({ host, base: import.meta.env.BASE_URL, cpuEngine: pageCpuEngine });
+// The session is kept in this browser's IndexedDB as it changes, and restored here on a reload
+// (the address's own engine choice, `?backend=`, wins over the kept one; `?nodemo` opens the page
+// empty, without the demo or the kept session, which its first change then replaces).
+const session = new Session({ host, base: import.meta.env.BASE_URL, cpuEngine: pageCpuEngine, storage: browserKeptSession });
+const address = new URLSearchParams(window.location.search);
+void session.keeper!.start({ engineChoice: !address.has('backend'), restore: !address.has('nodemo') });
 void host.then((h) => exposeForTests('sropEngineHost', h));
 exposeForTests('sropWorkspace', session.workspace);
 exposeForTests('sropModel', session.model);
 exposeForTests('sropLab', session.lab);
+exposeForTests('sropSession', session);
+exposeForTests('sropKeeper', session.keeper);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

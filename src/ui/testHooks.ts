@@ -4,6 +4,6 @@
 // and the code is left out.
 
 /** Puts `value` on `window[name]` in the test build and on the dev server; does nothing in production. */
-export function exposeForTests(name: 'sropWorkspace' | 'sropModel' | 'sropLab' | 'sropEngineHost', value: unknown): void {
+export function exposeForTests(name: 'sropWorkspace' | 'sropModel' | 'sropLab' | 'sropEngineHost' | 'sropSession' | 'sropKeeper', value: unknown): void {
   if (import.meta.env.MODE !== 'production') (window as unknown as Record<string, unknown>)[name] = value;
 }
