@@ -3,18 +3,17 @@
 // layers of the workspace and into top-5 predictions. Plain TypeScript; React subscribes.
 
 import type { Layout, LayoutChoice } from '../io/types';
-import type { Candidate } from '../model/candidates';
 import { defaultSelection, inNetworkOrder, ModelError, parseLabels, type ParsedModel } from '../model/onnxGraph';
 import type { ModelProvider, OutputTensor } from '../model/runtime';
 import { normalisationProblem, rectProblem, type OcclusionFill, type Preprocessing, type Rect, type RgbaImage } from '../model/preprocess';
 
 export { ROLES } from '../model/onnxGraph';
-import type { Prediction } from '../analysis/classes';
 import { nhwcToNchw } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
 import { Latest } from './latest';
 import { Store } from './store';
 import { ModelRuns } from './modelRuns';
+import { emptyModelState, type ModelState, type ProviderChoice, type RestoredModel } from './modelState';
 import { probeModel } from '../model/probe';
 import { CHANGE_WORDS, deriveB, readInputTensor, staleReason, type BChange, type BRecipe, type InputItem, type Origin, type SideInput } from './inputs';
 
@@ -22,57 +21,9 @@ export type { BChange, BRecipe, InputItem, Origin, SideInput };
 
 export { withShape, isSinglePixel, type Candidate } from '../model/candidates';
 
-export type ProviderChoice = 'auto' | ModelProvider;
-
-export interface ModelState {
-  model: { name: string; inputName: string; inputDims: Array<number | string | null>; producer: string; origin: Origin; /** SHA-256 of the model file's bytes, and their count (for the exports' provenance). */ sha256: string; bytes: number } | null;
-  /** The model file being loaded (the views show `model` until it has loaded), or null. */
-  loading: string | null;
-  candidates: Candidate[];
-  /** The candidates chosen by default (the graph's activations and block outputs, in network order). */
-  defaults: string[];
-  selected: string[];
-  /** The loaded model's class labels: its own metadata, the demo's manifest, or a labels file dropped for it. */
-  labels: string[] | null;
-  /** Length of the model's class vector (found by the probe run), or null when it has none. */
-  classCount: number | null;
-  provider: ProviderChoice;
-  /** The provider the last session ran on. */
-  providerInUse: ModelProvider | null;
-  preprocessing: Preprocessing | null;
-  inputs: Record<SideName, SideInput | null>;
-  /** Top-5 of the side's first input (its only one, for a single image). */
-  predictions: Record<SideName, Prediction[] | null>;
-  /** Top-5 of every input of the side's set, by index (null until its batch has run, or without a class vector). */
-  perInput: Record<SideName, Array<Prediction[] | null> | null>;
-  status: 'empty' | 'loading' | 'ready' | 'running';
-  error: string | null;
-  notice: string | null;
-  /** The rectangle drawn or typed on A's image (its pixels), for "Occlude"; a new A clears it. */
-  rect: Rect | null;
-  /** The size of the image of A's set that the rectangle was drawn on (null: A's first image). */
-  rectOn: { width: number; height: number } | null;
-  /** Seconds of the last forward pass per side (per input, for a set). */
-  timings: Record<SideName, number | null>;
-}
+export { emptyModelState, type ModelState, type ProviderChoice, type RestoredModel } from './modelState';
 
 const SIDE_NAMES: readonly SideName[] = ['A', 'B'];
-
-/** The store's state without a model. */
-const emptyModelState = (): ModelState => ({
-  model: null, loading: null, candidates: [], defaults: [], selected: [], labels: null, classCount: null, provider: 'auto', providerInUse: null, preprocessing: null,
-  inputs: { A: null, B: null }, predictions: { A: null, B: null }, perInput: { A: null, B: null }, status: 'empty', error: null, notice: null, timings: { A: null, B: null }, rect: null, rectOn: null,
-});
-
-/** A saved session's model as the store takes it back (src/session/sessionSnapshot.ts): parsed again, no probe run. */
-export interface RestoredModel {
-  parsed: ParsedModel;
-  externalData: Array<{ path: string; data: Uint8Array }>;
-  /** H x W of the input the candidates' shapes were found on. */
-  probeArea: number;
-  liveLayout: LayoutChoice;
-  state: Omit<ModelState, 'loading' | 'providerInUse' | 'status' | 'error' | 'notice'>;
-}
 
 export class ModelStore extends Store<ModelState> {
   private nextInputId = 1;

@@ -17,27 +17,15 @@ import { parseResultsJson } from '../analysis/resultsJson';
 import { Store } from './store';
 import { Superseded } from './latest';
 import { profileWithRecovery } from '../engine/recovery';
-import { paneResults, SIDES, type FileEntry, type LayerEntry, type PaneState, type Progress, type SideName, type WorkspaceState } from './workspaceState';
+import { paneResults, resultsParamsMessage, sameParams, SIDES, type FileEntry, type LayerEntry, type PaneState, type Progress, type RestoredFile, type SideName, type WorkspaceState } from './workspaceState';
 
 export { paneResults, SIDES };
-export type { FileEntry, LayerEntry, LayerStatus, PaneState, Progress, SideName, WorkspaceState } from './workspaceState';
-
-/** A file of a saved session as the workspace takes it back (ids are given here). */
-export type RestoredFile = Omit<FileEntry, 'id' | 'layers'> & { layers: Array<Omit<LayerEntry, 'id'>> };
+export type { FileEntry, LayerEntry, LayerStatus, PaneState, Progress, RestoredFile, SideName, WorkspaceState } from './workspaceState';
 
 /** Shortest time between two progress updates of the running layer. */
 const PROGRESS_MS = 100;
 
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
-
-function sameParams(a: SropParams, b: SropParams): boolean {
-  return a.kappa === b.kappa && a.dc === b.dc && a.domain === b.domain && a.interpolate === b.interpolate;
-}
-
-/** Why a results file's layers show nothing under other parameters. */
-function resultsParamsMessage(file: string, p: SropParams): string {
-  return `${file}: SROPs at kappa ${p.kappa}, dc ${p.dc}, domain ${p.domain}${p.interpolate ? '' : ', not interpolated'} only (a results file has no ring profiles to recompute them); set those parameters again to see them`;
-}
 
 export class Workspace extends Store<WorkspaceState> {
   private nextId = 1;

@@ -86,3 +86,16 @@ export interface WorkspaceState {
 export function paneResults(pane: PaneState): LayerResult[] {
   return pane.files.flatMap((f) => f.layers.flatMap((e) => (e.result ? [e.result] : [])));
 }
+
+/** A file of a saved session as the workspace takes it back (ids are given here). */
+export type RestoredFile = Omit<FileEntry, 'id' | 'layers'> & { layers: Array<Omit<LayerEntry, 'id'>> };
+
+/** Whether two parameter sets give the same SROPs. */
+export function sameParams(a: SropParams, b: SropParams): boolean {
+  return a.kappa === b.kappa && a.dc === b.dc && a.domain === b.domain && a.interpolate === b.interpolate;
+}
+
+/** Why a results file's layers show nothing under other parameters. */
+export function resultsParamsMessage(file: string, p: SropParams): string {
+  return `${file}: SROPs at kappa ${p.kappa}, dc ${p.dc}, domain ${p.domain}${p.interpolate ? '' : ', not interpolated'} only (a results file has no ring profiles to recompute them); set those parameters again to see them`;
+}
