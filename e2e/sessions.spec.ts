@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { downloadText, dropFiles } from './helpers/panes';
+import { csvLines, downloadText, dropFiles } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // Sessions that survive a reload and travel as one file: the demo model on a set of two images,
@@ -222,4 +223,61 @@ test('New session forgets the kept session and opens the demo as a fresh page do
   await page.getByRole('button', { name: 'New session' }).click();
   await expect(page.getByTestId('model-status')).toContainText(manifest.final, { timeout: 60_000 });
   await expect(page.getByTestId('pane-A')).not.toContainText('maps_28x28.npy');
+});
+
+test('a session written by srop compare opens in the page: the same comparison with no engine call, other kappas from its profiles, a file past the bound marked to pick again; one from srop run shows its profiles', async ({ page }) => {
+  // A: three layers of awkward sizes (a channels-last member among them); B: the same maps, shifted.
+  const dir = mkdtempSync(join(tmpdir(), 'srop-cli-session-'));
+  const npz = (shift: number) => {
+    const members: Record<string, Uint8Array> = {};
+    for (const [k, [c, h, w]] of [[5, 17, 23], [3, 31, 8], [6, 9, 9]].entries()) {
+      const data = new Float32Array(2 * c * h * w);
+      for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.sin(i * (0.013 + k * 0.004 + shift)) + ((i * 7919 + k) % 11) / 11 - 0.4);
+      members[`conv${k}.npy`] = float32Npy(data, [2, c, h, w]);
+    }
+    return zipSync(members, { level: 0 });
+  };
+  writeFileSync(join(dir, 'a.npz'), npz(0));
+  writeFileSync(join(dir, 'b.npz'), npz(0.02));
+  const cli = (args: string[]) => execFileSync(process.execPath, [join(root, 'bin', 'srop.mjs'), ...args], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n');
+  const command = cli(['compare', '--backend', 'cpu', 'a.npz', 'b.npz', '--session', 'cmp.srop.zip']);
+  const at06 = cli(['compare', '--backend', 'cpu', '--kappa', '0.6', 'a.npz', 'b.npz']);
+  // B's file past a bound that holds A's only.
+  cli(['compare', '--backend', 'cpu', 'a.npz', 'b.npz', '--session', 'bound.srop.zip', '--session-max-mb', String(readFileSync(join(dir, 'a.npz')).length / 1e6 + 0.001)]);
+
+  await page.goto('/?backend=cpu&nodemo');
+  await page.getByLabel('Open session').setInputFiles(join(dir, 'cmp.srop.zip'));
+  await expect(page.getByTestId('session-notes')).toContainText('cmp.srop.zip opened', { timeout: 60_000 });
+  await expect(page.locator('[data-status=done]')).toHaveCount(6);
+  expect(csvLines(await downloadText(page, 'Export comparison as CSV'))).toEqual(command);
+  // Another kappa: recomputed from the kept profiles (no FFT), as the command computes it.
+  await page.getByLabel('kappa', { exact: true }).fill('0.6');
+  await page.getByLabel('kappa', { exact: true }).press('Enter');
+  await expect(page.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(3);
+  await expect.poll(async () => csvLines(await downloadText(page, 'Export comparison as CSV'))).toEqual(at06);
+  expect((await counts(page)).engine).toBe(0);
+  // The kept files are the command's inputs: a channel's map is read from them.
+  const layer = (await page.getByTestId('pane-A').locator('tr[data-layer]').first().getAttribute('data-layer'))!;
+  await page.getByTestId('overview').locator(`[data-layer="${layer}"]`).click();
+  await page.getByTestId('layer-detail').getByRole('button', { name: 'Channel 1', exact: true }).click();
+  await expect(page.getByTestId('channel-A').getByTestId('feature-map-A').locator('image')).toHaveCount(1, { timeout: 60_000 });
+
+  // B's file was past the bound: its layers are there, from their profiles; the file is marked to pick again.
+  await page.getByLabel('Open session').setInputFiles(join(dir, 'bound.srop.zip'));
+  await expect(page.getByTestId('session-notes')).toContainText('bound.srop.zip opened', { timeout: 60_000 });
+  await expect(page.locator('[data-status=done]')).toHaveCount(6);
+  await expect(page.getByTestId('pane-B')).toContainText('not kept: pick it again');
+  await expect(page.getByTestId('pane-A')).not.toContainText('not kept: pick it again');
+  expect(csvLines(await downloadText(page, 'Export comparison as CSV'))).toEqual(command);
+
+  // srop run on the demo model and two digits: one file of profiles per side, its layers done.
+  const model = join(root, 'public', 'demo', manifest.final);
+  cli(['run', '--backend', 'cpu', '--model', model, '--session', 'run.srop.zip', '--out', join(dir, 'run.csv'), sample(7), sample(3), '--b', sample(3), sample(7)]);
+  const engineCalls = (await counts(page)).engine;
+  await page.getByLabel('Open session').setInputFiles(join(dir, 'run.srop.zip'));
+  await expect(page.getByTestId('session-notes')).toContainText('run.srop.zip opened', { timeout: 60_000 });
+  await expect(page.getByTestId('pane-A')).toContainText('profiles only');
+  await expect(page.getByTestId('pane-B')).toContainText('profiles only');
+  await expect(page.getByTestId('comparison-table').locator('tbody tr')).not.toHaveCount(0);
+  expect((await counts(page)).engine).toBe(engineCalls);
 });
