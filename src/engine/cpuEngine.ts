@@ -170,9 +170,18 @@ export class CpuEngine implements ProfileEngine {
     const size = height * width;
     const chunkMaps = Math.max(1, Math.floor(this.chunkValues / size));
     const clock = { last: now() };
+    // The next chunk is read while this one is transformed: the read (a copy out of the file by
+    // Node's or the browser's own threads) then overlaps the FFT instead of the thread waiting on it.
+    const read = (first: number) => {
+      const pending = layer.readMaps(first, Math.min(chunkMaps, total - first));
+      pending.catch(() => undefined); // awaited below, unless an abort or an earlier failure comes first
+      return pending;
+    };
+    let next = total > 0 ? read(0) : null;
     for (let first = 0; first < total; first += chunkMaps) {
       const count = Math.min(chunkMaps, total - first);
-      const data = await layer.readMaps(first, count);
+      const data = await next!;
+      next = first + chunkMaps < total ? read(first + chunkMaps) : null;
       options.signal?.throwIfAborted();
       if (data.length < count * size) {
         throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
