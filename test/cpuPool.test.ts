@@ -2,6 +2,7 @@
 // against the single-threaded CpuEngine: the same profiles bit for bit, on awkward sizes, whatever
 // the number of workers and the size of the chunks; cancel, failed reads, failed workers.
 import { existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
@@ -11,16 +12,18 @@ import { EngineHost } from '../src/engine/host';
 import type { RingProfiles } from '../src/engine/types';
 import { ActivationFileError, type Layer } from '../src/io/types';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
-import { nodePool, workerThreads } from '../src/cli/nodePool';
+import { defaultThreads, nodePool, ownThreadWorker, workerThreads } from '../src/cli/nodePool';
+import { write } from '../src/cli/run';
+import { PassThrough } from 'node:stream';
 import { openActivationFile } from '../src/io/open';
 import { float32Npy } from '../src/testing/npyFile';
 
 const root = join(import.meta.dirname, '..');
 const single = new CpuEngine();
 const pools: CpuPool[] = [];
-function threads(n: number): CpuPool {
+function threads(n: number, ownThread = false): CpuPool {
   expect(existsSync(join(root, 'dist-cli', 'cpuWorker.mjs')), 'run `npm run build:cli` first').toBe(true);
-  const pool = nodePool(n);
+  const pool = nodePool(n, ownThread);
   pools.push(pool);
   return pool;
 }
@@ -84,6 +87,40 @@ describe('pooled CPU engine (worker threads)', () => {
         }
       }
     }
+  });
+
+  it('the command\'s pool (worker threads and its own thread as one more slot) gives the same bits, and its own thread takes chunks', async () => {
+    for (const workers of [1, 2]) {
+      const pool = threads(workers, true);
+      expect(pool.size).toBe(workers + 1);
+      const engine = new PooledCpuEngine(pool, { jobValues: 3 * 97 * 89 });
+      for (const [i, [n, c, h, w]] of SHAPES.entries()) {
+        const data = syntheticMaps(n * c, h, w, 300 + i);
+        expectIdentical(await engine.profileLayer(layerOf(data, n, c, h, w)), await single.profileMaps(data, n * c, h, w));
+      }
+    }
+    // The own slot alone: every job runs on this thread, on a later turn of its event loop.
+    let ran = 0;
+    const own = ownThreadWorker();
+    const pool = new CpuPool(() => {
+      const post = own.post.bind(own);
+      own.post = (request, transfer) => {
+        ran++;
+        post(request, transfer);
+      };
+      return own;
+    }, 1);
+    const data = syntheticMaps(7, 13, 11, 5);
+    const pending = new PooledCpuEngine(pool, { jobValues: 2 * 13 * 11 }).profileMaps(data, 7, 13, 11);
+    expect(ran).toBe(0); // nothing computed before the caller's turn ends
+    expectIdentical(await pending, await single.profileMaps(data, 7, 13, 11));
+    expect(ran).toBe(4);
+    pool.terminate();
+    await expect(new PooledCpuEngine(pool).profileMaps(data, 7, 13, 11)).rejects.toThrow('stopped');
+  });
+
+  it('the command\'s default: two fewer worker threads than cores, none on 2 cores', () => {
+    expect(defaultThreads()).toBe(Math.max(0, (availableParallelism?.() ?? cpus().length) - 2));
   });
 
   it('every map kind (dead, constant, NaN) comes back flagged as the single engine flags it', async () => {
@@ -166,6 +203,17 @@ function inThread(crashFirst: boolean, log: string[] = []): (index: number) => P
     return worker;
   };
 }
+
+describe('the command\'s output stream', () => {
+  it('a write that waits for drain takes its listeners off again (no pile-up past Node\'s limit)', async () => {
+    const stream = new PassThrough({ highWaterMark: 4 });
+    stream.resume();
+    const errorListeners = stream.listenerCount('error');
+    for (let i = 0; i < 30; i++) await write(stream, 'a line longer than the mark\n');
+    expect(stream.listenerCount('error')).toBe(errorListeners);
+    expect(stream.listenerCount('drain')).toBe(0);
+  });
+});
 
 describe('the pool itself', () => {
   it('a worker that fails fails its chunk with the reason; a fresh worker takes the next work', async () => {

@@ -24,8 +24,18 @@ export interface CliIo {
 
 export function write(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (stream.write(text)) resolve();
-    else stream.once('drain', resolve).once('error', reject);
+    if (stream.write(text)) return resolve();
+    // Each wait takes its listeners off again: a slow output (a file, a pipe) waits once per
+    // layer, and listeners left behind piled up past Node's limit of ten (a warning on stderr).
+    const drained = () => {
+      stream.off('error', failed);
+      resolve();
+    };
+    const failed = (error: Error) => {
+      stream.off('drain', drained);
+      reject(error);
+    };
+    stream.once('drain', drained).once('error', failed);
   });
 }
 
