@@ -198,6 +198,7 @@ export class PooledCpuEngine implements ProfileEngine {
   readonly backend = 'cpu' as const;
   readonly adapter = null;
   readonly released: boolean = false;
+  readonly overlapsLayers = true;
 
   private readonly jobValues: number;
 

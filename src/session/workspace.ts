@@ -1,6 +1,6 @@
 // The page's one store for loaded activations: panes A and B, their files and layers, the SROP
 // parameters, and the queue that turns layers into profiles through the engine (one layer at a
-// time, with progress and cancel). Raw activations stay in the files (layers re-read them by
+// time, with progress and cancel; on the CPU engine's pool the next layer is started ahead). Raw activations stay in the files (layers re-read them by
 // slices); what is kept per layer is its ring profiles and its SROPs. Plain TypeScript: React
 // reads it through subscribe/snapshot, and nothing here touches the DOM.
 
@@ -27,6 +27,18 @@ const PROGRESS_MS = 100;
 
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
 
+type Outcome = Awaited<ReturnType<typeof profileWithRecovery>>;
+
+/** The next queued layer, started on the engine before its turn (see runQueue). */
+interface Ahead {
+  id: number;
+  engine: ProfileEngine;
+  controller: AbortController;
+  outcome: Promise<Outcome>;
+  /** Where its progress goes once it is the running layer (before that, nowhere). */
+  progress: ((done: number, total: number) => void) | null;
+}
+
 function sameParams(a: SropParams, b: SropParams): boolean {
   return a.kappa === b.kappa && a.dc === b.dc && a.domain === b.domain && a.interpolate === b.interpolate;
 }
@@ -42,6 +54,8 @@ export class Workspace extends Store<WorkspaceState> {
   private pump: Promise<void> | null = null;
   /** The layer entry being profiled now (its run is aborted when the entry leaves the page). */
   private runningId: number | null = null;
+  /** The next queued layer, already under way on an engine that overlaps layers. */
+  private ahead: Ahead | null = null;
   /** The layer each result came from, to re-read one map for the channel view. */
   private sources = new WeakMap<LayerResult, Layer>();
 
@@ -70,9 +84,16 @@ export class Workspace extends Store<WorkspaceState> {
 
   /** A layer removed while it is profiled: its run stops (its result would describe nothing loaded). */
   private abortIfGone(): void {
+    const listed = (id: number) => SIDES.some((side) => this.entries(side).some((e) => e.id === id));
+    if (this.ahead && !listed(this.ahead.id)) this.dropAhead();
     if (this.runningId === null) return;
-    const id = this.runningId;
-    if (!SIDES.some((side) => this.entries(side).some((e) => e.id === id))) this.controller?.abort();
+    if (!listed(this.runningId)) this.controller?.abort();
+  }
+
+  /** Stops the layer started ahead, if any (its entry is still queued, or gone). */
+  private dropAhead(): void {
+    this.ahead?.controller.abort();
+    this.ahead = null;
   }
 
   /** Every layer entry of a pane, in file and layer order. */
@@ -270,6 +291,7 @@ export class Workspace extends Store<WorkspaceState> {
   /** Stops the running layer and drops the queue; the layers stay listed as cancelled. */
   cancel(): void {
     this.controller?.abort();
+    this.dropAhead();
     this.updateEntries((e) => (e.status === 'queued' || e.status === 'running' ? { ...e, status: 'cancelled' } : e));
   }
 
@@ -285,6 +307,7 @@ export class Workspace extends Store<WorkspaceState> {
    */
   recomputeAll(): void {
     this.controller?.abort();
+    this.dropAhead();
     this.requeue(() => true);
     this.startQueue();
   }
@@ -354,7 +377,56 @@ export class Workspace extends Store<WorkspaceState> {
     });
   }
 
+  /**
+   * Profiles a queued layer: the run started ahead for it when there is one on this engine (it
+   * then becomes the running layer's, with its controller), else a new run.
+   */
+  private profileEntry(entry: LayerEntry, engine: ProfileEngine, controller: AbortController, onProgress: (done: number, total: number) => void): { outcome: Promise<Outcome>; controller: AbortController } {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead && ahead.id === entry.id && ahead.engine === engine && !ahead.controller.signal.aborted) {
+      ahead.progress = onProgress;
+      return { outcome: ahead.outcome, controller: ahead.controller };
+    }
+    ahead?.controller.abort();
+    return { outcome: this.startProfile(entry.layer, controller, onProgress), controller };
+  }
+
+  private startProfile(layer: Layer, controller: AbortController, onProgress?: (done: number, total: number) => void): Promise<Outcome> {
+    // The engine released under the layer (device lost, backend switched) is not the layer's
+    // fault: it goes back to the queue, and the new engine re-measures everything.
+    const recovery = { engine: () => this.engine(), replaced: async (failed: ProfileEngine) => (failed.released || failed !== this.engine() ? 'the engine was replaced' : null), retries: 0 };
+    return profileWithRecovery(layer, recovery, { signal: controller.signal, onProgress });
+  }
+
+  /**
+   * On an engine that overlaps layers (the CPU engine's pool), the next queued layer of a file is
+   * started while this one runs, so that the workers go on while the page's thread builds this
+   * layer's result and draws it (13 such hand-overs left one worker idle for a fifth of a VGG16
+   * file's time: docs/benchmarks.md). It stays queued, shows no progress of its own, and is
+   * dropped if it is cancelled, removed, or not the next one when its turn comes.
+   */
+  private startAhead(engine: ProfileEngine): void {
+    if (!engine.overlapsLayers || this.ahead) return;
+    const next = this.findQueued();
+    if (!next || next.file.stream) return;
+    const controller = new AbortController();
+    const ahead: Ahead = { id: next.entry.id, engine, controller, outcome: Promise.resolve(null as unknown as Outcome), progress: null };
+    ahead.outcome = this.startProfile(next.entry.layer, controller, (d, t) => ahead.progress?.(d, t));
+    ahead.outcome.catch(() => undefined);
+    this.ahead = ahead;
+  }
+
   private async runQueue(): Promise<void> {
+    try {
+      await this.runQueued();
+    } finally {
+      this.dropAhead();
+    }
+    this.set({ progress: idle });
+  }
+
+  private async runQueued(): Promise<void> {
     let done = 0;
     for (;;) {
       const engine = this.engine();
@@ -373,25 +445,22 @@ export class Workspace extends Store<WorkspaceState> {
       const label = `${side}: ${layer.file}: ${layer.name}`;
       this.patchEntry(entry.id, { status: 'running', error: null });
       this.set({ progress: { done, total, current: 0, running: true, label } });
-      const controller = new AbortController();
-      this.controller = controller;
       let lastProgress = performance.now();
+      // At most one progress update per PROGRESS_MS: each is a render of the page, and the
+      // CPU engine's workers report every chunk they finish.
+      const onProgress = (mapsDone: number, maps: number) => {
+        const at = performance.now();
+        if (at - lastProgress < PROGRESS_MS && mapsDone < maps) return;
+        lastProgress = at;
+        this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } });
+      };
+      const started = this.profileEntry(entry, engine, new AbortController(), onProgress);
+      const { controller } = started;
+      this.controller = controller;
       this.runningId = entry.id;
-      // The engine released under the layer (device lost, backend switched) is not the layer's
-      // fault: it goes back to the queue, and the new engine re-measures everything.
-      const recovery = { engine: () => this.engine(), replaced: async (failed: ProfileEngine) => (failed.released || failed !== this.engine() ? 'the engine was replaced' : null), retries: 0 };
       try {
-        const outcome = await profileWithRecovery(layer, recovery, {
-          signal: controller.signal,
-          // At most one progress update per PROGRESS_MS: each is a render of the page, and the
-          // CPU engine's workers report every chunk they finish.
-          onProgress: (mapsDone, maps) => {
-            const at = performance.now();
-            if (at - lastProgress < PROGRESS_MS && mapsDone < maps) return;
-            lastProgress = at;
-            this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } });
-          },
-        });
+        this.startAhead(engine);
+        const outcome = await started.outcome;
         if (controller.signal.aborted) continue;
         if (outcome.kind === 'replaced') {
           this.patchEntry(entry.id, { status: 'queued' });
@@ -411,7 +480,6 @@ export class Workspace extends Store<WorkspaceState> {
       }
       done++;
     }
-    this.set({ progress: idle });
   }
 
   /**
