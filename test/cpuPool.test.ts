@@ -286,6 +286,42 @@ describe('the pool itself', () => {
     pool.terminate();
   });
 
+  it('a worker holds at most jobsPerWorker jobs at once (2 by default; the page\'s pool, whose workers read the file, more)', async () => {
+    for (const [perWorker, readsInWorkers] of [[2, false], [5, false], [5, true]] as const) {
+      let outstanding = 0;
+      let most = 0;
+      const pool = new CpuPool((index) => {
+        const inner = inThread(false)(index);
+        const counted: PoolWorker = {
+          onReply: null,
+          onFailure: null,
+          post(request, transfer) {
+            most = Math.max(most, ++outstanding);
+            inner.post(request, transfer);
+          },
+          terminate: () => inner.terminate(),
+        };
+        inner.onReply = (reply) => {
+          outstanding--;
+          counted.onReply?.(reply);
+        };
+        return counted;
+      }, 1, perWorker === 2 ? undefined : perWorker);
+      const data = syntheticMaps(40, 6, 5, 3);
+      const engine = new PooledCpuEngine(pool, { jobValues: 30, readsInWorkers });
+      expectIdentical(await engine.profileMaps(data, 40, 6, 5), await single.profileMaps(data, 40, 6, 5));
+      // 2 chunks handed out ahead per worker; 6 by an engine whose workers read (the page's)
+      const want = readsInWorkers ? perWorker : Math.min(perWorker, 2);
+      expect(most).toBe(want);
+      const layer = layerOf(data, 1, 40, 6, 5);
+      most = 0;
+      expectIdentical(await engine.profileLayer(layer), await single.profileMaps(data, 40, 6, 5));
+      expect(most).toBe(want);
+      pool.terminate();
+    }
+    expect(() => new CpuPool(inThread(false), 1, 0)).toThrow('at least one');
+  });
+
   it('refuses a pool of no workers', () => {
     expect(() => new CpuPool(inThread(false), 0)).toThrow('at least one');
   });

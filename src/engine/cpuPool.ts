@@ -44,6 +44,13 @@ export type SpawnWorker = (index: number) => PoolWorker;
 const JOB_VALUES = 512 * 1024;
 /** Chunks read ahead per worker: the next chunk is ready when a worker finishes one. */
 const AHEAD_PER_WORKER = 2;
+/**
+ * Chunks handed out ahead per worker when the workers read the maps themselves (the page's pool):
+ * such a chunk is only a range of the user's file until its worker reads it, so more of them cost
+ * the page's thread no memory, and they keep a worker busy through the page's own long tasks (a
+ * layer's result drawn: 20 to 70 ms here), during which no reply is heard and nothing is handed out.
+ */
+const AHEAD_PER_WORKER_READING = 6;
 
 interface Job {
   request: PoolRequest;
@@ -60,9 +67,9 @@ interface Slot {
 }
 
 /**
- * Jobs a worker holds at once: the one it works on and the next, so that it starts the next as
- * soon as it answers, without waiting for the owning thread to hear the answer and post again (on
- * a busy machine each such hand-over waits for a turn of both threads).
+ * Jobs a worker holds at once by default: the one it works on and the next, so that it starts the
+ * next as soon as it answers, without waiting for the owning thread to hear the answer and post
+ * again (on a busy machine each such hand-over waits for a turn of both threads).
  */
 const JOBS_PER_WORKER = 2;
 
@@ -78,12 +85,17 @@ export class CpuPool {
   private nextId = 1;
   private closed = false;
 
-  /** `size` workers at most, started as work arrives. */
+  /**
+   * `size` workers at most, started as work arrives; `jobsPerWorker`: jobs a worker holds at once
+   * (default 2; the page's pool holds more: AHEAD_PER_WORKER_READING).
+   */
   constructor(
     private readonly spawn: SpawnWorker,
     readonly size: number,
+    readonly jobsPerWorker: number = JOBS_PER_WORKER,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`CPU pool: ${size} workers; it needs at least one`);
+    if (!Number.isInteger(jobsPerWorker) || jobsPerWorker < 1) throw new Error(`CPU pool: ${jobsPerWorker} jobs per worker; it needs at least one`);
   }
 
   /** Sends a request to the first free worker; settles with its reply (an error reply rejects). */
@@ -101,7 +113,7 @@ export class CpuPool {
     for (const slot of this.slots) if (!best || slot.jobs.length < best.jobs.length) best = slot;
     if (best && best.jobs.length === 0) return best;
     if (this.slots.length < this.size) return this.start();
-    return best && best.jobs.length < JOBS_PER_WORKER ? best : null;
+    return best && best.jobs.length < this.jobsPerWorker ? best : null;
   }
 
   private pump(): void {
@@ -194,6 +206,9 @@ export class CpuPool {
  * destroy() only asks the workers to drop their scratch memory. Many engines may share one pool
  * (the page makes a new engine object whenever the host switches back to the CPU engine).
  */
+/** Jobs per worker for a pool whose workers read the maps themselves (the page's). */
+export const READING_JOBS_PER_WORKER = AHEAD_PER_WORKER_READING;
+
 export class PooledCpuEngine implements ProfileEngine {
   readonly backend = 'cpu' as const;
   readonly adapter = null;
@@ -285,7 +300,7 @@ export class PooledCpuEngine implements ProfileEngine {
     read: (first: number, count: number) => Promise<Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } }>,
   ): Promise<RingProfiles> {
     const { signal } = options;
-    const ahead = AHEAD_PER_WORKER * this.pool.size;
+    const ahead = (this.readsInWorkers ? Math.max(AHEAD_PER_WORKER_READING, this.pool.jobsPerWorker) : AHEAD_PER_WORKER) * this.pool.size;
     let stop = () => {};
     const aborted = signal
       ? new Promise<never>((_, reject) => {
