@@ -40,8 +40,12 @@ export async function engineForCli(options: CliOptions): Promise<CliEngine & { h
   // `gpu` lets a recovery ask Dawn for a fresh adapter: the first one has given out its device.
   const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter', cpuEngine }, options.backend);
   const { decision } = host.state;
-  // Their start (a module load each) overlaps the opening of the files.
-  if (decision.backend === 'cpu') pool?.warm();
+  // Their start (a module load each) overlaps the opening of the files; so does the compiling of
+  // this thread's engine code, primed now when this thread computes (CpuEngine.prime).
+  if (decision.backend === 'cpu') {
+    pool?.warm();
+    new CpuEngine().prime();
+  }
   const onThreads = decision.backend === 'cpu' ? (pool ? ` (${threads} worker thread${threads === 1 ? '' : 's'} and the main thread)` : ' (on the main thread)') : '';
   return {
     host,

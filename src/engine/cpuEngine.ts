@@ -114,6 +114,14 @@ function now(): number {
  * (37), odd and even widths, a width of 1 (see primeOnce).
  */
 export const PRIMING_SHAPES: readonly [number, number][] = [[56, 15], [35, 28], [14, 77], [8, 3], [37, 4], [2, 9], [3, 1]];
+/**
+ * Times the priming maps are run: enough for V8 to find the FFT's functions hot and start compiling
+ * them (on a background thread) before the first real maps. Once, they were only marked during the
+ * first 224 x 224 layer, which then ran 90 ms instead of 40 (docs/benchmarks.md); four times (about
+ * 18 ms in the interpreter) brought the first VGG16 image from about 225 ms to 175 to 185 ms, near
+ * the 160 ms of a warm one.
+ */
+const PRIMING_ROUNDS = 4;
 let primed = false;
 
 /**
@@ -128,12 +136,14 @@ let primed = false;
 function primeOnce(engine: CpuEngine): void {
   if (primed) return;
   primed = true;
-  for (const [height, width] of PRIMING_SHAPES) {
-    const size = height * width;
-    const data = new Float32Array(2 * size);
-    for (let i = 0; i < data.length; i++) data[i] = Math.fround(Math.sin(i * 0.7) + (i % 5) * 0.25);
-    data[size + (size >> 1)] = NaN;
-    engine.profileMapsNow(data, 2, height, width);
+  for (let round = 0; round < PRIMING_ROUNDS; round++) {
+    for (const [height, width] of PRIMING_SHAPES) {
+      const size = height * width;
+      const data = new Float32Array(2 * size);
+      for (let i = 0; i < data.length; i++) data[i] = Math.fround(Math.sin(i * 0.7 + round) + (i % 5) * 0.25);
+      data[size + (size >> 1)] = NaN;
+      engine.profileMapsNow(data, 2, height, width);
+    }
   }
 }
 
@@ -231,6 +241,15 @@ export class CpuEngine implements ProfileEngine {
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
     checkProfileShape(1, height, width);
     return powerSpectrum64(map, height, width);
+  }
+
+  /**
+   * Primes this thread's copy of the engine's code now (see primeOnce), so that V8 compiles it
+   * while the caller does something else (opens files, waits for its first maps); otherwise the
+   * first call does it. Once per thread.
+   */
+  prime(): void {
+    primeOnce(this);
   }
 
   /** Drops the scratch buffers; the engine stays usable (they grow again on the next call). */
