@@ -310,7 +310,7 @@ describe('the pool itself', () => {
       const data = syntheticMaps(40, 6, 5, 3);
       const engine = new PooledCpuEngine(pool, { jobValues: 30, readsInWorkers });
       expectIdentical(await engine.profileMaps(data, 40, 6, 5), await single.profileMaps(data, 40, 6, 5));
-      // 2 chunks handed out ahead per worker; 6 by an engine whose workers read (the page's)
+      // 2 chunks handed out ahead per worker; by an engine whose workers read (the page's), as many as a worker holds
       const want = readsInWorkers ? perWorker : Math.min(perWorker, 2);
       expect(most).toBe(want);
       const layer = layerOf(data, 1, 40, 6, 5);

@@ -6,7 +6,7 @@
 // then does the FFT work itself).
 
 import { CpuEngine } from './cpuEngine';
-import { CpuPool, PooledCpuEngine, READING_JOBS_PER_WORKER, type PoolReply, type PoolWorker } from './cpuPool';
+import { CpuPool, PooledCpuEngine, READING_JOB_VALUES, READING_JOBS_PER_WORKER, type PoolReply, type PoolWorker } from './cpuPool';
 import type { ProfileEngine } from './types';
 
 /** Workers the page starts: ?threads=N, else hardwareConcurrency - 1, at least 1. */
@@ -50,5 +50,5 @@ export function pagePool(): CpuPool | null {
  */
 export function pageCpuEngine(): ProfileEngine {
   const shared = pagePool();
-  return shared ? new PooledCpuEngine(shared, { readsInWorkers: true }) : new CpuEngine();
+  return shared ? new PooledCpuEngine(shared, { readsInWorkers: true, jobValues: READING_JOB_VALUES }) : new CpuEngine();
 }
