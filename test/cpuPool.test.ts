@@ -100,21 +100,31 @@ describe('pooled CPU engine (worker threads)', () => {
       }
     }
     // The own slot alone: every job runs on this thread, on a later turn of its event loop.
-    let ran = 0;
+    let posted = 0;
+    let answered = 0;
     const own = ownThreadWorker();
     const pool = new CpuPool(() => {
-      const post = own.post.bind(own);
-      own.post = (request, transfer) => {
-        ran++;
-        post(request, transfer);
+      const counted: PoolWorker = {
+        post(request, transfer) {
+          posted++;
+          own.post(request, transfer);
+        },
+        onReply: null,
+        onFailure: null,
+        terminate: () => own.terminate(),
       };
-      return own;
+      own.onReply = (reply) => {
+        answered++;
+        counted.onReply?.(reply);
+      };
+      return counted;
     }, 1);
     const data = syntheticMaps(7, 13, 11, 5);
     const pending = new PooledCpuEngine(pool, { jobValues: 2 * 13 * 11 }).profileMaps(data, 7, 13, 11);
-    expect(ran).toBe(0); // nothing computed before the caller's turn ends
+    expect(posted).toBe(2); // handed out at once, two jobs to the slot
+    expect(answered).toBe(0); // nothing computed before the caller's turn ends
     expectIdentical(await pending, await single.profileMaps(data, 7, 13, 11));
-    expect(ran).toBe(4);
+    expect([posted, answered]).toEqual([4, 4]);
     pool.terminate();
     await expect(new PooledCpuEngine(pool).profileMaps(data, 7, 13, 11)).rejects.toThrow('stopped');
   });
@@ -246,7 +256,10 @@ describe('the pool itself', () => {
       const inner = inThread(false, log)(index);
       return { ...inner, post: (request, transfer) => (requests.push(request.kind), inner.post(request, transfer)), set onReply(f) { inner.onReply = f; }, get onReply() { return inner.onReply; }, set onFailure(f) { inner.onFailure = f; }, get onFailure() { return inner.onFailure; } };
     }, 2);
-    const got = await new PooledCpuEngine(seen, { readsInWorkers: true, jobValues: 4 * 21 * 19 }).profileLayer(layer);
+    const started = new PooledCpuEngine(seen, { readsInWorkers: true, jobValues: 4 * 21 * 19 }).profileLayer(layer);
+    // Byte ranges are handed out at once, before the caller's turn ends (the page then draws).
+    expect(requests.length).toBeGreaterThan(0);
+    const got = await started;
     expect(new Set(requests)).toEqual(new Set(['profileBytes']));
     expectIdentical(got, await single.profileMaps(data, 18, 21, 19));
     // A layout that needs reordering (NHWC) is read on the owning thread and sent as values.

@@ -80,6 +80,9 @@ interface Slot {
  */
 const JOBS_PER_WORKER = 2;
 
+/** A chunk of a layer for a worker: its maps as values, or the byte range the worker reads itself. */
+type Chunk = Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } };
+
 /** A buffer that can be handed over whole: the array's own, or a copy of its part. */
 function ownBuffer(data: Float32Array): Float32Array {
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data;
@@ -251,14 +254,17 @@ export class PooledCpuEngine implements ProfileEngine {
     options.signal?.throwIfAborted();
     const size = height * width;
     const jobMaps = this.jobMaps(total, size);
-    return this.run(total, height, width, jobMaps, options, async (first, count) => {
+    return this.run(total, height, width, jobMaps, options, (first, count) => {
+      // A byte range is handed out at once (no turn of the event loop first): the page's first
+      // chunks then reach the worker before the page draws the layers it has just listed.
       const bytes = this.readsInWorkers ? (layer.mapBytes?.(first, count) ?? null) : null;
       if (bytes) return { bytes, where: { file: layer.file, part: layer.name, first } };
-      const data = await layer.readMaps(first, count);
-      if (data.length < count * size) {
-        throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
-      }
-      return ownBuffer(data.length === count * size ? data : data.subarray(0, count * size));
+      return layer.readMaps(first, count).then((data) => {
+        if (data.length < count * size) {
+          throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
+        }
+        return ownBuffer(data.length === count * size ? data : data.subarray(0, count * size));
+      });
     });
   }
 
@@ -270,7 +276,7 @@ export class PooledCpuEngine implements ProfileEngine {
     options.signal?.throwIfAborted();
     const size = height * width;
     // The caller keeps its maps: each chunk is a copy.
-    return this.run(count, height, width, this.jobMaps(count, size), options, async (first, n) => data.slice(first * size, (first + n) * size));
+    return this.run(count, height, width, this.jobMaps(count, size), options, (first, n) => data.slice(first * size, (first + n) * size));
   }
 
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
@@ -304,7 +310,7 @@ export class PooledCpuEngine implements ProfileEngine {
     width: number,
     jobMaps: number,
     options: ProfileOptions,
-    read: (first: number, count: number) => Promise<Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } }>,
+    read: (first: number, count: number) => Chunk | Promise<Chunk>,
   ): Promise<RingProfiles> {
     const { signal } = options;
     const ahead = (this.readsInWorkers ? Math.max(AHEAD_PER_WORKER_READING, this.pool.jobsPerWorker) : AHEAD_PER_WORKER) * this.pool.size;
@@ -331,7 +337,7 @@ export class PooledCpuEngine implements ProfileEngine {
     width: number,
     jobMaps: number,
     options: ProfileOptions,
-    read: (first: number, count: number) => Promise<Float32Array | { bytes: MapBytes; where: { file: string; part: string; first: number } }>,
+    read: (first: number, count: number) => Chunk | Promise<Chunk>,
     wait: <T>(what: Promise<T>) => Promise<T>,
     ahead: number,
   ): Promise<RingProfiles> {
@@ -346,7 +352,8 @@ export class PooledCpuEngine implements ProfileEngine {
       if (failure !== null) throw failure;
       signal?.throwIfAborted();
       const count = Math.min(jobMaps, total - first);
-      const data = await wait(read(first, count));
+      const pending = read(first, count);
+      const data = pending instanceof Promise ? await wait(pending) : pending;
       signal?.throwIfAborted();
       const sent =
         data instanceof Float32Array
