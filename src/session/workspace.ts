@@ -1,7 +1,8 @@
 // The page's one store for loaded activations: panes A and B, their files and layers, the SROP
 // parameters, and the queue that turns layers into profiles through the engine (one layer at a
-// time, with progress and cancel; on the CPU engine's pool the next layer is started ahead). Raw activations stay in the files (layers re-read them by
-// slices); what is kept per layer is its ring profiles and its SROPs. Plain TypeScript: React
+// time, with progress and cancel; on the CPU engine's pool the next one is started ahead:
+// layerAhead.ts). Raw activations stay in the files (layers re-read them by slices); what is kept
+// per layer is its ring profiles and its SROPs. Plain TypeScript: React
 // reads it through subscribe/snapshot, and nothing here touches the DOM.
 
 import { openActivationFile } from '../io/open';
@@ -17,6 +18,7 @@ import { parseResultsJson } from '../analysis/resultsJson';
 import { Store } from './store';
 import { Superseded } from './latest';
 import { profileWithRecovery } from '../engine/recovery';
+import { LayerAhead, type OnProgress, type Outcome } from './layerAhead';
 import { paneResults, SIDES, type FileEntry, type LayerEntry, type PaneState, type Progress, type SideName, type WorkspaceState } from './workspaceState';
 
 export { paneResults, SIDES };
@@ -27,17 +29,6 @@ const PROGRESS_MS = 100;
 
 const idle: Progress = { done: 0, total: 0, current: 0, running: false, label: '' };
 
-type Outcome = Awaited<ReturnType<typeof profileWithRecovery>>;
-
-/** The next queued layer, started on the engine before its turn (see runQueue). */
-interface Ahead {
-  id: number;
-  engine: ProfileEngine;
-  controller: AbortController;
-  outcome: Promise<Outcome>;
-  /** Where its progress goes once it is the running layer (before that, nowhere). */
-  progress: ((done: number, total: number) => void) | null;
-}
 
 function sameParams(a: SropParams, b: SropParams): boolean {
   return a.kappa === b.kappa && a.dc === b.dc && a.domain === b.domain && a.interpolate === b.interpolate;
@@ -54,8 +45,8 @@ export class Workspace extends Store<WorkspaceState> {
   private pump: Promise<void> | null = null;
   /** The layer entry being profiled now (its run is aborted when the entry leaves the page). */
   private runningId: number | null = null;
-  /** The next queued layer, already under way on an engine that overlaps layers. */
-  private ahead: Ahead | null = null;
+  /** The next queued layer, already under way on an engine that overlaps layers (layerAhead.ts). */
+  private readonly ahead = new LayerAhead();
   /** The layer each result came from, to re-read one map for the channel view. */
   private sources = new WeakMap<LayerResult, Layer>();
 
@@ -85,15 +76,9 @@ export class Workspace extends Store<WorkspaceState> {
   /** A layer removed while it is profiled: its run stops (its result would describe nothing loaded). */
   private abortIfGone(): void {
     const listed = (id: number) => SIDES.some((side) => this.entries(side).some((e) => e.id === id));
-    if (this.ahead && !listed(this.ahead.id)) this.dropAhead();
+    this.ahead.drop(listed);
     if (this.runningId === null) return;
     if (!listed(this.runningId)) this.controller?.abort();
-  }
-
-  /** Stops the layer started ahead, if any (its entry is still queued, or gone). */
-  private dropAhead(): void {
-    this.ahead?.controller.abort();
-    this.ahead = null;
   }
 
   /** Every layer entry of a pane, in file and layer order. */
@@ -291,7 +276,7 @@ export class Workspace extends Store<WorkspaceState> {
   /** Stops the running layer and drops the queue; the layers stay listed as cancelled. */
   cancel(): void {
     this.controller?.abort();
-    this.dropAhead();
+    this.ahead.drop();
     this.updateEntries((e) => (e.status === 'queued' || e.status === 'running' ? { ...e, status: 'cancelled' } : e));
   }
 
@@ -307,7 +292,7 @@ export class Workspace extends Store<WorkspaceState> {
    */
   recomputeAll(): void {
     this.controller?.abort();
-    this.dropAhead();
+    this.ahead.drop();
     this.requeue(() => true);
     this.startQueue();
   }
@@ -377,51 +362,24 @@ export class Workspace extends Store<WorkspaceState> {
     });
   }
 
-  /**
-   * Profiles a queued layer: the run started ahead for it when there is one on this engine (it
-   * then becomes the running layer's, with its controller), else a new run.
-   */
-  private profileEntry(entry: LayerEntry, engine: ProfileEngine, controller: AbortController, onProgress: (done: number, total: number) => void): { outcome: Promise<Outcome>; controller: AbortController } {
-    const ahead = this.ahead;
-    this.ahead = null;
-    if (ahead && ahead.id === entry.id && ahead.engine === engine && !ahead.controller.signal.aborted) {
-      ahead.progress = onProgress;
-      return { outcome: ahead.outcome, controller: ahead.controller };
-    }
-    ahead?.controller.abort();
-    return { outcome: this.startProfile(entry.layer, controller, onProgress), controller };
-  }
-
-  private startProfile(layer: Layer, controller: AbortController, onProgress?: (done: number, total: number) => void): Promise<Outcome> {
+  private startProfile(layer: Layer, controller: AbortController, onProgress?: OnProgress): Promise<Outcome> {
     // The engine released under the layer (device lost, backend switched) is not the layer's
     // fault: it goes back to the queue, and the new engine re-measures everything.
     const recovery = { engine: () => this.engine(), replaced: async (failed: ProfileEngine) => (failed.released || failed !== this.engine() ? 'the engine was replaced' : null), retries: 0 };
     return profileWithRecovery(layer, recovery, { signal: controller.signal, onProgress });
   }
 
-  /**
-   * On an engine that overlaps layers (the CPU engine's pool), the next queued layer of a file is
-   * started while this one runs, so that the workers go on while the page's thread builds this
-   * layer's result and draws it (13 such hand-overs left one worker idle for a fifth of a VGG16
-   * file's time: docs/benchmarks.md). It stays queued, shows no progress of its own, and is
-   * dropped if it is cancelled, removed, or not the next one when its turn comes.
-   */
+  /** Starts the next queued layer of a file ahead (LayerAhead: on the CPU engine's pool only). */
   private startAhead(engine: ProfileEngine): void {
-    if (!engine.overlapsLayers || this.ahead) return;
     const next = this.findQueued();
-    if (!next || next.file.stream) return;
-    const controller = new AbortController();
-    const ahead: Ahead = { id: next.entry.id, engine, controller, outcome: Promise.resolve(null as unknown as Outcome), progress: null };
-    ahead.outcome = this.startProfile(next.entry.layer, controller, (d, t) => ahead.progress?.(d, t));
-    ahead.outcome.catch(() => undefined);
-    this.ahead = ahead;
+    if (next && !next.file.stream) this.ahead.startAhead(next.entry.id, engine, (controller, onProgress) => this.startProfile(next.entry.layer, controller, onProgress));
   }
 
   private async runQueue(): Promise<void> {
     try {
       await this.runQueued();
     } finally {
-      this.dropAhead();
+      this.ahead.drop();
     }
     this.set({ progress: idle });
   }
@@ -454,7 +412,7 @@ export class Workspace extends Store<WorkspaceState> {
         lastProgress = at;
         this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } });
       };
-      const started = this.profileEntry(entry, engine, new AbortController(), onProgress);
+      const started = this.ahead.take(entry.id, engine, (controller, progress) => this.startProfile(layer, controller, progress), onProgress);
       const { controller } = started;
       this.controller = controller;
       this.runningId = entry.id;
