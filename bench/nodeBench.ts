@@ -1,10 +1,10 @@
 // Engine timings in Node for `npm run bench` (bundled to dist-cli/bench.mjs): one JSON line on
 // stdout per call.  node dist-cli/bench.mjs <workload> <cpu|pool|gpu> [repeat] [threads]
-// cpu: the CPU engine on this thread; pool: on `threads` worker threads (default: one per core).
+// cpu: the CPU engine on this thread; pool: on `threads` worker threads (default: cores - 1, at least one).
 import { readFileSync } from 'node:fs';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { PooledCpuEngine } from '../src/engine/cpuPool';
-import { defaultThreads, nodePool } from '../src/cli/nodePool';
+import { coresAvailable, nodePool } from '../src/cli/nodePool';
 import { EngineHost } from '../src/engine/host';
 import { nodeAdapter } from '../src/cli/nodeGpu';
 import { timeWorkload } from '../src/testing/syntheticMaps';
@@ -13,7 +13,8 @@ import type { ProfileEngine } from '../src/engine/types';
 const [workload = 'vgg16', backend = 'cpu', repeatText = '2', threadsText] = process.argv.slice(2);
 const shapes: [number, number, number][] = JSON.parse(readFileSync(new URL('../bench/workloads.json', import.meta.url), 'utf8'))[workload];
 
-const threads = backend === 'pool' ? (threadsText ? Number(threadsText) : defaultThreads()) : 0;
+// The pool's default size here is the page's rule (cores - 1, at least one): workers only, as in the page.
+const threads = backend === 'pool' ? (threadsText ? Number(threadsText) : Math.max(1, coresAvailable() - 1)) : 0;
 let engine: ProfileEngine = backend === 'pool' ? new PooledCpuEngine(nodePool(threads)) : new CpuEngine();
 let adapter: string | null = null;
 let host: EngineHost | null = null;

@@ -99,11 +99,11 @@ describe.skipIf(skipNumpy)(`srop on unseen maps (numpy seed ${seed})${skipNumpy 
     }
   });
 
-  it('--threads: the same output, byte for byte, on the command\'s own thread and on 1 or 3 worker threads', () => {
+  it('--threads: the same output, byte for byte, on the command\'s own thread and on 1 or 3 worker threads beside it', () => {
     const outputs = ['0', '1', '3'].map((n) => {
       const out = srop(['--backend', 'cpu', '--threads', n, '--format', 'json', 'a.npz', 'c.npy']);
       expect(out.code, out.stderr).toBe(0);
-      expect(out.stderr).toContain(n === '0' ? '(on the main thread)' : `(${n} worker thread${n === '1' ? '' : 's'})`);
+      expect(out.stderr).toContain(n === '0' ? '(on the main thread)' : `(${n} worker thread${n === '1' ? '' : 's'} and the main thread)`);
       return out.stdout;
     });
     expect(outputs[1]).toBe(outputs[0]);

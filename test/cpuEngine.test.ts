@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CpuEngine } from '../src/engine/cpuEngine';
+import { CpuEngine, PRIMING_SHAPES } from '../src/engine/cpuEngine';
+import { fftPlan } from '../src/engine/fft64';
 import { ringTable } from '../src/engine/ringTable';
 import type { RingProfiles } from '../src/engine/types';
 import type { Layer } from '../src/io/types';
@@ -117,6 +118,22 @@ describe('CPU engine + SROP vs the numpy reference', () => {
 });
 
 describe('CPU engine contract', () => {
+  it('its priming maps take every pass of the FFT (each written-out radix with and without twiddles, the generic odd radix, Bluestein) and odd and even widths', () => {
+    const passes = new Set<string>();
+    for (const [h, w] of PRIMING_SHAPES) {
+      for (const n of [h, w]) {
+        const plan = fftPlan(n);
+        if (plan.kind === 'bluestein') passes.add('bluestein');
+        plan.radices.forEach((p, i) => passes.add(p > 8 ? 'generic' : `${p}${i === plan.radices.length - 1 ? ' last' : ''}`));
+      }
+    }
+    for (const p of [2, 3, 4, 5, 7, 8]) expect(passes, `radix ${p}`).toContain(`${p}`);
+    for (const p of [2, 3, 4, 5, 7, 8]) expect(passes, `radix ${p}, last pass`).toContain(`${p} last`);
+    expect(passes).toContain('generic');
+    expect(passes).toContain('bluestein');
+    expect(PRIMING_SHAPES.some(([, w]) => w % 2 === 1) && PRIMING_SHAPES.some(([, w]) => w % 2 === 0) && PRIMING_SHAPES.some(([, w]) => w === 1)).toBe(true);
+  });
+
   const { shape, data } = readNpy('maps_13x17.npy');
   const [count, h, w] = shape;
 

@@ -2,6 +2,7 @@
 // against the single-threaded CpuEngine: the same profiles bit for bit, on awkward sizes, whatever
 // the number of workers and the size of the chunks; cancel, failed reads, failed workers.
 import { existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
@@ -11,16 +12,18 @@ import { EngineHost } from '../src/engine/host';
 import type { RingProfiles } from '../src/engine/types';
 import { ActivationFileError, type Layer } from '../src/io/types';
 import { syntheticMaps } from '../src/testing/syntheticMaps';
-import { nodePool, workerThreads } from '../src/cli/nodePool';
+import { defaultThreads, nodePool, ownThreadWorker, workerThreads } from '../src/cli/nodePool';
+import { write } from '../src/cli/run';
+import { PassThrough } from 'node:stream';
 import { openActivationFile } from '../src/io/open';
 import { float32Npy } from '../src/testing/npyFile';
 
 const root = join(import.meta.dirname, '..');
 const single = new CpuEngine();
 const pools: CpuPool[] = [];
-function threads(n: number): CpuPool {
+function threads(n: number, ownThread = false): CpuPool {
   expect(existsSync(join(root, 'dist-cli', 'cpuWorker.mjs')), 'run `npm run build:cli` first').toBe(true);
-  const pool = nodePool(n);
+  const pool = nodePool(n, ownThread);
   pools.push(pool);
   return pool;
 }
@@ -84,6 +87,50 @@ describe('pooled CPU engine (worker threads)', () => {
         }
       }
     }
+  });
+
+  it('the command\'s pool (worker threads and its own thread as one more slot) gives the same bits, and its own thread takes chunks', async () => {
+    for (const workers of [1, 2]) {
+      const pool = threads(workers, true);
+      expect(pool.size).toBe(workers + 1);
+      const engine = new PooledCpuEngine(pool, { jobValues: 3 * 97 * 89 });
+      for (const [i, [n, c, h, w]] of SHAPES.entries()) {
+        const data = syntheticMaps(n * c, h, w, 300 + i);
+        expectIdentical(await engine.profileLayer(layerOf(data, n, c, h, w)), await single.profileMaps(data, n * c, h, w));
+      }
+    }
+    // The own slot alone: every job runs on this thread, on a later turn of its event loop.
+    let posted = 0;
+    let answered = 0;
+    const own = ownThreadWorker();
+    const pool = new CpuPool(() => {
+      const counted: PoolWorker = {
+        post(request, transfer) {
+          posted++;
+          own.post(request, transfer);
+        },
+        onReply: null,
+        onFailure: null,
+        terminate: () => own.terminate(),
+      };
+      own.onReply = (reply) => {
+        answered++;
+        counted.onReply?.(reply);
+      };
+      return counted;
+    }, 1);
+    const data = syntheticMaps(7, 13, 11, 5);
+    const pending = new PooledCpuEngine(pool, { jobValues: 2 * 13 * 11 }).profileMaps(data, 7, 13, 11);
+    expect(posted).toBe(2); // handed out at once, two jobs to the slot
+    expect(answered).toBe(0); // nothing computed before the caller's turn ends
+    expectIdentical(await pending, await single.profileMaps(data, 7, 13, 11));
+    expect([posted, answered]).toEqual([4, 4]);
+    pool.terminate();
+    await expect(new PooledCpuEngine(pool).profileMaps(data, 7, 13, 11)).rejects.toThrow('stopped');
+  });
+
+  it('the command\'s default: two fewer worker threads than cores, none on 2 cores', () => {
+    expect(defaultThreads()).toBe(Math.max(0, (availableParallelism?.() ?? cpus().length) - 2));
   });
 
   it('every map kind (dead, constant, NaN) comes back flagged as the single engine flags it', async () => {
@@ -167,6 +214,17 @@ function inThread(crashFirst: boolean, log: string[] = []): (index: number) => P
   };
 }
 
+describe('the command\'s output stream', () => {
+  it('a write that waits for drain takes its listeners off again (no pile-up past Node\'s limit)', async () => {
+    const stream = new PassThrough({ highWaterMark: 4 });
+    stream.resume();
+    const errorListeners = stream.listenerCount('error');
+    for (let i = 0; i < 30; i++) await write(stream, 'a line longer than the mark\n');
+    expect(stream.listenerCount('error')).toBe(errorListeners);
+    expect(stream.listenerCount('drain')).toBe(0);
+  });
+});
+
 describe('the pool itself', () => {
   it('a worker that fails fails its chunk with the reason; a fresh worker takes the next work', async () => {
     const log: string[] = [];
@@ -198,7 +256,10 @@ describe('the pool itself', () => {
       const inner = inThread(false, log)(index);
       return { ...inner, post: (request, transfer) => (requests.push(request.kind), inner.post(request, transfer)), set onReply(f) { inner.onReply = f; }, get onReply() { return inner.onReply; }, set onFailure(f) { inner.onFailure = f; }, get onFailure() { return inner.onFailure; } };
     }, 2);
-    const got = await new PooledCpuEngine(seen, { readsInWorkers: true, jobValues: 4 * 21 * 19 }).profileLayer(layer);
+    const started = new PooledCpuEngine(seen, { readsInWorkers: true, jobValues: 4 * 21 * 19 }).profileLayer(layer);
+    // Byte ranges are handed out at once, before the caller's turn ends (the page then draws).
+    expect(requests.length).toBeGreaterThan(0);
+    const got = await started;
     expect(new Set(requests)).toEqual(new Set(['profileBytes']));
     expectIdentical(got, await single.profileMaps(data, 18, 21, 19));
     // A layout that needs reordering (NHWC) is read on the owning thread and sent as values.
@@ -236,6 +297,42 @@ describe('the pool itself', () => {
     expectIdentical(await new PooledCpuEngine(pool, { jobValues: 25 }).profileMaps(data, 9, 5, 5), await single.profileMaps(data, 9, 5, 5));
     expect(new Set(log.map((l) => l.split(' job')[0]))).toEqual(new Set(['worker 0', 'worker 1', 'worker 2']));
     pool.terminate();
+  });
+
+  it('a worker holds at most jobsPerWorker jobs at once (2 by default; the page\'s pool, whose workers read the file, more)', async () => {
+    for (const [perWorker, readsInWorkers] of [[2, false], [5, false], [5, true]] as const) {
+      let outstanding = 0;
+      let most = 0;
+      const pool = new CpuPool((index) => {
+        const inner = inThread(false)(index);
+        const counted: PoolWorker = {
+          onReply: null,
+          onFailure: null,
+          post(request, transfer) {
+            most = Math.max(most, ++outstanding);
+            inner.post(request, transfer);
+          },
+          terminate: () => inner.terminate(),
+        };
+        inner.onReply = (reply) => {
+          outstanding--;
+          counted.onReply?.(reply);
+        };
+        return counted;
+      }, 1, perWorker === 2 ? undefined : perWorker);
+      const data = syntheticMaps(40, 6, 5, 3);
+      const engine = new PooledCpuEngine(pool, { jobValues: 30, readsInWorkers });
+      expectIdentical(await engine.profileMaps(data, 40, 6, 5), await single.profileMaps(data, 40, 6, 5));
+      // 2 chunks handed out ahead per worker; by an engine whose workers read (the page's), as many as a worker holds
+      const want = readsInWorkers ? perWorker : Math.min(perWorker, 2);
+      expect(most).toBe(want);
+      const layer = layerOf(data, 1, 40, 6, 5);
+      most = 0;
+      expectIdentical(await engine.profileLayer(layer), await single.profileMaps(data, 40, 6, 5));
+      expect(most).toBe(want);
+      pool.terminate();
+    }
+    expect(() => new CpuPool(inThread(false), 1, 0)).toThrow('at least one');
   });
 
   it('refuses a pool of no workers', () => {

@@ -253,3 +253,32 @@ describe('reads by slices, only what is needed', () => {
     await expect(opened.layers[0].readMaps(0, 1)).rejects.toThrow(/^all_dtypes\.safetensors: tensor layer\.\w+: cannot read bytes/);
   });
 });
+
+describe('.npz members opened together', () => {
+  it('reads the members\' headers several at a time (one browser round trip each), and lists the layers and errors in directory order', async () => {
+    const bytes = readFileSync(at('mixed.npz'));
+    let reading = 0;
+    let most = 0;
+    const blob = new Blob([bytes]);
+    const counted = {
+      size: blob.size,
+      slice(start?: number, end?: number) {
+        const part = blob.slice(start, end);
+        return {
+          async arrayBuffer() {
+            most = Math.max(most, ++reading);
+            await new Promise((r) => setTimeout(r, 2));
+            reading--;
+            return part.arrayBuffer();
+          },
+        };
+      },
+    };
+    const together = await openActivationFile(counted, 'mixed.npz', 'auto');
+    const plain = await openActivationFile(new Blob([bytes]), 'mixed.npz', 'auto');
+    expect(most).toBeGreaterThan(1);
+    expect(together.layers.map((l) => l.name)).toEqual(plain.layers.map((l) => l.name));
+    expect(together.errors.map((e) => e.message)).toEqual(plain.errors.map((e) => e.message));
+    expect(together.layers.length + together.errors.length).toBeGreaterThan(2);
+  });
+});

@@ -254,3 +254,77 @@ class ReleasableEngine extends CpuEngine {
     this.reject?.(error);
   }
 }
+
+/**
+ * The CPU engine's contract with overlapsLayers (as the pool has it), each layer held until the
+ * test lets it go: records when each layer's call starts and whether its signal was aborted.
+ */
+class OverlappingEngine extends CpuEngine {
+  readonly overlapsLayers = true;
+  started: string[] = [];
+  aborted: string[] = [];
+  private gates = new Map<string, () => void>();
+  override async profileLayer(...[layer, options]: Parameters<CpuEngine['profileLayer']>) {
+    this.started.push(layer.name);
+    options?.signal?.addEventListener('abort', () => this.aborted.push(layer.name), { once: true });
+    await new Promise<void>((resolve) => this.gates.set(layer.name, resolve));
+    options?.signal?.throwIfAborted();
+    return super.profileLayer(layer, options);
+  }
+  release(name: string): void {
+    this.gates.get(name)?.();
+  }
+}
+
+const until = async (what: () => boolean) => {
+  for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(what()).toBe(true);
+};
+
+describe('workspace: the next layer started ahead on an engine that overlaps layers', () => {
+  it('starts the next queued layer while one runs; the results are those of one layer at a time, in order', async () => {
+    const engine = new OverlappingEngine();
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('a.npz')]);
+    await until(() => engine.started.length === 2);
+    expect(engine.started).toEqual(['conv1', 'conv2']); // conv2 under way while conv1 runs
+    expect(ws.entries('A').map((e) => e.status).slice(0, 3)).toEqual(['running', 'queued', 'queued']);
+    for (const name of ['conv1', 'conv2', 'conv3', 'conv4', 'conv5']) {
+      await until(() => engine.started.includes(name));
+      engine.release(name);
+    }
+    await ws.idle();
+    expect(engine.aborted).toEqual([]);
+    expect(engine.started).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
+    const one = new CpuEngine();
+    const single = new Workspace(() => one);
+    await single.addFiles('A', [file('a.npz')]);
+    await single.idle();
+    expect(ws.results('A').map((r) => [r.name, Array.from(r.srop)])).toEqual(single.results('A').map((r) => [r.name, Array.from(r.srop)]));
+  });
+
+  it('cancel stops the layer started ahead too; a removed file\'s layer started ahead is stopped', async () => {
+    const engine = new OverlappingEngine();
+    const ws = new Workspace(() => engine);
+    await ws.addFiles('A', [file('a.npz')]);
+    await until(() => engine.started.length === 2);
+    ws.cancel();
+    expect(engine.aborted).toEqual(['conv1', 'conv2']);
+    engine.release('conv1');
+    engine.release('conv2');
+    await ws.idle();
+    expect(ws.entries('A').every((e) => e.status === 'cancelled')).toBe(true);
+
+    const other = new OverlappingEngine();
+    const ws2 = new Workspace(() => other);
+    await ws2.addFiles('A', [file('a_only.npy'), file('a.npz')]);
+    await until(() => other.started.length === 2);
+    expect(other.started).toEqual(['a_only', 'conv1']);
+    const npz = ws2.state.panes.A.files[1];
+    ws2.removeFile('A', npz.id);
+    expect(other.aborted).toEqual(['conv1']);
+    other.release('a_only');
+    await ws2.idle();
+    expect(ws2.results('A').map((r) => r.name)).toEqual(['a_only']);
+  });
+});

@@ -18,7 +18,9 @@ export const compareCsvHeader = 'layer,channels,dead_a,dead_b,median_a,median_b,
 /** A CSV field: quoted when it holds a comma, quote or line break. */
 export function csvField(value: string | number | null): string {
   if (value === null || (typeof value === 'number' && Number.isNaN(value))) return '';
-  const text = String(value);
+  // A number's text never holds a comma, a quote or a line break (the command writes three per map).
+  if (typeof value === 'number') return String(value);
+  const text = value;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -37,6 +39,8 @@ export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', 
   const { firstInput = 0, tensorColumn = false } = options;
   const [, channels, height, width] = result.shape;
   const name = csvField(shownAs);
+  const file = csvField(result.file);
+  const tensor = tensorColumn ? csvField(result.tensor ?? result.name) : null;
   const lines: string[] = [];
   for (let m = 0; m < result.srop.length; m++) {
     const none = result.status[m] !== 0;
@@ -52,8 +56,8 @@ export function mapsCsvRows(result: Omit<LayerResult, 'profiles'>, prefix = '', 
         none ? '' : result.ring[m],
         csvField(result.energy[m]),
         STATUS_NAMES[result.status[m]],
-        csvField(result.file),
-        ...(tensorColumn ? [csvField(result.tensor ?? result.name)] : []),
+        file,
+        ...(tensor === null ? [] : [tensor]),
       ].join(','),
     );
   }

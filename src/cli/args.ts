@@ -14,7 +14,7 @@ export interface CliOptions {
   paired: boolean;
   layout: LayoutChoice;
   backend: BackendChoice;
-  /** Worker threads of the CPU engine; 0 runs it on the command's own thread; null: cores - 1, at least 1. */
+  /** Worker threads of the CPU engine beside the command's own thread; 0: that thread alone; null: cores - 2, at least 0. */
   threads: number | null;
   format: 'csv' | 'json';
   out: string | null;
@@ -58,8 +58,9 @@ Options:
                             none; cpu: the float64 CPU engine (auto)
   --unpaired                compare: test the inputs as two independent sets (Mann-Whitney U)
                             even when A and B hold as many inputs (paired: Wilcoxon signed-rank)
-  --threads <n>             worker threads of the CPU engine (default: the cores the process may
-                            use, minus one, at least one); 0 runs it on the command's own thread.
+  --threads <n>             worker threads of the CPU engine beside the command's own thread,
+                            which computes too (default: the cores the process may use minus
+                            two, at least none); 0 runs it on the command's own thread alone.
                             The results are the same, bit for bit, whatever n is
   --format csv|json         output format (csv)
   --out <path>              write to a file instead of standard output

@@ -32,16 +32,21 @@ export async function engineForCli(options: CliOptions): Promise<CliEngine & { h
     if ('adapter' in found) ({ adapter, gpu } = found);
     else missingReason = found.missingReason;
   }
-  // The CPU engine on worker threads (they start when it first has work), or on this thread with --threads 0.
+  // The CPU engine on worker threads and this one (they start when it first has work), or on this
+  // thread alone with --threads 0 (the default on 2 cores: nodePool.ts, defaultThreads).
   const threads = options.threads ?? defaultThreads();
-  const pool: CpuPool | null = threads > 0 ? nodePool(threads) : null;
+  const pool: CpuPool | null = threads > 0 ? nodePool(threads, true) : null;
   const cpuEngine = () => (pool ? new PooledCpuEngine(pool) : new CpuEngine());
   // `gpu` lets a recovery ask Dawn for a fresh adapter: the first one has given out its device.
   const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter', cpuEngine }, options.backend);
   const { decision } = host.state;
-  // Their start (a module load each) overlaps the opening of the files.
-  if (decision.backend === 'cpu') pool?.warm();
-  const onThreads = decision.backend === 'cpu' ? (pool ? ` (${threads} worker thread${threads === 1 ? '' : 's'})` : ' (on the main thread)') : '';
+  // Their start (a module load each) overlaps the opening of the files; so does the compiling of
+  // this thread's engine code, primed now when this thread computes (CpuEngine.prime).
+  if (decision.backend === 'cpu') {
+    pool?.warm();
+    new CpuEngine().prime();
+  }
+  const onThreads = decision.backend === 'cpu' ? (pool ? ` (${threads} worker thread${threads === 1 ? '' : 's'} and the main thread)` : ' (on the main thread)') : '';
   return {
     host,
     engine: () => host.engine,

@@ -5,19 +5,29 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CpuPool, type PoolReply, type PoolWorker, type SpawnWorker } from '../engine/cpuPool';
+import { CpuPool, type PoolReply, type PoolRequest, type PoolWorker, type SpawnWorker } from '../engine/cpuPool';
+import { handlePoolRequest } from '../engine/cpuWorkerCore';
 
 const WORKER_FILE = 'cpuWorker.mjs';
 const BUILT_WORKER = '../../dist-cli/cpuWorker.mjs';
 
+/** The cores this process may use. */
+export function coresAvailable(): number {
+  return typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+}
+
 /**
- * Worker threads by default: one fewer than the cores the process may use (its own thread reads
- * the files, builds the results and writes them meanwhile), at least one. Each worker costs a
- * start and its own warm-up of the compiled FFT code (docs/benchmarks.md), which one more worker
- * than there are free cores does not repay.
+ * The command's worker threads by default: two fewer than the cores the process may use, at least
+ * none. The command's own thread computes too (ownThreadWorker), and one core is left to Node's
+ * and V8's own threads: the file reads, the JIT compiler and the garbage collector, which the engine
+ * on one thread already keeps busy. Each worker costs a start and its own warm-up of the compiled
+ * FFT code; on 2 cores, measured on an idle machine, one or two workers made the whole command
+ * slower than its own thread alone (docs/benchmarks.md, "The command: where its time went"), so
+ * there the default is no worker at all. The page keeps the issue's rule (cores - 1, at least
+ * one): its own thread must do no FFT work.
  */
 export function defaultThreads(): number {
-  return Math.max(1, (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length) - 1);
+  return Math.max(0, coresAvailable() - 2);
 }
 
 /**
@@ -68,6 +78,57 @@ export function workerThreads(script: URL = workerScript()): SpawnWorker {
   };
 }
 
-export function nodePool(threads: number = defaultThreads()): CpuPool {
-  return new CpuPool(workerThreads(), threads);
+/**
+ * The pool's slot on the command's own thread: each job runs on a later turn of its event loop,
+ * through the worker's own code (cpuWorkerCore.ts), so that between two jobs the thread still reads
+ * the next chunks, hands them out and writes the results. The command's thread would otherwise sit
+ * idle while the workers compute, and each worker thread costs a start and its own warm-up of the
+ * compiled FFT code (docs/benchmarks.md, "The command: where its time went").
+ */
+export function ownThreadWorker(): PoolWorker {
+  const queue: PoolRequest[] = [];
+  let stopped = false;
+  let scheduled = false;
+  const adapter: PoolWorker = {
+    post(request) {
+      if (stopped) throw new Error('the command\'s own slot of the CPU engine was stopped');
+      queue.push(request);
+      schedule();
+    },
+    onReply: null,
+    onFailure: null,
+    terminate() {
+      stopped = true;
+      queue.length = 0;
+    },
+  };
+  function schedule(): void {
+    if (scheduled || stopped || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      const request = queue.shift();
+      if (!request || stopped) return;
+      void handlePoolRequest(request).then(({ reply }) => {
+        if (!stopped) adapter.onReply?.(reply);
+        schedule();
+      });
+    });
+  }
+  return adapter;
+}
+
+/**
+ * A pool of `threads` worker threads and, with `ownThread`, this thread as one more slot (the
+ * command's pool: it computes between its reads). Without it (the bench's engine-only rows, the
+ * tests), only worker threads compute. This thread's slot comes last, so that a job goes to it only
+ * when every worker thread has as many (the pool gives a job to the first of the least busy): while
+ * it computes it cannot hand the workers their next chunks, and they ran dry (idle 40 % of a VGG16
+ * file with the slot first).
+ */
+export function nodePool(threads: number, ownThread = false): CpuPool {
+  const spawnThread = workerThreads();
+  let own: PoolWorker | null = null;
+  // A worker thread that failed is replaced by another worker thread, never by a second own slot.
+  return new CpuPool((index) => (ownThread && own === null && index === threads ? (own = ownThreadWorker()) : spawnThread(index)), threads + (ownThread ? 1 : 0));
 }

@@ -11,8 +11,6 @@ import { compareLayers, sameMaps, type LayerComparison } from '../analysis/compa
 import { USAGE, parseArgs, subcommandOf, UsageError, type CliOptions } from './args';
 import { compareInputs, withHolm, type InputComparison } from '../analysis/inputStats';
 import { profileWithRecovery } from '../engine/recovery';
-import { PooledCpuEngine } from '../engine/cpuPool';
-import type { ProfileEngine } from '../engine/types';
 import { APP_NAME, APP_VERSION } from '../version';
 import { matchLayers } from '../analysis/matchLayers';
 import { mapsCsvHeader, mapsCsvRows, compareCsvHeader, compareCsvRow, layerJson, comparisonJson } from '../analysis/format';
@@ -28,8 +26,18 @@ export interface CliIo {
 
 export function write(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (stream.write(text)) resolve();
-    else stream.once('drain', resolve).once('error', reject);
+    if (stream.write(text)) return resolve();
+    // Each wait takes its listeners off again: a slow output (a file, a pipe) waits once per
+    // layer, and listeners left behind piled up past Node's limit of ten (a warning on stderr).
+    const drained = () => {
+      stream.off('error', failed);
+      resolve();
+    };
+    const failed = (error: Error) => {
+      stream.off('drain', drained);
+      reject(error);
+    };
+    stream.once('drain', drained).once('error', failed);
   });
 }
 
@@ -112,27 +120,23 @@ export async function analyse(layer: Layer, engines: CliEngine, params: SropPara
   return { result: null, messages, error };
 }
 
-/** Engines that run two layers side by side: the GPU engine, and the CPU engine's pool of workers. */
-function overlapsLayers(engine: ProfileEngine): boolean {
-  return engine.backend === 'gpu' || engine instanceof PooledCpuEngine;
-}
-
 /**
- * Each layer's result, in order, its stderr lines written first. On the GPU engine (and the CPU
- * engine's pool, whose workers would otherwise wait for the slowest chunk of every layer) the next
- * layer is started before this one is awaited, so that its reading and upload overlap this one's
- * GPU work and read-back (the engine serialises submissions and bounds what is in flight); the
- * CPU engine on the command's own thread (--threads 0) takes one layer at a time, so that only one layer's maps are in memory (apart from
- * the two layers under way when a lost device hands over to the CPU engine). A consumer that stops
- * early (a failed write) waits for the layer started ahead, so that nothing runs after the engine
- * is closed.
+ * Each layer's result, in order, its stderr lines written first. The next layer is started before
+ * this one is awaited: on the GPU engine its reading and upload overlap this one's GPU work and
+ * read-back (the engine serialises submissions and bounds what is in flight); on the CPU engine's
+ * pool the workers would otherwise wait for the slowest chunk of every layer; on the CPU engine on
+ * the command's own thread (--threads 0) the next layer's first chunk is read (by Node's own
+ * threads) while this one is transformed, where the thread used to wait for it (most VGG16 layers
+ * are one chunk: docs/benchmarks.md). Two layers' chunks are in memory at most. A consumer that
+ * stops early (a failed write) waits for the layer started ahead, so that nothing runs after the
+ * engine is closed.
  */
 async function* analysed(layers: Layer[], engines: CliEngine, params: SropParams, io: CliIo): AsyncGenerator<[Layer, LayerResult | null, string | null]> {
   let next: ReturnType<typeof analyse> | null = null;
   try {
     for (let i = 0; i < layers.length; i++) {
       const current = next ?? analyse(layers[i], engines, params);
-      next = i + 1 < layers.length && overlapsLayers(engines.engine()) ? analyse(layers[i + 1], engines, params) : null;
+      next = i + 1 < layers.length ? analyse(layers[i + 1], engines, params) : null;
       const { result, messages, error } = await current;
       for (const line of messages) await write(io.stderr, line);
       yield [layers[i], result, error];

@@ -108,6 +108,45 @@ function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
+/**
+ * Map shapes whose transforms take every path of the engine's code at least once: every written-out
+ * pass (radix 2, 3, 4, 5, 7, 8) with and without twiddles, the generic odd radix (11), Bluestein
+ * (37), odd and even widths, a width of 1 (see primeOnce).
+ */
+export const PRIMING_SHAPES: readonly [number, number][] = [[56, 15], [35, 28], [14, 77], [8, 3], [37, 4], [2, 9], [3, 1]];
+/**
+ * Times the priming maps are run: enough for V8 to find the FFT's functions hot and start compiling
+ * them (on a background thread) before the first real maps. Once, they were only marked during the
+ * first 224 x 224 layer, which then ran 90 ms instead of 40 (docs/benchmarks.md); four times (about
+ * 18 ms in the interpreter) brought the first VGG16 image from about 225 ms to 175 to 185 ms, near
+ * the 160 ms of a warm one.
+ */
+const PRIMING_ROUNDS = 4;
+let primed = false;
+
+/**
+ * Runs the engine's code once on a few tiny maps (about 0.1 M values in all, one of them not
+ * finite) before the first real work of this thread, results dropped. V8 compiles a hot function
+ * for the paths it has seen run; a path first taken after that (the odd-width column, a non-finite
+ * map, a loop's tail) throws the compiled code away ("insufficient type feedback"), and the function
+ * runs in the interpreter until it is compiled again, 5 to 25 ms later on 2 busy cores. Primed, the
+ * first compile covers every path. The maps given to profile are untouched and their profiles are
+ * those of an unprimed engine, bit for bit: each map's profile depends on its values alone.
+ */
+function primeOnce(engine: CpuEngine): void {
+  if (primed) return;
+  primed = true;
+  for (let round = 0; round < PRIMING_ROUNDS; round++) {
+    for (const [height, width] of PRIMING_SHAPES) {
+      const size = height * width;
+      const data = new Float32Array(2 * size);
+      for (let i = 0; i < data.length; i++) data[i] = Math.fround(Math.sin(i * 0.7 + round) + (i % 5) * 0.25);
+      data[size + (size >> 1)] = NaN;
+      engine.profileMapsNow(data, 2, height, width);
+    }
+  }
+}
+
 export interface CpuEngineOptions {
   /** Most float32 values read from a layer at once (default 2 Mi values, 8 MiB). */
   chunkValues?: number;
@@ -131,6 +170,7 @@ export class CpuEngine implements ProfileEngine {
       throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
     }
     options.signal?.throwIfAborted();
+    primeOnce(this);
     const plan = shapePlan(height, width);
     const profiles = emptyProfiles(height, width, count, plan.rings);
     const clock = { last: now() };
@@ -145,6 +185,7 @@ export class CpuEngine implements ProfileEngine {
    * that map alone, so the results are those of profileMaps and profileLayer, bit for bit.
    */
   profileMapsNow(data: Float32Array, count: number, height: number, width: number): RingProfiles {
+    primeOnce(this);
     checkProfileShape(count, height, width);
     if (data.length < count * height * width) {
       throw new Error(`profileMaps: ${data.length} values hold fewer than ${count} maps of ${height} x ${width}`);
@@ -165,14 +206,24 @@ export class CpuEngine implements ProfileEngine {
     const total = n * c;
     checkProfileShape(total, height, width);
     options.signal?.throwIfAborted();
+    primeOnce(this);
     const plan = shapePlan(height, width);
     const profiles = emptyProfiles(height, width, total, plan.rings);
     const size = height * width;
     const chunkMaps = Math.max(1, Math.floor(this.chunkValues / size));
     const clock = { last: now() };
+    // The next chunk is read while this one is transformed: the read (a copy out of the file by
+    // Node's or the browser's own threads) then overlaps the FFT instead of the thread waiting on it.
+    const read = (first: number) => {
+      const pending = layer.readMaps(first, Math.min(chunkMaps, total - first));
+      pending.catch(() => undefined); // awaited below, unless an abort or an earlier failure comes first
+      return pending;
+    };
+    let next = total > 0 ? read(0) : null;
     for (let first = 0; first < total; first += chunkMaps) {
       const count = Math.min(chunkMaps, total - first);
-      const data = await layer.readMaps(first, count);
+      const data = await next!;
+      next = first + chunkMaps < total ? read(first + chunkMaps) : null;
       options.signal?.throwIfAborted();
       if (data.length < count * size) {
         throw new ActivationFileError(layer.file, `maps ${first}..${first + count - 1} gave ${data.length} values, not ${count * size}`, layer.name);
@@ -190,6 +241,15 @@ export class CpuEngine implements ProfileEngine {
   async powerSpectrum(map: Float32Array, height: number, width: number): Promise<Float64Array> {
     checkProfileShape(1, height, width);
     return powerSpectrum64(map, height, width);
+  }
+
+  /**
+   * Primes this thread's copy of the engine's code now (see primeOnce), so that V8 compiles it
+   * while the caller does something else (opens files, waits for its first maps); otherwise the
+   * first call does it. Once per thread.
+   */
+  prime(): void {
+    primeOnce(this);
   }
 
   /** Drops the scratch buffers; the engine stays usable (they grow again on the next call). */

@@ -6,7 +6,7 @@
 // then does the FFT work itself).
 
 import { CpuEngine } from './cpuEngine';
-import { CpuPool, PooledCpuEngine, type PoolReply, type PoolWorker } from './cpuPool';
+import { CpuPool, PooledCpuEngine, READING_JOB_VALUES, READING_JOBS_PER_WORKER, type PoolReply, type PoolWorker } from './cpuPool';
 import type { ProfileEngine } from './types';
 
 /** Workers the page starts: ?threads=N, else hardwareConcurrency - 1, at least 1. */
@@ -39,7 +39,8 @@ let pool: CpuPool | null = null;
 export function pagePool(): CpuPool | null {
   const threads = pageThreads();
   if (threads === 0) return null;
-  pool ??= new CpuPool(webWorker, threads);
+  // Its workers read the maps themselves: each holds several chunks (ranges of the file) at once.
+  pool ??= new CpuPool(webWorker, threads, READING_JOBS_PER_WORKER);
   return pool;
 }
 
@@ -49,5 +50,5 @@ export function pagePool(): CpuPool | null {
  */
 export function pageCpuEngine(): ProfileEngine {
   const shared = pagePool();
-  return shared ? new PooledCpuEngine(shared, { readsInWorkers: true }) : new CpuEngine();
+  return shared ? new PooledCpuEngine(shared, { readsInWorkers: true, jobValues: READING_JOB_VALUES }) : new CpuEngine();
 }

@@ -2,7 +2,7 @@
 // src/cli/nodePool.ts): every message is one request of the pool (cpuPool.ts), answered with
 // transferred buffers.
 import { parentPort } from 'node:worker_threads';
-import { handlePoolRequest } from './cpuWorkerCore';
+import { handlePoolRequest, primeWorker } from './cpuWorkerCore';
 import type { PoolRequest } from './cpuPool';
 
 if (!parentPort) throw new Error('cpuWorker.mjs runs as a worker thread of the srop command, not on its own');
@@ -11,3 +11,5 @@ port.on('message', async (request: PoolRequest) => {
   const { reply, transfer } = await handlePoolRequest(request);
   port.postMessage(reply, transfer);
 });
+// Its compiled code is made while the command opens its files and reads the first maps.
+primeWorker();

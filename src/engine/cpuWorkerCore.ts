@@ -9,6 +9,11 @@ import type { PoolReply, PoolRequest } from './cpuPool';
 
 const engine = new CpuEngine();
 
+/** Primes the worker's engine (CpuEngine.prime): a worker does it as it starts, before its first job. */
+export function primeWorker(): void {
+  engine.prime();
+}
+
 /** Maps a worker reads itself (the page's workers, from the user's file): the bytes as float32. */
 async function readBytes(blob: Blob, start: number, end: number): Promise<Float32Array> {
   const buffer = await blob.slice(start, end).arrayBuffer();

@@ -53,5 +53,10 @@ export interface ProfileEngine {
    * an interruption by its owner, not the layer's fault, and the work belongs on the next engine.
    */
   readonly released: boolean;
+  /**
+   * True when calls for two layers may run side by side to advantage (the CPU engine's pool: its
+   * workers would otherwise wait while the caller finishes one layer and starts the next).
+   */
+  readonly overlapsLayers?: boolean;
   destroy(): void;
 }

@@ -1,7 +1,7 @@
 // Byte sources for the readers: a range of a Blob read by slices, or a deflated range of a Blob
 // inflated as a stream. Both give bytes [start, end) of their (decoded) contents on demand.
 
-import { Inflate } from 'fflate';
+import type { Inflate } from 'fflate';
 import { ActivationFileError } from './types';
 
 /** Where an error belongs: the file (as the user named it) and optionally the member or tensor. */
@@ -87,12 +87,19 @@ const COMPRESSED_READ_MAX = 4 << 20;
 const COMPRESSED_PUSH = 32 << 10;
 
 /**
+ * fflate, loaded on the first inflate: evaluating it builds its Huffman tables (about 10 ms of the
+ * command's start here), which files without deflated members never need.
+ */
+let fflate: Promise<typeof import('fflate')> | null = null;
+
+/**
  * A raw-deflate stream of `compressedSize` bytes at `offset` in a blob, inflating to `size` bytes.
  * Reads stream forward, keeping only the bytes not yet asked for; a read before the bytes still held
  * restarts the stream from the beginning. Reads are serialised.
  */
 export class InflateSource implements ByteSource {
   private inflater!: Inflate;
+  private Inflater: (typeof import('fflate'))['Inflate'] | null = null;
   /** Compressed bytes consumed so far. */
   private consumed = 0;
   /** Inflated chunks held, in order; `heldStart` is the position of the first one's first byte. */
@@ -109,12 +116,10 @@ export class InflateSource implements ByteSource {
     private readonly compressedSize: number,
     readonly size: number,
     private readonly where: Where,
-  ) {
-    this.restart();
-  }
+  ) {}
 
   private restart(): void {
-    this.inflater = new Inflate((chunk, final) => {
+    this.inflater = new this.Inflater!((chunk, final) => {
       if (chunk.length) {
         this.held.push(chunk);
         this.heldEnd += chunk.length;
@@ -155,6 +160,10 @@ export class InflateSource implements ByteSource {
   private async readNow(start: number, end: number): Promise<Uint8Array> {
     if (!(start >= 0 && end >= start && end <= this.size)) {
       throw fail(this.where, `bytes ${start}-${end} are past the end of the data (${this.size} bytes)`);
+    }
+    if (!this.Inflater) {
+      this.Inflater = (await (fflate ??= import('fflate'))).Inflate;
+      this.restart();
     }
     if (start < this.heldStart || this.pendingError) this.restart();
     this.dropBefore(start);

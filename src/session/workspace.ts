@@ -1,7 +1,8 @@
 // The page's one store for loaded activations: panes A and B, their files and layers, the SROP
 // parameters, and the queue that turns layers into profiles through the engine (one layer at a
-// time, with progress and cancel). Raw activations stay in the files (layers re-read them by
-// slices); what is kept per layer is its ring profiles and its SROPs. Plain TypeScript: React
+// time, with progress and cancel; on the CPU engine's pool the next one is started ahead:
+// layerAhead.ts). Raw activations stay in the files (layers re-read them by slices); what is kept
+// per layer is its ring profiles and its SROPs. Plain TypeScript: React
 // reads it through subscribe/snapshot, and nothing here touches the DOM.
 
 import { openActivationFile } from '../io/open';
@@ -17,6 +18,7 @@ import { parseResultsJson } from '../analysis/resultsJson';
 import { Store } from './store';
 import { Superseded } from './latest';
 import { profileWithRecovery } from '../engine/recovery';
+import { LayerAhead, type OnProgress, type Outcome } from './layerAhead';
 import { paneResults, resultsParamsMessage, sameParams, SIDES, type FileEntry, type LayerEntry, type PaneState, type Progress, type RestoredFile, type SideName, type WorkspaceState } from './workspaceState';
 
 export { paneResults, SIDES };
@@ -33,6 +35,8 @@ export class Workspace extends Store<WorkspaceState> {
   private pump: Promise<void> | null = null;
   /** The layer entry being profiled now (its run is aborted when the entry leaves the page). */
   private runningId: number | null = null;
+  /** The next queued layer, already under way on an engine that overlaps layers (layerAhead.ts). */
+  private readonly ahead = new LayerAhead();
   /** The layer each result came from, to re-read one map for the channel view. */
   private sources = new WeakMap<LayerResult, Layer>();
 
@@ -61,9 +65,10 @@ export class Workspace extends Store<WorkspaceState> {
 
   /** A layer removed while it is profiled: its run stops (its result would describe nothing loaded). */
   private abortIfGone(): void {
+    const listed = (id: number) => SIDES.some((side) => this.entries(side).some((e) => e.id === id));
+    this.ahead.drop(listed);
     if (this.runningId === null) return;
-    const id = this.runningId;
-    if (!SIDES.some((side) => this.entries(side).some((e) => e.id === id))) this.controller?.abort();
+    if (!listed(this.runningId)) this.controller?.abort();
   }
 
   /** Every layer entry of a pane, in file and layer order. */
@@ -287,6 +292,7 @@ export class Workspace extends Store<WorkspaceState> {
   /** Stops the running layer and drops the queue; the layers stay listed as cancelled. */
   cancel(): void {
     this.controller?.abort();
+    this.ahead.drop();
     this.updateEntries((e) => (e.status === 'queued' || e.status === 'running' ? { ...e, status: 'cancelled' } : e));
   }
 
@@ -302,6 +308,7 @@ export class Workspace extends Store<WorkspaceState> {
    */
   recomputeAll(): void {
     this.controller?.abort();
+    this.ahead.drop();
     this.requeue(() => true);
     this.startQueue();
   }
@@ -371,7 +378,29 @@ export class Workspace extends Store<WorkspaceState> {
     });
   }
 
+  private startProfile(layer: Layer, controller: AbortController, onProgress?: OnProgress): Promise<Outcome> {
+    // The engine released under the layer (device lost, backend switched) is not the layer's
+    // fault: it goes back to the queue, and the new engine re-measures everything.
+    const recovery = { engine: () => this.engine(), replaced: async (failed: ProfileEngine) => (failed.released || failed !== this.engine() ? 'the engine was replaced' : null), retries: 0 };
+    return profileWithRecovery(layer, recovery, { signal: controller.signal, onProgress });
+  }
+
+  /** Starts the next queued layer of a file ahead (LayerAhead: on the CPU engine's pool only). */
+  private startAhead(engine: ProfileEngine): void {
+    const next = this.findQueued();
+    if (next && !next.file.stream) this.ahead.startAhead(next.entry.id, engine, (controller, onProgress) => this.startProfile(next.entry.layer, controller, onProgress));
+  }
+
   private async runQueue(): Promise<void> {
+    try {
+      await this.runQueued();
+    } finally {
+      this.ahead.drop();
+    }
+    this.set({ progress: idle });
+  }
+
+  private async runQueued(): Promise<void> {
     let done = 0;
     for (;;) {
       const engine = this.engine();
@@ -390,25 +419,22 @@ export class Workspace extends Store<WorkspaceState> {
       const label = `${side}: ${layer.file}: ${layer.name}`;
       this.patchEntry(entry.id, { status: 'running', error: null });
       this.set({ progress: { done, total, current: 0, running: true, label } });
-      const controller = new AbortController();
-      this.controller = controller;
       let lastProgress = performance.now();
+      // At most one progress update per PROGRESS_MS: each is a render of the page, and the
+      // CPU engine's workers report every chunk they finish.
+      const onProgress = (mapsDone: number, maps: number) => {
+        const at = performance.now();
+        if (at - lastProgress < PROGRESS_MS && mapsDone < maps) return;
+        lastProgress = at;
+        this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } });
+      };
+      const started = this.ahead.take(entry.id, engine, (controller, progress) => this.startProfile(layer, controller, progress), onProgress);
+      const { controller } = started;
+      this.controller = controller;
       this.runningId = entry.id;
-      // The engine released under the layer (device lost, backend switched) is not the layer's
-      // fault: it goes back to the queue, and the new engine re-measures everything.
-      const recovery = { engine: () => this.engine(), replaced: async (failed: ProfileEngine) => (failed.released || failed !== this.engine() ? 'the engine was replaced' : null), retries: 0 };
       try {
-        const outcome = await profileWithRecovery(layer, recovery, {
-          signal: controller.signal,
-          // At most one progress update per PROGRESS_MS: each is a render of the page, and the
-          // CPU engine's workers report every chunk they finish.
-          onProgress: (mapsDone, maps) => {
-            const at = performance.now();
-            if (at - lastProgress < PROGRESS_MS && mapsDone < maps) return;
-            lastProgress = at;
-            this.set({ progress: { done, total, current: maps ? mapsDone / maps : 1, running: true, label } });
-          },
-        });
+        this.startAhead(engine);
+        const outcome = await started.outcome;
         if (controller.signal.aborted) continue;
         if (outcome.kind === 'replaced') {
           this.patchEntry(entry.id, { status: 'queued' });
@@ -428,7 +454,6 @@ export class Workspace extends Store<WorkspaceState> {
       }
       done++;
     }
-    this.set({ progress: idle });
   }
 
   /**

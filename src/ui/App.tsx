@@ -1,6 +1,6 @@
 // The app shell: engine in the header; parameters, progress and exports; panes A and B; the
 // overview, the comparison table, and the layer and channel views.
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { EngineStatus } from './EngineStatus';
 import { Pane } from './Pane';
 import { Parameters, ProgressBar } from './Toolbar';
@@ -16,7 +16,7 @@ import { ModelPanel } from './ModelPanel';
 import { Lab } from './Lab';
 import { KappaSweepPanel } from './KappaSweep';
 import { LiveInput } from './LiveInput';
-import { useSession, useStore } from './useSession';
+import { useSameItems, useSession, useStore } from './useSession';
 import type { DroppedFile } from './droppedFiles';
 import { exportFileName } from '../session/provenance';
 import { SessionBar, SESSION_FILE, openSession } from './SessionBar';
@@ -82,8 +82,9 @@ export function App() {
     };
   }, [session]);
 
-  const resultsA = useMemo(() => paneResults(state.panes.A), [state.panes.A]);
-  const resultsB = useMemo(() => paneResults(state.panes.B), [state.panes.B]);
+  // The same arrays while the panes hold the same results (a layer's status changing is not one).
+  const resultsA = useSameItems(useMemo(() => paneResults(state.panes.A), [state.panes.A]));
+  const resultsB = useSameItems(useMemo(() => paneResults(state.panes.B), [state.panes.B]));
   const inputs = { A: state.panes.A.input, B: state.panes.B.input };
   // The "paired" toggle of the statistics across inputs (on: paired wherever A and B hold as many inputs).
   const [paired, setPaired] = useState(true);
@@ -95,6 +96,10 @@ export function App() {
     return { rows: built, grid: g, yMax: sropAxisMax(built) };
   }, [resultsA, resultsB, inputs.A, inputs.B, paired]);
   const row = rows.find((r) => r.name === selectedLayer) ?? null;
+  const selectLayer = useCallback((name: string) => {
+    setSelectedLayer(name);
+    setSelectedChannel(null);
+  }, []);
   useEffect(() => {
     if (!focusPending || state.progress.running || rows.length === 0 || !rows.every((r) => r.comparison)) return;
     const focus = defaultFocus(rows, inputs.A, inputs.B);
@@ -172,7 +177,7 @@ export function App() {
         ) : (
           <>
             <section className="panel" aria-label="Overview">
-              <Overview rows={rows} grid={grid} yMax={yMax} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} />
+              <Overview rows={rows} grid={grid} yMax={yMax} selected={selectedLayer} onSelect={selectLayer} />
             </section>
             {hasB && resultsA.length > 0 && <ComparisonTable rows={rows} selected={selectedLayer} onSelect={(name) => { setSelectedLayer(name); setSelectedChannel(null); }} paired={paired} onPaired={setPaired} />}
             {hasB && resultsA.length > 0 && rows.some((r) => r.comparison) && <KappaSweepPanel rows={rows} inputs={inputs} params={state.params} />}

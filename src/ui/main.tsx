@@ -8,7 +8,7 @@ import { Session } from '../session/session';
 import { App } from './App';
 import { SessionContext } from './useSession';
 import { exposeForTests } from './testHooks';
-import { pageCpuEngine } from '../engine/cpuPoolWeb';
+import { pageCpuEngine, pagePool } from '../engine/cpuPoolWeb';
 import './app.css';
 import '../io/browser';
 import { browserKeptSession } from '../io/keptSession';
@@ -30,7 +30,12 @@ const host = EngineHost.start({ gpu, missingReason, cpuEngine: pageCpuEngine }, 
 const session = new Session({ host, base: import.meta.env.BASE_URL, cpuEngine: pageCpuEngine, storage: browserKeptSession });
 const address = new URLSearchParams(window.location.search);
 void session.keeper!.start({ engineChoice: !address.has('backend'), restore: !address.has('nodemo') });
-void host.then((h) => exposeForTests('sropEngineHost', h));
+void host.then((h) => {
+  exposeForTests('sropEngineHost', h);
+  // On the CPU engine the workers start (and compile their code: CpuEngine.prime) as the page
+  // opens, not when the first file arrives.
+  if (h.state.decision.backend === 'cpu') pagePool()?.warm();
+});
 exposeForTests('sropWorkspace', session.workspace);
 exposeForTests('sropModel', session.model);
 exposeForTests('sropLab', session.lab);

@@ -3,7 +3,7 @@
 // layers, dead and non-finite counts under each layer. With one side loaded, whole violins and no
 // comparison marks. A layer whose inputs differ (statistics across inputs, p Holm < 0.05) carries
 // a star over its violin. Hover (or focus) shows the summary; a click opens the layer.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { area, curveBasis, line, scaleLinear } from 'd3';
 import { inputsDiffer, SINGLE_PIXEL_NOTE, singlePixelRow, type LayerRow, type SideView } from '../../analysis/layerRows';
 import type { DistributionSummary } from '../../analysis/summary';
@@ -62,7 +62,8 @@ function markOf(row: LayerRow, names: SideNames): string {
 }
 
 
-export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP distributions per layer', description, filename = 'srop-overview', testId = 'overview', sideNames = { a: 'A', b: 'B' } }: {
+/** Drawn again only when its inputs change (not on every render of the page: a progress update is one). */
+export const Overview = memo(function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP distributions per layer', description, filename = 'srop-overview', testId = 'overview', sideNames = { a: 'A', b: 'B' } }: {
   rows: LayerRow[];
   grid: Float64Array;
   yMax: number;
@@ -230,4 +231,4 @@ export function Overview({ rows, grid, yMax, selected, onSelect, title = 'SROP d
     </p>
     </div>
   );
-}
+});
