@@ -80,3 +80,27 @@ export function layerErrorMessage(layer: Pick<Layer, 'file' | 'name'>, error: un
   }
   return `${layer.file}: ${reason.replace(/\s*\n\s*/g, ' ')}`;
 }
+
+/** What is known of a layer without its file: its facts. */
+export type LayerFacts = Pick<Layer, 'name' | 'tensor' | 'file' | 'shape' | 'storedShape' | 'dtype' | 'layout' | 'layoutReason' | 'inputNames'>;
+
+/**
+ * A layer from its facts alone (a results file's layer, a saved session's) and a way to read its
+ * maps; `mapsRefused(why)` is the way for a layer whose maps are not there.
+ */
+export function layerFromFacts(facts: LayerFacts, readMaps: Layer['readMaps']): Layer {
+  return {
+    name: facts.name,
+    ...(facts.tensor ? { tensor: facts.tensor } : {}),
+    file: facts.file,
+    shape: [...facts.shape] as Layer['shape'],
+    storedShape: [...facts.storedShape],
+    dtype: facts.dtype,
+    layout: facts.layout,
+    layoutReason: facts.layoutReason,
+    ...(facts.inputNames ? { inputNames: [...facts.inputNames] } : {}),
+    readMaps,
+  };
+}
+
+export const mapsRefused = (why: string): Layer['readMaps'] => () => Promise.reject(new Error(why));

@@ -20,7 +20,7 @@
 import { layerResult } from '../analysis/layerResult';
 import type { BackendChoice } from '../engine/types';
 import { openActivationFile } from '../io/open';
-import type { Layer, LayoutChoice } from '../io/types';
+import { layerFromFacts, mapsRefused, type Layer, type LayoutChoice } from '../io/types';
 import { streamedLayer, type LayerStream } from '../io/memoryLayer';
 import { parseModel, type ParsedModel } from '../model/onnxGraph';
 import { defaultPreprocessing } from '../model/preprocess';
@@ -166,23 +166,6 @@ export function leftOutFiles(doc: SessionDocument): string[] {
   return SIDES.flatMap((side) => doc.panes[side].files.flatMap((f) => (f.leftOut ? [`${f.name} (${sizeWords(f.leftOut.bytes)})`] : [])));
 }
 
-/** A layer's facts from its document, its maps read by `readMaps`. */
-function layerOf(l: LayerDocument, readMaps: Layer['readMaps']): Layer {
-  return {
-    name: l.name,
-    ...(l.tensor ? { tensor: l.tensor } : {}),
-    file: l.file,
-    shape: [...l.shape] as Layer['shape'],
-    storedShape: [...l.storedShape],
-    dtype: l.dtype,
-    layout: l.layout,
-    layoutReason: l.layoutReason,
-    ...(l.inputNames ? { inputNames: [...l.inputNames] } : {}),
-    readMaps,
-  };
-}
-
-const refuse = (why: string) => () => Promise.reject(new Error(why));
 
 export interface RestoreOptions {
   /** The file or place the document came from (messages name it). */
@@ -258,7 +241,7 @@ export async function restoreSession(parts: SessionParts, doc: SessionDocument, 
     let [layout, reason] = [l.layout, l.layoutReason];
     if (choice && c) [layout, reason] = c.layout || choice === 'auto' ? [c.readAs, c.readReason] : [choice, `given (${c.layoutReason})`];
     const live = streamedLayer(tensor, l.file, stream, [1, ...l.storedShape.slice(1)], layout, reason);
-    return choice ? { ...live, name: l.name, ...(l.tensor ? { tensor: l.tensor } : {}), ...(l.inputNames ? { inputNames: [...l.inputNames] } : {}) } : layerOf(l, live.readMaps);
+    return choice ? { ...live, name: l.name, ...(l.tensor ? { tensor: l.tensor } : {}), ...(l.inputNames ? { inputNames: [...l.inputNames] } : {}) } : layerFromFacts(l, live.readMaps);
   };
 
   let resumed = 0;
@@ -295,10 +278,10 @@ export async function restoreSession(parts: SessionParts, doc: SessionDocument, 
       } else if (f.kind === 'live' && !stream) why = `${f.name}: live feature maps of a model that was not kept`;
       else if (typeof reader === 'string') why = `${f.name} cannot be read again (${reader})`;
       const layers = f.layers.map((l) => {
-        if (why !== null) return entry(l, layerOf(l, refuse(why)), false);
+        if (why !== null) return entry(l, layerFromFacts(l, mapsRefused(why)), false);
         if (stream) return entry(l, liveLayer(l, stream), true);
         const own = (reader as Map<string, Layer>).get(l.name);
-        return entry(l, own ?? layerOf(l, refuse(`${f.name}: ${l.name} is no longer in the file`)), !!own);
+        return entry(l, own ?? layerFromFacts(l, mapsRefused(`${f.name}: ${l.name} is no longer in the file`)), !!own);
       });
       files.push({
         name: f.name,

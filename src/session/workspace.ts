@@ -6,14 +6,13 @@
 // reads it through subscribe/snapshot, and nothing here touches the DOM.
 
 import { openActivationFile } from '../io/open';
-import { layerErrorMessage, type Layer, type LayoutChoice } from '../io/types';
+import { layerErrorMessage, layerFromFacts, mapsRefused, type Layer, type LayoutChoice } from '../io/types';
 import type { ProfileEngine } from '../engine/types';
 import { DEFAULT_PARAMS, checkParams, type SropParams } from '../analysis/srop';
 import { layerResult, recomputeLayer, type LayerResult } from '../analysis/layerResult';
 import { batchChoice } from '../analysis/summary';
-import { memoryLayer, type LayerStream } from '../io/memoryLayer';
-import { copyProfilesInto, emptyProfiles } from '../engine/profileMath';
-import type { RingProfiles } from '../engine/types';
+import type { LayerStream } from '../io/memoryLayer';
+import { profileStream } from '../engine/streamProfiles';
 import { parseResultsJson } from '../analysis/resultsJson';
 import { Store } from './store';
 import { Superseded } from './latest';
@@ -155,16 +154,7 @@ export class Workspace extends Store<WorkspaceState> {
       layout: 'auto',
       results: { params: opened.params, origin: opened.origin },
       layers: opened.results.map((result) => {
-        const layer: Layer = {
-          name: result.name,
-          file: file.name,
-          shape: result.shape,
-          storedShape: [...result.shape],
-          dtype: 'SROPs',
-          layout: result.layout,
-          layoutReason: opened.origin,
-          readMaps: () => Promise.reject(new Error(why)),
-        };
+        const layer = layerFromFacts({ name: result.name, file: file.name, shape: result.shape, storedShape: result.shape, dtype: 'SROPs', layout: result.layout, layoutReason: opened.origin }, mapsRefused(why));
         return { id: this.nextId++, layer, status: 'done' as const, result: this.track(result, layer), error: null, fromResults: result };
       }),
     };
@@ -473,27 +463,9 @@ export class Workspace extends Store<WorkspaceState> {
     this.controller = controller;
     this.runningId = group[0].id;
     const interrupted = () => engine.released || engine !== this.engine();
-    const joined: Array<RingProfiles | null> = group.map(() => null);
     try {
-      for (let first = 0; first < n; first += stream.batch) {
-        const count = Math.min(stream.batch, n - first);
-        const outputs = await stream.run(first, count, controller.signal);
-        if (controller.signal.aborted) return 0;
-        for (const [j, { layer }] of group.entries()) {
-          const tensor = outputs.get(layer.name);
-          if (!tensor) throw new Error(`the model gave no tensor ${layer.name} for inputs ${first} to ${first + count - 1}`);
-          const part = memoryLayer(layer.name, layer.file, tensor, layer.layout, layer.layoutReason);
-          const [pn, c, h, w] = part.shape;
-          if (pn !== count || c !== layer.shape[1] || h !== layer.shape[2] || w !== layer.shape[3]) {
-            throw new Error(`${layer.name} of inputs ${first} to ${first + count - 1} has shape ${part.shape.join('x')}, not ${count}x${layer.shape.slice(1).join('x')} as the first input's`);
-          }
-          const profiles = await engine.profileLayer(part, { signal: controller.signal });
-          if (controller.signal.aborted) return 0;
-          joined[j] ??= emptyProfiles(h, w, n * c, profiles.rings);
-          copyProfilesInto(joined[j]!, profiles, first * c);
-        }
-        this.set({ progress: { done, total, current: (first + count) / n, running: true, label: label(first + count) } });
-      }
+      const joined = await profileStream(group.map((e) => e.layer), stream, engine, controller.signal, (inputs) => this.set({ progress: { done, total, current: inputs / n, running: true, label: label(inputs) } }));
+      if (!joined) return 0;
       if (interrupted()) {
         this.updateEntries((e) => (ids.has(e.id) ? { ...e, status: 'queued' } : e));
         return 0;
