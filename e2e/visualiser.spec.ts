@@ -367,7 +367,17 @@ test('marks: a layout override re-reads the file; shapes that differ, layers on 
 
 test('progress bar, Cancel and Resume during a load', async ({ page }) => {
   await page.goto('/?nodemo&backend=cpu');
-  // Twelve layers of 128 maps of 64 x 64: long enough to see the queue and stop it.
+  // Twelve layers of 128 maps of 64 x 64, each held back 300 ms on this page's engine: long enough
+  // to see the queue and stop it, however fast the engine is.
+  await page.waitForFunction(() => (window as unknown as { sropEngineHost?: unknown }).sropEngineHost !== undefined);
+  await page.evaluate(() => {
+    const engine = (window as unknown as { sropEngineHost: { engine: Record<string, (...a: unknown[]) => Promise<unknown>> } }).sropEngineHost.engine;
+    const profile = engine.profileLayer.bind(engine);
+    engine.profileLayer = async (...args: unknown[]) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return profile(...args);
+    };
+  });
   const files = Array.from({ length: 12 }, (_, k) => ({ name: `big${k}.npy`, mimeType: 'application/octet-stream', buffer: npy([2, 64, 64, 64], (i) => Math.sin(i * 0.37 + k) * Math.cos(i * 0.011)) }));
   await page.getByLabel('Input A activations').setInputFiles(files);
   const progress = page.getByTestId('progress');
