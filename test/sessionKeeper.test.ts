@@ -10,7 +10,7 @@ import { ModelStore } from '../src/session/modelStore';
 import { LabStore } from '../src/session/labStore';
 import { Workspace, paneResults } from '../src/session/workspace';
 import { restoreSession, snapshotSession } from '../src/session/sessionSnapshot';
-import { SessionKeeper, type KeeperHost, type KeptStorage } from '../src/session/sessionKeeper';
+import { DEFAULT_BOUND, SessionKeeper, type KeeperHost, type KeptStorage } from '../src/session/sessionKeeper';
 import type { SessionDocument } from '../src/session/sessionDocument';
 
 const fixtures = join(__dirname, 'fixtures', 'srop');
@@ -34,7 +34,7 @@ function memoryStorage(quota: number | null = null) {
   return { storage, log, kept: () => kept as SessionDocument | null, put: (value: unknown) => (kept = value) };
 }
 
-function page(storage: KeptStorage) {
+function page(storage: KeptStorage, waits: [number, number] = [20_000, 5_000]) {
   const engine = new CpuEngine();
   const workspace = new Workspace(() => engine);
   const model = new ModelStore(workspace, () => false);
@@ -46,7 +46,7 @@ function page(storage: KeptStorage) {
     snapshot: (options) => snapshotSession({ workspace, model, lab }, options),
     restore: (doc, options) => restoreSession({ workspace, model, lab }, doc, options),
   };
-  return { workspace, model, keeper: new SessionKeeper(host, storage, 20) };
+  return { workspace, model, keeper: new SessionKeeper(host, storage, 20, ...waits) };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,5 +130,18 @@ describe('the session kept between reloads', () => {
     skipped.workspace.setParams({ kappa: 0.6 });
     await wait(60);
     expect(memory.kept()).toBeNull();
+  });
+
+  it('storage that never answers does not hold the page: past the waits it goes on (the default bound) and says why', async () => {
+    const never = new Promise<never>(() => {});
+    const silent: KeptStorage = { read: () => never, write: () => never, clear: () => never, quota: () => never };
+    const stuck = page(silent, [60, 30]);
+    expect(await stuck.keeper.start()).toBe(false);
+    expect(stuck.keeper.state.bound).toBe(DEFAULT_BOUND);
+    expect(stuck.keeper.state.error).toBe("the session kept in this browser: the browser's storage did not answer in 0.06 s; it could not be restored");
+    // The page works on: files load and are measured.
+    await stuck.workspace.addFiles('A', [fileOf('maps_28x28.npy')]);
+    await stuck.workspace.idle();
+    expect(paneResults(stuck.workspace.state.panes.A)).toHaveLength(1);
   });
 });

@@ -59,6 +59,15 @@ export interface KeeperHost {
   restore(doc: SessionDocument, options: Omit<RestoreOptions, 'signal'> & { engineChoice?: boolean }): Promise<string[] | null>;
 }
 
+/** `promise`, or a rejection with `message` when it has not settled within `ms`. */
+function withinTime<T>(promise: Promise<T>, ms: number, message = `no answer in ${ms} ms`): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export class SessionKeeper extends Store<KeeperState> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private watching = false;
@@ -72,6 +81,9 @@ export class SessionKeeper extends Store<KeeperState> {
     private readonly host: KeeperHost,
     private readonly storage: KeptStorage,
     private readonly delayMs = 1000,
+    /** How long the page waits for the browser's storage to give the kept session, and its quota. */
+    private readonly readWaitMs = 20_000,
+    private readonly quotaWaitMs = 5_000,
   ) {
     super({ bound: DEFAULT_BOUND, kept: null, pending: false, leftOut: [], message: null, error: null, notes: [] });
   }
@@ -83,11 +95,13 @@ export class SessionKeeper extends Store<KeeperState> {
    */
   start(options: { engineChoice?: boolean; restore?: boolean } = {}): Promise<boolean> {
     this.started = (async () => {
-      const quota = await this.storage.quota().catch(() => null);
+      // The browser's storage answers in milliseconds; one that does not answer must not keep the
+      // page blank (the demo waits for the restore): past these waits the page goes on, and says so.
+      const quota = await withinTime(this.storage.quota(), this.quotaWaitMs).catch(() => null);
       if (quota) this.set({ bound: Math.min(DEFAULT_BOUND, Math.floor(quota / 2)) });
       let restored = false;
       try {
-        const value = options.restore === false ? null : await this.storage.read();
+        const value = options.restore === false ? null : await withinTime(this.storage.read(), this.readWaitMs, `${KEPT_WHERE}: the browser's storage did not answer in ${this.readWaitMs / 1000} s`);
         if (value) {
           const notes = await this.host.restore(checkSessionDocument(value, KEPT_WHERE), { where: KEPT_WHERE, interrupted: 'interrupted by a reload', engineChoice: options.engineChoice });
           restored = notes !== null;
