@@ -92,7 +92,7 @@ for (const width of [800, 1280, 2560]) {
     // Every chart of the visualiser is in view, and none overflows its panel.
     expect(await chartIds(page)).toEqual(expect.arrayContaining(['overview', 'histogram', 'energy-curve', 'input-plot', 'feature-map-A', 'spectrum-A', 'channel-energy-A', 'feature-map-B', 'spectrum-B', 'channel-energy-B', 'sweep-wasserstein', 'sweep-median']));
     expect(await overflowingCharts(page)).toEqual([]);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `the page's width at ${width} px` }).toBeLessThanOrEqual(width);
     // The overview's plot takes most of its panel's width (5 layers: no scrolling).
     const panel = (await page.getByRole('region', { name: 'Overview' }).boundingBox())!;
     const plot = (await page.getByTestId('overview').locator('svg').boundingBox())!;
@@ -163,7 +163,7 @@ test('every chart follows its panel when the window is resized, without measurin
   await page.setViewportSize({ width: 800, height: 900 });
   await expect.poll(async () => (await widths()).map((w, i) => w < wide[i])).toEqual(charts.map(() => true));
   expect(await overflowingCharts(page)).toEqual([]);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: "the page's width at 800 px" }).toBeLessThanOrEqual(800);
 });
 
 test('the lab: heatmaps, randomisation, training and architecture charts fit their panel at 800, 1280 and 2560 px and follow it', async ({ page }) => {
@@ -206,7 +206,7 @@ test('the lab: heatmaps, randomisation, training and architecture charts fit the
       await expect.poll(() => overflowingCharts(page), { message: `${width} px, ${tab}` }).toEqual([]);
       for (const id of ids) (seen[id] ??= []).push(await chartWidth(page, id));
     }
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `the page's width at ${width} px` }).toBeLessThanOrEqual(width);
   }
   // Each lab chart is drawn wider on the widest window than on the narrowest.
   for (const [id, [at800, , at2560]] of Object.entries(seen)) expect(at2560, id).toBeGreaterThan(at800);

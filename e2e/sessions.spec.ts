@@ -48,6 +48,20 @@ async function exportsOf(page: Page) {
   };
 }
 
+/**
+ * After a reload: the kept session was restored. On failure it says what the page's keeper said
+ * (its error and notes), and how long the restore had taken by then.
+ */
+async function restoredAfterReload(page: Page) {
+  const outcome = await page.evaluate(async () => {
+    const keeper = (window as unknown as { sropKeeper: { started: Promise<boolean>; state: { error: string | null; notes: string[] } } }).sropKeeper;
+    const t0 = performance.now();
+    const restored = await Promise.race([keeper.started, new Promise<string>((r) => setTimeout(() => r('not settled after 50 s'), 50_000))]);
+    return { restored, ms: Math.round(performance.now() - t0), error: keeper.state.error, notes: keeper.state.notes };
+  });
+  expect(outcome, JSON.stringify(outcome)).toMatchObject({ restored: true, error: null });
+}
+
 async function doneCount(page: Page) {
   return page.locator('[data-status=done]').count();
 }
@@ -196,6 +210,7 @@ test('the storage bound: files left out first (named, to be picked again), then 
   await expect(page.getByTestId('session-bound')).toHaveText('Kept in this browser without maps_251x251.npy (246 kB) (past the 98 kB it keeps): after a reload, pick it again to see its maps.');
   const before = await downloadText(page, 'Export SROPs as CSV');
   await page.goto('/?backend=cpu');
+  await restoredAfterReload(page);
   await expect(page.locator('[data-status=done]')).toHaveCount(1, { timeout: 60_000 });
   await expect(page.getByTestId('session-notes')).toContainText('Not kept: maps_251x251.npy (246 kB): pick it again to see its maps');
   await expect(page.getByTestId('pane-A')).toContainText('not kept: pick it again');
@@ -217,6 +232,7 @@ test('New session forgets the kept session and opens the demo as a fresh page do
   await settle(page);
   await kept(page);
   await page.goto('/?backend=cpu');
+  await restoredAfterReload(page);
   // A kept session is restored instead of the demo.
   await expect(page.getByTestId('pane-A')).toContainText('maps_28x28.npy', { timeout: 60_000 });
   await expect(page.getByTestId('model-status')).not.toContainText(manifest.final);
