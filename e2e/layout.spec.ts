@@ -6,6 +6,7 @@
 // overview scrolls sideways, and the keyboard walks the layers with the selected one kept in view.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { float32Npy } from '../src/testing/npyFile';
@@ -185,6 +186,9 @@ test('the lab: heatmaps, randomisation, training and architecture charts fit the
   await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 180_000 });
   await page.getByRole('tab', { name: /Architecture/ }).click();
   const structures = lab.getByTestId('lab-architecture').locator('.lab-controls').first().getByRole('checkbox');
+  // The list is fetched: every structure of the manifest is there before all but two are unticked.
+  const manifest = JSON.parse(readFileSync(join(fileURLToPath(new URL('..', import.meta.url)), 'public', 'demo', 'manifest.json'), 'utf8'));
+  await expect(structures).toHaveCount(manifest.structures.length);
   for (let i = 2; i < await structures.count(); i++) await structures.nth(i).uncheck();
   await page.getByRole('button', { name: 'Compare the demo structures' }).click();
   await expect(page.getByTestId('architecture-chart')).toBeVisible({ timeout: 180_000 });
@@ -206,7 +210,8 @@ test('the lab: heatmaps, randomisation, training and architecture charts fit the
       await expect.poll(() => overflowingCharts(page), { message: `${width} px, ${tab}` }).toEqual([]);
       for (const id of ids) (seen[id] ??= []).push(await chartWidth(page, id));
     }
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `the page's width at ${width} px` }).toBeLessThanOrEqual(width);
+    const wide = await page.evaluate((w) => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1).slice(0, 8).map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className} ${e.getAttribute('data-testid') ?? ''} ${Math.round(e.getBoundingClientRect().right)}`), width);
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `the page's width at ${width} px (wider: ${wide.join('; ')})` }).toBeLessThanOrEqual(width);
   }
   // Each lab chart is drawn wider on the widest window than on the narrowest.
   for (const [id, [at800, , at2560]] of Object.entries(seen)) expect(at2560, id).toBeGreaterThan(at800);

@@ -199,39 +199,41 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
               ? `needs ${MIN_MODELS_FOR_CORRELATION} or more models with an accuracy`
               : <>Spearman <strong>{formatNumber(summary.overall.spearman)}</strong>, Pearson <strong>{formatNumber(summary.overall.pearson)}</strong></>}
           </p>
-          <table data-testid="architecture-table">
-            <caption>Median SROP per aligned position and model; last columns: the correlation across models with the accuracy</caption>
-            <thead>
-              <tr>
-                <th scope="col">position</th>
-                {summary.models.map((m, i) => <th key={i} scope="col">{m.label}</th>)}
-                <th scope="col">Spearman</th>
-                <th scope="col">Pearson</th>
-              </tr>
-            </thead>
-            <tbody>
-              {summary.positions.map((pos, p) => (
-                <tr key={pos.key}>
-                  <th scope="row">{pos.label}</th>
-                  {summary.models.map((m, i) => <td key={i} title={m.cells[p]?.layers.join(', ')}>{formatNumber(m.cells[p]?.median ?? null)}</td>)}
-                  <td>{formatNumber(summary.perPosition[p].spearman)}</td>
-                  <td>{formatNumber(summary.perPosition[p].pearson)}</td>
+          <div className="table-scroll">
+            <table data-testid="architecture-table">
+              <caption>Median SROP per aligned position and model; last columns: the correlation across models with the accuracy</caption>
+              <thead>
+                <tr>
+                  <th scope="col">position</th>
+                  {summary.models.map((m, i) => <th key={i} scope="col">{m.label}</th>)}
+                  <th scope="col">Spearman</th>
+                  <th scope="col">Pearson</th>
                 </tr>
-              ))}
-              <tr>
-                <th scope="row">summary</th>
-                {summary.models.map((m, i) => <td key={i}>{formatNumber(m.summary)}</td>)}
-                <td>{formatNumber(summary.overall.spearman)}</td>
-                <td>{formatNumber(summary.overall.pearson)}</td>
-              </tr>
-              <tr>
-                <th scope="row">accuracy</th>
-                {summary.models.map((m, i) => <td key={i}>{m.accuracy === null ? '–' : formatNumber(m.accuracy, 4)}</td>)}
-                <td />
-                <td />
-              </tr>
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {summary.positions.map((pos, p) => (
+                  <tr key={pos.key}>
+                    <th scope="row">{pos.label}</th>
+                    {summary.models.map((m, i) => <td key={i} title={m.cells[p]?.layers.join(', ')}>{formatNumber(m.cells[p]?.median ?? null)}</td>)}
+                    <td>{formatNumber(summary.perPosition[p].spearman)}</td>
+                    <td>{formatNumber(summary.perPosition[p].pearson)}</td>
+                  </tr>
+                ))}
+                <tr>
+                  <th scope="row">summary</th>
+                  {summary.models.map((m, i) => <td key={i}>{formatNumber(m.summary)}</td>)}
+                  <td>{formatNumber(summary.overall.spearman)}</td>
+                  <td>{formatNumber(summary.overall.pearson)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">accuracy</th>
+                  {summary.models.map((m, i) => <td key={i}>{m.accuracy === null ? '–' : formatNumber(m.accuracy, 4)}</td>)}
+                  <td />
+                  <td />
+                </tr>
+              </tbody>
+            </table>
+          </div>
           <span className="exports">
             <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([withProvenance(p, architectureCsv(result, summary, lab.params()))], { type: 'text/csv' }), exportFileName('architecture', p, 'csv')); }}>Export architecture as CSV</button>
             <button type="button" onClick={() => { const p = session.provenance(); download(new Blob([JSON.stringify({ provenance: p, ...architectureJson(result, summary), sropParams: lab.params() }, null, 1)], { type: 'application/json' }), exportFileName('architecture', p, 'json')); }}>Export architecture as JSON</button>

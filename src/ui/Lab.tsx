@@ -413,11 +413,13 @@ function TrainingView({ lab, result, model, labelOf }: { lab: LabStore; result: 
         <>
           <LayerChoice layers={result.layers} shown={shownLayers} onChange={setShownLayers} labelOf={labelOf} testId="training-layers" />
           <div className="chart-grid single">{chart}</div>
-          <table data-testid="training-spearman">
-            <caption>Spearman correlation between each layer's median SROP and the accuracy, across checkpoints</caption>
-            <thead><tr><th scope="col">layer</th><th scope="col">Spearman</th></tr></thead>
-            <tbody>{result.layers.map((l, i) => <tr key={l}><td title={l}>{labelOf(l)}</td><td>{formatNumber(result.spearman[i])}</td></tr>)}</tbody>
-          </table>
+          <div className="table-scroll">
+            <table data-testid="training-spearman">
+              <caption>Spearman correlation between each layer's median SROP and the accuracy, across checkpoints</caption>
+              <thead><tr><th scope="col">layer</th><th scope="col">Spearman</th></tr></thead>
+              <tbody>{result.layers.map((l, i) => <tr key={l}><td title={l}>{labelOf(l)}</td><td>{formatNumber(result.spearman[i])}</td></tr>)}</tbody>
+            </table>
+          </div>
           {exportButtons(
             lab,
             'training',
