@@ -34,7 +34,7 @@ function memoryStorage(quota: number | null = null) {
   return { storage, log, kept: () => kept as SessionDocument | null, put: (value: unknown) => (kept = value) };
 }
 
-function page(storage: KeptStorage, waits: [number, number] = [20_000, 5_000]) {
+function page(storage: KeptStorage, waits: [number, number, number] = [20_000, 5_000, 60_000]) {
   const engine = new CpuEngine();
   const workspace = new Workspace(() => engine);
   const model = new ModelStore(workspace, () => false);
@@ -135,7 +135,7 @@ describe('the session kept between reloads', () => {
   it('storage that never answers does not hold the page: past the waits it goes on (the default bound) and says why', async () => {
     const never = new Promise<never>(() => {});
     const silent: KeptStorage = { read: () => never, write: () => never, clear: () => never, quota: () => never };
-    const stuck = page(silent, [60, 30]);
+    const stuck = page(silent, [60, 30, 60_000]);
     expect(await stuck.keeper.start()).toBe(false);
     expect(stuck.keeper.state.bound).toBe(DEFAULT_BOUND);
     expect(stuck.keeper.state.error).toBe("the session kept in this browser: the browser's storage did not answer in 0.06 s; it could not be restored");
@@ -143,5 +143,22 @@ describe('the session kept between reloads', () => {
     await stuck.workspace.addFiles('A', [fileOf('maps_28x28.npy')]);
     await stuck.workspace.idle();
     expect(paneResults(stuck.workspace.state.panes.A)).toHaveLength(1);
+  });
+
+  it('a restore that does not finish is given up after its wait, and said', async () => {
+    const memory = memoryStorage();
+    const first = page(memory.storage);
+    await first.keeper.start();
+    await first.workspace.addFiles('A', [fileOf('maps_28x28.npy')]);
+    await first.workspace.idle();
+    await first.keeper.flush();
+    const engine = new CpuEngine();
+    const workspace = new Workspace(() => engine);
+    const model = new ModelStore(workspace, () => false);
+    const lab = new LabStore(model, () => workspace.state.params, () => engine);
+    const host: KeeperHost = { workspace, model, lab, snapshot: (o) => snapshotSession({ workspace, model, lab }, o), restore: () => new Promise<never>(() => {}) };
+    const keeper = new SessionKeeper(host, memory.storage, 20, 20_000, 5_000, 50);
+    expect(await keeper.start()).toBe(false);
+    expect(keeper.state.error).toBe('the session kept in this browser: its restore had not finished after 0.05 s, and the page went on without it; it could not be restored');
   });
 });

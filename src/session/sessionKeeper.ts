@@ -84,6 +84,7 @@ export class SessionKeeper extends Store<KeeperState> {
     /** How long the page waits for the browser's storage to give the kept session, and its quota. */
     private readonly readWaitMs = 20_000,
     private readonly quotaWaitMs = 5_000,
+    private readonly restoreWaitMs = 60_000,
   ) {
     super({ bound: DEFAULT_BOUND, kept: null, pending: false, leftOut: [], message: null, error: null, notes: [] });
   }
@@ -103,7 +104,10 @@ export class SessionKeeper extends Store<KeeperState> {
       try {
         const value = options.restore === false ? null : await withinTime(this.storage.read(), this.readWaitMs, `${KEPT_WHERE}: the browser's storage did not answer in ${this.readWaitMs / 1000} s`);
         if (value) {
-          const notes = await this.host.restore(checkSessionDocument(value, KEPT_WHERE), { where: KEPT_WHERE, interrupted: 'interrupted by a reload', engineChoice: options.engineChoice });
+          // A restore reads headers, not maps: seconds even for a large session. One that has not
+          // finished in a minute is given up (the demo's load then supersedes it), and said.
+          const restoring = this.host.restore(checkSessionDocument(value, KEPT_WHERE), { where: KEPT_WHERE, interrupted: 'interrupted by a reload', engineChoice: options.engineChoice });
+          const notes = await withinTime(restoring, this.restoreWaitMs, `${KEPT_WHERE}: its restore had not finished after ${this.restoreWaitMs / 1000} s, and the page went on without it`);
           restored = notes !== null;
           if (notes) this.set({ notes });
         }
