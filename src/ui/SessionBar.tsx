@@ -34,14 +34,18 @@ export function SessionBar() {
   const [saving, setSaving] = useState(false);
   const leaving = useRef(false);
 
-  // Leaving (or reloading) while something runs asks first; the session is written as the page goes.
+  // Leaving (or reloading) while something runs asks first; a change not yet kept is written as the page goes.
   useEffect(() => {
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       if (leaving.current || !session.busy()) return;
       event.preventDefault();
       event.returnValue = '';
     };
-    const onHide = () => void keeper?.flush();
+    // What is still waiting for its write (a change in the last second) is written as the page
+    // goes; a session already kept is not written again while the page is being put away.
+    const onHide = () => {
+      if (keeper?.state.pending) void keeper.flush();
+    };
     window.addEventListener('beforeunload', onBeforeUnload);
     window.addEventListener('pagehide', onHide);
     return () => {
