@@ -264,6 +264,11 @@ describe('a session kept and restored', () => {
     expect(back.workspace.state.panes.A.files[0].notHere?.kind).toBe('profiles');
     await expect(back.workspace.entries('A')[0].layer.readMaps(0, 1)).rejects.toThrow('run.onnx on cat.png: computed by srop run; only its profiles were kept, not its feature maps');
     expect(back.model.state.model).toBeNull();
+    // A new engine measures everything again, but these layers have no maps: their profiles stand.
+    back.workspace.recomputeAll();
+    await settle(back);
+    expect(calls.n).toBe(before);
+    expect(exportsOf(back)).toEqual(exportsOf(parts));
   }, 60_000);
 
   it('a model that cannot be read: one message naming the file, and nothing changes', async () => {

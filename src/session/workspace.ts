@@ -317,8 +317,9 @@ export class Workspace extends Store<WorkspaceState> {
       const files = panes[side].files.map((f) => ({
         ...f,
         layers: f.layers.map((e) => {
-          // A results file's layers have nothing to profile.
-          if (e.fromResults || !choose(e)) return e;
+          // A results file's layers have nothing to profile, nor do a restored session's layers
+          // whose maps are not here (their kept profiles stand).
+          if (e.fromResults || (f.notHere && e.result) || !choose(e)) return e;
           if (e.error !== null) {
             const at = errors.indexOf(e.error);
             if (at >= 0) errors.splice(at, 1);
