@@ -49,6 +49,16 @@ async function exportsOf(page: Page) {
 }
 
 /**
+ * A reload of the page at `url`: its address changed in place, then the page reloaded, as a user's
+ * reload does. Going to another address with goto instead, these tests now and then restored an
+ * older kept session than the one the page had kept (the note on issue 19 says more).
+ */
+async function reloadAt(page: Page, url: string) {
+  await page.evaluate((to) => history.replaceState(null, '', to), url);
+  await page.reload();
+}
+
+/**
  * After a reload: the kept session was restored. On failure it says what the page's keeper said
  * (its error and notes), and how long the restore had taken by then.
  */
@@ -99,7 +109,7 @@ test('a reload brings the session back without recomputing: zero engine calls an
   await kept(page);
   await expect(page.getByTestId('session-kept')).toContainText(/kept in this browser \(\d+\.\d MB of at most \d+ MB\)/);
 
-  await page.goto('/?backend=cpu');
+  await reloadAt(page, '/?backend=cpu');
   await expect(page.getByTestId('model-status')).toContainText(manifest.final, { timeout: 60_000 });
   await expect(page.locator('[data-status=done]')).toHaveCount(done);
   await expect(page.getByTestId('set-count-A')).toContainText('2 inputs');
@@ -209,7 +219,7 @@ test('the storage bound: files left out first (named, to be picked again), then 
   await kept(page);
   await expect(page.getByTestId('session-bound')).toHaveText('Kept in this browser without maps_251x251.npy (246 kB) (past the 98 kB it keeps): after a reload, pick it again to see its maps.');
   const before = await downloadText(page, 'Export SROPs as CSV');
-  await page.goto('/?backend=cpu');
+  await reloadAt(page, '/?backend=cpu');
   await restoredAfterReload(page);
   await expect(page.locator('[data-status=done]')).toHaveCount(1, { timeout: 60_000 });
   await expect(page.getByTestId('session-notes')).toContainText('Not kept: maps_251x251.npy (246 kB): pick it again to see its maps');
@@ -220,7 +230,7 @@ test('the storage bound: files left out first (named, to be picked again), then 
   await page.evaluate(() => (window as unknown as Hooks).sropKeeper.setBound(1_000));
   await expect(page.getByTestId('session-bound')).toContainText('This session is not kept in this browser: without its activation files it holds', { timeout: 30_000 });
   await expect(page.getByTestId('session-bound')).toContainText('past the 1 kB the browser keeps. A reload would lose it: use Save session to keep it as a file.');
-  await page.goto('/?backend=cpu');
+  await reloadAt(page, '/?backend=cpu');
   await expect(page.getByTestId('model-status')).toContainText(manifest.final, { timeout: 60_000 });
   await expect(page.getByTestId('pane-A')).not.toContainText('maps_251x251.npy');
   await expect(page.getByTestId('session-notes')).toHaveCount(0);
@@ -231,7 +241,7 @@ test('New session forgets the kept session and opens the demo as a fresh page do
   await page.getByLabel('Input A activations').setInputFiles(join(root, 'test', 'fixtures', 'srop', 'maps_28x28.npy'));
   await settle(page);
   await kept(page);
-  await page.goto('/?backend=cpu');
+  await reloadAt(page, '/?backend=cpu');
   await restoredAfterReload(page);
   // A kept session is restored instead of the demo.
   await expect(page.getByTestId('pane-A')).toContainText('maps_28x28.npy', { timeout: 60_000 });
