@@ -43,6 +43,9 @@ async function kept(page: Page) {
     const k = (window as unknown as Hooks).sropKeeper.state;
     return !k.pending && k.kept !== null;
   });
+  // The last write worked (a failed one leaves the earlier kept session and says so in its message).
+  const message = await page.evaluate(() => (window as unknown as { sropKeeper: { state: { message: string | null } } }).sropKeeper.state.message);
+  expect(message ?? '').not.toMatch(/could not be kept/);
 }
 
 /** Everything the page exports, provenance lines left out (they carry the export's time). */
