@@ -32,7 +32,8 @@ function database(): Promise<IDBDatabase> {
 
 async function transaction<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const db = await database();
-  const tx = db.transaction(STORE, mode);
+  // Writes are strict: reported done only once on disk, so that a reload right after one finds it.
+  const tx = mode === 'readwrite' ? db.transaction(STORE, mode, { durability: 'strict' }) : db.transaction(STORE, mode);
   const result = request(work(tx.objectStore(STORE)));
   await new Promise<void>((resolve, reject) => {
     tx.oncomplete = () => resolve();
