@@ -18,3 +18,23 @@ export function floatOutputs(results: Record<string, { type: string; dims: reado
   }
   return out;
 }
+
+/**
+ * Runs of one input each, joined along the batch axis: per name, the `count` runs' tensors one
+ * after another, [count, ...]. A name missing from any run is left out.
+ */
+export function joinRuns(parts: ReadonlyArray<Map<string, OutputTensor>>, names: readonly string[], count: number): Map<string, OutputTensor> {
+  const out = new Map<string, OutputTensor>();
+  for (const name of names) {
+    const all = parts.map((m) => m.get(name));
+    if (all.some((t) => !t)) continue;
+    const data = new Float32Array(all.reduce((k, t) => k + t!.data.length, 0));
+    let at = 0;
+    for (const t of all) {
+      data.set(t!.data, at);
+      at += t!.data.length;
+    }
+    out.set(name, { dims: [count, ...all[0]!.dims.slice(1)], data });
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import type { LayoutChoice } from '../io/types';
 import { withFreeBatch, withOutputs, ModelError, type ParsedModel } from '../model/onnxGraph';
 import { ModelSession, type ModelProvider, type OutputTensor } from '../model/runtime';
 import { imageTensor, type Preprocessing } from '../model/preprocess';
+import { joinRuns } from '../model/outputs';
 import { classVectorOf, classVectorsOf, topFive, type Prediction } from '../analysis/classes';
 import { memoryLayer, streamedLayer, type LayerStream, type MemoryTensor } from '../io/memoryLayer';
 import type { SideName, Workspace } from './workspace';
@@ -155,18 +156,7 @@ export class ModelRuns {
             const item = input.items[i];
             parts.push(await session.run(this.parsed.fileName, item.tensor ?? imageTensor(item.image!, p), [1, p.channels, p.height, p.width], wanted));
           }
-          const outputs = new Map<string, MemoryTensor>();
-          for (const name of wanted) {
-            const all = parts.map((m) => m.get(name));
-            if (all.some((t) => !t)) continue;
-            const data = new Float32Array(all.reduce((k, t) => k + t!.data.length, 0));
-            let at = 0;
-            for (const t of all) {
-              data.set(t!.data, at);
-              at += t!.data.length;
-            }
-            outputs.set(name, { dims: [count, ...all[0]!.dims.slice(1)], data });
-          }
+          const outputs: Map<string, MemoryTensor> = joinRuns(parts, wanted, count);
           last = { first, count, outputs };
           return outputs;
         }),
@@ -269,18 +259,7 @@ export class ModelRuns {
           // One input per run (the graph fixes its batch axis): the runs' outputs joined along N.
           const parts: Array<Map<string, OutputTensor>> = [];
           for (let i = 0; i < count; i++) parts.push(await session.run(parsed.fileName, tensor.subarray(i * size, (i + 1) * size), dims(1), wanted));
-          outputs = new Map();
-          for (const name of wanted) {
-            const all = parts.map((m) => m.get(name));
-            if (all.some((t) => !t)) continue;
-            const data = new Float32Array(all.reduce((k, t) => k + t!.data.length, 0));
-            let at = 0;
-            for (const t of all) {
-              data.set(t!.data, at);
-              at += t!.data.length;
-            }
-            outputs.set(name, { dims: [count, ...all[0]!.dims.slice(1)], data });
-          }
+          outputs = joinRuns(parts, wanted, count);
         }
         const vectors = classVectorsOf(outputs, parsed.outputs, count);
         vectors?.forEach((v, i) => (perInput[first + i] = topFive(v, labels)));
