@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { csvLines, downloadText, dropFiles } from './helpers/panes';
+import { csvLines, downloadText, dropFiles, holdEngineBack } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // Sessions that survive a reload and travel as one file: the demo model on a set of two images,
@@ -206,15 +206,7 @@ test('a run interrupted by a reload: the page asks before leaving, then resumes 
   writeFileSync(join(dir, 'big.npz'), zipSync(members, { level: 0 }));
   await page.goto('/?backend=cpu&nodemo');
   // This page's engine takes its time over each layer (the reload comes in the middle of the queue).
-  await page.waitForFunction(() => (window as unknown as { sropEngineHost?: unknown }).sropEngineHost !== undefined);
-  await page.evaluate(() => {
-    const engine = (window as unknown as { sropEngineHost: { engine: Record<string, (...a: unknown[]) => Promise<unknown>> } }).sropEngineHost.engine;
-    const profile = engine.profileLayer.bind(engine);
-    engine.profileLayer = async (...args: unknown[]) => {
-      await new Promise((r) => setTimeout(r, 500));
-      return profile(...args);
-    };
-  });
+  await holdEngineBack(page, 500);
   await page.getByLabel('Input A activations').setInputFiles(join(dir, 'big.npz'));
   // Kept while layers are still to be measured.
   await page.waitForFunction(() => {

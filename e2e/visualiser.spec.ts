@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { downloadText, dropFiles as dropOn, expectCsvClose, sropCommand as sropIn, waitIdle } from './helpers/panes';
+import { downloadText, dropFiles as dropOn, expectCsvClose, holdEngineBack, sropCommand as sropIn, waitIdle } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // The visualiser in real Chromium, on activation files written by numpy
@@ -369,15 +369,7 @@ test('progress bar, Cancel and Resume during a load', async ({ page }) => {
   await page.goto('/?nodemo&backend=cpu');
   // Twelve layers of 128 maps of 64 x 64, each held back 300 ms on this page's engine: long enough
   // to see the queue and stop it, however fast the engine is.
-  await page.waitForFunction(() => (window as unknown as { sropEngineHost?: unknown }).sropEngineHost !== undefined);
-  await page.evaluate(() => {
-    const engine = (window as unknown as { sropEngineHost: { engine: Record<string, (...a: unknown[]) => Promise<unknown>> } }).sropEngineHost.engine;
-    const profile = engine.profileLayer.bind(engine);
-    engine.profileLayer = async (...args: unknown[]) => {
-      await new Promise((r) => setTimeout(r, 300));
-      return profile(...args);
-    };
-  });
+  await holdEngineBack(page, 300);
   const files = Array.from({ length: 12 }, (_, k) => ({ name: `big${k}.npy`, mimeType: 'application/octet-stream', buffer: npy([2, 64, 64, 64], (i) => Math.sin(i * 0.37 + k) * Math.cos(i * 0.011)) }));
   await page.getByLabel('Input A activations').setInputFiles(files);
   const progress = page.getByTestId('progress');

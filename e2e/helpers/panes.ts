@@ -27,6 +27,22 @@ export async function waitIdle(page: Page, layers: number) {
   await expect(page.locator('[data-status=queued], [data-status=running]')).toHaveCount(0);
 }
 
+/**
+ * Holds each layer back `ms` on the page's engine (the test hook sropEngineHost), so that a queue
+ * lasts long enough to act on (cancel, reload) however fast the engine is.
+ */
+export async function holdEngineBack(page: Page, ms: number) {
+  await page.waitForFunction(() => (window as unknown as { sropEngineHost?: unknown }).sropEngineHost !== undefined);
+  await page.evaluate((delay) => {
+    const engine = (window as unknown as { sropEngineHost: { engine: Record<string, (...a: unknown[]) => Promise<unknown>> } }).sropEngineHost.engine;
+    const profile = engine.profileLayer.bind(engine);
+    engine.profileLayer = async (...args: unknown[]) => {
+      await new Promise((r) => setTimeout(r, delay));
+      return profile(...args);
+    };
+  }, ms);
+}
+
 /** The `srop` command (CPU engine) run in `cwd`, as CSV lines; `compare` keeps its place first. */
 export function sropCommand(cwd: string, args: string[]): string[] {
   const command = args[0] === 'compare' ? ['compare', '--backend', 'cpu', ...args.slice(1)] : ['--backend', 'cpu', ...args];

@@ -9,7 +9,7 @@
 import { constants } from 'node:fs';
 import { access, rename, stat, unlink, writeFile, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Layer, LayoutChoice } from '../io/types';
+import { layerFacts, type LayerFacts, type LayoutChoice } from '../io/types';
 import type { RingProfiles } from '../engine/types';
 import type { SropParams } from '../analysis/srop';
 import type { Candidate } from '../model/candidates';
@@ -67,7 +67,7 @@ export async function sessionPathProblem(path: string): Promise<string | null> {
 
 /** A layer as the session keeps it: its facts, and its profiles or why it failed. */
 export interface KeptLayer {
-  layer: Pick<Layer, 'name' | 'tensor' | 'file' | 'shape' | 'storedShape' | 'dtype' | 'layout' | 'layoutReason' | 'inputNames'>;
+  layer: LayerFacts;
   profiles: RingProfiles | null;
   /** The layer's error message ("<file>: <member>: <reason>"), null when it was done. */
   error: string | null;
@@ -75,15 +75,7 @@ export interface KeptLayer {
 
 export function layerDocument({ layer, profiles, error }: KeptLayer): LayerDocument {
   return {
-    name: layer.name,
-    ...(layer.tensor && layer.tensor !== layer.name ? { tensor: layer.tensor } : {}),
-    file: layer.file,
-    shape: [...layer.shape],
-    storedShape: [...layer.storedShape],
-    dtype: layer.dtype,
-    layout: layer.layout,
-    layoutReason: layer.layoutReason,
-    ...(layer.inputNames ? { inputNames: [...layer.inputNames] } : {}),
+    ...layerFacts(layer),
     status: profiles && !error ? 'done' : 'error',
     error: profiles && !error ? null : (error ?? `${layer.file}: ${layer.name}: not measured`),
     profiles: profiles && !error ? profiles : null,

@@ -89,17 +89,24 @@ export type LayerFacts = Pick<Layer, 'name' | 'tensor' | 'file' | 'shape' | 'sto
  * maps; `mapsRefused(why)` is the way for a layer whose maps are not there.
  */
 export function layerFromFacts(facts: LayerFacts, readMaps: Layer['readMaps']): Layer {
+  return { ...layerFacts(facts), readMaps };
+}
+
+/**
+ * A copy of a layer's facts (its arrays copied too): what a saved session keeps of a layer, and
+ * what makes one again. A tensor name that is the layer's own name says nothing and is left out.
+ */
+export function layerFacts(layer: LayerFacts): LayerFacts & { inputNames?: string[] } {
   return {
-    name: facts.name,
-    ...(facts.tensor ? { tensor: facts.tensor } : {}),
-    file: facts.file,
-    shape: [...facts.shape] as Layer['shape'],
-    storedShape: [...facts.storedShape],
-    dtype: facts.dtype,
-    layout: facts.layout,
-    layoutReason: facts.layoutReason,
-    ...(facts.inputNames ? { inputNames: [...facts.inputNames] } : {}),
-    readMaps,
+    name: layer.name,
+    ...(layer.tensor && layer.tensor !== layer.name ? { tensor: layer.tensor } : {}),
+    file: layer.file,
+    shape: [...layer.shape] as Layer['shape'],
+    storedShape: [...layer.storedShape],
+    dtype: layer.dtype,
+    layout: layer.layout,
+    layoutReason: layer.layoutReason,
+    ...(layer.inputNames ? { inputNames: [...layer.inputNames] } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ import type { SropParams } from '../analysis/srop';
 import type { LayerResult } from '../analysis/layerResult';
 import type { Prediction } from '../analysis/classes';
 import type { BackendChoice, RingProfiles } from '../engine/types';
-import type { Layout, LayoutChoice } from '../io/types';
+import type { LayerFacts, LayoutChoice } from '../io/types';
 import type { Candidate } from '../model/candidates';
 import type { Preprocessing, Rect } from '../model/preprocess';
 import type { LabState } from './labStore';
@@ -77,15 +77,8 @@ export interface FileDocument {
   layers: LayerDocument[];
 }
 
-export interface LayerDocument {
-  name: string;
-  tensor?: string;
-  file: string;
-  shape: [number, number, number, number];
-  storedShape: number[];
-  dtype: string;
-  layout: Layout;
-  layoutReason: string;
+/** A layer's facts (src/io/types.ts: name, tensor, file, shapes, dtype, layout and why), and how far it got. */
+export interface LayerDocument extends Omit<LayerFacts, 'inputNames'> {
   inputNames?: string[];
   status: LayerStatus;
   error: string | null;

@@ -20,7 +20,7 @@
 import { layerResult } from '../analysis/layerResult';
 import type { BackendChoice } from '../engine/types';
 import { openActivationFile } from '../io/open';
-import { layerFromFacts, mapsRefused, type Layer, type LayoutChoice } from '../io/types';
+import { layerFacts, layerFromFacts, mapsRefused, type Layer, type LayoutChoice } from '../io/types';
 import { streamedLayer, type LayerStream } from '../io/memoryLayer';
 import { parseModel, type ParsedModel } from '../model/onnxGraph';
 import { defaultPreprocessing } from '../model/preprocess';
@@ -64,17 +64,8 @@ function blobOf(bytes: Uint8Array): Blob {
 }
 
 function layerDocument(e: LayerEntry): LayerDocument {
-  const l = e.layer;
   return {
-    name: l.name,
-    ...(l.tensor ? { tensor: l.tensor } : {}),
-    file: l.file,
-    shape: [...l.shape],
-    storedShape: [...l.storedShape],
-    dtype: l.dtype,
-    layout: l.layout,
-    layoutReason: l.layoutReason,
-    ...(l.inputNames ? { inputNames: [...l.inputNames] } : {}),
+    ...layerFacts(e.layer),
     status: e.status,
     error: e.error,
     profiles: e.fromResults ? null : e.result?.profiles ?? null,
