@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { csvLines, downloadText, dropFiles, holdEngineBack } from './helpers/panes';
+import { csvLines, downloadText, dropFiles, holdEngineBack, waitIdle } from './helpers/panes';
 import { float32Npy } from '../src/testing/npyFile';
 
 // Sessions that survive a reload and travel as one file: the demo model on a set of two images,
@@ -15,12 +15,11 @@ import { float32Npy } from '../src/testing/npyFile';
 // same exports; damaged session files give one message and lose nothing; the storage bound leaves
 // files out, then keeps nothing, and says so.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// KNOWN FLAKE (open, see the note on issue 19): in about one full e2e run in two or three, the
-// storage-bound or the New session test restored an older kept session than the page had kept
-// (an empty pane, or the layer still running), never when this file ran alone. Until its cause is
-// found, these tests get one retry (Playwright reports a test that passed on retry as flaky), and
-// each reload records the kept record before and after it (annotations) to find the cause.
-test.describe.configure({ retries: 1 });
+// A test waits for its file's layers to be done (waitIdle) before it asks for the session to be
+// kept: `settle` alone passes at once while the page is still reading a file it was just given (no
+// progress bar, no queued layer yet), and the session kept then had an empty pane (this was the
+// flake once noted on issue 19). Each reload records the kept record before and after it
+// (annotations), so that a failure says what was kept.
 const manifest = JSON.parse(readFileSync(join(root, 'public', 'demo', 'manifest.json'), 'utf8'));
 const sample = (digit: number) => join(root, 'public', 'samples', `digit${digit}.png`);
 
@@ -57,11 +56,7 @@ async function exportsOf(page: Page) {
   };
 }
 
-/**
- * A reload of the page at `url`: its address changed in place, then the page reloaded, as a user's
- * reload does. Going to another address with goto instead, these tests now and then restored an
- * older kept session than the one the page had kept (the note on issue 19 says more).
- */
+/** A reload of the page at `url`: its address changed in place, then the page reloaded, as a user's reload does. */
 async function reloadAt(page: Page, url: string) {
   const before = await keptFiles(page);
   await page.evaluate((to) => history.replaceState(null, '', to), url);
@@ -242,7 +237,7 @@ test('the storage bound: files left out first (named, to be picked again), then 
   // 252 kB of maps whose profiles take a few kB: a bound of 100 kB leaves the file out.
   await page.evaluate(() => (window as unknown as Hooks).sropKeeper.setBound(100_000));
   await page.getByLabel('Input A activations').setInputFiles(join(fixtures, 'maps_251x251.npy'));
-  await settle(page);
+  await waitIdle(page, 1);
   await kept(page);
   await expect(page.getByTestId('session-bound')).toHaveText('Kept in this browser without maps_251x251.npy (246 kB) (past the 98 kB it keeps): after a reload, pick it again to see its maps.');
   const before = await downloadText(page, 'Export SROPs as CSV');
@@ -266,7 +261,7 @@ test('the storage bound: files left out first (named, to be picked again), then 
 test('New session forgets the kept session and opens the demo as a fresh page does', async ({ page }) => {
   await page.goto('/?backend=cpu&nodemo');
   await page.getByLabel('Input A activations').setInputFiles(join(root, 'test', 'fixtures', 'srop', 'maps_28x28.npy'));
-  await settle(page);
+  await waitIdle(page, 1);
   await kept(page);
   await reloadAt(page, '/?backend=cpu');
   await restoredAfterReload(page, 1);

@@ -112,6 +112,14 @@ describe('the session kept between reloads', () => {
     const large = page(memoryStorage(10 * 2 ** 30).storage);
     await large.keeper.start();
     expect(large.keeper.state.bound).toBe(500 * 2 ** 20);
+    // A bound lowered while the browser is asked for its quota stays (the quota only lowers it further).
+    let grant: (quota: number) => void = () => {};
+    const slow = page({ ...memoryStorage().storage, quota: () => new Promise<number>((r) => (grant = r)) });
+    const started = slow.keeper.start();
+    slow.keeper.setBound(100_000);
+    grant(10 * 2 ** 30);
+    await started;
+    expect(slow.keeper.state.bound).toBe(100_000);
   });
 
   it('a kept session that cannot be restored: one message naming it, the page opens empty; restore: false skips it', async () => {

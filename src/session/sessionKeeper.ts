@@ -99,7 +99,8 @@ export class SessionKeeper extends Store<KeeperState> {
       // The browser's storage answers in milliseconds; one that does not answer must not keep the
       // page blank (the demo waits for the restore): past these waits the page goes on, and says so.
       const quota = await withinTime(this.storage.quota(), this.quotaWaitMs).catch(() => null);
-      if (quota) this.set({ bound: Math.min(DEFAULT_BOUND, Math.floor(quota / 2)) });
+      // (a bound already lowered, by setBound while the quota was asked for, stays)
+      if (quota) this.set({ bound: Math.min(this.state.bound, Math.floor(quota / 2)) });
       let restored = false;
       try {
         const value = options.restore === false ? null : await withinTime(this.storage.read(), this.readWaitMs, `${KEPT_WHERE}: the browser's storage did not answer in ${this.readWaitMs / 1000} s`);
