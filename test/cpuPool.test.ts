@@ -203,7 +203,7 @@ function inThread(crashFirst: boolean, log: string[] = []): (index: number) => P
         log.push(`worker ${index} job ${job}`);
         setTimeout(async () => {
           if (crashFirst && job === 1) worker.onFailure?.('out of memory');
-          else worker.onReply?.((await handlePoolRequest(request)).reply as PoolReply);
+          else worker.onReply?.((await handlePoolRequest(request)) as PoolReply);
         }, 1);
       },
       terminate() {

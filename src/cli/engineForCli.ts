@@ -40,12 +40,10 @@ export async function engineForCli(options: CliOptions): Promise<CliEngine & { h
   // `gpu` lets a recovery ask Dawn for a fresh adapter: the first one has given out its device.
   const host = await EngineHost.start({ adapter, gpu, missingReason: missingReason ?? 'no WebGPU adapter', cpuEngine }, options.backend);
   const { decision } = host.state;
-  // Their start (a module load each) overlaps the opening of the files; so does the compiling of
-  // this thread's engine code, primed now when this thread computes (CpuEngine.prime).
-  if (decision.backend === 'cpu') {
-    pool?.warm();
-    new CpuEngine().prime();
-  }
+  // Their start (a module load each) overlaps the opening of the files (with --backend cpu they
+  // started before the command loaded: startPoolEarly). This thread's engine code is primed as its
+  // first maps are read (CpuEngine.profileLayer; the pool's own slot, on its first job).
+  if (decision.backend === 'cpu') pool?.warm();
   const onThreads = decision.backend === 'cpu' ? (pool ? ` (${threads} worker thread${threads === 1 ? '' : 's'} and the main thread)` : ' (on the main thread)') : '';
   return {
     host,

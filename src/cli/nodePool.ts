@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CpuPool, type PoolReply, type PoolRequest, type PoolWorker, type SpawnWorker } from '../engine/cpuPool';
 import { handlePoolRequest } from '../engine/cpuWorkerCore';
+import { parseArgs, subcommandOf } from './args';
 
 const WORKER_FILE = 'cpuWorker.mjs';
 const BUILT_WORKER = '../../dist-cli/cpuWorker.mjs';
@@ -54,9 +55,12 @@ export function workerThreads(script: URL = workerScript()): SpawnWorker {
     let stopped = false;
     let pending = 0;
     const adapter: PoolWorker = {
-      post(request, transfer) {
+      // Maps go to the worker as a copy, never transferred: the command's own thread computes
+      // too, and the first buffer it detached would throw away its compiled engine code and slow
+      // every later job (cpuWorkerCore.ts, handlePoolRequest). The copy is a memcpy of the chunk.
+      post(request) {
         if (pending++ === 0) worker.ref();
-        worker.postMessage(request, transfer);
+        worker.postMessage(request);
       },
       onReply: null,
       onFailure: null,
@@ -109,7 +113,7 @@ export function ownThreadWorker(): PoolWorker {
       scheduled = false;
       const request = queue.shift();
       if (!request || stopped) return;
-      void handlePoolRequest(request).then(({ reply }) => {
+      void handlePoolRequest(request).then((reply) => {
         if (!stopped) adapter.onReply?.(reply);
         schedule();
       });
@@ -127,8 +131,38 @@ export function ownThreadWorker(): PoolWorker {
  * file with the slot first).
  */
 export function nodePool(threads: number, ownThread = false): CpuPool {
+  if (early && early.threads === threads && ownThread) {
+    const pool = early.pool;
+    early = null;
+    return pool;
+  }
   const spawnThread = workerThreads();
   let own: PoolWorker | null = null;
   // A worker thread that failed is replaced by another worker thread, never by a second own slot.
   return new CpuPool((index) => (ownThread && own === null && index === threads ? (own = ownThreadWorker()) : spawnThread(index)), threads + (ownThread ? 1 : 0));
+}
+
+let early: { threads: number; pool: CpuPool } | null = null;
+
+/**
+ * Starts the command's worker threads first thing (src/cli/main.ts calls it before the rest of the
+ * command loads) when its arguments ask for the CPU engine (`--backend cpu`) with worker threads:
+ * a worker's start (its own Node, its module, its engine code primed) then overlaps the command's
+ * loading and the opening of its files instead of following them. nodePool(threads, true) takes
+ * that pool. Nothing is started for anything else (a usage error, a subcommand, another backend).
+ */
+export function startPoolEarly(argv: string[]): void {
+  if (early || subcommandOf(argv) !== null) return;
+  let threads: number;
+  try {
+    const options = parseArgs(argv);
+    if (options.backend !== 'cpu' || options.help) return;
+    threads = options.threads ?? defaultThreads();
+  } catch {
+    return;
+  }
+  if (threads === 0) return;
+  const pool = nodePool(threads, true);
+  pool.warm();
+  early = { threads, pool };
 }

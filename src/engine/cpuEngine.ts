@@ -10,7 +10,8 @@
 import { ActivationFileError, type Layer } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { ringTable } from './ringTable';
-import { fftLines } from './fft64';
+import { fftLines, mixedPlan } from './fft64';
+import { WasmKernels, engineModule, type KernelShape } from './wasm/wasmKernels';
 import { checkProfileShape, emptyProfiles, fillMapMoments } from './profileMath';
 import { powerSpectrum64 } from './spectrum';
 
@@ -32,6 +33,8 @@ interface ShapePlan {
   rowWeight: Float64Array;
   /** Maps transformed together, so that short lines still make long inner loops. */
   groupMaps: number;
+  /** The shape as the WebAssembly kernels take it; null when a transform needs Bluestein's algorithm (undefined: not looked at yet). */
+  kernel?: KernelShape | null;
 }
 
 /** Values per FFT group: big enough for long inner loops, small enough for the cache. */
@@ -135,6 +138,9 @@ let primed = false;
  */
 function primeOnce(engine: CpuEngine): void {
   if (primed) return;
+  // The WebAssembly kernels need none: they are compiled before they run. (An engine asked for the
+  // TypeScript kernels later still primes them.)
+  if (engine.onWasm) return;
   primed = true;
   for (let round = 0; round < PRIMING_ROUNDS; round++) {
     for (const [height, width] of PRIMING_SHAPES) {
@@ -150,6 +156,36 @@ function primeOnce(engine: CpuEngine): void {
 export interface CpuEngineOptions {
   /** Most float32 values read from a layer at once (default 2 Mi values, 8 MiB). */
   chunkValues?: number;
+  /**
+   * The kernels: 'wasm' (the default) runs each group through the WebAssembly kernels where the
+   * platform has them and the shape allows (no Bluestein transform), else the TypeScript ones;
+   * 'typescript' always the TypeScript ones. Both give the same profiles, bit for bit.
+   */
+  kernels?: 'wasm' | 'typescript';
+}
+
+let threadKernels: WasmKernels | null | undefined;
+
+/** This thread's WebAssembly kernels (one instance, its memory shared by every engine here), or null where there are none yet. */
+function wasmKernels(): WasmKernels | null {
+  if (threadKernels !== undefined) return threadKernels;
+  const module = engineModule();
+  if (!module) return null; // not compiled yet (a browser's main thread), or no WebAssembly
+  try {
+    threadKernels = new WasmKernels(module);
+  } catch {
+    threadKernels = null;
+  }
+  return threadKernels;
+}
+
+function kernelShape(plan: ShapePlan): KernelShape | null {
+  if (plan.kernel === undefined) {
+    const columns = mixedPlan(plan.height);
+    const rows = mixedPlan(plan.width);
+    plan.kernel = columns && rows ? { height: plan.height, width: plan.width, rings: plan.rings, pairs: plan.pairs, halfRows: plan.halfRows, segment: plan.segment, rowWeight: plan.rowWeight, columns, rows } : null;
+  }
+  return plan.kernel;
 }
 
 export class CpuEngine implements ProfileEngine {
@@ -159,9 +195,16 @@ export class CpuEngine implements ProfileEngine {
   readonly released: boolean = false;
   private readonly workspace = new ScratchBuffers();
   private readonly chunkValues: number;
+  private readonly useWasm: boolean;
 
   constructor(options: CpuEngineOptions = {}) {
     this.chunkValues = Math.max(1, Math.floor(options.chunkValues ?? DEFAULT_CHUNK_VALUES));
+    this.useWasm = (options.kernels ?? 'wasm') === 'wasm';
+  }
+
+  /** Whether this engine's groups run on the WebAssembly kernels (where the shape allows). */
+  get onWasm(): boolean {
+    return this.useWasm && wasmKernels() !== null;
   }
 
   async profileMaps(data: Float32Array, count: number, height: number, width: number, options: ProfileOptions = {}): Promise<RingProfiles> {
@@ -206,7 +249,6 @@ export class CpuEngine implements ProfileEngine {
     const total = n * c;
     checkProfileShape(total, height, width);
     options.signal?.throwIfAborted();
-    primeOnce(this);
     const plan = shapePlan(height, width);
     const profiles = emptyProfiles(height, width, total, plan.rings);
     const size = height * width;
@@ -220,6 +262,8 @@ export class CpuEngine implements ProfileEngine {
       return pending;
     };
     let next = total > 0 ? read(0) : null;
+    // This thread's first maps are read while its engine code is primed.
+    primeOnce(this);
     for (let first = 0; first < total; first += chunkMaps) {
       const count = Math.min(chunkMaps, total - first);
       const data = await next!;
@@ -284,6 +328,17 @@ export class CpuEngine implements ProfileEngine {
 
   /** Profiles of `group` maps (the first group * H * W values of data) into slots from `first`. */
   private profileGroup(plan: ShapePlan, data: Float32Array, group: number, profiles: RingProfiles, first: number): void {
+    const kernels = this.useWasm ? wasmKernels() : null;
+    const shape = kernels ? kernelShape(plan) : null;
+    if (kernels && shape) {
+      const out = kernels.profileGroup(shape, data, group);
+      profiles.dc.set(out.dc, first);
+      profiles.sumSquares.set(out.sumSquares, first);
+      profiles.nonFinite.set(out.nonFinite, first);
+      profiles.inDisc.set(out.inDisc, first * plan.rings);
+      profiles.outDisc.set(out.outDisc, first * plan.rings);
+      return;
+    }
     const { height: H, width: W, rings } = plan;
     const { columnLines, rowLines } = lineCounts(plan, group);
     const ws = this.workspace;

@@ -1,6 +1,7 @@
 // The CPU engine on a pool of workers (Web Workers in the page, worker_threads in the command):
 // the thread that owns the engine reads a layer's maps in chunks and hands each chunk to a free
-// worker as a transferred buffer; every worker runs the float64 engine's own code on it
+// worker (transferred in the page, whose thread does no FFT; copied in the command, whose own thread
+// computes too: src/cli/nodePool.ts); every worker runs the float64 engine's own code on it
 // (cpuWorkerCore.ts) and hands back the chunk's ring profiles, which are copied into the layer's.
 // Each map's profile is computed from that map alone, so the results are the single-threaded
 // engine's, bit for bit (test/cpuPool.test.ts). No FFT runs on the owning thread: in the page,
@@ -29,6 +30,7 @@ type NewRequest = PoolRequest extends infer R ? (R extends PoolRequest ? Omit<R,
 
 /** One worker, as the pool sees it (a Web Worker or a worker thread behind a small adapter). */
 export interface PoolWorker {
+  /** `transfer`: buffers the worker may take over (an adapter may copy them instead). */
   post(request: PoolRequest, transfer: ArrayBuffer[]): void;
   /** Called with every reply. */
   onReply: ((reply: PoolReply) => void) | null;

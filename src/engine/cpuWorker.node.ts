@@ -1,6 +1,6 @@
 // The command's CPU engine worker thread (bundled to dist-cli/cpuWorker.mjs, started by
-// src/cli/nodePool.ts): every message is one request of the pool (cpuPool.ts), answered with
-// transferred buffers.
+// src/cli/nodePool.ts): every message is one request of the pool (cpuPool.ts), answered with a
+// copy of its result (never a transfer: see handlePoolRequest).
 import { parentPort } from 'node:worker_threads';
 import { handlePoolRequest, primeWorker } from './cpuWorkerCore';
 import type { PoolRequest } from './cpuPool';
@@ -8,8 +8,7 @@ import type { PoolRequest } from './cpuPool';
 if (!parentPort) throw new Error('cpuWorker.mjs runs as a worker thread of the srop command, not on its own');
 const port = parentPort;
 port.on('message', async (request: PoolRequest) => {
-  const { reply, transfer } = await handlePoolRequest(request);
-  port.postMessage(reply, transfer);
+  port.postMessage(await handlePoolRequest(request));
 });
 // Its compiled code is made while the command opens its files and reads the first maps.
 primeWorker();

@@ -1,6 +1,6 @@
 // What one worker of the CPU engine's pool does with a request (cpuPool.ts): the float64 engine's
 // own code (CpuEngine.profileMapsNow, powerSpectrum64) on the maps it was handed, the results
-// handed back as transferable buffers. Shared by the page's Web Worker (cpuWorker.web.ts) and the
+// handed back as copies (see handlePoolRequest). Shared by the page's Web Worker (cpuWorker.web.ts) and the
 // command's worker thread (cpuWorker.node.ts).
 
 import { CpuEngine } from './cpuEngine';
@@ -21,29 +21,36 @@ async function readBytes(blob: Blob, start: number, end: number): Promise<Float3
   return new Float32Array(buffer);
 }
 
-export async function handlePoolRequest(request: PoolRequest): Promise<{ reply: PoolReply; transfer: ArrayBuffer[] }> {
+/**
+ * One request's reply. The worker posts it as a copy, never transferring its buffers: the first
+ * ArrayBuffer a thread detaches (a transfer) invalidates V8's "no buffer is ever detached"
+ * assumption for that thread, which throws away every compiled function of the engine at once
+ * (they ran in the interpreter again for 50 to 90 ms) and compiles them again with a detached
+ * check on every typed-array access (each job 20 % slower). The profiles are small (a few kB per
+ * map), so copying them costs next to nothing. docs/engine.md, "Never detach on a computing thread".
+ */
+export async function handlePoolRequest(request: PoolRequest): Promise<PoolReply> {
   let data: Float32Array | null = null;
   if (request.kind === 'profileBytes') {
     try {
       data = await readBytes(request.blob, request.start, request.end);
     } catch (error) {
       const message = error instanceof Error ? (error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message) : String(error);
-      return { reply: { id: request.id, kind: 'error', message, readFailed: true }, transfer: [] };
+      return { id: request.id, kind: 'error', message, readFailed: true };
     }
   }
   try {
     if (request.kind === 'profile' || request.kind === 'profileBytes') {
       const profiles = engine.profileMapsNow(data ?? (request as { data: Float32Array }).data, request.count, request.height, request.width);
-      const transfer = [profiles.inDisc.buffer, profiles.outDisc.buffer, profiles.dc.buffer, profiles.sumSquares.buffer, profiles.nonFinite.buffer] as ArrayBuffer[];
-      return { reply: { id: request.id, kind: 'profile', profiles }, transfer };
+      return { id: request.id, kind: 'profile', profiles };
     }
     if (request.kind === 'spectrum') {
       const power = powerSpectrum64(request.data, request.height, request.width);
-      return { reply: { id: request.id, kind: 'spectrum', power }, transfer: [power.buffer as ArrayBuffer] };
+      return { id: request.id, kind: 'spectrum', power };
     }
     engine.destroy();
-    return { reply: { id: request.id, kind: 'released' }, transfer: [] };
+    return { id: request.id, kind: 'released' };
   } catch (error) {
-    return { reply: { id: request.id, kind: 'error', message: error instanceof Error ? error.message : String(error) }, transfer: [] };
+    return { id: request.id, kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
 }

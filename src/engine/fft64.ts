@@ -33,6 +33,11 @@ interface Plan extends FftPlan {
 }
 const plans = new Map<number, Plan>();
 
+/** The mixed-radix plan of length n (its passes and twiddles), or null when n takes Bluestein's algorithm. */
+export function mixedPlan(n: number): MixedRadixPlan | null {
+  return planFor(n).mixed;
+}
+
 /** The plan for length n, made once and cached. */
 export function fftPlan(n: number): FftPlan {
   return planFor(n);
