@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { DEV_PORT } from '../playwright.config';
 import { float32Npy } from '../src/testing/npyFile';
+import { holdEngineBack } from './helpers/panes';
 
 // The page's CPU engine runs on Web Workers (src/engine/cpuPoolWeb.ts): in the built app and under the
 // dev server, within the page's content security policy, with the results of the engine on the
@@ -68,7 +69,7 @@ test('the dev server (npm start) runs the workers too, under its policy', async 
 
 test('with the pool: the engine override, and Cancel and Resume of a long load', async ({ page }) => {
   await page.goto('/?nodemo&backend=cpu');
-  // 24 layers of 256 maps of 64 x 64 (25 M values), written to files: long enough to stop on the way.
+  // 24 layers of 256 maps of 64 x 64 (25 M values), written to files.
   const dir = mkdtempSync(join(tmpdir(), 'srop-pool-'));
   try {
     const files = Array.from({ length: 24 }, (_, k) => {
@@ -77,6 +78,9 @@ test('with the pool: the engine override, and Cancel and Resume of a long load',
       writeFileSync(path, float32Npy(values, [1, 256, 64, 64]));
       return path;
     });
+    // The WebAssembly engine takes well under a second over these: each layer is held back on the
+    // page's engine (and on the new engine object after the switch back) so that the queue lasts.
+    await holdEngineBack(page, 150);
     await page.getByLabel('Input A activations').setInputFiles(files);
     const progress = page.getByTestId('progress');
     await expect(progress).toContainText(/\d+ \/ 24 layers; A: big\d+\.npy/);
@@ -85,6 +89,7 @@ test('with the pool: the engine override, and Cancel and Resume of a long load',
     await engine.selectOption('gpu');
     await engine.selectOption('cpu');
     await expect(page.getByTestId('engine-backend')).toHaveText('CPU engine');
+    await holdEngineBack(page, 150);
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await expect(progress).toHaveCount(0);
     const cancelled = await page.locator('[data-status=cancelled]').count();
