@@ -14,6 +14,7 @@ import { fftPlan } from '../src/engine/fft64';
 import { ringTable } from '../src/engine/ringTable';
 import type { RingProfiles } from '../src/engine/types';
 import type { Layer } from '../src/io/types';
+import { memoryLayer } from '../src/testing/syntheticMaps';
 import { keptRingEnergy, layerSrops, mapSrop } from '../src/analysis/srop';
 import { FIXTURE_DIR, readJson, readNpy, type SropFixtures } from './fixtures/srop/fixtures';
 import { requireNumpy, skipReason, skipping } from './helpers/prerequisites';
@@ -138,19 +139,7 @@ describe('CPU engine contract', () => {
   const [count, h, w] = shape;
 
   function fakeLayer(n: number, c: number, reads: [number, number][]): Layer {
-    return {
-      name: 'conv',
-      file: 'fake.npy',
-      shape: [n, c, h, w],
-      storedShape: [n, c, h, w],
-      dtype: '<f4',
-      layout: 'nchw',
-      layoutReason: 'given',
-      async readMaps(first: number, k: number) {
-        reads.push([first, k]);
-        return data.slice(first * h * w, (first + k) * h * w);
-      },
-    };
+    return memoryLayer(data, [n, c, h, w], reads, 'fake.npy');
   }
 
   it('profileLayer reads in bounded chunks, reports progress, and equals profileMaps', async () => {

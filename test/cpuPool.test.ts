@@ -11,7 +11,7 @@ import { handlePoolRequest } from '../src/engine/cpuWorkerCore';
 import { EngineHost } from '../src/engine/host';
 import type { RingProfiles } from '../src/engine/types';
 import { ActivationFileError, type Layer } from '../src/io/types';
-import { syntheticMaps } from '../src/testing/syntheticMaps';
+import { memoryLayer, syntheticMaps } from '../src/testing/syntheticMaps';
 import { defaultThreads, nodePool, ownThreadWorker, workerThreads } from '../src/cli/nodePool';
 import { write } from '../src/cli/run';
 import { PassThrough } from 'node:stream';
@@ -30,19 +30,7 @@ function threads(n: number, ownThread = false): CpuPool {
 afterAll(() => pools.forEach((p) => p.terminate()));
 
 function layerOf(data: Float32Array, n: number, c: number, h: number, w: number, reads: [number, number][] = []): Layer {
-  return {
-    name: 'conv',
-    file: 'maps.npy',
-    shape: [n, c, h, w],
-    storedShape: [n, c, h, w],
-    dtype: '<f4',
-    layout: 'nchw',
-    layoutReason: 'given',
-    async readMaps(first, count) {
-      reads.push([first, count]);
-      return data.slice(first * h * w, (first + count) * h * w);
-    },
-  };
+  return memoryLayer(data, [n, c, h, w], reads);
 }
 
 /** Every number of two profiles, compared as bits (NaN and -0 included). */

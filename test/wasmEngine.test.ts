@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { fftPlan } from '../src/engine/fft64';
 import type { RingProfiles } from '../src/engine/types';
-import type { Layer } from '../src/io/types';
+import { memoryLayer } from '../src/testing/syntheticMaps';
 
 const root = join(import.meta.dirname, '..');
 const wasm = new CpuEngine();
@@ -83,16 +83,7 @@ describe('the WebAssembly kernels', () => {
   it('profileLayer, read in chunks, equals profileMaps', async () => {
     const [n, c, h, w] = [2, 9, 21, 16];
     const data = maps(n * c, h, w, 5);
-    const layer: Layer = {
-      name: 'conv',
-      file: 'maps.npy',
-      shape: [n, c, h, w],
-      storedShape: [n, c, h, w],
-      dtype: '<f4',
-      layout: 'nchw',
-      layoutReason: 'given',
-      readMaps: async (first, count) => data.slice(first * h * w, (first + count) * h * w),
-    };
+    const layer = memoryLayer(data, [n, c, h, w]);
     const chunked = new CpuEngine({ chunkValues: 3 * h * w });
     expectIdentical(await chunked.profileLayer(layer), await typescript.profileMaps(data, n * c, h, w), 'the layer in chunks of 3 maps');
   });

@@ -11,26 +11,12 @@ import { ActivationFileError, type Layer } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
 import { ringTable } from './ringTable';
 import { fftLines, mixedPlan } from './fft64';
-import { WasmKernels, engineModule, type KernelShape } from './wasm/wasmKernels';
+import { WasmKernels, engineModule, type KernelShape, type ShapeTables } from './wasm/wasmKernels';
 import { checkProfileShape, emptyProfiles, fillMapMoments } from './profileMath';
 import { powerSpectrum64 } from './spectrum';
 
-/** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments. */
-interface ShapePlan {
-  height: number;
-  width: number;
-  rings: number;
-  /** Complex column lines per map: ceil(W / 2). */
-  pairs: number;
-  /** Rows ky = 0..floor(H / 2) kept after the column pass. */
-  halfRows: number;
-  /**
-   * width x halfRows, by (kx, ky): segment of the bin, r for ring r inside the disc, rings + r
-   * outside it, 2 rings for the DC bin (dropped: its energy is |sum|^2, taken from the values).
-   */
-  segment: Int32Array;
-  /** Per row ky: how many bins of the full spectrum it stands for (1 or 2), over 4 (see splitColumnPairs). */
-  rowWeight: Float64Array;
+/** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments (ShapeTables), and its groups. */
+interface ShapePlan extends ShapeTables {
   /** Maps transformed together, so that short lines still make long inner loops. */
   groupMaps: number;
   /** The shape as the WebAssembly kernels take it; null when a transform needs Bluestein's algorithm (undefined: not looked at yet). */
@@ -183,7 +169,7 @@ function kernelShape(plan: ShapePlan): KernelShape | null {
   if (plan.kernel === undefined) {
     const columns = mixedPlan(plan.height);
     const rows = mixedPlan(plan.width);
-    plan.kernel = columns && rows ? { height: plan.height, width: plan.width, rings: plan.rings, pairs: plan.pairs, halfRows: plan.halfRows, segment: plan.segment, rowWeight: plan.rowWeight, columns, rows } : null;
+    plan.kernel = columns && rows ? { ...plan, columns, rows } : null;
   }
   return plan.kernel;
 }

@@ -2,6 +2,7 @@
 // ReLU-like sparse, smooth, constant, all-zero, NaN-holding and plain random maps.
 
 import type { ProfileEngine } from '../engine/types';
+import type { Layer } from '../io/types';
 import { layerSrops, DEFAULT_PARAMS } from '../analysis/srop';
 import { gaussian, seededRandom } from '../numeric/random';
 
@@ -98,4 +99,25 @@ export async function timeWorkload<T = never>(
     }
   }
   return { seconds: best, probed };
+}
+
+/**
+ * A float32 NCHW layer of `shape` held in memory (the engines' tests): each read is a copy of its
+ * maps, and is recorded in `reads` as [first map, count].
+ */
+export function memoryLayer(data: Float32Array, shape: [number, number, number, number], reads: [number, number][] = [], file = 'maps.npy'): Layer {
+  const [, , h, w] = shape;
+  return {
+    name: 'conv',
+    file,
+    shape,
+    storedShape: shape,
+    dtype: '<f4',
+    layout: 'nchw',
+    layoutReason: 'given',
+    async readMaps(first: number, count: number) {
+      reads.push([first, count]);
+      return data.slice(first * h * w, (first + count) * h * w);
+    },
+  };
 }

@@ -20,15 +20,26 @@ interface Exports {
   profile_group(shape: number, group: number, maps: number): void;
 }
 
-/** What a group's call needs to know of its shape (CpuEngine's ShapePlan, and the two FFT plans). */
-export interface KernelShape {
+/** How the (ky >= 0, all kx) bins of one H x W shape fall into ring segments (the CPU engine's ShapePlan). */
+export interface ShapeTables {
   height: number;
   width: number;
   rings: number;
+  /** Complex column lines per map: ceil(W / 2). */
   pairs: number;
+  /** Rows ky = 0..floor(H / 2) kept after the column pass. */
   halfRows: number;
+  /**
+   * width x halfRows, by (kx, ky): segment of the bin, r for ring r inside the disc, rings + r
+   * outside it, 2 rings for the DC bin (dropped: its energy is |sum|^2, taken from the values).
+   */
   segment: Int32Array;
+  /** Per row ky: how many bins of the full spectrum it stands for (1 or 2), over 4 (see cpuEngine.ts, splitColumnPairs). */
   rowWeight: Float64Array;
+}
+
+/** What a group's call needs to know of its shape: its tables and the two FFT plans (columns: length H, rows: W). */
+export interface KernelShape extends ShapeTables {
   columns: MixedRadixPlan;
   rows: MixedRadixPlan;
 }
