@@ -12,7 +12,7 @@ import { EngineHost } from '../src/engine/host';
 import type { RingProfiles } from '../src/engine/types';
 import { ActivationFileError, type Layer } from '../src/io/types';
 import { memoryLayer, syntheticMaps } from '../src/testing/syntheticMaps';
-import { defaultThreads, nodePool, ownThreadWorker, workerThreads } from '../src/cli/nodePool';
+import { defaultThreads, nodePool, ownThreadWorker, startPoolEarly, workerThreads } from '../src/cli/nodePool';
 import { write } from '../src/cli/run';
 import { PassThrough } from 'node:stream';
 import { openActivationFile } from '../src/io/open';
@@ -119,6 +119,22 @@ describe('pooled CPU engine (worker threads)', () => {
 
   it('the command\'s default: two fewer worker threads than cores, none on 2 cores', () => {
     expect(defaultThreads()).toBe(Math.max(0, (availableParallelism?.() ?? cpus().length) - 2));
+  });
+
+  it('startPoolEarly starts the worker threads of `--backend cpu` before the command loads, and the command\'s pool is that one', async () => {
+    // Nothing for another backend, a subcommand, --threads 0 or a usage error.
+    for (const argv of [['--threads', '2', 'a.npy'], ['--backend', 'gpu', '--threads', '2', 'a.npy'], ['run', '--backend', 'cpu', '--threads', '2', '--model', 'm.onnx', 'x.png'], ['--backend', 'cpu', '--threads', '2', '--kappa', '7', 'a.npy']]) {
+      startPoolEarly(argv);
+      expect(threads(2, true).started, argv.join(' ')).toBe(0);
+    }
+    startPoolEarly(['--backend', 'cpu', '--threads', '2', 'a.npy']);
+    // Another size is another pool; the same size and own thread take the early one, once.
+    expect(threads(2).started).toBe(0);
+    const early = threads(2, true);
+    expect(early.started).toBe(3);
+    expect(threads(2, true).started).toBe(0);
+    const data = syntheticMaps(9, 12, 10, 4);
+    expectIdentical(await new PooledCpuEngine(early, { jobValues: 120 }).profileMaps(data, 9, 12, 10), await single.profileMaps(data, 9, 12, 10));
   });
 
   it('every map kind (dead, constant, NaN) comes back flagged as the single engine flags it', async () => {

@@ -4,22 +4,23 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import { chartSize, type ChartBounds, type ChartSize } from './chartSize';
 
+/** Measures `element`'s width now and on every resize into `setWidth`; returns what stops watching. */
+function watchWidth(element: Element, setWidth: React.Dispatch<React.SetStateAction<number>>): (() => void) | undefined {
+  const measure = () => {
+    const w = Math.floor(element.clientWidth);
+    if (w > 0) setWidth((old) => (old === w ? old : w));
+  };
+  measure();
+  if (typeof ResizeObserver === 'undefined') return undefined;
+  const observer = new ResizeObserver(measure);
+  observer.observe(element);
+  return () => observer.disconnect();
+}
+
 export function useWidth<T extends HTMLElement>(fallback: number): [React.RefObject<T | null>, number] {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(fallback);
-  useLayoutEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const measure = () => {
-      const w = Math.floor(element.clientWidth);
-      if (w > 0) setWidth((old) => (old === w ? old : w));
-    };
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
+  useLayoutEffect(() => (ref.current ? watchWidth(ref.current, setWidth) : undefined), []);
   return [ref, width];
 }
 
@@ -33,18 +34,7 @@ export const clamp = (value: number, low: number, high: number) => Math.min(high
 export function useElementWidth<T extends Element>(fallback: number): [(element: T | null) => void, number] {
   const [element, setElement] = useState<T | null>(null);
   const [width, setWidth] = useState(fallback);
-  useLayoutEffect(() => {
-    if (!element) return;
-    const measure = () => {
-      const w = Math.floor(element.clientWidth);
-      if (w > 0) setWidth((old) => (old === w ? old : w));
-    };
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [element]);
+  useLayoutEffect(() => (element ? watchWidth(element, setWidth) : undefined), [element]);
   return [setElement, width];
 }
 
