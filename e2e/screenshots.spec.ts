@@ -1,5 +1,6 @@
 // The documentation's screenshots, taken at 1280 px on the demo (docs/screenshot.png for the README,
-// docs/lab-*.png for docs/models-and-lab.md). Not a test: it runs only with SROP_SCREENSHOTS=1
+// docs/lab-*.png for docs/models-and-lab.md: occlusion, randomisation, training, training over
+// the demo's structures, architecture). Not a test: it runs only with SROP_SCREENSHOTS=1
 // (`SROP_SCREENSHOTS=1 npx playwright test e2e/screenshots.spec.ts` after `npm run build:e2e`).
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -37,4 +38,20 @@ test('docs screenshots at 1280 px', async ({ page }) => {
   await page.getByRole('button', { name: 'Use the demo checkpoints' }).click();
   await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 300_000 });
   await lab.screenshot({ path: join(docs, 'lab-training.png') });
+  // Every structure of the demo, over its checkpoints; then the architecture view of them all.
+  const idle = () => page.waitForFunction(() => !(window as unknown as { sropLab: { state: { running: unknown } } }).sropLab.state.running, undefined, { timeout: 600_000 });
+  for (const box of await page.getByRole('checkbox', { name: /^Training series / }).all()) await box.check();
+  await page.getByRole('button', { name: 'Use the demo checkpoints' }).click();
+  await page.waitForTimeout(500);
+  await idle();
+  await expect(page.getByTestId('training-series-chart')).toBeVisible();
+  await page.waitForTimeout(500);
+  await lab.screenshot({ path: join(docs, 'lab-training-structures.png') });
+  await page.getByRole('tab', { name: /Architecture/ }).click();
+  await page.getByRole('button', { name: 'Compare the demo structures' }).click();
+  await page.waitForTimeout(500);
+  await idle();
+  await expect(page.getByTestId('architecture-chart')).toBeVisible();
+  await page.waitForTimeout(500);
+  await lab.screenshot({ path: join(docs, 'lab-architecture.png') });
 });
