@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { fftPlan } from '../src/engine/fft64';
 import type { RingProfiles } from '../src/engine/types';
@@ -77,6 +77,19 @@ describe('the WebAssembly kernels', () => {
     await both(2, 512, 384);
     await both(3, 7, 7);
     for (let k = 0; k < 70; k++) await both(2, 3 + (k % 10), 2 + Math.floor(k / 10));
+    await both(2, 56, 15);
+  });
+
+  it('a group the module\'s memory cannot grow to hold is done on the TypeScript kernels, with the same results', async () => {
+    const grow = vi.spyOn(WebAssembly.Memory.prototype, 'grow').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Memory.grow(): refused (as past 4 GiB)');
+    });
+    try {
+      await both(1, 1500, 1400);
+      expect(grow).toHaveBeenCalled();
+    } finally {
+      grow.mockRestore();
+    }
     await both(2, 56, 15);
   });
 

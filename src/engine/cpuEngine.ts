@@ -316,8 +316,9 @@ export class CpuEngine implements ProfileEngine {
   private profileGroup(plan: ShapePlan, data: Float32Array, group: number, profiles: RingProfiles, first: number): void {
     const kernels = this.useWasm ? wasmKernels() : null;
     const shape = kernels ? kernelShape(plan) : null;
-    if (kernels && shape) {
-      const out = kernels.profileGroup(shape, data, group);
+    // A group the module's memory cannot hold (past 4 GiB) goes to the TypeScript kernels.
+    const out = kernels && shape ? kernels.tryProfileGroup(shape, data, group) : null;
+    if (out) {
       profiles.dc.set(out.dc, first);
       profiles.sumSquares.set(out.sumSquares, first);
       profiles.nonFinite.set(out.nonFinite, first);

@@ -99,8 +99,16 @@ export class WasmKernels {
   private reserve(end: number): void {
     const memory = this.exports.memory;
     const size = memory.buffer.byteLength;
-    // At least doubled: each grow replaces the memory's buffer (and detaches the old one), so few of them.
-    if (end > size) memory.grow(Math.max(Math.ceil((end - size) / PAGE), size / PAGE));
+    if (end <= size) return;
+    // At least doubled: each grow replaces the memory's buffer (and detaches the old one), so few
+    // of them. Where doubling is refused (near the 4 GiB a module can address), just what is needed;
+    // a refusal of that throws, and the engine does the group on the TypeScript kernels.
+    const needed = Math.ceil((end - size) / PAGE);
+    try {
+      memory.grow(Math.max(needed, size / PAGE));
+    } catch {
+      memory.grow(needed);
+    }
   }
 
   /** The address of a shape's tables (Shape in engine.c), made on its first group. */
@@ -149,6 +157,16 @@ export class WasmKernels {
     this.top = at;
     this.shapes.set(key, struct);
     return struct;
+  }
+
+  /** profileGroup, or null when the module's memory cannot grow to hold the group. */
+  tryProfileGroup(shape: KernelShape, data: Float32Array, group: number): GroupOutput | null {
+    try {
+      return this.profileGroup(shape, data, group);
+    } catch (error) {
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
   }
 
   /**
