@@ -6,10 +6,13 @@ import { expect, test, type Page } from '@playwright/test';
 import { DEV_PORT } from '../playwright.config';
 import { float32Npy } from '../src/testing/npyFile';
 import { holdEngineBack } from './helpers/panes';
+import { ENGINE_WASM_BASE64 } from '../src/engine/wasm/engineWasm';
 
 // The page's CPU engine runs on Web Workers (src/engine/cpuPoolWeb.ts): in the built app and under the
 // dev server, within the page's content security policy, with the results of the engine on the
-// page's own thread (?threads=0) bit for bit, and through Cancel and the engine override.
+// page's own thread (?threads=0) bit for bit (the workers on the WebAssembly kernels, the page's
+// thread on the TypeScript ones until its background compile ends), and through Cancel and the
+// engine override.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'test', 'fixtures', 'visualiser');
 const devURL = `http://127.0.0.1:${DEV_PORT}/`;
@@ -44,6 +47,17 @@ test('the built app profiles on Web Workers, under its policy, with the results 
   expect(cpuWorkers(page).length).toBe(2);
   await expect(page.getByTestId('engine-backend')).toHaveAttribute('title', 'float64, on 2 workers beside the page');
   expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([]);
+  // The workers may compile the engine's WebAssembly kernels (SIMD) under the page's policy.
+  for (const worker of cpuWorkers(page)) {
+    const compiled = await worker.evaluate((base64) => {
+      try {
+        return new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))) instanceof WebAssembly.Module ? 'compiled' : 'no module';
+      } catch (error) {
+        return String(error);
+      }
+    }, ENGINE_WASM_BASE64);
+    expect(compiled).toBe('compiled');
+  }
 
   const onPage = await profileFixtures(page, '/?nodemo&backend=cpu&threads=0');
   expect(cpuWorkers(page).length).toBe(0);
