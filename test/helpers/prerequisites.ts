@@ -5,10 +5,11 @@
 // printed on stderr and kept as the skipped test's note.
 import { execFileSync } from 'node:child_process';
 
-const SKIP_VARIABLE = { numpy: 'SROP_SKIP_NUMPY', gpu: 'SROP_SKIP_GPU' } as const;
+const SKIP_VARIABLE = { numpy: 'SROP_SKIP_NUMPY', gpu: 'SROP_SKIP_GPU', clang: 'SROP_SKIP_CLANG' } as const;
 const NEEDS = {
   numpy: 'python3 with numpy (the numpy reference, spec/srop_ref.py)',
   gpu: 'a WebGPU adapter through Dawn (SwiftShader where there is no GPU)',
+  clang: 'clang-14 and wasm-ld-14 (to build the WebAssembly kernels, src/engine/wasm/engine.c, as the committed module was built)',
 } as const;
 
 export type Prerequisite = keyof typeof SKIP_VARIABLE;
@@ -59,5 +60,16 @@ export function requireScipy(): void {
       'this test needs python3 with scipy (scipy.stats.wilcoxon and mannwhitneyu answer the statistics across inputs), and python3 cannot import it. ' +
         `Install scipy (Debian: apt-get install python3-scipy; .ci/run does), ${orSkip('numpy')}.`,
     );
+  }
+}
+
+/** Throws, saying what to install, without clang-14 and wasm-ld-14 (the committed WebAssembly module is compared with a fresh build). */
+export function requireClang(): void {
+  for (const tool of ['clang-14', 'wasm-ld-14']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'pipe' });
+    } catch {
+      throw new Error(`this test needs ${NEEDS.clang}, and there is no ${tool} on PATH. Install them (Debian: apt-get install clang-14 lld-14; .ci/run does), ${orSkip('clang')}.`);
+    }
   }
 }
