@@ -6,6 +6,10 @@
 // result are transformed along x; the rows ky < 0 are their complex conjugates mirrored (real
 // input), so they enter the rings with weight 2. That is the same work as rfft2 and needs no
 // transpose of the input: the packing reads the map row by row.
+//
+// A group runs on the WebAssembly kernels (src/engine/wasm/: the same operations in the same
+// order, so the same bits, with no JIT warm-up) where the platform has them and no transform needs
+// Bluestein's algorithm, else on the TypeScript functions below (profileGroup).
 
 import { ActivationFileError, type Layer } from '../io/types';
 import type { ProfileEngine, ProfileOptions, RingProfiles } from './types';
