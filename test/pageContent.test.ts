@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { ModelSession } from '../src/model/runtime';
+import { countModelSessions } from './helpers/modelSessions';
 import type { RgbaImage } from '../src/model/preprocess';
 import { ModelStore } from '../src/session/modelStore';
 import { PageContent } from '../src/session/pageContent';
@@ -54,23 +55,6 @@ function heldFetch() {
   return { release: () => open(), requested };
 }
 
-/** Counts the runtime's sessions: every one created is released unless it is the page's current one. */
-function countSessions() {
-  const create = ModelSession.create.bind(ModelSession);
-  const log = { created: 0, released: 0 };
-  vi.spyOn(ModelSession, 'create').mockImplementation(async (...args) => {
-    const session = await create(...args);
-    log.created++;
-    const release = session.release.bind(session);
-    session.release = async () => {
-      log.released++;
-      await release();
-    };
-    return session;
-  });
-  return log;
-}
-
 function page(engine: ProfileEngine = new CpuEngine()) {
   const workspace = new Workspace(() => engine);
   const model = new ModelStore(workspace, () => false);
@@ -90,7 +74,7 @@ afterEach(() => {
 describe('the newest user action wins over the demo', () => {
   it('a model picked while the demo loads: the demo never takes over, and every session but the page’s is released', async () => {
     const held = heldFetch();
-    const sessions = countSessions();
+    const sessions = countModelSessions();
     const { workspace, model, content } = page();
     const demo = content.openDemo();
     const user = content.openModel([fileOf(torchModel)]);
@@ -109,7 +93,7 @@ describe('the newest user action wins over the demo', () => {
 
   it('a load superseded while its probe runs: its result is dropped and its session released', async () => {
     const { workspace, model } = page();
-    const sessions = countSessions();
+    const sessions = countModelSessions();
     // The first load's probe session is held until the second load has been picked.
     const create = vi.mocked(ModelSession.create).getMockImplementation()!;
     let picked!: () => void;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import type { ProfileEngine } from '../src/engine/types';
-import { ModelSession } from '../src/model/runtime';
+import { countModelSessions } from './helpers/modelSessions';
 import type { RgbaImage } from '../src/model/preprocess';
 import { ModelStore } from '../src/session/modelStore';
 import { LabStore } from '../src/session/labStore';
@@ -40,23 +40,6 @@ function countingEngine() {
     };
   }
   return { engine: engine as ProfileEngine, calls };
-}
-
-/** Model sessions made and runs, counted. */
-function countRuntime() {
-  const create = ModelSession.create.bind(ModelSession);
-  const log = { created: 0, runs: 0 };
-  vi.spyOn(ModelSession, 'create').mockImplementation(async (...args) => {
-    const session = await create(...args);
-    log.created++;
-    const run = session.run.bind(session);
-    session.run = (...a) => {
-      log.runs++;
-      return run(...a);
-    };
-    return session;
-  });
-  return log;
 }
 
 function stores() {
@@ -118,13 +101,13 @@ describe('a session kept and restored', () => {
     expect(doc.panes.A.files.map((f) => f.kind)).toEqual(['live']);
     expect(doc.model?.inputs.B?.recipe?.kind).toBe('occlude');
 
-    const runtime = countRuntime();
+    const runtime = countModelSessions();
     const { parts: back, calls } = stores();
     const notes = await restoreSession(back, doc, { where: 'kept.srop.zip', interrupted: 'interrupted by a reload' });
     expect(notes).toEqual([]);
     await settle(back);
     expect(calls.n).toBe(0);
-    expect(runtime).toEqual({ created: 0, runs: 0 });
+    expect(runtime).toEqual({ created: 0, runs: 0, released: 0 });
     expect(exportsOf(back)).toEqual(before);
     expect(back.workspace.state.params.kappa).toBe(0.8);
     expect(back.lab.state.occlusion).toEqual(parts.lab.state.occlusion);
