@@ -13,7 +13,7 @@ import type { ModelState } from '../session/modelStore';
 import { ChartFrame } from './charts/ChartFrame';
 import { CHART_BOUNDS } from './charts/chartSize';
 import { colourIndex, seriesColour, seriesDash } from './charts/palette';
-import { AXIS, formatNumber } from './charts/theme';
+import { AXIS, YGrid, formatNumber } from './charts/theme';
 import { useChartSize } from './charts/useWidth';
 import { download, withProvenance } from './exporters';
 import { exportFileName } from '../session/provenance';
@@ -98,12 +98,7 @@ export function ArchitectureView({ lab, model, result }: { lab: LabStore; model:
         testId="architecture-chart"
         frameRef={frame}
       >
-        {y.ticks(4).map((t) => (
-          <g key={t}>
-            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
-            <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
-          </g>
-        ))}
+        <YGrid y={y} left={M.left} right={W - M.right} />
         {summary.positions.map((pos, p) => (
           <text key={pos.key} x={x(p)} y={H - M.bottom + 14} textAnchor="middle" fontSize={9} fill={AXIS.colour}>{pos.label}</text>
         ))}

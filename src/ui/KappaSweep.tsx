@@ -9,7 +9,7 @@ import type { SropParams } from '../analysis/srop';
 import { kappaSweep, kappaSweepCsv, leaderRuns, mostMoved, type KappaSweep } from '../analysis/kappaSweep';
 import { ChartFrame } from './charts/ChartFrame';
 import { CHART_BOUNDS } from './charts/chartSize';
-import { AXIS, formatNumber } from './charts/theme';
+import { AXIS, YGrid, formatNumber } from './charts/theme';
 import { useChartSize } from './charts/useWidth';
 import { download, withProvenance } from './exporters';
 import { exportFileName } from '../session/provenance';
@@ -41,12 +41,7 @@ function SweepChart({ sweep, shown, kappa, value, title, axis, filename, testId,
   const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
   return (
     <ChartFrame title={title} description={`${axis} against kappa from ${sweep.kappas[0]} to ${sweep.kappas.at(-1)} for ${layers.length} layers; the current kappa ${kappa} marked`} filename={filename} width={W} height={H} testId={testId} frameRef={frame}>
-      {y.ticks(4).map((t) => (
-        <g key={t}>
-          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 0 ? '#999' : AXIS.grid} />
-          <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{formatNumber(t, Math.abs(hi - lo) < 0.05 ? 3 : 2)}</text>
-        </g>
-      ))}
+      <YGrid y={y} left={M.left} right={W - M.right} zeroStroke="#999" format={(t) => formatNumber(t, Math.abs(hi - lo) < 0.05 ? 3 : 2)} />
       {x.ticks(Math.max(3, Math.round((W - M.left - M.right) / 70))).map((t) => <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>)}
       <line x1={x(kappa)} x2={x(kappa)} y1={M.top} y2={H - M.bottom} stroke="#333" strokeDasharray="2 3" />
       <text x={x(kappa) + 3} y={M.top + 9} fontSize={AXIS.font - 1} fill="#333">κ = {kappa}</text>

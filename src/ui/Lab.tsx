@@ -11,7 +11,7 @@ import type { ModelState } from '../session/modelStore';
 import { ChartFrame } from './charts/ChartFrame';
 import { CHART_BOUNDS, RASTER_BOUNDS, rasterSide } from './charts/chartSize';
 import { Overview } from './charts/Overview';
-import { AXIS, formatNumber } from './charts/theme';
+import { AXIS, YGrid, formatNumber } from './charts/theme';
 import { useChartSize, useElementWidth } from './charts/useWidth';
 import { download, withProvenance } from './exporters';
 import { exportFileName } from '../session/provenance';
@@ -223,12 +223,7 @@ function RandomisationChart({ result, shownLayers, labelOf }: { result: Randomis
   const y = scaleLinear().domain([0, top]).range([H - M.bottom, M.top]).nice();
   return (
     <ChartFrame title={`Per-layer SROP change against the randomisation step (${result.mode})`} description={`Wasserstein distance of the SROPs of ${shownLayers.length} of ${result.layers.length} feature layers to the trained model's, for ${result.steps.length} steps`} filename="randomisation-summary" width={W} height={H} testId="randomisation-summary" frameRef={frame}>
-      {y.ticks(4).map((t) => (
-        <g key={t}>
-          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
-          <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
-        </g>
-      ))}
+      <YGrid y={y} left={M.left} right={W - M.right} />
       {result.steps.map((s, i) => (
         <text key={i} x={x(i)} y={H - M.bottom + 12} fontSize={9} fill={AXIS.colour} textAnchor="end" transform={`rotate(-30 ${x(i)} ${H - M.bottom + 12})`}>{s.label}</text>
       ))}

@@ -4,7 +4,7 @@ import { scaleLinear } from 'd3';
 import { histogram } from '../../analysis/summary';
 import { ChartFrame } from './ChartFrame';
 import { CHART_BOUNDS } from './chartSize';
-import { AXIS, SIDE_STYLE, SideLegend } from './theme';
+import { AXIS, SIDE_STYLE, SideLegend, YGrid } from './theme';
 import { useChartSize } from './useWidth';
 
 const M = { top: 22, right: 12, bottom: 36, left: 52 };
@@ -37,12 +37,7 @@ export function Histogram({ layer, a, b, xMax }: { layer: string; a: Float64Arra
       {x.ticks(Math.max(3, Math.round(W / 80))).map((t) => (
         <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
       ))}
-      {y.ticks(4).map((t) => (
-        <g key={t}>
-          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
-          <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
-        </g>
-      ))}
+      <YGrid y={y} left={M.left} right={W - M.right} />
       {ha && bar(ha, 'A')}
       {hb && bar(hb, 'B')}
       <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={AXIS.font} fill={AXIS.colour}>SROP (1 = Nyquist)</text>

@@ -5,7 +5,7 @@ import { scaleLinear } from 'd3';
 import type { InputComparison } from '../../analysis/inputStats';
 import { ChartFrame } from './ChartFrame';
 import { CHART_BOUNDS } from './chartSize';
-import { AXIS, SIDE_STYLE, formatNumber, formatP } from './theme';
+import { AXIS, SIDE_STYLE, YGrid, formatNumber, formatP } from './theme';
 import { useChartSize } from './useWidth';
 
 const M = { top: 12, right: 24, bottom: 36, left: 44 };
@@ -35,12 +35,7 @@ export function InputPlot({ layer, stats }: { layer: string; stats: InputCompari
   const description = `${stats.inputs_a} inputs on A, ${stats.inputs_b} on B; y = median SROP of an input's channels; ${paired ? 'lines join input i of A and of B' : 'unpaired'}; test ${stats.test}, ${p}`;
   return (
     <ChartFrame title={`Median SROP per input, ${layer}`} description={description} filename={`srop-inputs-${layer}`} width={W} height={H} testId="input-plot" frameRef={frame}>
-      {y.ticks(5).map((t) => (
-        <g key={t}>
-          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={AXIS.grid} />
-          <text x={M.left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{t}</text>
-        </g>
-      ))}
+      <YGrid y={y} left={M.left} right={W - M.right} ticks={5} />
       {paired &&
         Array.from(ma, (a, i) => (Number.isNaN(a) || Number.isNaN(mb[i]) ? null : (
           <line key={`pair${i}`} data-pair={i} x1={xA} y1={y(a)} x2={xB} y2={y(mb[i])} stroke={mb[i] > a ? SIDE_STYLE.B.colour : SIDE_STYLE.A.colour} strokeOpacity={0.45} strokeWidth={1} />

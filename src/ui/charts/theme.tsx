@@ -48,3 +48,20 @@ export function SideLegend({ x, y, sides, names }: { x: number; y: number; sides
     </g>
   );
 }
+
+/**
+ * Horizontal grid lines at `y`'s ticks from `left` to `right`, each labelled at the left edge.
+ * `format` writes a tick (default: as d3 gives it); `zeroStroke` draws the line at 0 apart.
+ */
+export function YGrid({ y, left, right, ticks = 4, format, zeroStroke }: { y: { ticks(count: number): number[]; (value: number): number }; left: number; right: number; ticks?: number; format?: (tick: number) => string; zeroStroke?: string }) {
+  return (
+    <>
+      {y.ticks(ticks).map((t) => (
+        <g key={t}>
+          <line x1={left} x2={right} y1={y(t)} y2={y(t)} stroke={zeroStroke && t === 0 ? zeroStroke : AXIS.grid} />
+          <text x={left - 4} y={y(t)} dy="0.32em" textAnchor="end" fontSize={AXIS.font} fill={AXIS.colour}>{format ? format(t) : t}</text>
+        </g>
+      ))}
+    </>
+  );
+}
