@@ -91,6 +91,7 @@ export class WasmKernels {
     const k = constants();
     this.reserve(this.base + k.byteLength);
     new Float64Array(this.exports.memory.buffer, this.base, k.length).set(k);
+    // Copied into the module's own globals: the first shape's tables may take that place.
     this.exports.set_constants(this.base);
     this.top = this.base;
   }
@@ -223,12 +224,14 @@ let compiling: Promise<void> | null = null;
  */
 export function engineModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
+  // Compiling in the background: asked at every group meanwhile, so decode and try nothing again.
+  if (compiling) return null;
   if (typeof WebAssembly === 'undefined') return (compiled = null);
   const bytes = wasmBytes();
   try {
     compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch {
-    compiling ??= WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
+    compiling = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
       (module) => {
         compiled = module;
       },
