@@ -11,7 +11,7 @@ import { CpuEngine } from '../src/engine/cpuEngine';
 import { DEFAULT_PARAMS } from '../src/analysis/srop';
 import { ModelSession } from '../src/model/runtime';
 import { countModelSessions } from './helpers/modelSessions';
-import type { RgbaImage } from '../src/model/preprocess';
+import { ring } from './helpers/ringImage';
 import { ModelStore } from '../src/session/modelStore';
 import { PageContent } from '../src/session/pageContent';
 import { LabStore } from '../src/session/labStore';
@@ -24,16 +24,6 @@ const manifest = JSON.parse(readFileSync(join(publicDir, 'demo', 'manifest.json'
 const fileOf = (path: string, name = path.split('/').at(-1)!) => ({ name, blob: new Blob([readFileSync(path)]) });
 const torchModel = join(root, 'test', 'fixtures', 'model', 'torch_cnn.onnx');
 const visualiser = join(root, 'test', 'fixtures', 'visualiser');
-
-/** A picture of `size` x `size`: a bright ring on black, its radius set by `r` (so two images differ). */
-function ring(size: number, r = 0.25): RgbaImage {
-  const data = new Uint8ClampedArray(size * size * 4);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const v = Math.abs(Math.hypot(x - size / 2, y - size / 2) - size * r) < size / 10 ? 255 : 0;
-    data.set([v, v, v, 255], (y * size + x) * 4);
-  }
-  return { width: size, height: size, data };
-}
 
 /** The decoder the page uses, stood in for: any image file becomes a ring (its size from the name, e.g. "ring40.png"). */
 const decode = async (_blob: Blob, name: string) => ring(Number(name.match(/\d{2,}/)?.[0] ?? 28), name.includes('small') ? 0.15 : 0.3);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CpuEngine } from '../src/engine/cpuEngine';
 import type { ProfileEngine } from '../src/engine/types';
 import { countModelSessions } from './helpers/modelSessions';
-import type { RgbaImage } from '../src/model/preprocess';
+import { ring } from './helpers/ringImage';
 import { ModelStore } from '../src/session/modelStore';
 import { LabStore } from '../src/session/labStore';
 import { Workspace, paneResults } from '../src/session/workspace';
@@ -48,16 +48,6 @@ function stores() {
   const model = new ModelStore(workspace, () => false);
   const lab = new LabStore(model, () => workspace.state.params, () => engine);
   return { parts: { workspace, model, lab } as SessionParts, calls };
-}
-
-/** A digit-like picture: a bright ring on black. */
-function ring(size: number, r = 0.25): RgbaImage {
-  const data = new Uint8ClampedArray(size * size * 4);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const v = Math.abs(Math.hypot(x - size / 2, y - size / 2) - size * r) < size / 10 ? 255 : 0;
-    data.set([v, v, v, 255], (y * size + x) * 4);
-  }
-  return { width: size, height: size, data };
 }
 
 async function settle(parts: SessionParts) {
